@@ -1,0 +1,1 @@
+"""Node-wide commands: serve, create a node, rotate field keys."""

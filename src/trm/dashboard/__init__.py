@@ -1,0 +1,1 @@
+"""The landing page after login: each app contributes panels (tasks, deadlines, inbox)."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from trm.demo.accounts import ACCOUNTS, DEMO_PASSWORD, current_code
+from trm.demo.synthetic import seed_staff
+
+
+class Command(BaseCommand):
+    help = "Fill this node with synthetic demo data (refused unless TRM_MODE is demo, development or test)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is refused when TRM_MODE=production.")
+        seed_staff(settings.TRM_COUNTRY, node_id=settings.TRM_NODE_ID)
+        self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}); codes change every 30 s and are")
+        self.stdout.write("shown on the login page in demo mode:")
+        for account in ACCOUNTS:
+            self.stdout.write(f"  {account.username:<12} {account.role.label:<50} code now {current_code(account.username)}")

@@ -1,0 +1,258 @@
+"""Settings of one TRM node, read from the environment (see .env.example).
+
+TRM_MODE selects the defaults: ``production`` (the default) refuses to start when a
+secret or identity setting is missing; ``development``, ``demo`` and ``test`` fall back
+to clearly labelled insecure values so that a fresh clone runs with no set-up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+import pycountry
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from trm.lib.env import env_bool, env_int, env_list, env_secret, env_str
+from trm.lib.fieldcrypto import FieldCipher, FieldKeyError
+
+BASE_DIR = Path(__file__).resolve().parent
+MODES = ("production", "development", "demo", "test")
+TRM_MODE = env_str("TRM_MODE", "production")
+if TRM_MODE not in MODES:
+    raise ImproperlyConfigured(f"TRM_MODE must be one of: {', '.join(MODES)}.")
+PRODUCTION = TRM_MODE == "production"
+DEMO = TRM_MODE == "demo"
+TESTING = TRM_MODE == "test"
+
+DATA_DIR = Path(env_str("TRM_DATA_DIR", str(Path.cwd() / "var")))
+
+# Fixed development-only secrets: usable only outside production, and only with synthetic data.
+_INSECURE_SECRET = "insecure-development-secret-key-do-not-use-in-production-0123456789"
+_INSECURE_FIELD_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMzJieXQ"
+
+
+def _required(name: str, dev_default: str) -> str:
+    value = env_secret(name)
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when TRM_MODE=production.")
+    return dev_default
+
+
+SECRET_KEY = _required("TRM_SECRET_KEY", _INSECURE_SECRET)
+if PRODUCTION and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("TRM_SECRET_KEY must be at least 50 characters long.")
+
+try:
+    FIELD_CIPHER = FieldCipher.from_spec(_required("TRM_FIELD_KEYS", _INSECURE_FIELD_KEYS))
+except FieldKeyError as exc:
+    raise ImproperlyConfigured(f"TRM_FIELD_KEYS is malformed: {exc}.") from None
+
+TRM_NODE_ID = _required("TRM_NODE_ID", "demo-node")
+if not TRM_NODE_ID.replace("-", "").replace(".", "").isalnum() or len(TRM_NODE_ID) > 64:
+    raise ImproperlyConfigured("TRM_NODE_ID may contain only letters, digits, '-' and '.', 64 at most.")
+TRM_COUNTRY = _required("TRM_COUNTRY", "SE").upper()
+if TRM_COUNTRY != "XK" and pycountry.countries.get(alpha_2=TRM_COUNTRY) is None:
+    raise ImproperlyConfigured("TRM_COUNTRY must be an ISO 3166-1 alpha-2 country code.")
+TRM_NODE_NAME = env_str("TRM_NODE_NAME", f"TRM node {TRM_NODE_ID}")
+
+DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("TRM_DEBUG cannot be true when TRM_MODE=production.")
+
+ALLOWED_HOSTS = env_list(
+    "TRM_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("TRM_ALLOWED_HOSTS must be set when TRM_MODE=production.")
+CSRF_TRUSTED_ORIGINS = env_list("TRM_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "django_htmx",
+    "template_partials",
+    "trm.core",
+    "trm.accounts",
+    "trm.audit",
+    "trm.dashboard",
+    "trm.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "trm.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "trm.urls"
+WSGI_APPLICATION = "trm.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "trm.accounts.context.node",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'trm.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", _default_db),
+        conn_max_age=env_int("TRM_DB_CONN_MAX_AGE", 600, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the one writer; a wait beats "database is locked" errors.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Brute-force lock-out (django-axes): per user name and address; a locked account waits.
+AXES_FAILURE_LIMIT = env_int("TRM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TRM_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+AXES_IPWARE_PROXY_COUNT = env_int("TRM_PROXY_COUNT", 0, minimum=0)
+
+# Sessions end after inactivity: every request pushes the expiry forward.
+SESSION_COOKIE_AGE = env_int("TRM_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+_secure = env_bool("TRM_SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_SECURE = _secure
+CSRF_COOKIE_SECURE = _secure
+LANGUAGE_COOKIE_SECURE = _secure
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = env_bool("TRM_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("TRM_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRM_BEHIND_PROXY", False) else None
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+OTP_TOTP_ISSUER = f"TRM {TRM_COUNTRY}"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("TRM_TIME_ZONE", "Europe/Belgrade")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+EMAIL_BACKEND = env_str("TRM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("TRM_FROM_EMAIL", f"trm@{TRM_NODE_ID}.invalid")
+
+# Logs carry ids and event names only, never personal data (see docs/security.md).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("TRM_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+if TESTING:
+    # Argon2 stays on in tests, with small cost parameters so the suite stays quick.
+    PASSWORD_HASHERS = ["trm.accounts.hashers.TestArgon2PasswordHasher"]
+    AXES_COOLOFF_TIME = timedelta(minutes=30)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from trm.api import api
+
+admin.site.site_header = "TRM node administration"
+admin.site.site_title = "TRM"
+
+urlpatterns = [
+    path("", include("trm.dashboard.urls")),
+    path("accounts/", include("trm.accounts.urls")),
+    path("audit/", include("trm.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The admin uses the node's own login, with its second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
