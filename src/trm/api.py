@@ -20,6 +20,17 @@ api = NinjaAPI(
 )
 
 
+def _mount_routers() -> None:
+    from trm.cases.api import router as cases_router
+    from trm.network.api import router as network_router
+
+    api.add_router("/cases/", cases_router)
+    api.add_router("/network/", network_router)
+
+
+_mount_routers()
+
+
 class NodeInfo(Schema):
     node_id: str
     country: str

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "trm.accounts",
     "trm.audit",
     "trm.dashboard",
+    "trm.cases",
+    "trm.network",
     "trm.demo",
 ]
 

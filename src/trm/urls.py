@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("trm.dashboard.urls")),
     path("accounts/", include("trm.accounts.urls")),
     path("audit/", include("trm.audit.urls")),
+    path("cases/", include("trm.cases.urls")),
+    path("network/", include("trm.network.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin uses the node's own login, with its second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

@@ -1,0 +1,1 @@
+"""The network of national anti-trafficking coordinators: directory, meetings, follow-up."""
