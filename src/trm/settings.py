@@ -255,6 +255,7 @@ LOGGING = {
 }
 
 if TESTING:
+    INSTALLED_APPS.append("tests.support")
     # Argon2 stays on in tests, with small cost parameters so the suite stays quick.
     PASSWORD_HASHERS = ["trm.accounts.hashers.TestArgon2PasswordHasher"]
     AXES_COOLOFF_TIME = timedelta(minutes=30)

@@ -1,0 +1,44 @@
+# TRM — two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast test-e2e lint fmt bench messages clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## make run: install, migrate, seed a synthetic demo network and serve it on http://127.0.0.1:8000
+run: $(STAMP)
+	TRM_MODE=demo TRM_DATA_DIR=$(CURDIR)/var/demo $(BIN)/trm demo
+
+## make test: install and run the whole suite (browser tests too when /usr/bin/chromium exists)
+test: $(STAMP)
+	TRM_MODE=test $(BIN)/pytest -n 2 --dist loadfile
+
+test-fast: $(STAMP)
+	TRM_MODE=test $(BIN)/pytest -n 2 --dist loadfile -m "not e2e and not integration"
+
+test-e2e: $(STAMP)
+	TRM_MODE=test $(BIN)/pytest -m e2e -p no:xdist
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	TRM_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)
+	@for f in bench/bench_*.py; do echo "== $$f"; TRM_MODE=test $(BIN)/python $$f || exit 1; done
+
+messages: $(STAMP)
+	cd src/trm && ../../$(BIN)/django-admin makemessages -l bg --settings=trm.settings && ../../$(BIN)/django-admin compilemessages --settings=trm.settings
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
