@@ -228,6 +228,7 @@ TIME_ZONE = env_str("TRM_TIME_ZONE", "Europe/Belgrade")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

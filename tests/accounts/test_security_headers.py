@@ -29,3 +29,9 @@ def test_the_login_page_is_accessible(client, db):
     assert '<label for="id_username">' in html
     assert '<label for="id_password">' in html
     assert 'lang="en"' in html
+
+
+def test_static_files_are_served(client, db):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert b"--brand" in b"".join(response.streaming_content)
