@@ -19,7 +19,7 @@ run: $(STAMP)
 
 ## make test: install and run the whole suite (browser tests too when /usr/bin/chromium exists)
 test: $(STAMP)
-	TRM_MODE=test $(BIN)/pytest -n 2 --dist loadfile
+	TRM_MODE=test $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	TRM_MODE=test $(BIN)/pytest -n 2 --dist loadfile -m "not e2e and not integration"
