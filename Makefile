@@ -37,8 +37,11 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; TRM_MODE=test $(BIN)/python $$f || exit 1; done
 
+## make messages: extract strings, fill known translations from locale/<lang>/glossary.json, compile
 messages: $(STAMP)
-	cd src/trm && ../../$(BIN)/django-admin makemessages -l bg --settings=trm.settings && ../../$(BIN)/django-admin compilemessages --settings=trm.settings
+	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src ../../$(BIN)/django-admin makemessages -l bg --settings=trm.settings
+	$(BIN)/python tools/fill_translations.py src/trm/locale/bg/LC_MESSAGES/django.po src/trm/locale/bg/glossary.json
+	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src ../../$(BIN)/django-admin compilemessages --settings=trm.settings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
