@@ -60,3 +60,42 @@ def test_admin_login_goes_through_the_two_factor_login(client, db):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_admin_changes_are_audited(db):
+    from django.contrib.auth.models import Group
+
+    from trm.audit.models import AuditEvent
+
+    admin = make_user(Role.NODE_ADMIN, is_staff=True)
+    target = make_user(None)
+    client = verified_client(admin)
+    response = client.post(
+        f"/admin/accounts/user/{target.pk}/change/",
+        {
+            "username": target.username, "email": "", "first_name": "", "last_name": "",
+            "is_active": "on", "groups": [Group.objects.get(name=Role.GUARDIAN).pk],
+            "organisation": target.organisation_id, "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert AuditEvent.objects.filter(action="admin", object_ref=str(target.pk), note="roles changed").exists()
+    target.refresh_from_db()
+    assert [r.value for r in target.roles] == ["guardian"]
+
+
+def test_a_node_admin_cannot_change_their_own_roles(db):
+    from django.contrib.auth.models import Group
+
+    admin = make_user(Role.NODE_ADMIN, is_staff=True)
+    client = verified_client(admin)
+    client.post(
+        f"/admin/accounts/user/{admin.pk}/change/",
+        {
+            "username": admin.username, "email": "", "first_name": "", "last_name": "",
+            "is_active": "on", "groups": [Group.objects.get(name=Role.FOCAL_POINT).pk],
+            "organisation": admin.organisation_id,
+        },
+    )
+    admin.refresh_from_db()
+    assert [r.value for r in admin.roles] == ["node_admin"]

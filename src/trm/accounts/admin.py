@@ -5,17 +5,40 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from trm.accounts.models import Organisation, User
+from trm.audit import record
+from trm.audit.events import Action
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every change made in the admin site goes into the audit chain too (field names only)."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        record.record(
+            request.user, Action.UPDATE if change else Action.CREATE, obj,
+            fields=form.changed_data, note="admin", request=request,
+        )
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        record.record(request.user, Action.DELETE, obj, note="admin", request=request)
+        super().delete_model(request, obj)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        if "groups" in form.changed_data:
+            # Role changes are the most sensitive admin action: record them on their own.
+            record.record(request.user, Action.ADMIN, form.instance, fields=["groups"], note="roles changed", request=request)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "type", "country", "region", "is_active")
     list_filter = ("type", "country", "is_active")
     search_fields = ("name", "short_name")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = ("username", "email", "organisation", "role_list", "is_active")
     list_filter = ("organisation", "groups", "is_active")
     list_select_related = ("organisation",)
@@ -33,7 +56,11 @@ class UserAdmin(DjangoUserAdmin):
         return ", ".join(str(r.label) for r in obj.roles)
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Only a superuser may grant superuser or staff rights.
+        # Only a superuser may grant superuser rights; nobody else changes their own roles,
+        # so a node administrator cannot give themselves access to case data.
         if request.user.is_superuser:
             return ()
-        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+        fixed = ("is_superuser", "user_permissions", "last_login", "date_joined")
+        if obj is not None and obj.pk == request.user.pk:
+            fixed = (*fixed, "groups", "is_staff", "is_active")
+        return fixed
