@@ -23,7 +23,8 @@ def code_for(user) -> str:
 
 
 def post_login(client, user, *, password=PASSWORD, token=None):
-    return client.post(LOGIN, {"username": user.username, "password": password, "otp_token": code_for(user) if token is None else token})
+    data = {"username": user.username, "password": password, "otp_token": code_for(user) if token is None else token}
+    return client.post(LOGIN, data)
 
 
 @pytest.fixture
@@ -145,7 +146,8 @@ def test_logout_needs_post(client, focal):
 
 def test_it_only_redirects_to_local_urls(client, focal):
     response = client.post(
-        LOGIN + "?next=https://evil.example/", {"username": focal.username, "password": PASSWORD, "otp_token": code_for(focal), "next": "https://evil.example/"}
+        LOGIN + "?next=https://evil.example/",
+        {"username": focal.username, "password": PASSWORD, "otp_token": code_for(focal), "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("dashboard:home")
 

@@ -11,7 +11,8 @@ from trm.accounts.roles import CAPABILITIES, Cap, Role
 def test_every_role_is_a_group_with_exactly_its_capabilities(db):
     for role in Role:
         group = Group.objects.get(name=role.value)
-        codenames = set(group.permissions.filter(content_type__app_label="accounts", codename__in=Cap.values).values_list("codename", flat=True))
+        perms = group.permissions.filter(content_type__app_label="accounts", codename__in=Cap.values)
+        codenames = set(perms.values_list("codename", flat=True))
         assert codenames == {c.value for c in CAPABILITIES[role]}
 
 

@@ -12,7 +12,10 @@ from trm.audit.verification import verify_chain
 @pytest.fixture
 def three_events(db, user_with_role):
     actor = user_with_role("focal_point")
-    return [record.record(actor, Action.READ, object_type="cases.case", object_ref=f"C-{i}", fields=["status"]) for i in range(3)]
+    return [
+        record.record(actor, Action.READ, object_type="cases.case", object_ref=f"C-{i}", fields=["status"])
+        for i in range(3)
+    ]
 
 
 def test_it_chains_entries(three_events):

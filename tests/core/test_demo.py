@@ -33,7 +33,8 @@ def test_demo_login_page_lists_accounts_and_codes(seeded, client):
 
 
 def test_a_demo_user_logs_in_with_the_shown_code(seeded, client):
-    response = client.post(reverse("accounts:login"), {"username": "focal", "password": DEMO_PASSWORD, "otp_token": current_code("focal")})
+    data = {"username": "focal", "password": DEMO_PASSWORD, "otp_token": current_code("focal")}
+    response = client.post(reverse("accounts:login"), data)
     assert response.status_code == 302
     assert client.get(reverse("dashboard:home")).status_code == 200
 

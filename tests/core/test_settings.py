@@ -38,7 +38,10 @@ def test_it_starts_in_production_when_every_setting_is_given():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("missing", ["TRM_SECRET_KEY", "TRM_FIELD_KEYS", "TRM_NODE_ID", "TRM_COUNTRY", "TRM_ALLOWED_HOSTS"])
+REQUIRED = ["TRM_SECRET_KEY", "TRM_FIELD_KEYS", "TRM_NODE_ID", "TRM_COUNTRY", "TRM_ALLOWED_HOSTS"]
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
 def test_it_refuses_to_start_in_production_without(missing):
     env = {k: v for k, v in PRODUCTION_OK.items() if k != missing}
     result = run_check(**env)

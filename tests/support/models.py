@@ -1,6 +1,11 @@
 from django.db import models
 
-from trm.lib.encrypted import EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from trm.lib.encrypted import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 
 
 class Secret(models.Model):

@@ -27,7 +27,9 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if "groups" in form.changed_data:
             # Role changes are the most sensitive admin action: record them on their own.
-            record.record(request.user, Action.ADMIN, form.instance, fields=["groups"], note="roles changed", request=request)
+            record.record(
+                request.user, Action.ADMIN, form.instance, fields=["groups"], note="roles changed", request=request
+            )
 
 
 @admin.register(Organisation)

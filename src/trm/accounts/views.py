@@ -85,7 +85,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid() and twofactor.confirm(request, user, form.cleaned_data["token"]):  # type: ignore[arg-type]
-            record.record(user, Action.TWO_FACTOR, object_type="accounts.user", object_ref=str(user.pk), request=request)
+            record.record(
+                user, Action.TWO_FACTOR, object_type="accounts.user", object_ref=str(user.pk), request=request
+            )
             messages.success(request, _("Two-factor login is set up."))
             return redirect(settings.LOGIN_REDIRECT_URL)
         if form.is_valid():

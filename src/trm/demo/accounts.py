@@ -54,7 +54,8 @@ def current_code(username: str) -> str:
 def demo_accounts() -> list[dict[str, Any]]:
     from trm.accounts.models import User
 
-    users = {u.username: u for u in User.objects.filter(username__in=[a.username for a in ACCOUNTS]).select_related("organisation")}
+    names = [a.username for a in ACCOUNTS]
+    users = {u.username: u for u in User.objects.filter(username__in=names).select_related("organisation")}
     out = []
     for account in ACCOUNTS:
         user = users.get(account.username)

@@ -20,4 +20,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}); codes change every 30 s and are")
         self.stdout.write("shown on the login page in demo mode:")
         for account in ACCOUNTS:
-            self.stdout.write(f"  {account.username:<12} {account.role.label:<50} code now {current_code(account.username)}")
+            code = current_code(account.username)
+            self.stdout.write(f"  {account.username:<12} {account.role.label:<50} code now {code}")
