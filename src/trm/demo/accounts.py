@@ -43,8 +43,10 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
 
 
 def totp_key(username: str) -> str:
-    """Hex TOTP key for a demo account (deterministic, so codes survive restarts)."""
-    return hashlib.sha256(f"trm-demo-totp:{username}".encode()).hexdigest()[:40]
+    """Hex TOTP key for a demo account on this node (deterministic, so codes survive restarts)."""
+    from django.conf import settings
+
+    return hashlib.sha256(f"trm-demo-totp:{settings.TRM_NODE_ID}:{username}".encode()).hexdigest()[:40]
 
 
 def current_code(username: str) -> str:

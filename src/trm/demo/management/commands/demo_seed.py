@@ -16,6 +16,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data is refused when TRM_MODE=production.")
         seed_staff(settings.TRM_COUNTRY, node_id=settings.TRM_NODE_ID)
+        if options["verbosity"] < 1:
+            return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}); codes change every 30 s and are")
         self.stdout.write("shown on the login page in demo mode:")

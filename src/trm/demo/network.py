@@ -1,0 +1,94 @@
+"""The demo network: one destination country and two countries of origin, each a node.
+
+Each node is a separate process with its own SQLite database, port and data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DemoNode:
+    node_id: str
+    country: str
+    port: int
+    name: str
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+NODES: tuple[DemoNode, ...] = (
+    DemoNode("se-nrm", "SE", 8000, "Sweden NRM (destination)"),
+    DemoNode("bg-nrm", "BG", 8001, "Bulgaria NRM (origin)"),
+    DemoNode("ro-nrm", "RO", 8002, "Romania NRM (origin)"),
+)
+
+
+def node_env(node: DemoNode, data_dir: Path, base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    env.pop("DATABASE_URL", None)  # every demo node has its own SQLite database
+    env.update(
+        {
+            "TRM_MODE": "demo",
+            "TRM_NODE_ID": node.node_id,
+            "TRM_COUNTRY": node.country,
+            "TRM_NODE_NAME": node.name,
+            "TRM_DATA_DIR": str(data_dir / node.node_id),
+            "TRM_PUBLIC_URL": node.url(),
+            "TRM_DEMO_DIR": str(data_dir),
+        }
+    )
+    return env
+
+
+def launch(nodes: tuple[DemoNode, ...], data_dir: Path, *, serve: bool = True) -> int:
+    """Prepare every node, then run them (and their workers) until interrupted."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cli = [sys.executable, "-m", "trm.cli"]
+    for node in nodes:
+        (data_dir / node.node_id).mkdir(parents=True, exist_ok=True)
+        subprocess.run([*cli, "demo_node", "--prepare-only"], env=node_env(node, data_dir), check=True)
+    from trm.demo import hooks
+
+    hooks.after_prepare(nodes, data_dir)
+    if not serve:
+        return 0
+    procs: list[subprocess.Popen[bytes]] = []
+    for node in nodes:
+        env = node_env(node, data_dir)
+        procs.append(subprocess.Popen([*cli, "serve", "--bind", f"127.0.0.1:{node.port}", "--no-migrate"], env=env))
+        for extra in hooks.node_processes(node):
+            procs.append(subprocess.Popen([*cli, *extra], env=env))
+    sys.stdout.write("\nThe demo network is running (synthetic data only):\n")
+    for node in nodes:
+        sys.stdout.write(f"  {node.name:<28} {node.url()}/\n")
+    sys.stdout.write("Demo accounts and their current codes are on each login page. Ctrl+C stops all nodes.\n\n")
+    sys.stdout.flush()
+
+    def stop(*_: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
