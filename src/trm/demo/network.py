@@ -25,10 +25,11 @@ class DemoNode:
         return f"http://127.0.0.1:{self.port}"
 
 
+_BASE_PORT = int(os.environ.get("TRM_DEMO_BASE_PORT", "8000"))
 NODES: tuple[DemoNode, ...] = (
-    DemoNode("se-nrm", "SE", 8000, "Sweden NRM (destination)"),
-    DemoNode("bg-nrm", "BG", 8001, "Bulgaria NRM (origin)"),
-    DemoNode("ro-nrm", "RO", 8002, "Romania NRM (origin)"),
+    DemoNode("se-nrm", "SE", _BASE_PORT, "Sweden NRM (destination)"),
+    DemoNode("bg-nrm", "BG", _BASE_PORT + 1, "Bulgaria NRM (origin)"),
+    DemoNode("ro-nrm", "RO", _BASE_PORT + 2, "Romania NRM (origin)"),
 )
 
 
