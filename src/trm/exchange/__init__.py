@@ -1,0 +1,1 @@
+"""trm/1 exchange between nodes: the pure protocol core and its trust list."""

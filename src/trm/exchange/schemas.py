@@ -1,0 +1,633 @@
+"""JSON Schemas (draft 2020-12 subset) of the trm/1 envelope and message bodies; pure.
+
+The schemas are plain dicts so that they can be published as JSON
+(``docs/vectors/schemas.json``) and used by any JSON Schema validator. ``validate``
+implements exactly the keywords used here (type, enum, const, properties, required,
+additionalProperties, dependentRequired, items, minItems, maxItems, uniqueItems,
+minLength, maxLength, pattern, minimum, maximum); a schema using any other keyword is
+refused when this module is imported.
+
+Data minimisation: every object schema is closed (``additionalProperties: false``), so
+a body carrying a field outside its type's field set is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+# --- shared pieces ----------------------------------------------------------------
+
+NODE_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9.-]{1,62}$"}
+UUID = {
+    "type": "string",
+    "pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+}
+TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
+DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+COUNTRY = {"type": "string", "pattern": r"^[A-Z]{2}$"}
+REF = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"}
+CASE_REF = REF
+SHORT_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
+LANGUAGE = {"type": "string", "pattern": r"^[a-z]{2,3}$"}
+
+AGE_BAND = {"enum": ["0-11", "12-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55+", "unknown"]}
+EXPLOITATION = {
+    "enum": [
+        "sexual",
+        "labour",
+        "domestic_servitude",
+        "forced_marriage",
+        "forced_criminality",
+        "forced_begging",
+        "organ_removal",
+        "illegal_adoption",
+        "other",
+    ]
+}
+SERVICE = {
+    "enum": [
+        "shelter",
+        "medical",
+        "psychological",
+        "legal",
+        "education",
+        "vocational",
+        "financial",
+        "reintegration",
+        "interpretation",
+        "family_reunification",
+    ]
+}
+GENDER = {"enum": ["female", "male", "other", "unknown"]}
+RISK = {"enum": ["low", "medium", "high", "unknown"]}
+
+
+def _list(items: dict[str, Any], *, max_items: int = 20, min_items: int = 1) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": items,
+        "minItems": min_items,
+        "maxItems": max_items,
+        "uniqueItems": True,
+    }
+
+
+def _object(
+    properties: dict[str, Any],
+    required: list[str],
+    *,
+    dependent: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+    if dependent:
+        schema["dependentRequired"] = dependent
+    return schema
+
+
+IDENTITY = _object(
+    {
+        "family_name": SHORT_TEXT,
+        "given_names": SHORT_TEXT,
+        "date_of_birth": DATE,
+        "place_of_birth": SHORT_TEXT,
+        "claimed_nationality": COUNTRY,
+        "sex": GENDER,
+    },
+    ["family_name", "given_names"],
+)
+
+DOCUMENT = _object(
+    {
+        "kind": {"enum": ["passport", "id_card", "birth_certificate", "residence_permit", "other"]},
+        "number": {"type": "string", "minLength": 1, "maxLength": 40},
+        "issuing_country": COUNTRY,
+        "expiry_date": DATE,
+    },
+    ["kind", "issuing_country"],
+)
+
+TRAVEL_PLAN = _object(
+    {
+        "planned_date": DATE,
+        "arrival_point": SHORT_TEXT,
+        "escort": {"type": "boolean"},
+    },
+    ["planned_date"],
+)
+
+HEALTH = _object(
+    {
+        "needs": _list({"enum": ["medication", "follow_up_care", "mental_health", "disability", "other"]}),
+        "summary": TEXT,
+    },
+    ["needs"],
+)
+
+FAMILY_MEMBER = _object(
+    {
+        "relationship": {"enum": ["mother", "father", "sibling", "grandparent", "aunt_uncle", "other"]},
+        "family_name": SHORT_TEXT,
+        "given_names": SHORT_TEXT,
+        "last_known_locality": SHORT_TEXT,
+    },
+    ["relationship"],
+)
+
+# --- message bodies ----------------------------------------------------------------
+
+BODY_SCHEMAS: dict[str, dict[str, Any]] = {
+    "case_notification": _object(
+        {
+            "case_ref": CASE_REF,
+            "nationality": COUNTRY,
+            "is_child": {"type": "boolean"},
+            "age_band": AGE_BAND,
+            "gender": GENDER,
+            "exploitation_types": _list(EXPLOITATION),
+            "urgency": {"enum": ["routine", "priority", "urgent"]},
+            "requested_actions": _list(
+                {
+                    "enum": [
+                        "identity_verification",
+                        "risk_assessment",
+                        "family_tracing",
+                        "service_continuity",
+                        "return_arrangements",
+                    ]
+                }
+            ),
+            "languages": _list(LANGUAGE, max_items=5),
+            "identity": IDENTITY,
+            "identity_consent": {"const": True},
+            "summary": TEXT,
+        },
+        ["case_ref", "nationality", "is_child", "age_band", "exploitation_types", "urgency"],
+        dependent={"identity": ["identity_consent"]},
+    ),
+    "identity_verification_request": _object(
+        {
+            "case_ref": CASE_REF,
+            "asylum_seeker": {"type": "boolean"},
+            "identity": IDENTITY,
+            "documents": _list(DOCUMENT, max_items=5),
+            "travel_document_needed": {"type": "boolean"},
+            "due_date": DATE,
+        },
+        ["case_ref", "asylum_seeker", "identity"],
+    ),
+    "identity_verification_response": _object(
+        {
+            "case_ref": CASE_REF,
+            "outcome": {"enum": ["confirmed", "partially_confirmed", "not_confirmed", "unable_to_verify"]},
+            "verified_nationality": COUNTRY,
+            "travel_document_possible": {"type": "boolean"},
+            "remarks": TEXT,
+        },
+        ["case_ref", "outcome"],
+    ),
+    "risk_assessment_request": _object(
+        {
+            "case_ref": CASE_REF,
+            "is_child": {"type": "boolean"},
+            "topics": _list(
+                {
+                    "enum": [
+                        "family_environment",
+                        "trafficker_links",
+                        "retaliation_risk",
+                        "reintegration_services",
+                        "caregiver_capacity",
+                    ]
+                }
+            ),
+            "home_locality": SHORT_TEXT,
+            "due_date": DATE,
+        },
+        ["case_ref", "is_child", "topics"],
+    ),
+    "risk_assessment_response": _object(
+        {
+            "case_ref": CASE_REF,
+            "overall_risk": RISK,
+            "retaliation_risk": RISK,
+            "trafficker_links": {"enum": ["none_known", "suspected", "confirmed"]},
+            "family_environment": TEXT,
+            "recommendation": {"enum": ["return_possible", "return_not_advised", "further_assessment_needed"]},
+            "assessed_on": DATE,
+            "remarks": TEXT,
+        },
+        ["case_ref", "overall_risk", "recommendation", "assessed_on"],
+    ),
+    "family_tracing_request": _object(
+        {
+            "case_ref": CASE_REF,
+            "is_child": {"type": "boolean"},
+            "guardian_ref": REF,
+            "family_members": _list(FAMILY_MEMBER, max_items=10),
+            "due_date": DATE,
+        },
+        ["case_ref", "is_child", "guardian_ref", "family_members"],
+    ),
+    "family_tracing_response": _object(
+        {
+            "case_ref": CASE_REF,
+            "is_child": {"type": "boolean"},
+            "outcome": {"enum": ["traced", "not_traced", "in_progress"]},
+            "caregiver_willing": {"type": "boolean"},
+            "caregiver_able": {"type": "boolean"},
+            "safety_concerns": {"enum": ["none", "some", "serious"]},
+            "assessment_summary": TEXT,
+            "assessed_on": DATE,
+        },
+        ["case_ref", "is_child", "outcome"],
+    ),
+    "referral_offer": _object(
+        {
+            "case_ref": CASE_REF,
+            "services": _list(SERVICE),
+            "needs_summary": TEXT,
+            "health": HEALTH,
+            "health_consent": {"const": True},
+            "travel_plan": TRAVEL_PLAN,
+            "reception_contact": SHORT_TEXT,
+            "respond_by": DATE,
+        },
+        ["case_ref", "services"],
+        dependent={"health": ["health_consent"]},
+    ),
+    "referral_accept": _object(
+        {
+            "case_ref": CASE_REF,
+            "accepted_services": _list(SERVICE),
+            "reception_organisation": SHORT_TEXT,
+            "reception_contact": SHORT_TEXT,
+        },
+        ["case_ref", "accepted_services", "reception_organisation"],
+    ),
+    "referral_decline": _object(
+        {
+            "case_ref": CASE_REF,
+            "reason": {"enum": ["no_capacity", "not_eligible", "safety", "consent_missing", "other"]},
+            "reason_text": TEXT,
+        },
+        ["case_ref", "reason"],
+    ),
+    "referral_withdraw": _object(
+        {
+            "case_ref": CASE_REF,
+            "offer_id": UUID,
+            "reason": {"enum": ["person_declined", "circumstances_changed", "duplicate", "other"]},
+            "reason_text": TEXT,
+        },
+        ["case_ref", "offer_id", "reason"],
+    ),
+    "return_arrangements": _object(
+        {
+            "case_ref": CASE_REF,
+            "travel_plan": TRAVEL_PLAN,
+            "travel_document": {"enum": ["passport", "laissez_passer", "emergency_travel_document", "none_needed"]},
+            "reception_organisation": SHORT_TEXT,
+            "risk_assessment_ref": UUID,
+            "voluntary": {"type": "boolean"},
+        },
+        ["case_ref", "travel_plan", "reception_organisation", "risk_assessment_ref", "voluntary"],
+    ),
+    "arrival_confirmation": _object(
+        {
+            "case_ref": CASE_REF,
+            "arrived_on": DATE,
+            "received_by": SHORT_TEXT,
+            "remarks": TEXT,
+        },
+        ["case_ref", "arrived_on", "received_by"],
+    ),
+    "post_return_report": _object(
+        {
+            "case_ref": CASE_REF,
+            "months_after_return": {"enum": [1, 3, 6, 12, 24]},
+            "reintegration_status": {"enum": ["stable", "progressing", "at_risk", "re_trafficked", "lost_contact"]},
+            "re_trafficking_alert": {"type": "boolean"},
+            "services_received": _list(SERVICE, min_items=0),
+            "remarks": TEXT,
+        },
+        ["case_ref", "months_after_return", "reintegration_status", "re_trafficking_alert"],
+    ),
+    "case_closure": _object(
+        {
+            "case_ref": CASE_REF,
+            "reason": {
+                "enum": [
+                    "reintegrated",
+                    "person_request",
+                    "lost_contact",
+                    "transferred",
+                    "deceased",
+                    "other",
+                ]
+            },
+            "closed_on": DATE,
+            "retain_until": DATE,
+        },
+        ["case_ref", "reason", "closed_on"],
+    ),
+    "consent_withdrawn": _object(
+        {
+            "case_ref": CASE_REF,
+            "withdrawn_on": DATE,
+            "instruction": {"const": "erase"},
+            "scope": {"enum": ["conversation", "listed_messages"]},
+            "message_ids": _list(UUID, max_items=500),
+        },
+        ["case_ref", "withdrawn_on", "instruction", "scope"],
+    ),
+    "urgent_alert": _object(
+        {
+            "case_ref": CASE_REF,
+            "alert_kind": {"enum": ["immediate_danger", "missing_person", "missing_child", "re_trafficking"]},
+            "is_child": {"type": "boolean"},
+            "last_seen_on": DATE,
+            "last_seen_country": COUNTRY,
+            "description": TEXT,
+            "contact_point": SHORT_TEXT,
+        },
+        ["case_ref", "alert_kind", "is_child", "contact_point"],
+    ),
+}
+
+HANDLING_CODES = ["H0", "H1", "H2", "H3"]
+PURPOSES = [
+    "assistance",
+    "identification",
+    "risk_assessment",
+    "family_tracing",
+    "return",
+    "monitoring",
+    "protection",
+    "case_management",
+]
+LEGAL_BASES = ["consent", "best_interests", "vital_interests", "legal_obligation", "public_task"]
+
+ENVELOPE_SCHEMA: dict[str, Any] = _object(
+    {
+        "v": {"const": "trm/1"},
+        "id": UUID,
+        "type": {"enum": sorted(BODY_SCHEMAS)},
+        "from": NODE_ID,
+        "to": NODE_ID,
+        "created": TIMESTAMP,
+        "expires": TIMESTAMP,
+        "in_reply_to": UUID,
+        "conversation": UUID,
+        "purpose": {"enum": PURPOSES},
+        "legal_basis": {"enum": LEGAL_BASES},
+        "consent_ref": REF,
+        "best_interests_ref": REF,
+        "handling": _object(
+            {
+                "codes": _list({"enum": HANDLING_CODES}, max_items=4),
+                "text": {"type": "string", "minLength": 1, "maxLength": 500},
+            },
+            ["codes"],
+        ),
+        "body": {"type": "object"},
+    },
+    [
+        "v",
+        "id",
+        "type",
+        "from",
+        "to",
+        "created",
+        "expires",
+        "conversation",
+        "purpose",
+        "legal_basis",
+        "handling",
+        "body",
+    ],
+)
+
+RECEIPT_SCHEMA: dict[str, Any] = _object(
+    {
+        "v": {"const": "trm/1"},
+        "type": {"const": "receipt"},
+        "message_id": UUID,
+        "token_sha256": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+        "receiver": NODE_ID,
+        "received": TIMESTAMP,
+        "status": {"enum": ["accepted", "duplicate", "rejected"]},
+        "code": {"type": "string", "pattern": r"^[a-z_]{1,40}$"},
+    },
+    ["v", "type", "token_sha256", "receiver", "received", "status"],
+)
+
+_JWK_PUBLIC = _object(
+    {
+        "kty": {"const": "OKP"},
+        "crv": {"enum": ["Ed25519", "X25519"]},
+        "x": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
+        "kid": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
+        "use": {"enum": ["sig", "enc"]},
+    },
+    ["kty", "crv", "x"],
+)
+
+TRUST_LIST_SCHEMA: dict[str, Any] = _object(
+    {
+        "v": {"const": "trm/1"},
+        "type": {"const": "trust_list"},
+        "network": SHORT_TEXT,
+        "sequence": {"type": "integer", "minimum": 1},
+        "issued": TIMESTAMP,
+        "next_update": TIMESTAMP,
+        "expires": TIMESTAMP,
+        "nodes": {
+            "type": "array",
+            "maxItems": 1000,
+            "items": _object(
+                {
+                    "node_id": NODE_ID,
+                    "country": COUNTRY,
+                    "organisation": SHORT_TEXT,
+                    "endpoint": {"type": "string", "minLength": 8, "maxLength": 500},
+                    "revoked": {"type": "boolean"},
+                    "revoked_at": TIMESTAMP,
+                    "keys": {
+                        "type": "array",
+                        "maxItems": 20,
+                        "items": _object(
+                            {
+                                "kid": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
+                                "use": {"enum": ["sig", "enc"]},
+                                "jwk": _JWK_PUBLIC,
+                                "not_before": TIMESTAMP,
+                                "not_after": TIMESTAMP,
+                                "revoked": {"type": "boolean"},
+                                "revoked_at": TIMESTAMP,
+                            },
+                            ["kid", "use", "jwk", "not_before", "revoked"],
+                        ),
+                    },
+                },
+                ["node_id", "country", "organisation", "endpoint", "revoked", "keys"],
+            ),
+        },
+    },
+    ["v", "type", "network", "sequence", "issued", "next_update", "expires", "nodes"],
+)
+
+
+# --- validator ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One violation: where (a JSON pointer) and which keyword failed."""
+
+    path: str
+    keyword: str
+
+
+_KNOWN_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "dependentRequired",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+    }
+)
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+}
+
+
+def _type_ok(value: Any, expected: str) -> bool:
+    if expected == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, _TYPES[expected])
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    # ECMA-262 "$" (no multiline) matches only at the very end; Python's "$" also matches
+    # before a final newline, so anchor with "\Z" instead.
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON equality: true is not 1.
+    return type(a) is type(b) and a == b
+
+
+def _unique(items: list[Any]) -> bool:
+    seen: list[Any] = []
+    for item in items:
+        if any(_same(item, other) for other in seen):
+            return False
+        seen.append(item)
+    return True
+
+
+def validate(instance: Any, schema: dict[str, Any], path: str = "") -> list[SchemaError]:
+    """Every violation of ``schema`` by ``instance`` (empty list when valid)."""
+    errors: list[SchemaError] = []
+    if "type" in schema and not _type_ok(instance, schema["type"]):
+        return [SchemaError(path or "/", "type")]
+    if "const" in schema and not _same(instance, schema["const"]):
+        errors.append(SchemaError(path or "/", "const"))
+    if "enum" in schema and not any(_same(instance, option) for option in schema["enum"]):
+        errors.append(SchemaError(path or "/", "enum"))
+    if isinstance(instance, str):
+        if len(instance) < schema.get("minLength", 0):
+            errors.append(SchemaError(path or "/", "minLength"))
+        if len(instance) > schema.get("maxLength", len(instance)):
+            errors.append(SchemaError(path or "/", "maxLength"))
+        if "pattern" in schema and not _compiled(schema["pattern"]).search(instance):
+            errors.append(SchemaError(path or "/", "pattern"))
+    if isinstance(instance, int) and not isinstance(instance, bool):
+        if instance < schema.get("minimum", instance):
+            errors.append(SchemaError(path or "/", "minimum"))
+        if instance > schema.get("maximum", instance):
+            errors.append(SchemaError(path or "/", "maximum"))
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            errors.append(SchemaError(path or "/", "minItems"))
+        if len(instance) > schema.get("maxItems", len(instance)):
+            errors.append(SchemaError(path or "/", "maxItems"))
+        if schema.get("uniqueItems") and not _unique(instance):
+            errors.append(SchemaError(path or "/", "uniqueItems"))
+        if "items" in schema:
+            for index, item in enumerate(instance):
+                errors.extend(validate(item, schema["items"], f"{path}/{index}"))
+    if isinstance(instance, dict):
+        properties: dict[str, Any] = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in instance:
+                errors.append(SchemaError(f"{path}/{name}", "required"))
+        for name, needs in schema.get("dependentRequired", {}).items():
+            if name in instance and any(other not in instance for other in needs):
+                errors.append(SchemaError(f"{path}/{name}", "dependentRequired"))
+        for name, value in instance.items():
+            if name in properties:
+                errors.extend(validate(value, properties[name], f"{path}/{name}"))
+            elif schema.get("additionalProperties") is False:
+                errors.append(SchemaError(f"{path}/{name}", "additionalProperties"))
+    return errors
+
+
+def _check_keywords(schema: dict[str, Any]) -> None:
+    for keyword, value in schema.items():
+        if keyword not in _KNOWN_KEYWORDS:
+            raise ValueError(f"schema keyword not supported here: {keyword}")
+        if keyword == "properties":
+            for sub in value.values():
+                _check_keywords(sub)
+        elif keyword == "items":
+            _check_keywords(value)
+
+
+for _schema in (*BODY_SCHEMAS.values(), ENVELOPE_SCHEMA, RECEIPT_SCHEMA, TRUST_LIST_SCHEMA):
+    _check_keywords(_schema)
+
+
+def published() -> dict[str, Any]:
+    """All schemas as one JSON-ready document (written to docs/vectors/schemas.json)."""
+
+    def with_dialect(schema: dict[str, Any], title: str) -> dict[str, Any]:
+        return {"$schema": DIALECT, "title": title, **schema}
+
+    return {
+        "envelope": with_dialect(ENVELOPE_SCHEMA, "trm/1 envelope"),
+        "receipt": with_dialect(RECEIPT_SCHEMA, "trm/1 receipt"),
+        "trust_list": with_dialect(TRUST_LIST_SCHEMA, "trm/1 trust list"),
+        "bodies": {name: with_dialect(schema, f"trm/1 {name} body") for name, schema in sorted(BODY_SCHEMAS.items())},
+    }
