@@ -38,7 +38,6 @@ class Code(StrEnum):
     # Envelope.
     MALFORMED_ENVELOPE = "malformed_envelope"
     WRONG_RECIPIENT = "wrong_recipient"
-    SENDER_MISMATCH = "sender_mismatch"
     EXPIRED = "expired"
     CREATED_IN_FUTURE = "created_in_future"
     LIFETIME_TOO_LONG = "lifetime_too_long"
@@ -81,7 +80,6 @@ HTTP_STATUS: dict[Code, int] = {
     Code.BAD_SIGNATURE: 403,
     Code.MALFORMED_ENVELOPE: 422,
     Code.WRONG_RECIPIENT: 421,
-    Code.SENDER_MISMATCH: 403,
     Code.EXPIRED: 422,
     Code.CREATED_IN_FUTURE: 422,
     Code.LIFETIME_TOO_LONG: 422,

@@ -140,7 +140,8 @@ def message_from_envelope(envelope: Any) -> Message:
     message_id = raw_id if isinstance(raw_id, str) and _UUID.fullmatch(raw_id) else None
     if envelope.get("v") != VERSION:
         raise _fail(Code.UNSUPPORTED_VERSION, "envelope v is not trm/1", message_id)
-    if "type" in envelope and envelope["type"] not in MESSAGE_TYPES:
+    kind = envelope.get("type")
+    if isinstance(kind, str) and kind not in MESSAGE_TYPES:
         raise _fail(Code.UNKNOWN_TYPE, "message type not defined in trm/1", message_id)
     errors = schemas.validate(envelope, schemas.ENVELOPE_SCHEMA)
     if errors:

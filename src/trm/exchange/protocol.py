@@ -25,6 +25,7 @@ from typing import Any
 from trm.exchange import jose, schemas
 from trm.exchange.errors import Code, LocalProtocolError, ProtocolError
 from trm.exchange.messages import (
+    MESSAGE_TYPES,
     VERSION,
     Handling,
     Message,
@@ -85,6 +86,8 @@ def build(
     max_lifetime: timedelta = DEFAULT_MAX_LIFETIME,
 ) -> Message:
     """A checked message; raises LocalProtocolError (e.g. ``asylum_seeker_identity_request``)."""
+    if type_ not in MESSAGE_TYPES:
+        raise _local(Code.UNKNOWN_TYPE, "message type not defined in trm/1", str(message_id))
     created = _whole_seconds(now)
     message = Message(
         id=str(message_id),
