@@ -6,3 +6,15 @@ from django.apps import AppConfig
 class NetworkConfig(AppConfig):
     name = "trm.network"
     label = "network"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from trm import navigation
+        from trm.accounts.roles import Cap
+        from trm.dashboard import panels
+        from trm.network.panels import network_panel
+
+        # Coordinators with an account reach the module from their dashboard panel.
+        navigation.register(navigation.NavItem(_("Network"), "network:home", Cap.MANAGE_NETWORK, order=80))
+        panels.register(network_panel)

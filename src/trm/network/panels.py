@@ -1,0 +1,27 @@
+"""Dashboard panel: the next meeting and open commitments (secretariat), or one's own country's."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trm.dashboard.panels import Panel
+from trm.network import access
+
+
+def network_panel(request: HttpRequest) -> Panel | None:
+    user = request.user
+    secretariat = access.is_secretariat(user)
+    if not secretariat and access.participant_for(user) is None:
+        return None
+    today = timezone.localdate()
+    items = access.visible_action_items(user).open()
+    context = {
+        "next_meeting": access.visible_meetings(user).upcoming(today).first(),
+        "open_count": items.count(),
+        "overdue_count": items.filter(due_date__lt=today).count(),
+        "own_country": None if secretariat else access.coordinator_country(user),
+        "is_secretariat": secretariat,
+    }
+    return Panel(title=_("Network of coordinators"), template="network/_panel.html", context=context, order=40)
