@@ -117,6 +117,17 @@ DOCUMENT = _object(
     ["kind", "issuing_country"],
 )
 
+# A scan of an identity document (base64, standard alphabet); the token size limit bounds
+# the total.
+DOCUMENT_COPY = _object(
+    {
+        "kind": {"enum": ["passport", "id_card", "birth_certificate", "residence_permit", "other"]},
+        "media_type": {"enum": ["image/jpeg", "image/png", "application/pdf"]},
+        "data": {"type": "string", "minLength": 4, "maxLength": 180000, "pattern": r"^[A-Za-z0-9+/]+={0,2}$"},
+    },
+    ["kind", "media_type", "data"],
+)
+
 TRAVEL_PLAN = _object(
     {
         "planned_date": DATE,
@@ -181,6 +192,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "asylum_seeker": {"type": "boolean"},
             "identity": IDENTITY,
             "documents": _list(DOCUMENT, max_items=5),
+            "document_copies": _list(DOCUMENT_COPY, max_items=4),
             "travel_document_needed": {"type": "boolean"},
             "due_date": DATE,
         },
