@@ -46,6 +46,7 @@ class CountryEditForm(CountryForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     class Meta:
         model = PartnerOrganisation
         fields = ["name", "short_name", "kind", "website"]
@@ -223,6 +224,7 @@ class JWKField(forms.CharField):
 class NodeForm(forms.ModelForm):
     signing_jwk = JWKField(required=False, label=_("Public signature key (JWK)"))
     encryption_jwk = JWKField(required=False, label=_("Public encryption key (JWK)"))
+    endpoint = forms.URLField(label=_("endpoint URL"), max_length=500, assume_scheme="https")
 
     class Meta:
         model = NetworkNode

@@ -81,7 +81,8 @@ def seed_network(*, today: date, by: Any = None, link_user: Any = None, node_cou
             (PositionKind.COORDINATOR, "National Anti-Trafficking Coordinator", today - timedelta(days=900)),
             (PositionKind.DEPUTY, "Deputy National Coordinator", today - timedelta(days=1500)),
             (PositionKind.ADVISOR, "Senior Advisor", today - timedelta(days=700)),
-            (PositionKind.RAPPORTEUR, "National Rapporteur on Trafficking in Human Beings", today - timedelta(days=1200)),
+            (PositionKind.RAPPORTEUR, "National Rapporteur on Trafficking in Human Beings",
+             today - timedelta(days=1200)),
         ):
             first, last = fake.first_name(), fake.last_name()
             person = directory.add_participant(

@@ -61,6 +61,11 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data of a POST (even an empty one, so that it is validated), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def _page(request: HttpRequest, template: str, context: dict[str, Any], *, form: Any = None) -> HttpResponse:
     status = BAD_REQUEST if form is not None and form.is_bound and form.errors else 200
     return render(request, template, context, status=status)
@@ -115,7 +120,7 @@ def country_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def country_add(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
-    form = CountryForm(request.POST or None)
+    form = CountryForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["footnote"] = data["footnote"] or None
@@ -129,7 +134,7 @@ def country_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def country_edit(request: HttpRequest, code: str) -> HttpResponse:
     country = access.get_country_for(request.user, code)
-    form = CountryEditForm(request.POST or None, instance=NetworkCountry.objects.get(pk=country.pk))
+    form = CountryEditForm(_posted(request), instance=NetworkCountry.objects.get(pk=country.pk))
     if request.method == "POST" and form.is_valid():
         directory.update_country(country, by=request.user, **form.cleaned_data)
         messages.success(request, _("Country saved."))
@@ -150,7 +155,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def organisation_add(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         directory.add_organisation(by=request.user, **form.cleaned_data)
         messages.success(request, _("Organisation added."))
@@ -177,7 +182,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_add(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
-    form = ParticipantForm(request.POST or None)
+    form = ParticipantForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         person = directory.add_participant(by=request.user, **form.cleaned_data)
         messages.success(request, _("Person added. Now record their position."))
@@ -189,7 +194,7 @@ def participant_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_participant_for(request.user, pk)
-    form = PositionForm(request.POST or None, initial={"country": person.country, "organisation": person.organisation,
+    form = PositionForm(_posted(request), initial={"country": person.country, "organisation": person.organisation,
                                                        "start_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -210,7 +215,7 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_participant_for(request.user, pk)
-    form = ParticipantForm(request.POST or None, instance=Participant.objects.get(pk=person.pk))
+    form = ParticipantForm(_posted(request), instance=Participant.objects.get(pk=person.pk))
     if request.method == "POST" and form.is_valid():
         directory.update_participant(person, by=request.user, **form.cleaned_data)
         messages.success(request, _("Person saved."))
@@ -222,7 +227,8 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def participant_import(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"meeting": request.GET.get("meeting")})
+    files = request.FILES if request.method == "POST" else None
+    form = ImportForm(_posted(request), files, initial={"meeting": request.GET.get("meeting")})
     problems: list[imports.RowError] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -286,7 +292,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     suggestion = meetings.suggestion(today=timezone.localdate())
     host = NetworkCountry.objects.filter(code=suggestion.host).first() if suggestion.host else None
-    form = MeetingForm(request.POST or None, initial={
+    form = MeetingForm(_posted(request), initial={
         "start_date": suggestion.start_date, "end_date": suggestion.end_date, "host_country": host,
     })
     if request.method == "POST" and form.is_valid():
@@ -301,7 +307,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
-    form = MeetingForm(request.POST or None, instance=Meeting.objects.get(pk=meeting.pk))
+    form = MeetingForm(_posted(request), instance=Meeting.objects.get(pk=meeting.pk))
     if request.method == "POST" and form.is_valid():
         try:
             meetings.update_meeting(meeting, by=request.user, **form.cleaned_data)
@@ -362,7 +368,7 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
-    form = InviteForm(request.POST or None, meeting=meeting)
+    form = InviteForm(_posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         count = meetings.invite(meeting, participants=form.cleaned_data["participants"], by=request.user)
         messages.success(request, _("%(n)d invited.") % {"n": count})
@@ -406,7 +412,7 @@ def participants_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse
 @login_required
 def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
-    form = MinutesForm(request.POST or None, instance=Meeting.objects.get(pk=meeting.pk))
+    form = MinutesForm(_posted(request), instance=Meeting.objects.get(pk=meeting.pk))
     if request.method == "POST" and form.is_valid():
         meetings.record_minutes(meeting, minutes=form.cleaned_data["minutes"], by=request.user)
         messages.success(request, _("Minutes saved."))
@@ -461,7 +467,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 def country_update(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     meeting, country = access.get_update_for(request.user, pk, code, write=True)
     existing = CountryUpdate.objects.filter(meeting=meeting, country=country).first()
-    form = CountryUpdateForm(request.POST or None, instance=existing)
+    form = CountryUpdateForm(_posted(request), instance=existing)
     if request.method == "POST" and form.is_valid():
         updates.save_update(meeting, country, by=request.user, **form.cleaned_data)
         messages.success(request, _("Country update saved."))
@@ -523,7 +529,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = access.get_action_item_for(request.user, pk)
-    form = ActionStatusForm(request.POST or None, status=item.status,
+    form = ActionStatusForm(_posted(request), status=item.status,
                             meetings=access.visible_meetings(request.user).filter(start_date__gte=item.meeting.start_date))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -558,7 +564,7 @@ def node_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def node_add(request: HttpRequest) -> HttpResponse:
     access.require_secretariat(request.user)
-    form = NodeForm(request.POST or None)
+    form = NodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             nodes.register_node(by=request.user, **form.cleaned_data)
@@ -577,7 +583,7 @@ def node_edit(request: HttpRequest, pk: int) -> HttpResponse:
     node = NetworkNode.objects.filter(pk=pk).first()
     if node is None:
         raise Http404
-    form = NodeForm(request.POST or None, instance=NetworkNode.objects.get(pk=node.pk))
+    form = NodeForm(_posted(request), instance=NetworkNode.objects.get(pk=node.pk))
     if request.method == "POST" and form.is_valid():
         try:
             nodes.update_node(node, by=request.user, **form.cleaned_data)
