@@ -1,0 +1,272 @@
+"""The identification procedure as a state machine (domain brief §8.2).
+
+Rules:
+- A case starts DETECTED. A screening (screening.record_screening) moves it to SCREENED; it
+  can be repeated until the case is referred. A screening is advice, never the decision.
+- Whoever manages the case refers it to a competent authority (RG_PENDING). An adult must
+  have consented to referral for identification to that authority; children skip the
+  consent gate. An adult who refuses consent can be notified anonymously instead
+  (ANONYMOUS), and referred later if they consent.
+- Only the competent authority the case is routed to (Cap.DECIDE_IDENTIFICATION) takes the
+  reasonable-grounds and the formal (conclusive) decisions, and reconsiders them.
+- Positive reasonable grounds start the recovery and reflection period (or formal
+  identification does, where the jurisdiction says so: deadlines.Rules.reflection_starts).
+- Where the jurisdiction says so, no formal decision is taken before the reflection period ends.
+- IDENTIFIED is final for the procedure; the case itself goes on (support, closure).
+
+Every change goes through decide(), which checks TRANSITIONS, the actor's right, the dates,
+writes a Decision row and the audit entry in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trm.audit.events import Action
+from trm.audit.record import record
+from trm.cases import deadlines, tasks
+from trm.cases.access import can_decide, can_manage
+from trm.cases.models import Case, Decision, LegalTest
+from trm.cases.models import IdentificationState as S
+from trm.vocab.htcds import DecisionMakingOrg, TraffickingStatus
+
+SCREEN = "screen"
+NO_INDICATORS = "no_indicators"
+REFER = "refer"
+NOTIFY_ANONYMOUSLY = "notify_anonymously"
+RG_POSITIVE = "rg_positive"
+RG_NEGATIVE = "rg_negative"
+CG_POSITIVE = "cg_positive"
+CG_NEGATIVE = "cg_negative"
+RECONSIDER = "reconsider"
+
+# {state: {event: next_state}}: the only moves there are.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    S.DETECTED: {SCREEN: S.SCREENED},
+    S.SCREENED: {
+        SCREEN: S.SCREENED,
+        NO_INDICATORS: S.NOT_INDICATED,
+        REFER: S.RG_PENDING,
+        NOTIFY_ANONYMOUSLY: S.ANONYMOUS,
+    },
+    S.NOT_INDICATED: {SCREEN: S.SCREENED, REFER: S.RG_PENDING},
+    S.ANONYMOUS: {REFER: S.RG_PENDING},
+    S.RG_PENDING: {RG_POSITIVE: S.RG_POSITIVE, RG_NEGATIVE: S.RG_NEGATIVE},
+    S.RG_NEGATIVE: {RECONSIDER: S.RG_PENDING},
+    S.RG_POSITIVE: {CG_POSITIVE: S.IDENTIFIED, CG_NEGATIVE: S.NOT_IDENTIFIED},
+    S.NOT_IDENTIFIED: {RECONSIDER: S.RG_POSITIVE},
+    S.IDENTIFIED: {},
+}
+
+# Who may take each step: "manage" (whoever manages the case) or "decide" (competent authority).
+ACTOR: dict[str, str] = {
+    SCREEN: "manage",
+    NO_INDICATORS: "manage",
+    REFER: "manage",
+    NOTIFY_ANONYMOUSLY: "manage",
+    RG_POSITIVE: "decide",
+    RG_NEGATIVE: "decide",
+    CG_POSITIVE: "decide",
+    CG_NEGATIVE: "decide",
+    RECONSIDER: "decide",
+}
+
+LEGAL_TEST: dict[str, str] = {
+    SCREEN: LegalTest.SCREENING,
+    NO_INDICATORS: LegalTest.SCREENING,
+    REFER: LegalTest.NONE,
+    NOTIFY_ANONYMOUSLY: LegalTest.NONE,
+    RG_POSITIVE: LegalTest.REASONABLE_GROUNDS,
+    RG_NEGATIVE: LegalTest.REASONABLE_GROUNDS,
+    CG_POSITIVE: LegalTest.CONCLUSIVE,
+    CG_NEGATIVE: LegalTest.CONCLUSIVE,
+    RECONSIDER: LegalTest.NONE,
+}
+
+# The HTCDS trafficking status that each state maps to (for exports and exchange).
+HTCDS_STATUS: dict[str, str] = {
+    S.DETECTED: TraffickingStatus.POSSIBLE,
+    S.SCREENED: TraffickingStatus.POSSIBLE,
+    S.NOT_INDICATED: TraffickingStatus.POSSIBLE,
+    S.ANONYMOUS: TraffickingStatus.POSSIBLE,
+    S.RG_PENDING: TraffickingStatus.POSSIBLE,
+    S.RG_POSITIVE: TraffickingStatus.POSSIBLE,
+    S.RG_NEGATIVE: TraffickingStatus.NOT_A_VICTIM,
+    S.IDENTIFIED: TraffickingStatus.ACTUAL,
+    S.NOT_IDENTIFIED: TraffickingStatus.NOT_A_VICTIM,
+}
+
+
+def event_labels() -> dict[str, str]:
+    return {
+        SCREEN: _("Screening"),
+        NO_INDICATORS: _("Closed screening: no indicators"),
+        REFER: _("Referred to the competent authority"),
+        NOTIFY_ANONYMOUSLY: _("Anonymous notification"),
+        RG_POSITIVE: _("Reasonable grounds: positive"),
+        RG_NEGATIVE: _("Reasonable grounds: negative"),
+        CG_POSITIVE: _("Formally identified"),
+        CG_NEGATIVE: _("Not identified"),
+        RECONSIDER: _("Decision reconsidered"),
+    }
+
+
+class TransitionError(ValidationError):
+    """The step is not possible from the case's state, or its conditions are not met."""
+
+
+def allowed_events(case: Case) -> list[str]:
+    return list(TRANSITIONS.get(case.state, {}))
+
+
+def allowed_events_for(user: Any, case: Case) -> list[str]:
+    """The steps this user may take on this case now (for showing forms)."""
+    if not case.is_open:
+        return []
+    out = []
+    for event in allowed_events(case):
+        if event == SCREEN:
+            continue  # recorded through screening.record_screening
+        if (ACTOR[event] == "decide" and can_decide(user, case)) or (
+            ACTOR[event] == "manage" and can_manage(user, case)
+        ):
+            out.append(event)
+    return out
+
+
+def _check_actor(event: str, case: Case, by: Any) -> None:
+    if ACTOR[event] == "decide" and not can_decide(by, case):
+        raise PermissionDenied(_("Only the competent authority the case is routed to may take this decision."))
+    if ACTOR[event] == "manage" and not can_manage(by, case):
+        raise PermissionDenied(_("You may not change this case."))
+
+
+def _check_date(case: Case, decided_on: dt.date) -> None:
+    if decided_on > timezone.localdate():
+        raise TransitionError(_("A decision cannot be dated in the future."), code="future_date")
+    if decided_on < case.detected_on:
+        raise TransitionError(_("A decision cannot be dated before the detection."), code="before_detection")
+
+
+@transaction.atomic
+def decide(
+    case: Case,
+    *,
+    event: str,
+    by: Any,
+    decided_on: dt.date | None = None,
+    reasons: str = "",
+    decision_body: str = "",
+    to: Any = None,
+) -> Decision:
+    """Take one step of the procedure, or refuse it with a clear message (and save nothing)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if event not in ACTOR:
+        raise TransitionError(_("Unknown step."), code="unknown_event")
+    _check_actor(event, case, by)
+    if not case.is_open:
+        raise TransitionError(_("The case is closed."), code="closed")
+    next_state = TRANSITIONS.get(case.state, {}).get(event)
+    if next_state is None:
+        raise TransitionError(
+            _("This step is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()},
+            code="invalid_transition",
+        )
+    day = decided_on or timezone.localdate()
+    _check_date(case, day)
+    rules = tasks.rules()
+    previous = case.decisions.order_by("-created_at", "-id").first()
+    fields = ["state"]
+
+    if event == REFER:
+        _refer_checks(case, to=to, at=timezone.now())
+        case.routed_to_org = to
+        case.referred_at = timezone.now()
+        fields += ["routed_to_org", "referred_at"]
+    if event == NOTIFY_ANONYMOUSLY and case.is_child:
+        raise TransitionError(
+            _("Children skip the consent gate: refer the child's case to the competent authority."), code="child"
+        )
+    if event == CG_POSITIVE and rules.cg_not_before_reflection_end:
+        reflection = case.deadlines.open().filter(kind=deadlines.REFLECTION_END).first()
+        if reflection is not None and day < reflection.due_on:
+            raise TransitionError(
+                _("The formal decision may not be taken before the reflection period ends on %(day)s.")
+                % {"day": reflection.due_on.isoformat()},
+                code="reflection_running",
+            )
+
+    decision = Decision(
+        case=case,
+        event=event,
+        from_state=case.state,
+        to_state=next_state,
+        legal_test=LEGAL_TEST[event],
+        decision_body=decision_body or (rules.decision_body if ACTOR[event] == "decide" else ""),
+        decided_by=by,
+        decided_by_org_id=by.organisation_id,
+        decided_on=day,
+        reasons=reasons,
+        reconsideration_of=previous if event == RECONSIDER else None,
+    )
+    if decision.decision_body and decision.decision_body not in DecisionMakingOrg.values:
+        raise TransitionError(_("Unknown decision-making body."), code="decision_body")
+    decision.full_clean()
+    decision.save()
+    case.state = next_state
+    case.full_clean()
+    case.save(update_fields=[*fields, "updated_at"])
+    _deadlines_after(case, event, day=day, from_state=decision.from_state, rules=rules)
+    record(by, Action.DECIDE, case, fields=fields, note=f"{event}: {decision.from_state}->{next_state}")
+    return decision
+
+
+def _refer_checks(case: Case, *, to: Any, at: dt.datetime) -> None:
+    from trm.accounts.models import Organisation
+    from trm.cases import consent
+
+    if not isinstance(to, Organisation) or not to.is_active:
+        raise TransitionError(_("Choose the competent authority to refer the case to."), code="no_recipient")
+    if not case.is_child and not consent.covers(case, purpose="identification", recipient_org=to, at=at):
+        raise TransitionError(
+            _(
+                "The person has not consented to referral for identification to this authority. "
+                "Record their consent first, or notify the case anonymously."
+            ),
+            code="no_consent",
+        )
+
+
+def _deadlines_after(case: Case, event: str, *, day: dt.date, from_state: str, rules: deadlines.Rules) -> None:
+    authority = case.routed_to_org
+    if event == REFER:
+        tasks.open_deadline(case, deadlines.RG_DECISION, start=day, assigned_org=authority)
+    elif event in (RG_POSITIVE, RG_NEGATIVE):
+        tasks.complete(case, deadlines.RG_DECISION)
+    if event == RG_POSITIVE:
+        if rules.reflection_starts == "reasonable_grounds":
+            tasks.open_deadline(case, deadlines.REFLECTION_END, start=day, assigned_org=authority)
+        tasks.open_deadline(case, deadlines.CG_DECISION, start=day, assigned_org=authority)
+    elif event in (CG_POSITIVE, CG_NEGATIVE):
+        tasks.complete(case, deadlines.CG_DECISION)
+        if event == CG_POSITIVE and rules.reflection_starts == "formal_identification":
+            tasks.open_deadline(case, deadlines.REFLECTION_END, start=day, assigned_org=authority)
+    elif event == RECONSIDER:
+        kind = deadlines.RG_DECISION if from_state == S.RG_NEGATIVE else deadlines.CG_DECISION
+        tasks.open_deadline(case, kind, start=day, assigned_org=authority)
+
+
+def refer(case: Case, *, to: Any, by: Any, decided_on: dt.date | None = None) -> Decision:
+    """Refer the case to a competent authority for the reasonable-grounds decision."""
+    return decide(case, event=REFER, by=by, to=to, decided_on=decided_on)
+
+
+def notify_anonymously(case: Case, *, by: Any) -> Decision:
+    """An adult who does not consent: the case counts, without identifying data going anywhere."""
+    return decide(case, event=NOTIFY_ANONYMOUSLY, by=by)

@@ -1,0 +1,91 @@
+"""Deadline rows of a case: open, complete, and the task list per user and per organisation.
+
+Called from inside the verb functions' transactions; the rules come from deadlines.py.
+Case.next_deadline (indexed) mirrors the earliest open deadline so that the case list
+filters on it without a join.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from trm.cases import deadlines
+from trm.cases.models import Case, Deadline
+
+
+def rules() -> deadlines.Rules:
+    return deadlines.rules_for(settings.TRM_COUNTRY)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def open_deadline(
+    case: Case,
+    kind: str,
+    *,
+    start: dt.date,
+    due_on: dt.date | None = None,
+    assigned_org: Any = None,
+    assigned_user: Any = None,
+) -> Deadline:
+    """Open (or move) the deadline of this kind on the case; at most one open per kind."""
+    due = due_on or deadlines.due_date(kind, start=start, rules=rules())
+    existing = Deadline.objects.open().filter(case=case, kind=kind).first()
+    if existing is not None:
+        existing.starts_on, existing.due_on = start, due
+        existing.assigned_org, existing.assigned_user = assigned_org, assigned_user
+        existing.full_clean()
+        existing.save(update_fields=["starts_on", "due_on", "assigned_org", "assigned_user"])
+        deadline = existing
+    else:
+        deadline = Deadline(
+            case=case, kind=kind, starts_on=start, due_on=due, assigned_org=assigned_org, assigned_user=assigned_user
+        )
+        deadline.full_clean()
+        deadline.save()
+    refresh_next_deadline(case)
+    return deadline
+
+
+def complete(case: Case, *kinds: str) -> int:
+    done = Deadline.objects.open().filter(case=case, kind__in=kinds).update(done_at=timezone.now())
+    refresh_next_deadline(case)
+    return done
+
+
+def complete_all(case: Case) -> None:
+    Deadline.objects.open().filter(case=case).update(done_at=timezone.now())
+    refresh_next_deadline(case)
+
+
+def refresh_next_deadline(case: Case) -> None:
+    earliest = Deadline.objects.open().filter(case=case).aggregate(d=Min("due_on"))["d"]
+    if earliest != case.next_deadline:
+        case.next_deadline = earliest
+        Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
+
+
+def tasks_for(user: Any, *, limit: int = 20) -> list[Deadline]:
+    """Open deadlines the user should see: on visible open cases, for them or their organisation.
+
+    The focal point sees every open deadline of the node; others see those assigned to them,
+    to their organisation, or unassigned on cases they may see.
+    """
+    from trm.accounts.roles import Cap
+    from trm.cases.access import visible_cases
+
+    cases = visible_cases(user).open()
+    qs = Deadline.objects.open().filter(case__in=cases.values("pk")).select_related("case")
+    if not user.can(Cap.VIEW_ALL_CASES):
+        mine = Q(assigned_user=user) | Q(assigned_user__isnull=True, assigned_org__isnull=True)
+        if user.organisation_id is not None:
+            mine |= Q(assigned_user__isnull=True, assigned_org_id=user.organisation_id)
+        qs = qs.filter(mine)
+    return list(qs.order_by("due_on", "id")[:limit])
