@@ -502,7 +502,7 @@ def _opened() -> tuple[str, Message]:
     return token, open_(token)
 
 
-def verify(receipt: str, sent: str, **kw: Any) -> protocol.Receipt:
+def verify(receipt: str | bytes, sent: str, **kw: Any) -> protocol.Receipt:
     kw.setdefault("receiver", "al.nrm")
     kw.setdefault("trust_list", tl())
     kw.setdefault("now", NOW)

@@ -27,8 +27,8 @@ from joserfc.jws import JWSRegistry
 JWS_ALG = "Ed25519"
 JWE_ALG = "ECDH-ES"
 JWE_ENC = "A256GCM"
-SIG_CURVE = "Ed25519"
-ENC_CURVE = "X25519"
+SIG_CURVE: Literal["Ed25519"] = "Ed25519"
+ENC_CURVE: Literal["X25519"] = "X25519"
 
 # Hard ceiling for any JOSE object handled here; the protocol enforces its own, lower,
 # limit (a parameter) before anything reaches joserfc.
