@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from trm.network import access, actions, meetings, nodes, reports, updates
@@ -145,7 +145,7 @@ def list_meetings(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/meetings", response={201: MeetingOut})
-def create_meeting(request: HttpRequest, payload: MeetingIn) -> tuple[int, dict[str, Any]]:
+def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[dict[str, Any]]:
     access.require_secretariat(request.user)
     data = payload.dict()
     host = NetworkCountry.objects.filter(code=data.pop("host_country")).first()
@@ -155,7 +155,7 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> tuple[int, dict[
         meeting = meetings.plan_meeting(host_country=host, by=request.user, **data)
     except ValidationError as err:
         raise _invalid(err) from None
-    return 201, _meeting(meeting)
+    return Status(201, _meeting(meeting))
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetail)

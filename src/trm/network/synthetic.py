@@ -207,3 +207,16 @@ def demo_nodes(*, today: date, by: Any = None) -> None:
             continue
         nodes.register_node(country=country, node_id=node.node_id, organisation=node.name, endpoint=node.url(),
                             since=today - timedelta(days=30), status="active", by=by)
+
+
+def seed_demo(node_country: str) -> None:
+    """Seed the network on a demo node (every demo node: its ``secretariat`` account manages it).
+
+    No demo account is linked to a coordinator, so the other demo accounts keep their own
+    dashboards; link one on a person's page to try the coordinator's view.
+    """
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if seed_network(today=today, node_country=node_country):
+        demo_nodes(today=today)

@@ -16,6 +16,9 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data is refused when TRM_MODE=production.")
         seed_staff(settings.TRM_COUNTRY, node_id=settings.TRM_NODE_ID)
+        from trm.network.synthetic import seed_demo  # the coordinators' network, on every demo node
+
+        seed_demo(settings.TRM_COUNTRY)
         if options["verbosity"] < 1:
             return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
