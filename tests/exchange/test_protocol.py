@@ -634,3 +634,21 @@ def test_it_will_not_seal_a_message_of_an_unknown_type() -> None:
     with pytest.raises(LocalProtocolError) as info:
         seal(message)
     assert info.value.code == Code.UNKNOWN_TYPE
+
+
+def test_it_stops_when_its_own_trust_list_has_expired() -> None:
+    later = tl().expires
+    token = seal(sample_message("case_notification"))
+    calls = [
+        lambda: open_(token, now=later),
+        lambda: protocol.seal_for(
+            sample_message("case_notification"), sender_key=k("xk.sig"), trust_list=tl(), now=later
+        ),
+        lambda: verify("a.b.c", token, now=later),
+    ]
+    for call in calls:
+        with pytest.raises(LocalProtocolError) as info:
+            call()
+        assert info.value.code == Code.NO_CURRENT_TRUST_LIST
+        assert not isinstance(info.value, RemoteProtocolError)
+        assert info.value.http_status == 503

@@ -59,6 +59,8 @@ class Code(StrEnum):
     TRUST_LIST_EXPIRED = "trust_list_expired"
     TRUST_LIST_NOT_YET_VALID = "trust_list_not_yet_valid"
     TRUST_LIST_ROLLBACK = "trust_list_rollback"
+    # Our own state: the trust list we hold has expired (we must fetch a new one).
+    NO_CURRENT_TRUST_LIST = "no_current_trust_list"
 
 
 # The status an inbox answers a refused message with (the body is a signed receipt with
@@ -99,6 +101,7 @@ HTTP_STATUS: dict[Code, int] = {
     Code.TRUST_LIST_EXPIRED: 422,
     Code.TRUST_LIST_NOT_YET_VALID: 422,
     Code.TRUST_LIST_ROLLBACK: 409,
+    Code.NO_CURRENT_TRUST_LIST: 503,
 }
 
 

@@ -164,11 +164,19 @@ def seal_for(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> str:
     """``seal`` to the recipient's newest encryption key on the trust list."""
+    _require_current(trust_list, now)
     recipient_key = trust_list.encryption_key(message.recipient, now)
     return seal(message, sender_key=sender_key, recipient_key=recipient_key, now=now, max_bytes=max_bytes)
 
 
 # --- opening ------------------------------------------------------------------------
+
+
+def _require_current(trust_list: TrustList, now: datetime) -> None:
+    # Raised as a local error, never turned into a remote one: the fault is ours, and the
+    # inbox answers 503 so that the sender retries once we hold a current list.
+    if trust_list.expires <= now:
+        raise _local(Code.NO_CURRENT_TRUST_LIST, "the trust list we hold has expired")
 
 
 def _already_seen(seen: Seen, message_id: str) -> bool:
@@ -204,8 +212,10 @@ def open_(
 
     ``seen`` is a container of message ids already accepted, or a callable answering
     whether an id was seen. ``open_`` does not record the id: the caller stores it with
-    the message, in the same transaction, once it accepts the message.
+    the message, in the same transaction, once it accepts the message. An expired
+    ``trust_list`` raises LocalProtocolError ``no_current_trust_list``.
     """
+    _require_current(trust_list, now)
     try:
         return _open(
             token,
@@ -366,6 +376,7 @@ def verify_receipt(
     max_bytes: int = DEFAULT_RECEIPT_MAX_BYTES,
 ) -> Receipt:
     """Check the receipt ``receiver`` returned for ``sent_token``; raises RemoteProtocolError."""
+    _require_current(trust_list, now)
     try:
         return _verify_receipt(token, sent_token, receiver, trust_list, now, message_id, clock_skew, max_bytes)
     except LocalProtocolError as err:

@@ -429,6 +429,7 @@ def _message_cases(net: _Network, previous: Mapping[str, Mapping[str, Any]]) -> 
     )
     add("accept_encrypted_to_previous_key", envelope, sealed(base, "xk.sig", net.pub("al.enc.2025")))
     # Refusals, in the order open_ checks them.
+    add("reject_no_current_trust_list", envelope, sealed(base, "xk.sig"), now="2026-03-15T00:00:00Z")
     add("reject_oversized", envelope, sealed(base, "xk.sig"), max_bytes=1024)
     add("reject_malformed_token", "garbage", lambda: "this.is.not.a.jwe")
     add("reject_unsupported_version_typ", envelope, crafted(envelope, jwe_typ="trm2+jwe"))
