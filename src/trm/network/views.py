@@ -49,6 +49,7 @@ from trm.network.models import (
     Participant,
     PartnerOrganisation,
 )
+from trm.vocab.countries import country_name
 
 BAD_REQUEST = 400
 
@@ -97,6 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if context["is_secretariat"]:
         context["suggestion"] = meetings.suggestion(today=today)
+        context["suggested_host"] = country_name(context["suggestion"].host or "")
     return render(request, "network/home.html", context)
 
 
@@ -283,6 +285,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
                                "is_secretariat": access.is_secretariat(request.user)}
     if context["is_secretariat"]:
         context["suggestion"] = meetings.suggestion(today=today)
+        context["suggested_host"] = country_name(context["suggestion"].host or "")
     return render(request, "network/meeting_list.html", context)
 
 
