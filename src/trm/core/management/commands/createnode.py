@@ -24,9 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--org-type", default=OrganisationType.CENTRAL_GOVERNMENT, choices=OrganisationType.values)
         parser.add_argument("--admin-username", default="admin")
         parser.add_argument("--admin-email", default="")
+        parser.add_argument("--no-migrate", action="store_true", help="the database is migrated already")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
         if User.objects.filter(username=options["admin_username"]).exists():
             raise CommandError("That administrator user name is taken; this node looks set up already.")
         password = secrets.token_urlsafe(18)
