@@ -33,19 +33,22 @@ def detect(by: Any, **overrides: Any) -> Case:
     return casework.record_detection(by=by, **data)
 
 
-def screened(case: Case, by: Any) -> Case:
-    """Move a case to SCREENED without depending on an indicator set."""
-    from trm.cases.models import Decision
+PRESUMED_HITS = [
+    "dr.deceived_nature_of_job",
+    "dr.deceived_conditions_of_work",
+    "ec.excessive_hours",
+    "ec.bad_living_conditions",
+    "cd.confiscation_of_documents",
+    "cd.debt_bondage",
+]
 
-    Decision.objects.create(
-        case=case,
-        event="screen",
-        from_state=case.state,
-        to_state=IdentificationState.SCREENED,
-        decided_by=by,
-        decided_on=timezone.localdate(),
-    )
-    Case.objects.filter(pk=case.pk).update(state=IdentificationState.SCREENED)
+
+def screened(case: Case, by: Any, hits: list[str] | None = None) -> Case:
+    """Screen the case with the adults' (or children's) labour list."""
+    from trm.cases import screening
+
+    set_key = "delphi-children-labour" if case.is_child else "delphi-adults-labour"
+    screening.record_screening(case, set_key=set_key, hits=hits or [], by=by)
     case.refresh_from_db()
     return case
 

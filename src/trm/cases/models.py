@@ -262,7 +262,7 @@ class Screening(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="screenings")
     indicator_set = models.CharField(_("indicator set"), max_length=60)
-    hits = models.JSONField(_("indicators present"), default=list)
+    hits = models.JSONField(_("indicators present"), default=list, blank=True)
     dimensions = models.JSONField(default=dict)
     outcome = models.CharField(_("outcome"), max_length=30, choices=ScreeningOutcome.choices)
     interpreter_used = models.BooleanField(_("interpreter used"), default=False)

@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from trm.cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("<str:reference>/", views.case_detail, name="detail"),
+    path("<str:reference>/screen/", views.case_screen, name="screen"),
+    path("<str:reference>/<slug:action>/", views.case_action, name="action"),
+]

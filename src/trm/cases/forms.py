@@ -1,0 +1,333 @@
+"""Forms of the case pages: every input, GET filters included, is validated here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trm.accounts.models import Organisation, User
+from trm.accounts.roles import Role
+from trm.cases import identification
+from trm.cases.children import AGE_METHODS
+from trm.cases.models import (
+    AgeDecision,
+    BestInterestsKind,
+    ClosureReason,
+    ConsentGiver,
+    ConsentPurpose,
+    DurableSolution,
+    GuardianKind,
+    IdentificationState,
+    PermitKind,
+    RiskKind,
+    RiskLevel,
+    RiskType,
+    SupportPlanStatus,
+    TracingStatus,
+)
+from trm.vocab.countries import country_choices, language_names
+from trm.vocab.htcds import (
+    CaseStatus,
+    DecisionMakingOrg,
+    ExploitationType,
+    Gender,
+    MethodOfControl,
+    MethodOfRecruitment,
+    RelationshipToTrafficker,
+    SupportPlanType,
+    TraffickingEventType,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
+    return [("", label), *list(choices)]
+
+
+def _countries() -> list[tuple[str, str]]:
+    return _blank(country_choices())
+
+
+def _languages() -> list[tuple[str, str]]:
+    return sorted(language_names().items(), key=lambda item: item[1])
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Case reference or exact full name"),
+        required=False,
+        max_length=200,
+        help_text=_("Names are matched exactly (case and spacing do not matter)."),
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(CaseStatus.choices, _("Any")))
+    state = forms.ChoiceField(
+        label=_("Identification"), required=False, choices=_blank(IdentificationState.choices, _("Any"))
+    )
+    deadline = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("Any")), ("overdue", _("Overdue")), ("week", _("Due within 7 days")), ("any", _("Has one"))],
+    )
+    exploitation = forms.ChoiceField(
+        label=_("Form of exploitation"), required=False, choices=_blank(ExploitationType.choices, _("Any"))
+    )
+    child = forms.ChoiceField(
+        label=_("Child"), required=False, choices=[("", _("Any")), ("yes", _("Children")), ("no", _("Adults"))]
+    )
+    nationality = forms.ChoiceField(label=_("Nationality"), required=False, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nationality"].choices = _blank(country_choices(), _("Any"))
+
+
+class DetectionForm(forms.Form):
+    given_name = forms.CharField(label=_("Given name"), max_length=200, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+    aliases = forms.CharField(
+        label=_("Aliases"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("One per line.")
+    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
+    age_uncertain = forms.BooleanField(label=_("Age is uncertain"), required=False)
+    presumed_minor = forms.BooleanField(
+        label=_("There are reasons to believe the person is a child (presume minority)"), required=False
+    )
+    gender = forms.ChoiceField(label=_("Sex / gender"), choices=Gender.choices, initial=Gender.UNKNOWN)
+    citizenship = forms.ChoiceField(label=_("Citizenship"), required=False, choices=[])
+    second_citizenship = forms.ChoiceField(label=_("Second citizenship"), required=False, choices=[])
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"), required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    asylum_seeker = forms.BooleanField(label=_("Has applied for international protection"), required=False)
+    detected_on = forms.DateField(label=_("Detected on"), widget=DateInput)
+    detection_country = forms.ChoiceField(label=_("Country of detection"), choices=[])
+    detection_place = forms.CharField(label=_("Place of detection"), max_length=200, required=False)
+    narrative = forms.CharField(
+        label=_("Circumstances of detection"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["citizenship"].choices = _countries()
+        self.fields["second_citizenship"].choices = _countries()
+        self.fields["detection_country"].choices = country_choices()
+        self.fields["detection_country"].initial = settings.TRM_COUNTRY
+        self.fields["languages"].choices = _languages()
+        self.fields["detected_on"].initial = timezone.localdate
+
+    def verb_kwargs(self) -> dict[str, Any]:
+        d = dict(self.cleaned_data)
+        d["aliases"] = [a for a in d.pop("aliases").splitlines() if a.strip()]
+        d["citizenships"] = [c for c in (d.pop("citizenship"), d.pop("second_citizenship")) if c]
+        return d
+
+
+class CaseForm(forms.Form):
+    """Base of the forms shown on a case: they know the case and the user."""
+
+    def __init__(self, *args: Any, case: Any = None, user: Any = None, **kwargs: Any) -> None:
+        self.case = case
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+def competent_authorities() -> Any:
+    return (
+        Organisation.objects.active()
+        .filter(members__groups__name=Role.COMPETENT_AUTHORITY.value, members__is_active=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+class ReferForm(CaseForm):
+    to = forms.ModelChoiceField(label=_("Competent authority"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = competent_authorities()  # type: ignore[attr-defined]
+
+
+class DecisionForm(CaseForm):
+    event = forms.ChoiceField(label=_("Decision"), choices=[])
+    decided_on = forms.DateField(label=_("Date of the decision"), widget=DateInput, initial=timezone.localdate)
+    decision_body = forms.ChoiceField(
+        label=_("Decision-making body"), required=False, choices=_blank(DecisionMakingOrg.choices)
+    )
+    reasons = forms.CharField(label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = identification.event_labels()
+        events = []
+        if self.case is not None and self.user is not None:
+            events = [
+                e
+                for e in identification.allowed_events_for(self.user, self.case)
+                if identification.ACTOR[e] == "decide"
+            ]
+        self.fields["event"].choices = [(e, labels[e]) for e in events]
+
+
+class ConsentForm(CaseForm):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("Recipients"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        help_text=_("Leave empty to cover any member of the national referral mechanism."),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    language = forms.ChoiceField(label=_("Language in which the person was informed"), choices=[])
+    interpreter = forms.BooleanField(label=_("With an interpreter"), required=False)
+    given_by = forms.ChoiceField(label=_("Given by"), choices=ConsentGiver.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
+        self.fields["language"].choices = _languages()
+        if self.case is not None and self.case.person.languages:
+            self.fields["language"].initial = self.case.person.languages[0]
+
+
+class WithdrawConsentForm(CaseForm):
+    consent = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class EventForm(CaseForm):
+    type = forms.ChoiceField(label=_("Stage"), choices=TraffickingEventType.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=[])
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    start_date = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    end_date = forms.DateField(label=_("Until"), required=False, widget=DateInput)
+    exploitation_type = forms.ChoiceField(
+        label=_("Form of exploitation"), required=False, choices=_blank(ExploitationType.choices)
+    )
+    sector_isic = forms.CharField(
+        label=_("Sector (ISIC Rev. 4)"), max_length=6, required=False, help_text=_("e.g. A01, F, S96")
+    )
+    methods_of_control = forms.MultipleChoiceField(
+        label=_("Methods of control"),
+        required=False,
+        choices=MethodOfControl.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    recruitment_method = forms.ChoiceField(
+        label=_("Method of recruitment"), required=False, choices=_blank(MethodOfRecruitment.choices)
+    )
+    relationship_to_trafficker = forms.ChoiceField(
+        label=_("Relationship to trafficker"), required=False, choices=_blank(RelationshipToTrafficker.choices)
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+
+
+class NoteForm(CaseForm):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+
+
+class RiskForm(CaseForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=RiskKind.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=RiskLevel.choices)
+    risks = forms.MultipleChoiceField(
+        label=_("Risks"), required=False, choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    country = forms.ChoiceField(label=_("Country assessed (for a return)"), required=False, choices=[])
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput, initial=timezone.localdate)
+    measures = forms.CharField(label=_("Safety measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = _countries()
+
+
+class SupportPlanForm(CaseForm):
+    type = forms.ChoiceField(label=_("Type"), choices=SupportPlanType.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=SupportPlanStatus.choices)
+    provider = forms.ModelChoiceField(label=_("Provider"), required=False, queryset=Organisation.objects.none())
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput, initial=timezone.localdate)
+    review_on = forms.DateField(label=_("Review on"), required=False, widget=DateInput)
+    goals = forms.CharField(label=_("Goals"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
+
+
+class PermitForm(CaseForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PermitKind.choices)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DateInput)
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Leave empty to use this jurisdiction's standard validity."),
+    )
+    number = forms.CharField(label=_("Permit number"), max_length=60, required=False)
+
+
+class CloseForm(CaseForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=ClosureReason.choices)
+
+
+class AgeAssessmentForm(CaseForm):
+    trigger = forms.CharField(label=_("Reason for doubt"), max_length=200)
+    methods = forms.MultipleChoiceField(
+        label=_("Methods (least intrusive first)"),
+        choices=[
+            ("documents", _("Documents")),
+            ("interview", _("Interview")),
+            ("psychosocial", _("Psycho-social assessment")),
+            ("medical", _("Medical (last resort)")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    min_age = forms.IntegerField(label=_("Lowest age in the range"), required=False, min_value=0, max_value=120)
+    max_age = forms.IntegerField(label=_("Highest age in the range"), required=False, min_value=0, max_value=120)
+    benefit_of_doubt = forms.BooleanField(label=_("Benefit of the doubt applied"), required=False, initial=True)
+    decision = forms.ChoiceField(label=_("Decision"), choices=AgeDecision.choices)
+    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput, initial=timezone.localdate)
+
+    def clean_methods(self) -> list[str]:
+        methods = self.cleaned_data["methods"]
+        return [m for m in AGE_METHODS if m in methods]
+
+
+class GuardianForm(CaseForm):
+    guardian = forms.ModelChoiceField(label=_("Guardian"), queryset=User.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=GuardianKind.choices)
+    appointed_on = forms.DateField(label=_("Appointed on"), widget=DateInput, initial=timezone.localdate)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, groups__name=Role.GUARDIAN.value
+        ).order_by("last_name", "username")
+
+
+class BestInterestsForm(CaseForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=BestInterestsKind.choices)
+    decided_on = forms.DateField(label=_("Date"), widget=DateInput, initial=timezone.localdate)
+    durable_solution = forms.ChoiceField(label=_("Durable solution"), required=False, choices=DurableSolution.choices)
+    child_views_heard = forms.BooleanField(label=_("The child's views were heard"), required=False)
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FamilyTracingForm(CaseForm):
+    status = forms.ChoiceField(label=_("Status"), choices=TracingStatus.choices)
+    country = forms.ChoiceField(label=_("Country"), choices=[])
+    started_on = forms.DateField(label=_("Started on"), widget=DateInput, initial=timezone.localdate)
+    result = forms.CharField(label=_("Result"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()

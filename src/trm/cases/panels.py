@@ -1,0 +1,37 @@
+"""The dashboard panel "Deadlines and tasks": open deadlines of the user's cases, soonest first."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trm.accounts.roles import Cap
+from trm.cases import deadlines, tasks
+from trm.dashboard.panels import Panel
+
+
+def deadlines_panel(request: HttpRequest) -> Panel | None:
+    user = request.user
+    if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+        return None
+    items = tasks.tasks_for(user)
+    if not items:
+        return None
+    today = timezone.localdate()
+    rules = tasks.rules()
+    rows = [
+        {
+            "deadline": d,
+            "urgency": deadlines.urgency(d.due_on, today=today, rules=rules),
+            "days": (d.due_on - today).days,
+        }
+        for d in items
+    ]
+    overdue = sum(1 for r in rows if r["urgency"] == "overdue")
+    return Panel(
+        title=_("Deadlines and tasks"),
+        template="cases/_panel_tasks.html",
+        context={"rows": rows, "overdue": overdue},
+        order=10,
+    )

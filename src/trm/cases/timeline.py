@@ -1,0 +1,90 @@
+"""Everything that happened on a case, newest first, built from the case's own records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trm.cases import identification
+from trm.cases.models import Case, IdentificationState
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: dt.datetime
+    kind: str
+    title: str
+    detail: str = ""
+    actor: str = ""
+
+
+def _at(day: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(day, dt.datetime):
+        return day
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def _who(user: Any) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def build(case: Case) -> list[Entry]:
+    labels = identification.event_labels()
+    out: list[Entry] = [
+        Entry(
+            _at(case.created_at), "detection", _("Detection recorded"), case.get_state_display(), _who(case.created_by)
+        )
+    ]
+    for d in case.decisions.select_related("decided_by"):
+        if d.event == identification.SCREEN:
+            continue
+        detail = str(IdentificationState(d.to_state).label)
+        out.append(Entry(d.created_at, "decision", labels.get(d.event, d.event), detail, _who(d.decided_by)))
+    for s in case.screenings.select_related("screened_by"):
+        out.append(Entry(s.screened_at, "screening", _("Screening"), s.get_outcome_display(), _who(s.screened_by)))
+    for e in case.events.select_related("recorded_by"):
+        title = _("Route: %(stage)s") % {"stage": e.get_type_display()}
+        out.append(Entry(e.created_at, "event", title, e.get_country_display(), _who(e.recorded_by)))
+    for c in case.consents.select_related("recorded_by", "withdrawn_recorded_by"):
+        out.append(Entry(c.given_at, "consent", _("Consent given"), c.get_purpose_display(), _who(c.recorded_by)))
+        if c.withdrawn_at:
+            out.append(
+                Entry(
+                    c.withdrawn_at,
+                    "consent",
+                    _("Consent withdrawn"),
+                    c.get_purpose_display(),
+                    _who(c.withdrawn_recorded_by),
+                )
+            )
+    for n in case.notes.select_related("author"):
+        out.append(Entry(n.created_at, "note", _("Note"), "", _who(n.author)))
+    for r in case.risk_assessments.select_related("recorded_by"):
+        out.append(Entry(_at(r.assessed_on), "risk", r.get_kind_display(), r.get_level_display(), _who(r.recorded_by)))
+    for p in case.support_plans.select_related("recorded_by"):
+        out.append(Entry(_at(p.starts_on), "support", _("Support plan"), p.get_type_display(), _who(p.recorded_by)))
+    for p in case.permits.select_related("recorded_by"):
+        out.append(Entry(_at(p.issued_on), "permit", p.get_kind_display(), "", _who(p.recorded_by)))
+    for a in case.age_assessments.select_related("recorded_by"):
+        out.append(
+            Entry(_at(a.assessed_on), "child", _("Age assessment"), a.get_decision_display(), _who(a.recorded_by))
+        )
+    for g in case.guardians.select_related("recorded_by"):
+        out.append(
+            Entry(_at(g.appointed_on), "child", _("Guardian appointed"), g.get_kind_display(), _who(g.recorded_by))
+        )
+    for b in case.best_interests.select_related("recorded_by"):
+        out.append(
+            Entry(
+                _at(b.decided_on), "child", b.get_kind_display(), b.get_durable_solution_display(), _who(b.recorded_by)
+            )
+        )
+    for t in case.tracings.select_related("recorded_by"):
+        out.append(Entry(_at(t.started_on), "child", _("Family tracing"), t.get_status_display(), _who(t.recorded_by)))
+    if case.closed_at:
+        out.append(Entry(case.closed_at, "closure", _("Case closed"), case.get_closure_reason_display()))
+    return sorted(out, key=lambda e: e.at, reverse=True)
