@@ -122,3 +122,11 @@ def test_export_round_trips_and_defuses_formulas(network):
     assert imports.to_xlsx(rows, title="Participants")[:2] == b"PK"
     table = imports.read_table(imports.to_csv(rows), "back.csv")
     assert table[1][1][2] == "=HYPERLINK()"
+
+
+def test_it_refuses_rows_with_more_cells_than_columns(network):
+    data = _csv("Bulgaria,,Petrova,Ana,,,,ana@bg.example,,extra")
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_participants(data, filename="l.csv", by=None, today=builders.TODAY)
+    assert [e.line for e in refused.value.errors] == [2]
+    assert not Participant.objects.exists()

@@ -48,6 +48,7 @@ def routes(w):
         ("network:participants_print", {"pk": m}), ("network:participants_export", {"pk": m, "fmt": "csv"}),
         ("network:participants_export", {"pk": m, "fmt": "xlsx"}), ("network:meeting_minutes", {"pk": m}),
         ("network:country_update", {"pk": m, "code": "RO"}), ("network:meeting_report", {"pk": m, "fmt": "md"}),
+        ("network:meeting_report", {"pk": m, "fmt": "pdf"}),
         ("network:meeting_ics", {"pk": m}), ("network:commitments", {}), ("network:action", {"pk": w["item"].pk}),
         ("network:nodes", {}), ("network:node_add", {}), ("network:node_edit", {"pk": w["node"].pk}),
         ("network:trust_list", {}),
