@@ -59,6 +59,10 @@ TRM_COUNTRY = _required("TRM_COUNTRY", "SE").upper()
 if TRM_COUNTRY != "XK" and pycountry.countries.get(alpha_2=TRM_COUNTRY) is None:
     raise ImproperlyConfigured("TRM_COUNTRY must be an ISO 3166-1 alpha-2 country code.")
 TRM_NODE_NAME = env_str("TRM_NODE_NAME", f"TRM node {TRM_NODE_ID}")
+# The node's public base URL; peers reach its trm/1 inbox at <url>/trm/1/inbox (docs/exchange.md).
+TRM_PUBLIC_URL = env_str("TRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Test-only: seconds the trm/1 inbox waits after storing a message, before it answers.
+TRM_EXCHANGE_PAUSE_AFTER_STORE = env_int("TRM_EXCHANGE_PAUSE_AFTER_STORE", 0, minimum=0) if TESTING else 0
 
 DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:
@@ -91,6 +95,7 @@ INSTALLED_APPS = [
     "trm.dashboard",
     "trm.cases",
     "trm.network",
+    "trm.exchange",
     "trm.demo",
 ]
 
@@ -252,6 +257,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

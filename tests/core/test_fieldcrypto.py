@@ -116,3 +116,9 @@ def test_it_rotates_keys(settings):
     # The old key can now be removed.
     settings.FIELD_CIPHER = FieldCipher.from_spec(K2)
     assert Secret.objects.get(pk=old.pk).name == "Old Key Person"
+
+
+def test_it_ignores_empty_items_in_the_key_list():
+    primary, keys = parse_keys(f" {K2}, ,{K1},")
+    assert primary == "k2"
+    assert set(keys) == {"k1", "k2"}
