@@ -277,7 +277,7 @@ def test_it_explains_each_dimension_and_element_in_sentences() -> None:
         "Deceptive recruitment: 1 strong, 1 medium and 0 weak indicators; positive.",
         "Exploitative conditions: 0 strong, 3 medium and 0 weak indicators; positive.",
         "Act is present: deceptive recruitment.",
-        "Means is not present: none of coercion at destination, abuse of vulnerability at destination is positive.",
+        "Means is not present: no positive dimension (coercion at destination, abuse of vulnerability at destination).",
         "Purpose is present: exploitative conditions.",
         "Indicators are present but the combination rule is not met: advise referral for assessment.",
     )

@@ -487,7 +487,7 @@ REASONS = {
     "profile_adult_set": "This set is for adults, but the person is a child: the rule for children applies.",
     "dimension": "{dimension}: {strong} strong, {medium} medium and {weak} weak indicators; {verdict}.",
     "element_met": "{element} is present: {dimensions}.",
-    "element_not_met": "{element} is not present: none of {dimensions} is positive.",
+    "element_not_met": "{element} is not present: no positive dimension ({dimensions}).",
     "child_no_means": "Means are not required for a child.",
     "presumed": "The combination rule is met: advise referral as a presumed victim.",
     "refer": "Indicators are present but the combination rule is not met: advise referral for assessment.",
