@@ -1,7 +1,464 @@
-"""JSON API of the cases app (mounted at /api/cases/)."""
+"""JSON API of the cases app (mounted at /api/cases/). Same access rules and verbs as the pages.
+
+A case the caller may not see is a 404; a step the caller may not take is a 403; bad input is
+a 400 with the message of each field, and nothing is saved.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from trm.accounts.models import Organisation
+from trm.accounts.roles import Cap
+from trm.audit.events import Action
+from trm.audit.record import record
+from trm.cases import casework, consent, deadlines, identification, scoring, screening, tasks
+from trm.cases.access import get_case_for
+from trm.cases.models import Case, Deadline
+from trm.cases.views import DETAIL_FIELDS, filtered_cases
 
 router = Router(tags=["cases"])
+T = TypeVar("T")
+PAGE_SIZE = 50
+
+
+class ApiError(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+def _call(fn: Callable[[], T]) -> T:
+    """Run a verb, turning refusals into 400/403 answers with clear messages."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        errors = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
+        raise _BadInput(" ".join(exc.messages), errors) from None
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "You may not do this.") from None
+
+
+class _BadInput(HttpError):
+    def __init__(self, message: str, errors: dict[str, list[str]]) -> None:
+        super().__init__(400, message)
+        self.errors = errors
+
+
+def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad input into a 400 and a refused step into a 403, each with a clear message."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except _BadInput as exc:
+            return Status(400, {"detail": exc.message, "errors": exc.errors})
+        except PermissionDenied as exc:
+            return Status(403, {"detail": str(exc) or "You may not change this case.", "errors": {}})
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> Any:
+    user = request.user
+    if not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+        raise HttpError(403, "Your role sees no case content.")
+    return user
+
+
+# ------------------------------------------------------------------------------------------
+# Schemas
+
+
+class CaseFilters(Schema):
+    q: str = ""
+    status: str = ""
+    state: str = ""
+    deadline: str = ""
+    exploitation: str = ""
+    child: str = ""
+    nationality: str = ""
+    page: int = 1
+
+
+class CaseRow(Schema):
+    reference: str
+    status: str
+    state: str
+    is_child: bool
+    nationality: str
+    detected_on: dt.date
+    next_deadline: dt.date | None
+    exploitation_types: list[str]
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CaseRow]
+
+
+class DetectionIn(Schema):
+    detected_on: dt.date
+    detection_country: str
+    given_name: str = ""
+    family_name: str = ""
+    aliases: list[str] = []
+    date_of_birth: dt.date | None = None
+    age_uncertain: bool = False
+    presumed_minor: bool = False
+    gender: str = "NonSpecifiedUnknown"
+    citizenships: list[str] = []
+    languages: list[str] = []
+    detection_place: str = ""
+    narrative: str = ""
+    asylum_seeker: bool = False
+
+
+class PersonOut(Schema):
+    reference: str
+    given_name: str
+    family_name: str
+    aliases: list[str]
+    date_of_birth: dt.date | None
+    age_uncertain: bool
+    gender: str
+    citizenships: list[str]
+    languages: list[str]
+
+
+class DeadlineOut(Schema):
+    kind: str
+    case: str
+    starts_on: dt.date
+    due_on: dt.date
+    urgency: str
+
+
+class CaseOut(CaseRow):
+    owner_org: str
+    routed_to: str | None
+    htcds_status: str
+    closure_reason: str
+    person: PersonOut
+    deadlines: list[DeadlineOut]
+    allowed_steps: list[str]
+
+
+class ScreeningIn(Schema):
+    indicator_set: str
+    hits: list[str]
+    interpreter_used: bool = False
+    answers: dict[str, Any] = {}
+
+
+class ScreeningOut(Schema):
+    indicator_set: str
+    outcome: str
+    hits: list[str]
+    positive_dimensions: list[str]
+    reasons: list[str]
+    advice: str
+
+
+class ReferralIn(Schema):
+    to: int
+
+
+class DecisionIn(Schema):
+    event: str
+    decided_on: dt.date | None = None
+    reasons: str = ""
+    decision_body: str = ""
+
+
+class DecisionOut(Schema):
+    event: str
+    from_state: str
+    to_state: str
+    legal_test: str
+    decided_on: dt.date
+
+
+class ConsentIn(Schema):
+    purpose: str
+    language: str
+    recipients: list[int] = []
+    interpreter: bool = False
+    given_by: str = "person"
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    given_by: str
+    recipients: list[int]
+    given_at: dt.datetime
+
+
+class EventIn(Schema):
+    type: str
+    country: str
+    place: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    sector_isic: str = ""
+    exploitation_type: str = ""
+    methods_of_control: list[str] = []
+    recruitment_method: str = ""
+    relationship_to_trafficker: str = ""
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    country: str
+    exploitation_type: str
+
+
+class IndicatorSetOut(Schema):
+    id: str
+    title: str
+    profile: str
+    verified: bool
+
+
+# ------------------------------------------------------------------------------------------
+# Conversions
+
+
+def _row(case: Case) -> dict[str, Any]:
+    return {
+        "reference": case.reference,
+        "status": case.status,
+        "state": case.state,
+        "is_child": case.is_child,
+        "nationality": case.nationality,
+        "detected_on": case.detected_on,
+        "next_deadline": case.next_deadline,
+        "exploitation_types": case.exploitation_list(),
+    }
+
+
+def _deadline(d: Deadline) -> dict[str, Any]:
+    today = tasks.today()
+    return {
+        "kind": d.kind,
+        "case": d.case.reference,
+        "starts_on": d.starts_on,
+        "due_on": d.due_on,
+        "urgency": deadlines.urgency(d.due_on, today=today, rules=tasks.rules()),
+    }
+
+
+def _detail(case: Case, user: Any) -> dict[str, Any]:
+    p = case.person
+    return {
+        **_row(case),
+        "owner_org": str(case.owner_org),
+        "routed_to": str(case.routed_to_org) if case.routed_to_org else None,
+        "htcds_status": identification.HTCDS_STATUS[case.state],
+        "closure_reason": case.closure_reason,
+        "person": {
+            "reference": p.reference,
+            "given_name": p.given_name,
+            "family_name": p.family_name,
+            "aliases": p.aliases or [],
+            "date_of_birth": p.date_of_birth,
+            "age_uncertain": p.age_uncertain,
+            "gender": p.gender,
+            "citizenships": p.citizenships,
+            "languages": p.languages,
+        },
+        "deadlines": [_deadline(d) for d in case.deadlines.open().select_related("case")],
+        "allowed_steps": identification.allowed_events_for(user, case),
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Endpoints
+
+
+@router.get("/", response={200: CasePage, 400: ApiError})
+@answers_errors
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
+    user = _user(request)
+    data = filters.dict()
+    from trm.cases.forms import CaseFilterForm
+
+    form = CaseFilterForm({k: v for k, v in data.items() if k != "page"})
+    if not form.is_valid():
+        raise _BadInput("Invalid filter.", {k: [str(m) for m in v] for k, v in form.errors.items()})
+    qs = filtered_cases(user, form.cleaned_data)
+    count = qs.count()
+    pages = max(1, -(-count // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    record(user, Action.READ, object_type="cases.case", object_ref="list", fields=list(CaseRow.model_fields))
+    return {"count": count, "page": page, "pages": pages, "results": [_row(c) for c in rows]}
+
+
+@router.post("/", response={201: CaseOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def create_case(request: HttpRequest, payload: DetectionIn) -> Status:
+    user = _user(request)
+    case = _call(lambda: casework.record_detection(by=user, **payload.dict()))
+    return Status(201, _detail(case, user))
+
+
+@router.get("/tasks", response=list[DeadlineOut])
+def my_tasks(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_deadline(d) for d in tasks.tasks_for(_user(request), limit=100)]
+
+
+@router.get("/indicator-sets", response=list[IndicatorSetOut])
+def indicator_sets(request: HttpRequest) -> list[dict[str, Any]]:
+    _user(request)
+    return [
+        {"id": s.id, "title": s.title, "profile": s.profile, "verified": s.verification.verified}
+        for s in screening.indicator_sets()
+    ]
+
+
+@router.get("/{reference}", response=CaseOut)
+def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
+    user = _user(request)
+    case = get_case_for(user, reference)
+    record(user, Action.READ, case, fields=DETAIL_FIELDS)
+    return _detail(case, user)
+
+
+@router.post("/{reference}/screenings", response={201: ScreeningOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> Status:
+    user = _user(request)
+    case = get_case_for(user, reference, write=True)
+    item = _call(
+        lambda: screening.record_screening(
+            case,
+            set_key=payload.indicator_set,
+            hits=payload.hits,
+            by=user,
+            interpreter_used=payload.interpreter_used,
+            answers=payload.answers,
+        )
+    )
+    summary = item.dimensions
+    return Status(
+        201,
+        {
+            "indicator_set": item.indicator_set,
+            "outcome": item.outcome,
+            "hits": item.hits,
+            "positive_dimensions": summary.get("positive_dimensions", []),
+            "reasons": [r["text"] for r in summary.get("reasons", [])],
+            "advice": scoring.ADVICE,
+        },
+    )
+
+
+def _decision(d: Any) -> dict[str, Any]:
+    return {
+        "event": d.event,
+        "from_state": d.from_state,
+        "to_state": d.to_state,
+        "legal_test": d.legal_test,
+        "decided_on": d.decided_on,
+    }
+
+
+@router.post("/{reference}/referral", response={201: DecisionOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Status:
+    user = _user(request)
+    case = get_case_for(user, reference)
+    to = Organisation.objects.active().filter(pk=payload.to).first()
+    if to is None:
+        raise _BadInput("Unknown organisation.", {"to": ["Unknown organisation."]})
+    decision = _call(lambda: identification.refer(case, to=to, by=user))
+    return Status(201, _decision(decision))
+
+
+@router.post("/{reference}/decisions", response={201: DecisionOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> Status:
+    user = _user(request)
+    case = get_case_for(user, reference)
+    if payload.event in (identification.SCREEN, identification.REFER):
+        raise _BadInput("Use the screening or referral endpoint for this step.", {"event": ["Not a decision."]})
+    decision = _call(
+        lambda: identification.decide(
+            case,
+            event=payload.event,
+            by=user,
+            decided_on=payload.decided_on,
+            reasons=payload.reasons,
+            decision_body=payload.decision_body,
+        )
+    )
+    return Status(201, _decision(decision))
+
+
+@router.post("/{reference}/consents", response={201: ConsentOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> Status:
+    user = _user(request)
+    case = get_case_for(user, reference, write=True)
+    recipients = list(Organisation.objects.active().filter(pk__in=payload.recipients))
+    if len(recipients) != len(set(payload.recipients)):
+        raise _BadInput("Unknown organisation.", {"recipients": ["Unknown organisation."]})
+    item = _call(
+        lambda: consent.give(
+            case,
+            purpose=payload.purpose,
+            language=payload.language,
+            by=user,
+            recipients=recipients,
+            interpreter=payload.interpreter,
+            given_by=payload.given_by,
+        )
+    )
+    return Status(
+        201,
+        {
+            "id": item.pk,
+            "purpose": item.purpose,
+            "given_by": item.given_by,
+            "recipients": [r.pk for r in recipients],
+            "given_at": item.given_at,
+        },
+    )
+
+
+@router.post("/{reference}/events", response={201: EventOut, 400: ApiError, 403: ApiError})
+@answers_errors
+def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status:
+    user = _user(request)
+    case = get_case_for(user, reference, write=True)
+    event = _call(lambda: casework.add_event(case, by=user, **payload.dict()))
+    return Status(
+        201,
+        {
+            "id": event.pk,
+            "type": event.type,
+            "country": event.country,
+            "exploitation_type": event.exploitation_type,
+        },
+    )
+
+
+@router.get("/{reference}/deadlines", response=list[DeadlineOut])
+def case_deadlines(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    case = get_case_for(user, reference)
+    record(user, Action.READ, case, fields=["deadlines"])
+    return [_deadline(d) for d in case.deadlines.open().select_related("case")]

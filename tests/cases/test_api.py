@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.cases.builders import PRESUMED_HITS, days_ago, detect, referred
+from tests.factories import verified_client
+from trm.audit.models import AuditEvent
+from trm.cases.models import Case, Screening
+
+J = "application/json"
+
+
+def post(client, url, data):
+    return client.post(url, data, content_type=J)
+
+
+def test_it_walks_detection_to_reasonable_grounds_over_the_api(world):
+    fr = verified_client(world.responder)
+    response = post(
+        fr,
+        "/api/cases/",
+        {"detected_on": str(days_ago(2)), "detection_country": "SE", "given_name": "Api", "family_name": "Person",
+         "date_of_birth": "1990-01-01", "citizenships": ["MD"], "languages": ["ro"]},
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    ref = response.json()["reference"]
+    assert response.json()["person"]["given_name"] == "Api"
+    response = post(
+        fr, f"/api/cases/{ref}/screenings", {"indicator_set": "delphi-adults-labour", "hits": PRESUMED_HITS}
+    )
+    assert response.status_code == 201
+    assert response.json()["outcome"] == "presumed_victim"
+    assert "not an identification decision" in response.json()["advice"]
+    response = post(fr, f"/api/cases/{ref}/referral", {"to": world.authority.pk})
+    assert response.status_code == 400
+    assert "consented" in response.json()["detail"]
+    response = post(
+        fr,
+        f"/api/cases/{ref}/consents",
+        {"purpose": "identification", "language": "ro", "recipients": [world.authority.pk]},
+    )
+    assert response.status_code == 201
+    response = post(fr, f"/api/cases/{ref}/referral", {"to": world.authority.pk})
+    assert response.status_code == 201
+    assert response.json()["to_state"] == "rg_pending"
+    assert fr.get(f"/api/cases/{ref}").status_code == 404
+    ca = verified_client(world.ca)
+    assert ca.get(f"/api/cases/{ref}").json()["allowed_steps"] == ["rg_positive", "rg_negative"]
+    response = post(ca, f"/api/cases/{ref}/decisions", {"event": "rg_positive", "reasons": "Indicators"})
+    assert response.status_code == 201
+    kinds = {d["kind"] for d in ca.get(f"/api/cases/{ref}/deadlines").json()}
+    assert kinds == {"reflection_end", "cg_decision"}
+    assert "reflection_end" in {d["kind"] for d in ca.get("/api/cases/tasks").json()}
+
+
+def test_it_lists_and_filters_without_names(world):
+    detect(world.responder, given_name="Hidden", date_of_birth=days_ago(365 * 9))
+    detect(world.responder)
+    client = verified_client(world.focal)
+    body = client.get("/api/cases/?child=yes").json()
+    assert body["count"] == 1
+    assert "Hidden" not in str(body)
+    assert client.get("/api/cases/?status=Bogus").status_code == 400
+
+
+@pytest.mark.parametrize("who", ["other_responder", "other_ca", "guardian", "provider", "police"])
+def test_it_answers_404_for_cases_out_of_scope(world, who):
+    case = detect(world.responder)
+    client = verified_client(getattr(world, who))
+    assert client.get(f"/api/cases/{case.reference}").status_code == 404
+    assert post(client, f"/api/cases/{case.reference}/events", {"type": "Transit", "country": "RO"}).status_code == 404
+    assert (
+        post(client, f"/api/cases/{case.reference}/screenings", {"indicator_set": "x", "hits": []}).status_code == 404
+    )
+
+
+@pytest.mark.parametrize("who", ["dpo", "rapporteur", "admin", "secretariat"])
+def test_roles_without_case_content_get_403(world, who):
+    case = detect(world.responder)
+    client = verified_client(getattr(world, who))
+    assert client.get("/api/cases/").status_code == 403
+    assert client.get(f"/api/cases/{case.reference}").status_code == 403
+
+
+def test_it_needs_a_login(client, db):
+    assert client.get("/api/cases/").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"detected_on": "2099-01-01", "detection_country": "SE"}, "detected_on"),
+        ({"detected_on": "2024-01-01", "detection_country": "QQ"}, "detection_country"),
+        ({"detected_on": "2024-01-01", "detection_country": "SE", "date_of_birth": "2024-02-01"}, "date_of_birth"),
+        ({"detected_on": "2024-01-01", "detection_country": "SE", "citizenships": ["ZZ"]}, "citizenships"),
+    ],
+)
+def test_bad_detections_are_400_with_the_field_and_nothing_saved(world, payload, field):
+    response = post(verified_client(world.responder), "/api/cases/", payload)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert Case.objects.count() == 0
+
+
+def test_a_malformed_date_is_rejected(world):
+    response = post(
+        verified_client(world.responder), "/api/cases/", {"detected_on": "yesterday", "detection_country": "SE"}
+    )
+    assert response.status_code in (400, 422)
+    assert Case.objects.count() == 0
+
+
+def test_an_unknown_indicator_is_400_and_nothing_saved(world):
+    case = detect(world.responder)
+    response = post(
+        verified_client(world.responder),
+        f"/api/cases/{case.reference}/screenings",
+        {"indicator_set": "delphi-adults-labour", "hits": ["zz.unknown"]},
+    )
+    assert response.status_code == 400
+    assert "hits" in response.json()["errors"]
+    assert Screening.objects.count() == 0
+
+
+def test_a_decision_by_a_role_without_the_right_is_403(world):
+    case = referred(detect(world.responder), world.responder, world.authority)
+    response = post(verified_client(world.focal), f"/api/cases/{case.reference}/decisions", {"event": "rg_positive"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.state == "rg_pending"
+
+
+def test_an_invalid_transition_is_400_with_the_reason(world):
+    case = referred(detect(world.responder), world.responder, world.authority)
+    response = post(verified_client(world.ca), f"/api/cases/{case.reference}/decisions", {"event": "cg_positive"})
+    assert response.status_code == 400
+    assert "not possible now" in response.json()["detail"]
+
+
+def test_an_exploitation_in_the_future_is_400(world):
+    case = detect(world.responder)
+    future = str(timezone.localdate() + dt.timedelta(days=10))
+    response = post(
+        verified_client(world.responder),
+        f"/api/cases/{case.reference}/events",
+        {"type": "Exploitation", "country": "SE", "start_date": future, "exploitation_type": "Surrogacy"},
+    )
+    assert response.status_code == 400
+    assert case.events.count() == 0
+
+
+def test_a_guardian_may_read_but_not_add_events(world):
+    from trm.cases import children
+
+    case = detect(world.responder, date_of_birth=days_ago(365 * 12))
+    children.appoint_guardian(case, guardian=world.guardian, by=world.focal, appointed_on=timezone.localdate())
+    client = verified_client(world.guardian)
+    assert client.get(f"/api/cases/{case.reference}").status_code == 200
+    assert post(client, f"/api/cases/{case.reference}/events", {"type": "Transit", "country": "RO"}).status_code == 403
+
+
+def test_every_api_read_of_a_case_is_audited(world):
+    case = detect(world.responder)
+    verified_client(world.focal).get(f"/api/cases/{case.reference}")
+    assert AuditEvent.objects.filter(action="read", object_ref=case.reference).count() == 1
+
+
+def test_it_lists_the_indicator_sets(world):
+    sets = verified_client(world.responder).get("/api/cases/indicator-sets").json()
+    assert "delphi-adults-labour" in {s["id"] for s in sets}
