@@ -1,0 +1,212 @@
+"""The inbox: every trm/1 token a peer POSTs is answered with a signed receipt.
+
+``receive`` opens the token with our keys, the current trust list and the record of ids
+already stored (``InboxMessage``), then stores the message and its ``accepted`` receipt in
+one transaction with the audit entry: once the sender holds ``accepted``, the message
+exists here, and a message either exists whole or not at all.
+
+* A replayed id is answered ``200`` with the receipt stored for it when the token is the
+  same (a sender retrying after a lost answer), or with a fresh ``duplicate`` receipt for
+  another token with that id. Two requests racing with one id cannot both store it: the
+  unique message id makes the loser answer ``duplicate``.
+* A refused token is answered with its code's HTTP status and a signed ``rejected``
+  receipt (``receipt_for_error``). Refusals of senders whose signature verified (the
+  message id is known) are audited; the rest (anyone can POST noise) are only logged.
+* Without keys or a current trust list the inbox answers ``503`` without a receipt, and
+  the sender retries later.
+
+Processing is separate from receipt: handlers registered with ``register_handler`` run in
+the worker (``process_received``), one message per transaction with its status change, so
+a slow or failing handler never makes a sender retry or lose a message. A failing handler
+leaves the message ``failed`` with the exception's class name (never its text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trm.audit.events import Action
+from trm.audit.record import record
+from trm.exchange import jose, keys, protocol
+from trm.exchange.errors import Code, ProtocolError, RemoteProtocolError
+from trm.exchange.messages import MESSAGE_TYPES, Message
+from trm.exchange.models import INBOX_TRANSITIONS, InboxMessage, InboxStatus, next_status
+
+logger = logging.getLogger("trm.exchange.inbox")
+
+MAX_BYTES = protocol.DEFAULT_MAX_BYTES
+
+Handler = Callable[[InboxMessage], None]
+_handlers: dict[str, Handler] = {}
+
+
+def register_handler(type_: str, handler: Handler) -> None:
+    """Process received messages of ``type_`` with ``handler`` (one per type)."""
+    if type_ not in MESSAGE_TYPES:
+        raise ValueError(f"{type_} is not a trm/1 message type")
+    existing = _handlers.get(type_)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"a handler for {type_} is already registered")
+    _handlers[type_] = handler
+
+
+def unregister_handler(type_: str) -> None:
+    _handlers.pop(type_, None)
+
+
+class Unavailable(Exception):
+    """The inbox cannot decide now (no keys or no current trust list): answer 503."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    receipt: str
+
+
+def _seen(message_id: str) -> bool:
+    return InboxMessage.objects.filter(message_id=message_id).exists()
+
+
+def where(err: BaseException) -> str:
+    """Where an exception came from (file:line list): logged instead of its text."""
+    return ", ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in traceback.extract_tb(err.__traceback__))
+
+
+def _refuse(token: bytes, err: ProtocolError, *, key: jose.PrivateKey, now: datetime) -> Answer:
+    receipt = protocol.receipt_for_error(token, err, receiver=settings.TRM_NODE_ID, key=key, now=now)
+    return Answer(err.http_status, receipt)
+
+
+def refuse_unread(err: ProtocolError, *, now: datetime | None = None) -> Answer:
+    """A signed refusal for a body we did not read (too large): it quotes the empty token."""
+    now = now or timezone.now()
+    try:
+        key = keys.signing_key(now=now, trust_list=keys.current_trust_list(now=now))
+    except (keys.NoTrustList, keys.NoKeys) as exc:
+        raise Unavailable(type(exc).__name__) from exc
+    logger.info("inbox refused code=%s (body not read)", err.code)
+    return _refuse(b"", err, key=key, now=now)
+
+
+def receive(token: bytes, *, now: datetime | None = None) -> Answer:
+    """Open, store and acknowledge one token; raises only ``Unavailable`` (and DatabaseError)."""
+    now = now or timezone.now()
+    try:
+        trust_list = keys.current_trust_list(now=now)
+        our_keys = keys.decryption_keys()
+        receipt_key = keys.signing_key(now=now, trust_list=trust_list)
+    except (keys.NoTrustList, keys.NoKeys) as err:
+        raise Unavailable(type(err).__name__) from err
+    if len(token.strip()) > MAX_BYTES:
+        return _refuse(token, RemoteProtocolError(Code.OVERSIZED, "token too large"), key=receipt_key, now=now)
+    try:
+        message = protocol.open_(
+            token, our_node_id=settings.TRM_NODE_ID, our_keys=our_keys, trust_list=trust_list, now=now, seen=_seen
+        )
+    except ProtocolError as err:
+        if err.code == Code.REPLAYED:
+            return _duplicate(token, err, key=receipt_key, now=now)
+        _note_refusal(err)
+        return _refuse(token, err, key=receipt_key, now=now)
+    receipt = protocol.receipt_for(message, key=receipt_key, now=now)
+    try:
+        _store(message, receipt, now=now)
+    except IntegrityError:
+        # Another request stored this id between our check and our insert.
+        err = RemoteProtocolError(Code.REPLAYED, "message id already received", message_id=message.id)
+        return _duplicate(token, err, key=receipt_key, now=now)
+    if settings.TRM_EXCHANGE_PAUSE_AFTER_STORE:
+        time.sleep(settings.TRM_EXCHANGE_PAUSE_AFTER_STORE)  # test-only: a crash window after commit
+    return Answer(200, receipt)
+
+
+@transaction.atomic
+def _store(message: Message, receipt: str, *, now: datetime) -> InboxMessage:
+    row = InboxMessage(
+        message_id=message.id,
+        sender=message.sender,
+        sender_kid=message.sender_kid or "",
+        type=message.type,
+        conversation=message.conversation,
+        in_reply_to=message.in_reply_to,
+        expires=message.expires,
+        envelope=message.to_envelope(),
+        token_sha256=message.token_sha256 or "",
+        receipt=receipt,
+        received_at=now,
+    )
+    # The insert comes first: on SQLite it takes the write lock before anything is read.
+    row.save(force_insert=True)
+    record(None, Action.RECEIVE, row, object_type="exchange.inboxmessage", note=f"{message.type} from {message.sender}")
+    logger.info("inbox accepted message=%s from=%s type=%s", message.id, message.sender, message.type)
+    return row
+
+
+def _duplicate(token: bytes, err: ProtocolError, *, key: jose.PrivateKey, now: datetime) -> Answer:
+    stored = InboxMessage.objects.filter(message_id=err.message_id).only("token_sha256", "receipt").first()
+    logger.info("inbox duplicate message=%s", err.message_id)
+    if stored is not None and hashlib.sha256(token.strip()).hexdigest() == stored.token_sha256:
+        return Answer(200, stored.receipt)
+    return _refuse(token, err, key=key, now=now)
+
+
+def _note_refusal(err: ProtocolError) -> None:
+    logger.info("inbox refused code=%s message=%s", err.code, err.message_id or "-")
+    if err.message_id is None:
+        return
+    # The signature verified: an identified peer sent a message we refuse.
+    with transaction.atomic():
+        record(None, Action.REFUSED, object_type="exchange.inboxmessage", object_ref=err.message_id,
+               note=f"refused: {err.code}")
+
+
+# --- processing -------------------------------------------------------------------------
+
+
+def _set(row: InboxMessage, event: str, now: datetime, **changes: object) -> None:
+    status = next_status(INBOX_TRANSITIONS, row.status, event)
+    InboxMessage.objects.filter(pk=row.pk, status=row.status).update(status=status, processed_at=now, **changes)
+
+
+def process_received(*, batch: int = 50, now: datetime | None = None) -> int:
+    """Hand received messages to their handlers; returns how many were taken."""
+    now = now or timezone.now()
+    due = InboxMessage.objects.filter(status=InboxStatus.RECEIVED).order_by("received_at", "id")
+    ids = list(due.values_list("id", flat=True)[:batch])
+    done = 0
+    for pk in ids:
+        row = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).first()
+        if row is None:
+            continue
+        handler = _handlers.get(row.type)
+        if handler is None:
+            _set(row, "unhandled", now)
+            done += 1
+            continue
+        try:
+            with transaction.atomic():
+                # Taking the row first makes a second worker skip it (row lock / SQLite write lock).
+                taken = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).update(
+                    status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"), processed_at=now,
+                    last_error="",
+                )
+                if not taken:
+                    continue
+                handler(row)
+        except Exception as err:
+            logger.error("inbox handler failed message=%s type=%s error=%s at %s", row.message_id, row.type,
+                         type(err).__name__, where(err))
+            _set(row, "failed", now, last_error=type(err).__name__[:64])
+        done += 1
+    return done

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from trm.exchange import inbox, outbox, transport
+
+logger = logging.getLogger("trm.exchange.worker")
+
+
+class Command(BaseCommand):
+    help = (
+        "Deliver the outbox and process the inbox (trm exchange worker). Runs until SIGTERM or "
+        "SIGINT, finishing the message in hand; several workers may run side by side."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="one pass over what is due, then stop")
+        parser.add_argument("--batch", type=int, default=20)
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when idle")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, _frame: object) -> None:
+            logger.info("worker stopping (signal %d)", signum)
+            stop.set()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, request_stop)
+            signal.signal(signal.SIGINT, request_stop)
+        rng = random.SystemRandom()
+        delivered = 0
+        with transport.make_client() as client:
+            while not stop.is_set():
+                # Reuses the connection within CONN_MAX_AGE, replaces a broken one.
+                close_old_connections()
+                try:
+                    outcomes = outbox.deliver_due(client=client, rng=rng, batch=options["batch"])
+                    processed = inbox.process_received(batch=options["batch"])
+                except Exception as err:  # a database outage must not end the worker
+                    logger.error("worker pass failed: %s at %s", type(err).__name__, inbox.where(err))
+                    outcomes, processed = [], 0
+                    if options["once"]:
+                        raise
+                delivered += sum(1 for o in outcomes if o.status == "delivered")
+                if options["once"]:
+                    if not outcomes and not processed:
+                        break
+                    continue
+                if not outcomes and not processed:
+                    stop.wait(options["interval"])
+        close_old_connections()
+        if options["once"]:
+            self.stdout.write(f"delivered {delivered}")

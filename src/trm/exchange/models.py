@@ -1,0 +1,212 @@
+"""Persistence of the trm/1 exchange: our keys, the trust list, the outbox and the inbox.
+
+Personal data lives only in encrypted fields: the private JWKs, the sealed tokens (already
+encrypted to the recipient, encrypted again at rest) and received envelopes. The other
+columns hold ids, node ids, message types, states, error codes and times.
+
+The message states are tables (``OUTBOX_TRANSITIONS``, ``INBOX_TRANSITIONS``): every
+state change goes through ``next_status``, which refuses a transition the table lacks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trm.exchange import jose
+from trm.lib.encrypted import EncryptedJSONField, EncryptedTextField
+
+# --- message states -------------------------------------------------------------------
+#
+# Outbox. A message is stored ``pending`` in the sender's own transaction. A worker
+# ``claim``s it (``sending``, with a lease: a worker that dies leaves the row to be
+# ``reclaim``ed once the lease runs out). A valid receipt ``accepted`` or ``duplicate``
+# makes it ``delivered``; a valid ``rejected`` receipt makes it ``rejected`` (final, trm/1
+# §3.3). Anything else is a ``retry`` (back to ``pending`` with a later next_attempt_at),
+# until the message expires (``dead``: undelivered, reported to the operators).
+OUTBOX_TRANSITIONS: dict[str, dict[str, str]] = {
+    "pending": {"claim": "sending", "expire": "dead"},
+    "sending": {
+        "reclaim": "sending",
+        "delivered": "delivered",
+        "rejected": "rejected",
+        "retry": "pending",
+        "expire": "dead",
+    },
+    "delivered": {},
+    "rejected": {},
+    "dead": {},
+}
+
+# Inbox. A message is stored ``received`` (and acknowledged) before anything else happens
+# to it. The worker hands it to the handler registered for its type: ``processed`` when
+# the handler returns, ``failed`` when it raises (kept for the operators and ``retry``-able),
+# ``unhandled`` when no handler exists for the type yet.
+INBOX_TRANSITIONS: dict[str, dict[str, str]] = {
+    "received": {"processed": "processed", "failed": "failed", "unhandled": "unhandled"},
+    "failed": {"retry": "received"},
+    "unhandled": {"retry": "received"},
+    "processed": {},
+}
+
+
+def next_status(table: dict[str, dict[str, str]], current: str, event: str) -> str:
+    try:
+        return table[current][event]
+    except KeyError:
+        raise ValueError(f"no transition {event} from {current}") from None
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENDING = "sending", _("sending")
+    DELIVERED = "delivered", _("delivered")
+    REJECTED = "rejected", _("rejected")
+    DEAD = "dead", _("dead (expired undelivered)")
+
+
+class InboxStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    PROCESSED = "processed", _("processed")
+    FAILED = "failed", _("failed")
+    UNHANDLED = "unhandled", _("unhandled")
+
+
+assert set(OUTBOX_TRANSITIONS) == set(OutboxStatus.values)
+assert set(INBOX_TRANSITIONS) == set(InboxStatus.values)
+
+
+# --- keys and trust ---------------------------------------------------------------------
+
+
+class KeyUse(models.TextChoices):
+    SIG = "sig", _("signature (Ed25519)")
+    ENC = "enc", _("encryption (X25519)")
+
+
+class NodeKeyQuerySet(models.QuerySet["NodeKey"]):
+    def active(self) -> NodeKeyQuerySet:
+        return self.filter(retired=False)
+
+
+class NodeKey(models.Model):
+    """One of this node's private keys. ``retired`` keys are no longer used or published."""
+
+    kid = models.CharField(max_length=64)
+    use = models.CharField(max_length=3, choices=KeyUse.choices)
+    private_jwk = EncryptedTextField()
+    created = models.DateTimeField(default=timezone.now)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField(null=True, blank=True)
+    retired = models.BooleanField(default=False)
+
+    objects = NodeKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["use", "not_before", "kid"]
+        constraints = [models.UniqueConstraint(fields=["kid", "use"], name="exchange_nodekey_unique_kid_use")]
+        verbose_name = _("node key")
+
+    def __str__(self) -> str:
+        return f"{self.use} {self.kid}"
+
+    @property
+    def audit_ref(self) -> str:
+        return self.kid[:64]
+
+    def is_valid_at(self, at: datetime) -> bool:
+        return not self.retired and self.not_before <= at and (self.not_after is None or at < self.not_after)
+
+    def private_key(self) -> jose.PrivateKey:
+        return jose.private_key_from_json(self.private_jwk, "sig" if self.use == KeyUse.SIG else "enc")
+
+
+class TrustListState(models.Model):
+    """The pinned network-authority key and the newest verified trust list (one row)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    authority_jwk = models.JSONField(null=True, blank=True)
+    token = models.TextField(blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    network = models.CharField(max_length=200, blank=True)
+    issued = models.DateTimeField(null=True, blank=True)
+    expires = models.DateTimeField(null=True, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trust list state")
+
+    def __str__(self) -> str:
+        return f"trust list {self.sequence}"
+
+
+# --- outbox and inbox -------------------------------------------------------------------
+
+
+class OutboxMessage(models.Model):
+    message_id = models.UUIDField(unique=True)
+    recipient = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)
+    conversation = models.UUIDField(db_index=True)
+    in_reply_to = models.UUIDField(null=True, blank=True)
+    # The envelope we signed (to show what was sent, and to re-seal the same envelope
+    # to a newer key on ``unknown_recipient_key``) and the sealed token we (re)send.
+    envelope = EncryptedJSONField()
+    token = EncryptedTextField()
+    expires = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    resealed = models.BooleanField(default=False)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=64, blank=True)
+    receipt = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="exchange_outbox_due")]
+        verbose_name = _("outgoing message")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id} to {self.recipient} ({self.status})"
+
+    @property
+    def audit_ref(self) -> str:
+        return str(self.message_id)
+
+
+class InboxMessage(models.Model):
+    message_id = models.UUIDField(unique=True)
+    sender = models.CharField(max_length=64, db_index=True)
+    sender_kid = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    conversation = models.UUIDField(db_index=True)
+    in_reply_to = models.UUIDField(null=True, blank=True)
+    expires = models.DateTimeField()
+    # The verified envelope (with its body and handling codes), encrypted at rest.
+    envelope = EncryptedJSONField()
+    token_sha256 = models.CharField(max_length=64)
+    receipt = models.TextField()
+    received_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["status", "received_at"], name="exchange_inbox_status")]
+        verbose_name = _("received message")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.message_id} from {self.sender} ({self.status})"
+
+    @property
+    def audit_ref(self) -> str:
+        return str(self.message_id)

@@ -1,0 +1,292 @@
+"""POST /trm/1/inbox: store once, answer with a signed receipt, refuse everything else."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from tests.exchange.shell_support import (
+    KEY_REVOKED_NODE,
+    ME_SIG,
+    OTHER_AUTHORITY,
+    PEER,
+    PEER_OLD_SIG,
+    PEER_SIG,
+    REVOKED_NODE,
+    RS_SIG,
+    STRANGER_ENC,
+    STRANGER_SIG,
+    Net,
+    setup_network,
+    signed,
+    trust_list_doc,
+)
+from trm.audit.models import AuditEvent
+from trm.exchange import inbox, jose, keys, protocol
+from trm.exchange.models import InboxMessage, InboxStatus, TrustListState
+from trm.exchange.trustlist import canonical_json
+from trm.exchange.vectors import craft, tamper
+
+URL = "/trm/1/inbox"
+CT = "application/trm1+jwe"
+
+
+@pytest.fixture
+def net(db) -> Net:
+    return setup_network()
+
+
+def post(body: str | bytes, *, content_type: str = CT):
+    return Client().post(URL, data=body, content_type=content_type)
+
+
+def receipt_of(response) -> dict:
+    assert response["Content-Type"] == "application/trm1-receipt+jws"
+    _header, payload = jose.jws_parts(response.content.decode())
+    return json.loads(payload)
+
+
+def verified(net: Net, response, token: str):
+    return protocol.verify_receipt(response.content, sent_token=token, receiver=net.us,
+                                   trust_list=net.trust_list, now=timezone.now())
+
+
+def test_it_stores_a_message_and_answers_a_signed_accepted_receipt(net: Net) -> None:
+    message = net.message("case_notification")
+    token = net.seal(message)
+    response = post(token)
+    assert response.status_code == 200
+    receipt = verified(net, response, token)
+    assert (receipt.status, receipt.message_id) == ("accepted", message.id)
+    row = InboxMessage.objects.get()
+    assert (str(row.message_id), row.sender, row.type, row.status) == (message.id, PEER, message.type, "received")
+    assert row.envelope["body"]["case_ref"] == message.body["case_ref"]
+    assert row.receipt == response.content.decode()
+    event = AuditEvent.objects.get(action="receive")
+    assert event.object_ref == message.id
+    assert message.body["case_ref"] not in event.note
+
+
+def test_it_keeps_the_envelope_encrypted_at_rest(net: Net) -> None:
+    message = net.message("identity_verification_request")
+    assert post(net.seal(message)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT envelope FROM exchange_inboxmessage")
+        (raw,) = cursor.fetchone()
+    assert "Testova" not in raw and message.body["case_ref"] not in raw
+
+
+def test_it_answers_a_retry_of_the_same_token_with_the_stored_receipt(net: Net) -> None:
+    token = net.token()
+    first = post(token)
+    second = post(token)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert InboxMessage.objects.count() == 1
+
+
+def test_it_answers_another_token_with_a_known_id_as_duplicate(net: Net) -> None:
+    message = net.message()
+    assert post(net.seal(message)).status_code == 200
+    again = net.seal(message)  # same envelope, fresh JWE
+    response = post(again)
+    assert response.status_code == 200
+    assert verified(net, response, again).status == "duplicate"
+    assert InboxMessage.objects.count() == 1
+
+
+def test_a_message_stored_before_a_lost_answer_is_not_stored_twice(net: Net) -> None:
+    token = net.token()
+    stored = inbox.receive(token.encode())  # the receiver stored it, then "crashed" before answering
+    response = post(token)  # the sender retries the same token
+    assert response.status_code == 200
+    assert response.content.decode() == stored.receipt
+    assert verified(net, response, token).status == "accepted"
+    assert InboxMessage.objects.count() == 1
+
+
+def test_it_accepts_a_message_signed_with_the_peers_previous_key_during_the_overlap(net: Net) -> None:
+    token = net.seal(net.message(), signer=PEER_OLD_SIG)
+    assert post(token).status_code == 200
+
+
+def test_it_still_opens_tokens_sealed_to_our_previous_key_after_a_rotation(net: Net) -> None:
+    old_enc = net.trust_list.encryption_key(net.us, timezone.now())
+    keys.rotate(now=timezone.now(), overlap=timedelta(days=3))
+    token = net.seal(net.message(), to=old_enc)
+    assert post(token).status_code == 200
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+def _bad_signature(net: Net) -> str:
+    signed_envelope = jose.sign(protocol.encode(net.message()), typ=protocol.JWS_TYP, key=PEER_SIG)
+    forged = tamper(signed_envelope, 2)
+    to = net.trust_list.encryption_key(net.us, timezone.now())
+    return jose.encrypt(forged.encode(), typ=protocol.JWE_TYP, cty=protocol.JWS_TYP, recipient=to)
+
+
+def _crafted(net: Net, envelope_changes: dict, *, signer=PEER_SIG, **kw) -> str:
+    envelope = {**net.message().to_envelope(), **envelope_changes}
+    return craft(envelope, signer=signer, recipient=net.trust_list.encryption_key(net.us, timezone.now()), **kw)
+
+
+def _expired(net: Net) -> str:
+    old = timezone.now() - timedelta(days=8)
+    times = {"created": protocol.format_time(old), "expires": protocol.format_time(old + timedelta(days=7))}
+    return _crafted(net, times, signer=PEER_OLD_SIG)
+
+
+REFUSALS = {
+    "wrong_recipient": (421, lambda net: _crafted(net, {"to": "al.nrm"})),
+    "unknown_sender": (403, lambda net: _crafted(net, {"from": "zz.nrm"}, signer=STRANGER_SIG)),
+    "unknown_sender_key": (403, lambda net: _crafted(net, {}, signer=STRANGER_SIG)),
+    "sender_revoked": (403, lambda net: _crafted(net, {"from": REVOKED_NODE}, signer=ME_SIG)),
+    "key_revoked": (403, lambda net: _crafted(net, {"from": KEY_REVOKED_NODE}, signer=RS_SIG)),
+    "bad_signature": (403, _bad_signature),
+    "undecryptable": (400, lambda net: tamper(net.token(), 3)),
+    "unknown_recipient_key": (421, lambda net: net.seal(net.message(), to=STRANGER_ENC.public())),
+    "expired": (422, _expired),
+    "unsupported_version": (400, lambda net: _crafted(net, {}, jwe_typ="trm2+jwe")),
+    "malformed_token": (400, lambda net: "this is not a token"),
+    "malformed_envelope": (422, lambda net: _crafted(net, {"conversation": "nope"})),
+    "body_field_not_allowed": (422, lambda net: _crafted(net, {"body": {**net.message().body, "name": "X"}})),
+    "asylum_seeker_identity_request": (451, lambda net: _crafted(net, {
+        "type": "identity_verification_request", "purpose": "identification",
+        "body": {**net.message("identity_verification_request").body, "asylum_seeker": True}})),
+}
+
+
+@pytest.mark.parametrize("code", sorted(REFUSALS))
+def test_it_refuses_with_the_codes_status_and_stores_nothing(net: Net, code: str) -> None:
+    status, make = REFUSALS[code]
+    token = make(net)
+    response = post(token)
+    assert response.status_code == status
+    receipt = verified(net, response, token)
+    assert (receipt.status, receipt.code) == ("rejected", code)
+    assert InboxMessage.objects.count() == 0
+
+
+def test_it_refuses_an_oversized_body_without_reading_it(net: Net) -> None:
+    response = post("A" * (inbox.MAX_BYTES + 4096))
+    assert response.status_code == 413
+    assert receipt_of(response)["code"] == "oversized"
+    assert InboxMessage.objects.count() == 0
+
+
+def test_it_refuses_a_token_just_over_the_limit(net: Net) -> None:
+    response = post("A" * (inbox.MAX_BYTES + 1))
+    assert response.status_code == 413
+    assert verified(net, response, "A" * (inbox.MAX_BYTES + 1)).code == "oversized"
+
+
+def test_it_audits_refusals_of_identified_senders_only(net: Net) -> None:
+    post(_crafted(net, {"to": "al.nrm"}))
+    post("noise")
+    refused = AuditEvent.objects.filter(action="refused")
+    assert [e.note for e in refused] == ["refused: wrong_recipient"]
+
+
+def test_it_answers_415_to_another_content_type(net: Net) -> None:
+    response = post(net.token(), content_type="application/json")
+    assert response.status_code == 415
+    assert InboxMessage.objects.count() == 0
+
+
+def test_it_answers_405_to_get(net: Net) -> None:
+    assert Client().get(URL).status_code == 405
+
+
+def test_it_needs_no_csrf_token(net: Net) -> None:
+    response = Client(enforce_csrf_checks=True).post(URL, data=net.token(), content_type=CT)
+    assert response.status_code == 200
+
+
+def test_it_answers_503_without_a_trust_list(net: Net) -> None:
+    TrustListState.objects.update(token="")
+    response = post(net.token())
+    assert response.status_code == 503
+    assert InboxMessage.objects.count() == 0
+
+
+def test_it_answers_503_when_the_trust_list_expired(net: Net) -> None:
+    now = timezone.now()
+    keys.import_trust_list(signed(trust_list_doc(now, sequence=6, issued=now - timedelta(days=2),
+                                                 expires=now + timedelta(seconds=2))), now=now)
+    token = net.token()
+    answer_later = timezone.now() + timedelta(seconds=5)
+    with pytest.raises(inbox.Unavailable):
+        inbox.receive(token.encode(), now=answer_later)
+
+
+def test_it_answers_503_without_keys(db) -> None:
+    assert post("anything").status_code == 503
+
+
+def test_it_does_not_trust_a_list_after_the_authority_is_re_pinned(net: Net) -> None:
+    keys.pin_authority(jose.public_jwk(OTHER_AUTHORITY), replace=True)
+    assert post(net.token()).status_code == 503
+
+
+# --- processing -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def handlers():
+    yield
+    for type_ in ("case_notification", "referral_offer"):
+        inbox.unregister_handler(type_)
+
+
+def test_the_worker_hands_messages_to_their_handler(net: Net, handlers) -> None:
+    seen = []
+    inbox.register_handler("case_notification", lambda row: seen.append(str(row.message_id)))
+    message = net.message()
+    post(net.seal(message))
+    assert inbox.process_received() == 1
+    assert seen == [message.id]
+    assert InboxMessage.objects.get().status == InboxStatus.PROCESSED
+    assert inbox.process_received() == 0
+
+
+def test_a_failing_handler_leaves_the_message_failed_and_its_writes_undone(net: Net, handlers) -> None:
+    def handler(row: InboxMessage) -> None:
+        AuditEvent.objects.all().delete()
+        raise RuntimeError("synthetic failure with XK-2026-0042")
+
+    inbox.register_handler("case_notification", handler)
+    post(net.token())
+    before = AuditEvent.objects.count()
+    inbox.process_received()
+    row = InboxMessage.objects.get()
+    assert (row.status, row.last_error) == (InboxStatus.FAILED, "RuntimeError")
+    assert AuditEvent.objects.count() == before
+
+
+def test_a_message_without_handler_is_marked_unhandled(net: Net) -> None:
+    post(net.token("referral_offer"))
+    inbox.process_received()
+    assert InboxMessage.objects.get().status == InboxStatus.UNHANDLED
+
+
+def test_it_refuses_a_second_handler_for_a_type(handlers) -> None:
+    inbox.register_handler("referral_offer", print)
+    with pytest.raises(ValueError):
+        inbox.register_handler("referral_offer", repr)
+    with pytest.raises(ValueError):
+        inbox.register_handler("no_such_type", print)
+
+
+def test_the_envelope_round_trips_canonically(net: Net) -> None:
+    message = net.message()
+    post(net.seal(message))
+    assert canonical_json(InboxMessage.objects.get().envelope) == protocol.encode(message)
+    assert uuid.UUID(message.id)
