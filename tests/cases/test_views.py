@@ -258,3 +258,12 @@ def test_every_action_form_works_for_the_focal_point(world):
     case.refresh_from_db()
     assert case.status == "Closed"
     assert identification.allowed_events_for(world.focal, case) == []
+
+
+def test_the_panel_shows_overdue_deadlines(world):
+    from trm.cases import tasks
+
+    case = detect(world.responder, date_of_birth=days_ago(365 * 12), detected_on=days_ago(60))
+    tasks.rules()
+    page = verified_client(world.responder).get("/").content.decode()
+    assert "Overdue by" in page and case.reference in page

@@ -25,6 +25,7 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
             "deadline": d,
             "urgency": deadlines.urgency(d.due_on, today=today, rules=rules),
             "days": (d.due_on - today).days,
+            "abs_days": abs((d.due_on - today).days),
         }
         for d in items
     ]

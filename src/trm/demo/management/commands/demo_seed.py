@@ -16,6 +16,11 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo data is refused when TRM_MODE=production.")
         seed_staff(settings.TRM_COUNTRY, node_id=settings.TRM_NODE_ID)
+        from trm.cases.models import Case
+        from trm.cases.synthetic import seed_cases
+
+        if not Case.objects.exists():
+            seed_cases(40, seed=sum(map(ord, settings.TRM_NODE_ID)))
         from trm.network.synthetic import seed_demo  # the coordinators' network, on every demo node
 
         seed_demo(settings.TRM_COUNTRY)
