@@ -129,7 +129,8 @@ class PeerInbox:
     ``script`` is a list of actions for the next requests: ``"ok"`` (default when empty),
     an int (that HTTP status, no receipt), ``"drop"`` (a connection error), ``"timeout"``,
     ``"store_then_drop"`` (stores, then the answer is lost), ``"garbage"`` (200 with a
-    body that is no receipt).
+    body that is no receipt), ``("reject", code)`` (a signed rejection with that code),
+    ``("retry_after", seconds)`` (503 with Retry-After).
     """
 
     net: Net
@@ -147,6 +148,14 @@ class PeerInbox:
             raise httpx.ReadTimeout("timed out", request=request)
         if isinstance(action, int):
             return httpx.Response(action, text="unavailable")
+        if isinstance(action, tuple) and action[0] == "retry_after":
+            return httpx.Response(503, headers={"Retry-After": str(action[1])})
+        if isinstance(action, tuple) and action[0] == "reject":
+            err = ProtocolError(action[1], "scripted refusal")
+            receipt = protocol.receipt_for_error(request.content, err, receiver=PEER, key=PEER_SIG,
+                                                 now=timezone.now())
+            return httpx.Response(err.http_status, content=receipt.encode(),
+                                  headers={"Content-Type": "application/trm1-receipt+jws"})
         if action == "garbage":
             return httpx.Response(200, content=b"x.y.z", headers={"Content-Type": "application/trm1-receipt+jws"})
         token = request.content

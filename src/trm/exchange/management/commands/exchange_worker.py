@@ -7,11 +7,18 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from trm.exchange import inbox, outbox, transport
 
 logger = logging.getLogger("trm.exchange.worker")
+
+
+def _refresh_connection() -> None:
+    # Keeps the connection within CONN_MAX_AGE and replaces a broken one (never inside a
+    # transaction, which only happens when a test calls the command).
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 class Command(BaseCommand):
@@ -39,8 +46,7 @@ class Command(BaseCommand):
         delivered = 0
         with transport.make_client() as client:
             while not stop.is_set():
-                # Reuses the connection within CONN_MAX_AGE, replaces a broken one.
-                close_old_connections()
+                _refresh_connection()
                 try:
                     outcomes = outbox.deliver_due(client=client, rng=rng, batch=options["batch"])
                     processed = inbox.process_received(batch=options["batch"])
@@ -56,6 +62,6 @@ class Command(BaseCommand):
                     continue
                 if not outcomes and not processed:
                     stop.wait(options["interval"])
-        close_old_connections()
+        _refresh_connection()
         if options["once"]:
             self.stdout.write(f"delivered {delivered}")

@@ -1,0 +1,301 @@
+"""The outbox: enqueue in the caller's transaction, claim, deliver at least once, back off, give up."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tests.exchange.shell_support import PEER, PEER_ENC, Net, PeerInbox, setup_network
+from trm.accounts.roles import Role
+from trm.audit.models import AuditEvent
+from trm.exchange import keys, outbox, protocol
+from trm.exchange.errors import Code, LocalProtocolError
+from trm.exchange.models import OutboxMessage, OutboxStatus, TrustListState
+from trm.exchange.vectors import SAMPLE_BODIES
+
+
+@pytest.fixture
+def net(db) -> Net:
+    return setup_network()
+
+
+@pytest.fixture
+def peer(net: Net) -> PeerInbox:
+    return PeerInbox(net)
+
+
+def enqueue(type_: str = "case_notification", **kw) -> OutboxMessage:
+    body = dict(SAMPLE_BODIES[type_])
+    kw.setdefault("purpose", "assistance")
+    kw.setdefault("legal_basis", "consent")
+    kw.setdefault("consent_ref", "CONSENT-2026-0042")
+    return outbox.enqueue(type_, recipient=PEER, body=body, **kw)
+
+
+def deliver(peer: PeerInbox, *, now=None, rng=None) -> list[outbox.Outcome]:
+    now = now or timezone.now()
+    with peer.client() as client:
+        return [
+            outbox.deliver_one(row, client=client, now=now, rng=rng or random.Random(7))
+            for row in outbox.claim(10, now=now)
+        ]
+
+
+class MaxRandom(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_it_stores_a_sealed_message_for_the_worker(net: Net) -> None:
+    row = enqueue()
+    assert (row.status, row.recipient, row.attempts) == (OutboxStatus.PENDING, PEER, 0)
+    message = protocol.open_(row.token, our_node_id=PEER, our_keys=[PEER_ENC], trust_list=net.trust_list,
+                             now=timezone.now(), seen=set())
+    assert (message.id, message.sender, message.body["case_ref"]) == (str(row.message_id), net.us, "XK-2026-0042")
+    assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="queued case_notification")
+
+
+def test_it_keeps_the_envelope_and_token_encrypted_at_rest(net: Net) -> None:
+    enqueue()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT envelope, token FROM exchange_outboxmessage")
+        envelope, token = cursor.fetchone()
+    assert "XK-2026-0042" not in envelope
+    assert token.count(".") != 4  # not the bare JWE
+
+
+def test_it_rolls_back_with_the_callers_transaction(net: Net) -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue()
+        raise RuntimeError
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_it_refuses_a_message_the_protocol_forbids_and_stores_nothing(net: Net) -> None:
+    body = {**SAMPLE_BODIES["identity_verification_request"], "asylum_seeker": True}
+    with pytest.raises(LocalProtocolError) as info:
+        outbox.enqueue("identity_verification_request", recipient=PEER, body=body, purpose="identification",
+                       legal_basis="consent", consent_ref="CONSENT-1")
+    assert info.value.code == Code.ASYLUM_SEEKER_IDENTITY_REQUEST
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_it_refuses_a_recipient_without_encryption_key(net: Net) -> None:
+    with pytest.raises(LocalProtocolError) as info:
+        outbox.enqueue("case_notification", recipient="zz.nrm", body=SAMPLE_BODIES["case_notification"],
+                       purpose="assistance", legal_basis="consent", consent_ref="C-1")
+    assert info.value.code == Code.NO_ENCRYPTION_KEY
+
+
+def test_it_needs_a_trust_list(net: Net) -> None:
+    TrustListState.objects.update(token="")
+    with pytest.raises(keys.NoTrustList):
+        enqueue()
+
+
+def test_the_focal_point_may_send_and_a_first_responder_may_not(net: Net, user_with_role) -> None:
+    assert enqueue(by=user_with_role(Role.FOCAL_POINT)).status == OutboxStatus.PENDING
+    with pytest.raises(PermissionDenied):
+        enqueue(by=user_with_role(Role.FIRST_RESPONDER))
+
+
+# --- claiming -----------------------------------------------------------------------------
+
+
+def test_claim_takes_due_rows_once_and_leases_them(net: Net) -> None:
+    first, second = enqueue(), enqueue()
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=second.pk).update(next_attempt_at=now + timedelta(minutes=5))
+    claimed = outbox.claim(10, now=now)
+    assert [row.pk for row in claimed] == [first.pk]
+    assert claimed[0].status == OutboxStatus.SENDING
+    assert outbox.claim(10, now=now) == []
+    # A worker that died leaves the lease; it runs out and another worker takes the row.
+    retaken = outbox.claim(10, now=now + outbox.LEASE + timedelta(seconds=1))
+    assert [row.pk for row in retaken] == [first.pk]
+    assert second.pk in [row.pk for row in outbox.claim(10, now=now + timedelta(minutes=6))]
+
+
+def test_claim_respects_the_batch_size(net: Net) -> None:
+    for _ in range(5):
+        enqueue()
+    assert len(outbox.claim(3, now=timezone.now())) == 3
+    assert len(outbox.claim(3, now=timezone.now())) == 2
+
+
+def test_claim_locks_rows_with_skip_locked_on_postgresql_only(db) -> None:
+    assert connection.features.has_select_for_update_skip_locked == (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_claims_never_take_the_same_row() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; its single-statement claim is tested above")
+    setup_network()
+    rows = [enqueue() for _ in range(40)]
+    now = timezone.now()
+    barrier = threading.Barrier(4)
+    taken: list[list[int]] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            mine: list[int] = []
+            while batch := outbox.claim(3, now=now):
+                mine.extend(row.pk for row in batch)
+            taken.append(mine)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    flat = [pk for mine in taken for pk in mine]
+    assert sorted(flat) == sorted(row.pk for row in rows)
+    assert len(flat) == len(set(flat))
+
+
+# --- delivering ---------------------------------------------------------------------------
+
+
+def test_it_delivers_and_keeps_the_verified_receipt(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    assert [o.status for o in deliver(peer)] == ["delivered"]
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.DELIVERED, 1, "")
+    receipt = protocol.verify_receipt(row.receipt, sent_token=row.token, receiver=PEER, trust_list=net.trust_list,
+                                      now=timezone.now())
+    assert receipt.status == "accepted"
+    assert peer.stored == [str(row.message_id)]
+    assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="delivered").exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "reason"),
+    [(503, "http_503"), (500, "http_500"), (429, "http_429"), ("drop", "connect"), ("timeout", "timeout"),
+     ("garbage", "receipt_malformed_receipt")],
+)
+def test_it_retries_later_after_a_failure(net: Net, peer: PeerInbox, action, reason) -> None:
+    row = enqueue()
+    peer.script = [action]
+    now = timezone.now()
+    assert [o.status for o in deliver(peer, now=now)] == ["pending"]
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.PENDING, 1, reason)
+    assert now <= row.next_attempt_at <= now + timedelta(seconds=60)
+    assert outbox.claim(10, now=now) == [] or row.next_attempt_at == now
+    assert [o.status for o in deliver(peer, now=row.next_attempt_at)] == ["delivered"]
+    assert peer.stored == [str(row.message_id)]
+
+
+def test_a_response_lost_after_the_peer_stored_does_not_duplicate_the_message(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    peer.script = ["store_then_drop"]
+    assert [o.status for o in deliver(peer)] == ["pending"]
+    row.refresh_from_db()
+    assert [o.status for o in deliver(peer, now=row.next_attempt_at)] == ["delivered"]
+    assert peer.stored == [str(row.message_id)]  # stored once
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.DELIVERED
+
+
+def test_back_off_grows_exponentially_up_to_the_cap() -> None:
+    rng = MaxRandom()
+    waits = [outbox.backoff(n, rng).total_seconds() for n in range(1, 10)]
+    assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+    assert 0 <= outbox.backoff(3, random.Random(1)).total_seconds() <= 240
+
+
+def test_it_waits_at_least_retry_after(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    peer.script = [("retry_after", 600)]
+    now = timezone.now()
+    deliver(peer, now=now, rng=random.Random(3))
+    row.refresh_from_db()
+    assert row.next_attempt_at >= now + timedelta(seconds=600)
+
+
+def test_a_permanent_http_error_retries_at_the_slowest_pace(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    peer.script = [404]
+    now = timezone.now()
+    deliver(peer, now=now)
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (OutboxStatus.PENDING, "http_404")
+    assert row.next_attempt_at == now + outbox.MAX_DELAY
+
+
+def test_it_gives_up_when_the_message_expires(net: Net, peer: PeerInbox) -> None:
+    row = enqueue(ttl=timedelta(hours=1))
+    peer.script = ["drop"] * 50
+    now = timezone.now()
+    for _ in range(50):
+        outcomes = deliver(peer, now=now, rng=MaxRandom())
+        row.refresh_from_db()
+        if row.status == OutboxStatus.DEAD:
+            break
+        now = row.next_attempt_at
+    assert row.status == OutboxStatus.DEAD
+    assert outcomes[-1].error == "expired"
+    assert row.next_attempt_at <= row.expires
+    assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="dead: expired").exists()
+    assert peer.stored == []
+
+
+def test_a_rejection_is_final(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    peer.script = [("reject", Code.SCHEMA_VIOLATION)]
+    assert [o.status for o in deliver(peer)] == ["rejected"]
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (OutboxStatus.REJECTED, "schema_violation")
+    assert outbox.claim(10, now=timezone.now() + timedelta(days=1)) == []
+
+
+def test_an_unknown_recipient_key_reseals_the_same_envelope_once(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    old_token = row.token
+    peer.script = [("reject", Code.UNKNOWN_RECIPIENT_KEY), ("reject", Code.UNKNOWN_RECIPIENT_KEY)]
+    assert [o.status for o in deliver(peer)] == ["pending"]
+    row.refresh_from_db()
+    assert row.resealed and row.token != old_token
+    assert [o.status for o in deliver(peer)] == ["rejected"]
+
+
+def test_deliver_one_needs_a_claimed_row(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    with pytest.raises(ValueError), peer.client() as client:
+        outbox.deliver_one(row, client=client, now=timezone.now(), rng=random.Random())
+
+
+def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_claim(net: Net, peer: PeerInbox) -> None:
+    enqueue()
+    now = timezone.now()
+    (stale,) = outbox.claim(1, now=now)
+    (fresh,) = outbox.claim(1, now=now + outbox.LEASE + timedelta(seconds=1))
+    peer.script = [503]
+    with peer.client() as client:
+        outbox.deliver_one(stale, client=client, now=now, rng=random.Random())
+    fresh.refresh_from_db()
+    assert (fresh.status, fresh.attempts) == (OutboxStatus.SENDING, 0)
+
+
+def test_deliver_due_runs_one_pass(net: Net, peer: PeerInbox) -> None:
+    enqueue()
+    enqueue()
+    with peer.client() as client:
+        outcomes = outbox.deliver_due(client=client, rng=random.Random())
+    assert [o.status for o in outcomes] == ["delivered", "delivered"]
+
+
+def test_the_worker_command_stops_after_one_pass_with_once(net: Net, capsys) -> None:
+    call_command("exchange_worker", "--once")
+    assert "delivered 0" in capsys.readouterr().out
