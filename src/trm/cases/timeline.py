@@ -34,11 +34,7 @@ def _who(user: Any) -> str:
 
 def build(case: Case) -> list[Entry]:
     labels = identification.event_labels()
-    out: list[Entry] = [
-        Entry(
-            _at(case.created_at), "detection", _("Detection recorded"), case.get_state_display(), _who(case.created_by)
-        )
-    ]
+    out: list[Entry] = [Entry(_at(case.created_at), "detection", _("Detection recorded"), "", _who(case.created_by))]
     for d in case.decisions.select_related("decided_by"):
         if d.event == identification.SCREEN:
             continue
