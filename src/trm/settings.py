@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "trm.audit",
     "trm.dashboard",
     "trm.cases",
+    "trm.referrals",
     "trm.network",
     "trm.exchange",
     "trm.demo",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("trm.accounts.urls")),
     path("audit/", include("trm.audit.urls")),
     path("cases/", include("trm.cases.urls")),
+    path("referrals/", include("trm.referrals.urls")),
     path("network/", include("trm.network.urls")),
     path("trm/1/", include("trm.exchange.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

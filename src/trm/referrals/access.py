@@ -1,0 +1,141 @@
+"""Who may see which referral and which directory entry. Views, the API and the PDFs fetch through here.
+
+Two sides see a referral:
+- the referring side: whoever sees the case (cases.access.visible_cases), in every state;
+- the receiving side: case managers of the provider organisation (Cap.HANDLE_REFERRALS),
+  only while the referral is active (offered, accepted, in progress), the case is open,
+  and the consent the referral relies on has not been withdrawn. Once the referral ends,
+  or the consent is withdrawn, the provider's access ends: the referral is a 404.
+The receiving side reads a projection of the shared fields (fieldsets.project), never the case.
+
+Who may refer: the focal point (Cap.REFER_NATIONALLY) and whoever may manage the case
+(cases.access.can_manage: the owning or competent organisation, or the first responder
+until the case goes to the competent authority), on an open case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from trm.accounts.roles import Cap
+from trm.cases.access import can_manage, visible_cases
+from trm.referrals.models import ACTIVE_STATUSES, Basis, Provider, Referral
+from trm.vocab.htcds import CaseStatus
+
+OPEN_CASE = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+
+def _receiving_scope(user: Any) -> Q | None:
+    if not user.can(Cap.HANDLE_REFERRALS):
+        return None
+    if user.organisation_id is None:
+        return None
+    now = timezone.now()
+    basis = Q(basis=Basis.BEST_INTERESTS) | Q(
+        Q(consent__withdrawn_at__isnull=True) | Q(consent__withdrawn_at__gt=now),
+        basis=Basis.CONSENT,
+        consent__given_at__lte=now,
+    )
+    return Q(basis, to_org_id=user.organisation_id, status__in=ACTIVE_STATUSES, case__status__in=OPEN_CASE)
+
+
+def receiving_referrals(user: Any) -> Any:
+    """Referrals the user's organisation is handling now (the provider's list)."""
+    scope = _receiving_scope(user) if getattr(user, "is_authenticated", False) else None
+    if scope is None:
+        return Referral.objects.none()
+    return Referral.objects.filter(scope)
+
+
+def visible_referrals(user: Any) -> Any:
+    """Every referral the user may open, from either side."""
+    if not getattr(user, "is_authenticated", False):
+        return Referral.objects.none()
+    if not user.can(Cap.SEE_CASE_DATA):
+        return Referral.objects.none()
+    scope = Q(case__in=visible_cases(user).values("pk"))
+    receiving = _receiving_scope(user)
+    if receiving is not None:
+        scope |= receiving
+    return Referral.objects.filter(scope)
+
+
+def is_receiving(user: Any, referral: Referral) -> bool:
+    """True if the user reads this referral as its provider (and only through the projection)."""
+    return receiving_referrals(user).filter(pk=referral.pk).exists()
+
+
+def is_referring(user: Any, referral: Referral) -> bool:
+    return visible_cases(user).filter(pk=referral.case_id).exists()
+
+
+def get_referral_for(user: Any, reference: str) -> Referral:
+    """The referral if the user may open it; 404 otherwise (outside its organisation, or after it ended)."""
+    referral = visible_referrals(user).filter(reference=reference).select_related("provider", "to_org").first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def may_refer(user: Any, case: Any) -> bool:
+    if not case.is_open:
+        return False
+    if user.can(Cap.REFER_NATIONALLY):
+        return True
+    return bool(can_manage(user, case))
+
+
+def may_withdraw(user: Any, referral: Referral) -> bool:
+    """The referring side ends a referral: who may refer on the case, or its original referrer."""
+    if not referral.is_active:
+        return False
+    if not is_referring(user, referral):
+        return False
+    return user.can(Cap.REFER_NATIONALLY) or bool(can_manage(user, referral.case))
+
+
+def get_case_to_refer(user: Any, reference: str) -> Any:
+    """The case for a new referral: 404 if unseen, 403 if seen but the user may not refer it."""
+    case = visible_cases(user).filter(reference=reference).select_related("person").first()
+    if case is None:
+        raise Http404
+    if not may_refer(user, case):
+        raise PermissionDenied
+    return case
+
+
+# ------------------------------------------------------------------------------------------
+# Directory (no personal data: every member of the node may consult it)
+
+
+def may_maintain_directory(user: Any) -> bool:
+    return user.can(Cap.MAINTAIN_DIRECTORY) or user.can(Cap.MANAGE_USERS)
+
+
+def visible_providers(user: Any) -> Any:
+    if not getattr(user, "is_authenticated", False):
+        return Provider.objects.none()
+    if may_maintain_directory(user):
+        return Provider.objects.all()
+    return Provider.objects.active()
+
+
+def get_provider_for(user: Any, pk: int, *, write: bool = False) -> Provider:
+    provider = visible_providers(user).filter(pk=pk).select_related("organisation").first()
+    if provider is None:
+        raise Http404
+    if write and not may_maintain_directory(user):
+        raise PermissionDenied
+    return provider
+
+
+def may_update_capacity(user: Any, provider: Provider) -> bool:
+    """The maintainers, and the provider's own case managers for their free places."""
+    if may_maintain_directory(user):
+        return True
+    return user.can(Cap.HANDLE_REFERRALS) and user.organisation_id == provider.organisation_id

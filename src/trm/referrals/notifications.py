@@ -1,0 +1,89 @@
+"""Notifications inside the application, and the same by e-mail (Django's mail backend).
+
+A notification names the referral by its reference and the kind of event, never the person.
+The e-mail carries the same sentence and a link; it is sent after the transaction commits,
+so a refused or rolled-back step sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trm.accounts.models import User
+from trm.accounts.roles import Role
+from trm.referrals.models import Notification, NotificationKind, Referral
+
+log = logging.getLogger(__name__)
+
+
+def message(kind: str, reference: str) -> str:
+    texts = {
+        NotificationKind.OFFERED: _("New referral %(ref)s awaits your answer."),
+        NotificationKind.ACCEPTED: _("Referral %(ref)s was accepted."),
+        NotificationKind.DECLINED: _("Referral %(ref)s was declined."),
+        NotificationKind.STARTED: _("Services started on referral %(ref)s."),
+        NotificationKind.SERVICE: _("Services were recorded on referral %(ref)s."),
+        NotificationKind.COMPLETED: _("Referral %(ref)s was completed; the report is available."),
+        NotificationKind.WITHDRAWN: _("Referral %(ref)s was withdrawn; your access to it has ended."),
+        NotificationKind.OVERDUE: _("Referral %(ref)s has not been answered in time."),
+    }
+    return texts[NotificationKind(kind)] % {"ref": reference}
+
+
+def provider_staff(referral: Referral) -> list[User]:
+    """The case managers of the receiving organisation."""
+    return list(
+        User.objects.filter(organisation_id=referral.to_org_id, is_active=True, groups__name=Role.PROVIDER).distinct()
+    )
+
+
+def referring_staff(referral: Referral) -> list[User]:
+    """The worker who referred (the case owner too, when another person)."""
+    ids = {referral.referred_by_id, referral.case.owner_id}
+    return list(User.objects.filter(pk__in=[i for i in ids if i], is_active=True))
+
+
+def notify(recipients: Iterable[User], *, kind: str, referral: Referral) -> list[Notification]:
+    users = {u.pk: u for u in recipients}
+    items = Notification.objects.bulk_create(
+        [Notification(recipient=u, referral=referral, kind=kind) for u in users.values()]
+    )
+    addresses = [u.email for u in users.values() if u.email]
+    if addresses:
+        text = message(kind, referral.reference)
+        link = settings.TRM_PUBLIC_URL + reverse("referrals:detail", args=[referral.reference])
+        subject = f"[TRM {settings.TRM_NODE_ID}] {text}"
+        body = f"{text}\n\n{link}\n"
+
+        def _send() -> None:
+            try:
+                send_mail(subject, body, None, addresses)
+            except Exception:  # the notification inside the application stays
+                log.warning("referral notification e-mail failed kind=%s referral=%s", kind, referral.pk)
+
+        transaction.on_commit(_send)
+    return items
+
+
+def unread_for(user: Any) -> Any:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def for_user(user: Any) -> Any:
+    return Notification.objects.filter(recipient=user).select_related("referral")
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    qs = unread_for(user)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return int(qs.update(read_at=timezone.now()))
