@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trm.accounts.models import Organisation
@@ -26,7 +26,7 @@ from trm.referrals.models import Provider, Referral
 
 router = Router(tags=["referrals"])
 T = TypeVar("T")
-Answer = tuple[int, Any]
+Answer = Status
 
 
 class ApiError(Schema):
@@ -45,10 +45,10 @@ def _run(fn: Callable[[], T], status: int, out: Callable[[T], Any]) -> Answer:
     try:
         result = fn()
     except ValidationError as exc:
-        return 400, {"detail": " ".join(str(m) for m in exc.messages), "errors": _errors(exc)}
+        return Status(400, {"detail": " ".join(str(m) for m in exc.messages), "errors": _errors(exc)})
     except PermissionDenied as exc:
-        return 403, {"detail": str(exc) or "You may not do this.", "errors": {}}
-    return status, out(result)
+        return Status(403, {"detail": str(exc) or "You may not do this.", "errors": {}})
+    return Status(status, out(result))
 
 
 def _user(request: HttpRequest) -> Any:
@@ -323,9 +323,9 @@ def field_sets(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/providers", response={200: list[ProviderOut], 400: ApiError})
 def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any:
     if filters.accepts and filters.accepts not in ("children", "women", "men", "families"):
-        return 400, {"detail": "accepts must be children, women, men or families.", "errors": {}}
+        return Status(400, {"detail": "accepts must be children, women, men or families.", "errors": {}})
     found = directory.search(request.user, directory.Filters(**filters.dict()))
-    return 200, [_provider(p) for p in found]
+    return Status(200, [_provider(p) for p in found])
 
 
 @router.get("/providers/{pk}", response=ProviderOut)
@@ -339,7 +339,7 @@ def add_provider(request: HttpRequest, payload: ProviderIn) -> Answer:
     data = payload.dict()
     org = Organisation.objects.filter(pk=data.pop("organisation")).first()
     if org is None:
-        return 400, {"detail": "Unknown organisation.", "errors": {"organisation": ["Unknown organisation."]}}
+        return Status(400, {"detail": "Unknown organisation.", "errors": {"organisation": ["Unknown organisation."]}})
 
     def verb() -> Provider:
         with routing.audited_refusals(user, what="add provider", object_type="referrals.provider", request=request):
@@ -399,7 +399,7 @@ def refer(request: HttpRequest, payload: ReferIn) -> Answer:
     provider = Provider.objects.filter(pk=payload.provider).select_related("organisation").first()
     if provider is None:
         record(user, Action.REFUSED, case, note="refer: provider:unknown", request=request)
-        return 400, {"detail": "Unknown provider.", "errors": {"provider": ["Unknown provider."]}}
+        return Status(400, {"detail": "Unknown provider.", "errors": {"provider": ["Unknown provider."]}})
 
     def verb() -> Referral:
         with routing.audited_refusals(user, what="refer", obj=case, request=request):
@@ -454,25 +454,25 @@ def shared(request: HttpRequest, reference: str, fields: str = "") -> Answer:
     if refused:
         record(request.user, Action.REFUSED, r, fields=[f for f in refused if f in fieldsets.FIELDS],
                note="field not shared", request=request)  # fmt: skip
-        return 403, {"detail": "These fields were not shared with your organisation: " + ", ".join(refused)}
+        return Status(403, {"detail": "These fields were not shared with your organisation: " + ", ".join(refused)})
     data = projection.as_dict()
     if wanted:
         data = {k: v for k, v in data.items() if k in wanted}
     record(request.user, Action.READ, r, fields=list(data), request=request)
-    return 200, {"reference": r.reference, "field_set": r.field_set, "fields": data}
+    return Status(200, {"reference": r.reference, "field_set": r.field_set, "fields": data})
 
 
 @router.get("/{reference}/fields/{field}", response={200: FieldOut, 403: ApiError, 404: ApiError})
 def shared_field(request: HttpRequest, reference: str, field: str) -> Answer:
     r = _referral(request, reference)
     if field not in fieldsets.FIELDS:
-        return 404, {"detail": "No such field."}
+        return Status(404, {"detail": "No such field."})
     found = fieldsets.project(r).get(field)
     if found is None:
         record(request.user, Action.REFUSED, r, fields=[field], note="field not shared", request=request)
-        return 403, {"detail": f"The field '{field}' was not shared with your organisation."}
+        return Status(403, {"detail": f"The field '{field}' was not shared with your organisation."})
     record(request.user, Action.READ, r, fields=[field], request=request)
-    return 200, {"key": found.key, "label": found.label, "value": found.value}
+    return Status(200, {"key": found.key, "label": found.label, "value": found.value})
 
 
 def _step(request: HttpRequest, reference: str, what: str, fn: Callable[[Referral, Any], Any]) -> Answer:

@@ -85,6 +85,10 @@ WOMEN = frozenset({Gender.FEMININE, Gender.TRANSGENDER_FEMININE})
 MEN = frozenset({Gender.MASCULINE, Gender.TRANSGENDER_MASCULINE})
 
 
+def _field_error(field: str, message: Any, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def allowed_events(referral: Referral) -> set[str]:
     return set(TRANSITIONS[referral.status])
 
@@ -194,27 +198,24 @@ def legal_basis(case: Case, org: Any, *, at: dt.datetime) -> tuple[str, Consent 
 
 def _check_provider(provider: Provider, case: Case, service: str, today: dt.date) -> None:
     if not provider.is_active or not provider.organisation.is_active:
-        raise ValidationError({"provider": _("This provider is not listed in the directory.")}, code="not_listed")
+        raise _field_error("provider", _("This provider is not listed in the directory."), "not_listed")
     if not provider.offers(service):
-        raise ValidationError(
-            {"service": _("%(org)s does not offer this service.") % {"org": provider.organisation}},
-            code="service_not_offered",
+        raise _field_error(
+            "service", _("%(org)s does not offer this service.") % {"org": provider.organisation}, "service_not_offered"
         )
     if case.is_child and not provider.accepts_children:
-        raise ValidationError({"provider": _("This provider does not accept children.")}, code="no_children")
+        raise _field_error("provider", _("This provider does not accept children."), "no_children")
     gender = case.person.gender
     if not case.is_child and gender in WOMEN and not provider.accepts_women:
-        raise ValidationError({"provider": _("This provider does not accept women.")}, code="no_women")
+        raise _field_error("provider", _("This provider does not accept women."), "no_women")
     if not case.is_child and gender in MEN and not provider.accepts_men:
-        raise ValidationError({"provider": _("This provider does not accept men.")}, code="no_men")
+        raise _field_error("provider", _("This provider does not accept men."), "no_men")
     if not provider.mou_valid_on(today):
-        raise ValidationError(
-            {"provider": _("The cooperation agreement with this provider has expired.")}, code="agreement_expired"
+        raise _field_error(
+            "provider", _("The cooperation agreement with this provider has expired."), "agreement_expired"
         )
     if provider.is_full:
-        raise ValidationError(
-            {"provider": _("This provider has no free place. Choose another provider.")}, code="provider_full"
-        )
+        raise _field_error("provider", _("This provider has no free place. Choose another provider."), "provider_full")
 
 
 @transaction.atomic
@@ -242,9 +243,7 @@ def refer(
     try:
         fieldsets.check(field_set, service)
     except fieldsets.FieldSetError:
-        raise ValidationError(
-            {"field_set": _("Choose a set of information that fits this service.")}, code="field_set"
-        ) from None
+        raise _field_error("field_set", _("Choose a set of information that fits this service."), "field_set") from None
     if Referral.objects.filter(case=case, provider=provider, service=service, status__in=ACTIVE_STATUSES).exists():
         raise ValidationError(
             _("This case is already referred to this provider for this service."), code="already_referred"
@@ -252,14 +251,14 @@ def refer(
     basis, consent_row, best = legal_basis(case, provider.organisation, at=now)
     if health_notes.strip():
         if not fieldsets.may_include_health(field_set):
-            raise ValidationError(
-                {"health_notes": _("This set of information does not include health information.")},
-                code="health_not_in_set",
+            raise _field_error(
+                "health_notes", _("This set of information does not include health information."), "health_not_in_set"
             )
         if consent_row is None or fieldsets.HEALTH_SCOPE not in (consent_row.scope or []):
-            raise ValidationError(
-                {"health_notes": _("Health information is shared only with the person's explicit consent to it.")},
-                code="health_not_consented",
+            raise _field_error(
+                "health_notes",
+                _("Health information is shared only with the person's explicit consent to it."),
+                "health_not_consented",
             )
     rules = tasks.rules()
     referral = Referral(
@@ -354,7 +353,7 @@ def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Refe
     _require_receiving(by, referral)
     referral = _lock(referral)
     if reason not in DeclineReason.values:
-        raise ValidationError({"reason": _("Give the reason for declining.")}, code="reason")
+        raise _field_error("reason", _("Give the reason for declining."), "reason")
     old = referral.status
     referral.status = next_state(referral, DECLINE)
     now = timezone.now()
@@ -403,13 +402,11 @@ def record_service(
     if referral.status not in DELIVERY_STATES:
         raise ValidationError(_("Services are recorded once the referral is accepted."), code="not_accepted")
     if delivered_on > timezone.localdate():
-        raise ValidationError({"delivered_on": _("A service cannot be delivered in the future.")}, code="future")
+        raise _field_error("delivered_on", _("A service cannot be delivered in the future."), "future")
     if delivered_on < timezone.localtime(referral.referred_at).date():
-        raise ValidationError(
-            {"delivered_on": _("A service cannot be delivered before the referral.")}, code="before_referral"
-        )
+        raise _field_error("delivered_on", _("A service cannot be delivered before the referral."), "before_referral")
     if not description.strip():
-        raise ValidationError({"description": _("Say what was done.")}, code="required")
+        raise _field_error("description", _("Say what was done."), "required")
     if referral.status == S.ACCEPTED:
         _start(referral, by)
     item = ServiceDelivery(
@@ -427,7 +424,7 @@ def complete(referral: Referral, *, by: Any, report: str) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if not report.strip():
-        raise ValidationError({"report": _("Write the report for the referring organisation.")}, code="required")
+        raise _field_error("report", _("Write the report for the referring organisation."), "required")
     old = referral.status
     referral.status = next_state(referral, COMPLETE)
     changed = _release_place(referral)
@@ -461,7 +458,7 @@ def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
     if not access.may_withdraw(by, referral):
         raise PermissionDenied(_("Only the referring side may withdraw an active referral."))
     if reason not in EndReason.values or reason == EndReason.COMPLETED:
-        raise ValidationError({"reason": _("Give the reason for withdrawing.")}, code="reason")
+        raise _field_error("reason", _("Give the reason for withdrawing."), "reason")
     return _end(_lock(referral), by=by, reason=reason)
 
 
@@ -469,6 +466,7 @@ def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
 def end_for_withdrawn_consent(consent_row: Consent, *, by: Any = None) -> list[Referral]:
     """Withdraw the active referrals that rely on a consent that is no longer in force."""
     now = timezone.now()
+    consent_row = Consent.objects.get(pk=consent_row.pk)
     if consent_row.withdrawn_at is None or consent_row.withdrawn_at > now:
         return []
     ended = []

@@ -258,7 +258,9 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict[str, Any] | No
 @capability_required(Cap.SEE_CASE_DATA)
 def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
-    notifications.mark_read(request.user, referral.notifications.filter(recipient=request.user).values("pk"))
+    notifications.mark_read(
+        request.user, referral.notifications.filter(recipient=request.user).values_list("pk", flat=True)
+    )
     return _detail(request, referral)
 
 
