@@ -267,3 +267,16 @@ def test_the_panel_shows_overdue_deadlines(world):
     tasks.rules()
     page = verified_client(world.responder).get("/").content.decode()
     assert "Overdue by" in page and case.reference in page
+
+
+def test_a_screening_without_indicators_can_be_closed_and_still_referred_later(world):
+    from tests.cases.builders import screened
+
+    case = screened(detect(world.responder), world.responder)
+    client = verified_client(world.responder)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "How the rule was applied" in page
+    assert client.post(f"/cases/{case.reference}/no_indicators/").status_code == 302
+    case.refresh_from_db()
+    assert case.state == "not_indicated"
+    assert "Refer to the competent authority" in client.get(f"/cases/{case.reference}/").content.decode()

@@ -202,6 +202,12 @@ ACTIONS: dict[str, CaseAction] = {
         lambda u, c: identification.NOTIFY_ANONYMOUSLY in identification.allowed_events_for(u, c),
         gettext_lazy("Anonymous notification recorded."),
     ),
+    "no_indicators": CaseAction(
+        CaseForm,
+        lambda c, u, d: identification.decide(c, event=identification.NO_INDICATORS, by=u),
+        lambda u, c: identification.NO_INDICATORS in identification.allowed_events_for(u, c),
+        gettext_lazy("Recorded: no indicators, no referral."),
+    ),
     "decide": CaseAction(
         DecisionForm, _decide, lambda u, c: can_decide(u, c) and c.is_open, gettext_lazy("Decision recorded.")
     ),
@@ -279,7 +285,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     bound = bound or {}
     forms = {}
     for name, action in ACTIONS.items():
-        if name in ("withdraw", "anonymous"):
+        if name in ("withdraw", "anonymous", "no_indicators"):
             continue
         if action.allowed(user, case):
             forms[name] = bound.get(name) or action.form(case=case, user=user)
@@ -308,6 +314,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "can_manage": _is_open_and_managed(user, case),
         "can_screen": case.is_open and screening.may_screen(user, case),
         "can_anonymous": ACTIONS["anonymous"].allowed(user, case),
+        "can_no_indicators": ACTIONS["no_indicators"].allowed(user, case),
         "return_blockers": children.return_blockers(case) if case.is_child else [],
         "age": case.person.age_on(today),
         "today": today,
