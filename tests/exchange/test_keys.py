@@ -135,3 +135,8 @@ def test_keys_rotate_command(capsys) -> None:
 def test_keys_export_needs_keys() -> None:
     with pytest.raises(CommandError):
         call_command("keys_export")
+
+
+def test_keys_export_can_generate_the_keys_first(capsys) -> None:
+    call_command("keys_export", "--init")
+    assert len(json.loads(capsys.readouterr().out)["keys"]) == 2

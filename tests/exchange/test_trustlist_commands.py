@@ -141,3 +141,10 @@ def test_the_commands_have_two_word_names() -> None:
                   ["trustlist", "import"], ["trustlist", "show"], ["trustlist", "pin-authority"],
                   ["exchange", "worker"]):
         assert resolve([*words, "x"], available)[0] == "_".join(words).replace("-", "_")
+
+
+def test_import_can_pin_the_authority_first(node, tmp_path, capsys) -> None:
+    token = write(tmp_path, "l.jws", signed(trust_list_doc(timezone.now())))
+    call_command("trustlist_import", token, "--authority", str(node))
+    out = capsys.readouterr().out
+    assert "pinned authority key" in out and "imported trust list 5" in out

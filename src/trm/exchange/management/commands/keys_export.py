@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from trm.exchange import keys
 
@@ -14,8 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisation", default=None, help="organisation running the node")
         parser.add_argument("--endpoint", default=None, help="public base URL (default: TRM_PUBLIC_URL)")
+        parser.add_argument("--init", action="store_true", help="generate the keys first if there are none")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["init"]:
+            keys.init(now=timezone.now())
         try:
             entry = keys.export_entry(organisation=options["organisation"], endpoint=options["endpoint"])
         except keys.NoKeys as err:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -15,12 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
+        parser.add_argument("--authority", default=None,
+                            help="pin this public JWK file first (refused if another key is pinned)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             token = Path(options["file"]).read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError):
             raise CommandError("cannot read that trust-list file") from None
+        if options["authority"]:
+            call_command("trustlist_pin_authority", options["authority"], stdout=self.stdout)
         try:
             trust_list = keys.import_trust_list(token, now=timezone.now())
         except ProtocolError as err:
