@@ -54,9 +54,12 @@ def launch(nodes: tuple[DemoNode, ...], data_dir: Path, *, serve: bool = True) -
     """Prepare every node, then run them (and their workers) until interrupted."""
     data_dir.mkdir(parents=True, exist_ok=True)
     cli = [sys.executable, "-m", "trm.cli"]
+    preparing = []
     for node in nodes:
         (data_dir / node.node_id).mkdir(parents=True, exist_ok=True)
-        subprocess.run([*cli, "demo_node", "--prepare-only"], env=node_env(node, data_dir), check=True)
+        preparing.append(subprocess.Popen([*cli, "demo_node", "--prepare-only"], env=node_env(node, data_dir)))
+    if any(p.wait() != 0 for p in preparing):
+        raise SystemExit("a demo node could not be prepared (see the messages above)")
     from trm.demo import hooks
 
     hooks.after_prepare(nodes, data_dir)

@@ -47,6 +47,10 @@ def organisations_for(country: str) -> list[OrgSpec]:
 @transaction.atomic
 def seed_staff(country: str, *, node_id: str) -> dict[str, Organisation]:
     """Create the demo organisations and one account per role; idempotent."""
+    from django.contrib.auth.hashers import make_password
+
+    # One Argon2 hash for the shared demo password: hashing it per account is slow and adds nothing.
+    password_hash = make_password(DEMO_PASSWORD)
     fake = Faker(FAKER_LOCALES.get(country, "en_GB"))
     fake.seed_instance(f"{node_id}-staff")
     orgs: dict[str, Organisation] = {}
@@ -67,7 +71,7 @@ def seed_staff(country: str, *, node_id: str) -> dict[str, Organisation]:
             },
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password_hash
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=account.role.value))
         TOTPDevice.objects.update_or_create(
