@@ -24,6 +24,7 @@ class Command(BaseCommand):
         from trm.network.synthetic import seed_demo  # the coordinators' network, on every demo node
 
         seed_demo(settings.TRM_COUNTRY)
+        __import__("trm.referrals.synthetic", fromlist=["seed_demo"]).seed_demo(settings.TRM_COUNTRY)
         if options["verbosity"] < 1:
             return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
