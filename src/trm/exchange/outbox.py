@@ -268,10 +268,12 @@ def deliver_due(
     rng: random.Random,
     batch: int = 20,
     clock: Any = timezone.now,
+    base: timedelta = BASE_DELAY,
+    cap: timedelta = MAX_DELAY,
 ) -> list[Outcome]:
     """Claim one batch of due messages and deliver each (one worker pass)."""
     outcomes = []
     for row in claim(batch, now=clock()):
-        outcomes.append(deliver_one(row, client=client, now=clock(), rng=rng))
+        outcomes.append(deliver_one(row, client=client, now=clock(), rng=rng, base=base, cap=cap))
     return outcomes
 

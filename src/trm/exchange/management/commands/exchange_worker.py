@@ -4,6 +4,7 @@ import logging
 import random
 import signal
 import threading
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -31,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one pass over what is due, then stop")
         parser.add_argument("--batch", type=int, default=20)
         parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when idle")
+        parser.add_argument("--retry-base", type=float, default=outbox.BASE_DELAY.total_seconds(),
+                            help="back-off base in seconds (default: %(default)s)")
+        parser.add_argument("--retry-cap", type=float, default=outbox.MAX_DELAY.total_seconds(),
+                            help="longest wait between two attempts, in seconds (default: %(default)s)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -43,12 +48,13 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, request_stop)
             signal.signal(signal.SIGINT, request_stop)
         rng = random.SystemRandom()
+        base, cap = timedelta(seconds=options["retry_base"]), timedelta(seconds=options["retry_cap"])
         delivered = 0
         with transport.make_client() as client:
             while not stop.is_set():
                 _refresh_connection()
                 try:
-                    outcomes = outbox.deliver_due(client=client, rng=rng, batch=options["batch"])
+                    outcomes = outbox.deliver_due(client=client, rng=rng, batch=options["batch"], base=base, cap=cap)
                     processed = inbox.process_received(batch=options["batch"])
                 except Exception as err:  # a database outage must not end the worker
                     logger.error("worker pass failed: %s at %s", type(err).__name__, inbox.where(err))
