@@ -31,6 +31,7 @@ from trm.accounts.models import Organisation, User  # noqa: E402
 from trm.accounts.roles import Role  # noqa: E402
 from trm.cases.models import Case  # noqa: E402
 from trm.cases.synthetic import bulk_cases  # noqa: E402
+from trm.cases.views import search_target  # noqa: E402
 
 
 def client_for(role: Role, org: Organisation, name: str) -> Client:
@@ -69,8 +70,8 @@ name = sample.person.full_name
 QUERIES = [
     ("list, first page", {}),
     ("list, page 200", {"page": 200}),
-    ("search by reference", {"q": reference}),
-    ("search by exact name (blind index)", {"q": name}),
+    ("search by reference", search_target(reference)),
+    ("search by exact name (blind index)", search_target(name)),
     ("filter: status Active", {"status": "Active"}),
     ("filter: children", {"child": "yes"}),
     ("filter: nationality MD", {"nationality": "MD"}),

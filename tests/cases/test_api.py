@@ -66,6 +66,19 @@ def test_it_lists_and_filters_without_names(world):
     assert client.get("/api/cases/?status=Bogus").status_code == 400
 
 
+def test_it_searches_by_name_through_a_post_and_a_hash(world):
+    case = detect(world.responder, given_name="Nameto", family_name="Find")
+    detect(world.responder)
+    client = verified_client(world.focal)
+    target = post(client, "/api/cases/search", {"q": "nameto find"}).json()
+    assert set(target) == {"ref", "nk"} and target["nk"]
+    body = client.get("/api/cases/", {"nk": target["nk"]}).json()
+    assert [r["reference"] for r in body["results"]] == [case.reference]
+    target = post(client, "/api/cases/search", {"q": case.reference}).json()
+    assert client.get("/api/cases/", {"ref": target["ref"]}).json()["count"] == 1
+    assert post(client, "/api/cases/search", {"q": "  "}).status_code == 400
+
+
 @pytest.mark.parametrize("who", ["other_responder", "other_ca", "guardian", "provider", "police"])
 def test_it_answers_404_for_cases_out_of_scope(world, who):
     case = detect(world.responder)

@@ -38,16 +38,22 @@ def test_it_filters_the_list(world):
     assert child.reference not in page
 
 
-def test_it_searches_by_reference_and_by_exact_name(world):
+def test_it_searches_by_reference_and_by_exact_name_without_putting_the_name_in_a_url(world):
     case = detect(world.responder, given_name="Kalina", family_name="Probna")
     other = detect(world.responder, given_name="Other", family_name="Person")
     client = verified_client(world.focal)
-    page = client.get("/cases/", {"q": case.reference.lower()}).content.decode()
+    response = client.post("/cases/search/", {"q": case.reference.lower()})
+    assert response["Location"] == f"/cases/?ref={case.reference}"
+    page = client.get(response["Location"]).content.decode()
     assert case.reference in page and other.reference not in page
-    page = client.get("/cases/", {"q": "kalina  PROBNA"}).content.decode()
+    response = client.post("/cases/search/", {"q": "kalina  PROBNA"})
+    assert "kalina" not in response["Location"].lower() and "nk=" in response["Location"]
+    page = client.get(response["Location"]).content.decode()
     assert case.reference in page and other.reference not in page
-    page = client.get("/cases/", {"q": "Kalina"}).content.decode()
+    page = client.get(client.post("/cases/search/", {"q": "Kalina"})["Location"]).content.decode()
     assert case.reference not in page
+    assert client.get("/cases/search/").status_code == 405
+    assert client.get("/cases/?nk=not-a-hash").status_code == 400
 
 
 def test_it_answers_400_to_a_bad_filter(world):

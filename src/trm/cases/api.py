@@ -23,7 +23,7 @@ from trm.audit.record import record
 from trm.cases import casework, consent, deadlines, identification, scoring, screening, tasks
 from trm.cases.access import get_case_for
 from trm.cases.models import Case, Deadline
-from trm.cases.views import DETAIL_FIELDS, filtered_cases
+from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
 
 router = Router(tags=["cases"])
 T = TypeVar("T")
@@ -79,7 +79,8 @@ def _user(request: HttpRequest) -> Any:
 
 
 class CaseFilters(Schema):
-    q: str = ""
+    ref: str = ""
+    nk: str = ""
     status: str = ""
     state: str = ""
     deadline: str = ""
@@ -313,6 +314,25 @@ def create_case(request: HttpRequest, payload: DetectionIn) -> Status:
     user = _user(request)
     case = _call(lambda: casework.record_detection(by=user, **payload.dict()))
     return Status(201, _detail(case, user))
+
+
+class SearchIn(Schema):
+    q: str
+
+
+class SearchOut(Schema):
+    ref: str = ""
+    nk: str = ""
+
+
+@router.post("/search", response={200: SearchOut, 400: ApiError})
+@answers_errors
+def search(request: HttpRequest, payload: SearchIn) -> Any:
+    """Turn a reference or an exact name into list filters; a name never travels in a URL."""
+    _user(request)
+    if not payload.q.strip():
+        raise _BadInput("Give a case reference or a full name.", {"q": ["Required."]})
+    return search_target(payload.q)
 
 
 @router.get("/tasks", response=list[DeadlineOut])

@@ -59,13 +59,23 @@ def _languages() -> list[tuple[str, str]]:
     return sorted(language_names().items(), key=lambda item: item[1])
 
 
-class CaseFilterForm(forms.Form):
+REFERENCE_RE = r"^[A-Z]{1,2}-[2-9A-Z]{4}-[2-9A-Z]{4}$"
+NAME_KEY_RE = r"^[0-9a-f]{64}$"
+
+
+class SearchForm(forms.Form):
+    """Posted, never sent in a URL: a name typed here becomes a keyed hash before any redirect."""
+
     q = forms.CharField(
         label=_("Case reference or exact full name"),
-        required=False,
         max_length=200,
         help_text=_("Names are matched exactly (case and spacing do not matter)."),
     )
+
+
+class CaseFilterForm(forms.Form):
+    ref = forms.RegexField(regex=REFERENCE_RE, required=False, widget=forms.HiddenInput)
+    nk = forms.RegexField(regex=NAME_KEY_RE, required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(CaseStatus.choices, _("Any")))
     state = forms.ChoiceField(
         label=_("Identification"), required=False, choices=_blank(IdentificationState.choices, _("Any"))

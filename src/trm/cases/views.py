@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +29,7 @@ from trm.audit.record import record
 from trm.cases import casework, children, consent, identification, screening, tasks, timeline
 from trm.cases.access import can_decide, can_manage, get_case_for, visible_cases
 from trm.cases.forms import (
+    REFERENCE_RE,
     AgeAssessmentForm,
     BestInterestsForm,
     CaseFilterForm,
@@ -42,6 +45,7 @@ from trm.cases.forms import (
     PermitForm,
     ReferForm,
     RiskForm,
+    SearchForm,
     SupportPlanForm,
     WithdrawConsentForm,
 )
@@ -63,13 +67,10 @@ DETAIL_FIELDS = (
 def filtered_cases(user: Any, data: dict[str, Any]) -> Any:
     """The user's cases narrowed by the validated filter form (all on indexed, plain columns)."""
     qs = visible_cases(user)
-    q = (data.get("q") or "").strip()
-    if q:
-        ref = q.upper()
-        if Case.objects.filter(reference=ref).exists():
-            qs = qs.filter(reference=ref)
-        else:
-            qs = qs.filter(person__name_index=casework.name_key(q, ""))
+    if data.get("ref"):
+        qs = qs.filter(reference=data["ref"])
+    if data.get("nk"):
+        qs = qs.filter(person__name_index=data["nk"])
     if data.get("status"):
         qs = qs.filter(status=data["status"])
     if data.get("state"):
@@ -98,7 +99,7 @@ def filtered_cases(user: Any, data: dict[str, Any]) -> Any:
 def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     if not form.is_valid():
-        return render(request, "cases/list.html", {"form": form, "page": None}, status=400)
+        return render(request, "cases/list.html", {"form": form, "search": SearchForm(), "page": None}, status=400)
     cases = filtered_cases(request.user, form.cleaned_data).only(
         "reference", "status", "state", "is_child", "nationality", "next_deadline", "detected_on", "created_at",
         "exploitation_types",
@@ -116,7 +117,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     template = "cases/list.html#results" if getattr(request, "htmx", False) else "cases/list.html"
-    return render(request, template, {"form": form, "page": page, "today": timezone.localdate()})
+    context = {"form": form, "search": SearchForm(), "page": page, "today": timezone.localdate()}
+    return render(request, template, context)
+
+
+def search_target(q: str) -> dict[str, str]:
+    """A reference is looked up as such; anything else as an exact name, through its keyed hash."""
+    q = " ".join(q.split())
+    if re.match(REFERENCE_RE, q.upper()):
+        return {"ref": q.upper()}
+    return {"nk": casework.name_key(q, "")}
+
+
+@require_POST
+@capability_required(Cap.SEE_CASE_DATA)
+def case_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        return redirect("cases:list")
+    return redirect(f"{reverse('cases:list')}?{urlencode(search_target(form.cleaned_data['q']))}")
 
 
 @require_http_methods(["GET", "POST"])
