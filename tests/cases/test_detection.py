@@ -160,3 +160,49 @@ def test_closing_as_transferred_is_closed_referred(world):
     assert case.status == "ClosedReferred"
     with pytest.raises(ValidationError):
         casework.close(case, by=world.focal, reason="recovered")
+
+
+def test_it_corrects_the_persons_details(world):
+    case = detect(world.responder)
+    casework.update_person(
+        case, by=world.responder, given_name="Anna", family_name="Testova", citizenships=["UA", "MD"]
+    )
+    case.refresh_from_db()
+    assert case.nationality == "UA"
+    assert Case.objects.filter(person__name_index=casework.name_key("anna", "testova")).get() == case
+    with pytest.raises(ValidationError):
+        casework.update_person(case, by=world.responder, date_of_birth=timezone.localdate())
+    with pytest.raises(ValidationError):
+        casework.update_person(case, by=world.responder, reference="X")
+
+
+def test_follow_up_then_closure(world):
+    case = detect(world.responder)
+    casework.set_follow_up(case, by=world.focal)
+    with pytest.raises(ValidationError):
+        casework.set_follow_up(case, by=world.focal)
+    with pytest.raises(ValidationError):
+        casework.close(case, by=world.focal, reason="bored")
+    casework.close(case, by=world.focal, reason="recovered")
+
+
+def test_a_new_assessment_moves_the_open_review_deadline(world):
+    from trm.cases.models import Deadline
+
+    case = detect(world.responder)
+    casework.record_risk_assessment(case, by=world.responder, level="low", assessed_on=days_ago(10))
+    casework.record_risk_assessment(case, by=world.responder, level="high", assessed_on=days_ago(1))
+    review = Deadline.objects.get(case=case, kind="risk_review")
+    assert review.starts_on == days_ago(1)
+
+
+def test_a_user_without_an_organisation_cannot_record(world):
+    from tests.factories import make_user
+    from trm.accounts.models import User
+    from trm.accounts.roles import Role
+
+    lone = make_user(Role.FIRST_RESPONDER)
+    User.objects.filter(pk=lone.pk).update(organisation=None)
+    lone = User.objects.get(pk=lone.pk)
+    with pytest.raises(ValidationError):
+        detect(lone)

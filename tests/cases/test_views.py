@@ -286,3 +286,13 @@ def test_a_screening_without_indicators_can_be_closed_and_still_referred_later(w
     case.refresh_from_db()
     assert case.state == "not_indicated"
     assert "Refer to the competent authority" in client.get(f"/cases/{case.reference}/").content.decode()
+
+
+def test_the_case_moves_to_follow_up_from_its_page(world):
+    case = detect(world.focal)
+    client = verified_client(world.focal)
+    assert "Move to follow-up" in client.get(f"/cases/{case.reference}/").content.decode()
+    assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "FollowUp"
+    assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 403

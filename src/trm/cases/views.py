@@ -50,6 +50,7 @@ from trm.cases.forms import (
     WithdrawConsentForm,
 )
 from trm.cases.models import Case, Consent, TraffickingEvent
+from trm.vocab.htcds import CaseStatus
 
 PAGE_SIZE = 25
 DETAIL_FIELDS = (
@@ -227,6 +228,12 @@ ACTIONS: dict[str, CaseAction] = {
         lambda u, c: identification.NO_INDICATORS in identification.allowed_events_for(u, c),
         gettext_lazy("Recorded: no indicators, no referral."),
     ),
+    "follow_up": CaseAction(
+        CaseForm,
+        lambda c, u, d: casework.set_follow_up(c, by=u),
+        lambda u, c: c.status == CaseStatus.ACTIVE and can_manage(u, c),
+        gettext_lazy("The case is now in follow-up."),
+    ),
     "decide": CaseAction(
         DecisionForm, _decide, lambda u, c: can_decide(u, c) and c.is_open, gettext_lazy("Decision recorded.")
     ),
@@ -304,7 +311,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     bound = bound or {}
     forms = {}
     for name, action in ACTIONS.items():
-        if name in ("withdraw", "anonymous", "no_indicators"):
+        if name in ("withdraw", "anonymous", "no_indicators", "follow_up"):
             continue
         if action.allowed(user, case):
             forms[name] = bound.get(name) or action.form(case=case, user=user)
@@ -334,6 +341,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "can_screen": case.is_open and screening.may_screen(user, case),
         "can_anonymous": ACTIONS["anonymous"].allowed(user, case),
         "can_no_indicators": ACTIONS["no_indicators"].allowed(user, case),
+        "can_follow_up": ACTIONS["follow_up"].allowed(user, case),
         "return_blockers": children.return_blockers(case) if case.is_child else [],
         "age": case.person.age_on(today),
         "today": today,
