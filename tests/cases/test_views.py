@@ -104,13 +104,17 @@ def test_it_records_a_detection_through_the_form(world):
         {
             "given_name": "Iva", "family_name": "Demo", "date_of_birth": "2001-02-03", "gender": "Feminine",
             "citizenship": "MD", "languages": ["ro", "ru"], "detected_on": str(days_ago(1)),
-            "detection_country": "SE", "detection_place": "Port",
+            "detection_country": "SE", "detection_place": "Port", "document_type": "passport",
+            "document_number": "XK123", "document_held_by": "third_party", "contact": "+46 70 000 00 00",
         },
     )  # fmt: skip
     case = Case.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/cases/{case.reference}/"
     assert case.person.languages == ["ro", "ru"]
+    assert case.person.documents == [{"type": "passport", "number": "XK123", "held_by": "third_party"}]
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "XK123" in page and "withheld by someone else" in page and "+46 70 000 00 00" in page
 
 
 def test_a_birth_after_the_detection_is_a_form_error_and_nothing_is_saved(world):

@@ -120,6 +120,8 @@ class DetectionIn(Schema):
     gender: str = "NonSpecifiedUnknown"
     citizenships: list[str] = []
     languages: list[str] = []
+    documents: list[dict[str, str]] = []
+    contacts: list[dict[str, str]] = []
     detection_place: str = ""
     narrative: str = ""
     asylum_seeker: bool = False

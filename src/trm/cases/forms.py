@@ -115,6 +115,29 @@ class DetectionForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Languages spoken"), required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
     )
+    document_type = forms.ChoiceField(
+        label=_("Identity document"),
+        required=False,
+        choices=[
+            ("", _("None seen")),
+            ("passport", _("Passport")),
+            ("id_card", _("Identity card")),
+            ("residence_permit", _("Residence permit")),
+            ("other", _("Other document")),
+        ],
+    )
+    document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
+    document_held_by = forms.ChoiceField(
+        label=_("Document held by"),
+        required=False,
+        choices=[("", "—"), ("person", _("The person")), ("third_party", _("Someone else (withheld)"))],
+    )
+    contact = forms.CharField(
+        label=_("Safe contact (phone, e-mail)"),
+        max_length=200,
+        required=False,
+        help_text=_("Only a contact that is safe for the person to use."),
+    )
     asylum_seeker = forms.BooleanField(label=_("Has applied for international protection"), required=False)
     detected_on = forms.DateField(label=_("Detected on"), widget=DateInput)
     detection_country = forms.ChoiceField(label=_("Country of detection"), choices=[])
@@ -136,6 +159,10 @@ class DetectionForm(forms.Form):
         d = dict(self.cleaned_data)
         d["aliases"] = [a for a in d.pop("aliases").splitlines() if a.strip()]
         d["citizenships"] = [c for c in (d.pop("citizenship"), d.pop("second_citizenship")) if c]
+        doc = {"type": d.pop("document_type"), "number": d.pop("document_number"), "held_by": d.pop("document_held_by")}
+        d["documents"] = [doc] if doc["type"] or doc["number"] else []
+        contact = d.pop("contact").strip()
+        d["contacts"] = [{"value": contact}] if contact else []
         return d
 
 
