@@ -300,3 +300,20 @@ def test_the_case_moves_to_follow_up_from_its_page(world):
     case.refresh_from_db()
     assert case.status == "FollowUp"
     assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 403
+
+
+def test_the_list_needs_the_same_number_of_queries_for_3_or_30_cases(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = verified_client(world.focal)
+    for _ in range(3):
+        detect(world.responder)
+    client.get("/cases/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/cases/")
+    for _ in range(27):
+        detect(world.responder)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/cases/")
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -106,7 +106,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "exploitation_types",
     )  # fmt: skip
     paginator = Paginator(cases, PAGE_SIZE)
-    paginator.count  # noqa: B018 - evaluated once here
     page = paginator.get_page(request.GET.get("page"))
     record(
         request.user,
