@@ -317,3 +317,18 @@ def test_the_list_needs_the_same_number_of_queries_for_3_or_30_cases(world):
     with CaptureQueriesContext(connection) as many:
         client.get("/cases/")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_competent_authority_assigns_a_case_owner_of_its_own(world):
+    from tests.factories import make_user
+    from trm.accounts.roles import Role
+
+    case = referred(detect(world.responder), world.responder, world.authority)
+    colleague = make_user(Role.COMPETENT_AUTHORITY, org=world.authority)
+    client = verified_client(world.ca)
+    assert client.post(f"/cases/{case.reference}/owner/", {"owner": colleague.pk}).status_code == 302
+    case.refresh_from_db()
+    assert case.owner == colleague
+    assert client.post(f"/cases/{case.reference}/owner/", {"owner": world.other_ca.pk}).status_code == 400
+    with pytest.raises(Exception, match="owning or competent"):
+        casework.assign_owner(case, owner=world.other_ca, by=world.focal)

@@ -298,6 +298,19 @@ def record_permit(
 
 
 @transaction.atomic
+def assign_owner(case: Case, *, owner: Any, by: Any) -> Case:
+    """Make a member of the owning or competent organisation the case owner."""
+    if owner.organisation_id not in (case.owner_org_id, case.routed_to_org_id) or not owner.can(Cap.SEE_CASE_DATA):
+        raise ValidationError(
+            {"owner": _("The case owner must work on cases at the owning or competent organisation.")}
+        )
+    case.owner = owner
+    case.save(update_fields=["owner", "updated_at"])
+    record(by, Action.UPDATE, case, fields=["owner"], note="owner assigned")
+    return case
+
+
+@transaction.atomic
 def set_follow_up(case: Case, *, by: Any) -> Case:
     if case.status != CaseStatus.ACTIVE:
         raise ValidationError(_("Only an active case moves to follow-up."))

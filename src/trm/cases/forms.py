@@ -312,6 +312,21 @@ class PermitForm(CaseForm):
     number = forms.CharField(label=_("Permit number"), max_length=60, required=False)
 
 
+class OwnerForm(CaseForm):
+    owner = forms.ModelChoiceField(label=_("Case owner"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            orgs = [o for o in (self.case.owner_org_id, self.case.routed_to_org_id) if o]
+            self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+                User.objects.filter(is_active=True, organisation_id__in=orgs)
+                .exclude(groups__name__in=[Role.DPO.value, Role.NODE_ADMIN.value, Role.RAPPORTEUR.value])
+                .order_by("last_name", "username")
+            )
+            self.fields["owner"].initial = self.case.owner_id
+
+
 class CloseForm(CaseForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=ClosureReason.choices)
 

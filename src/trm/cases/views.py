@@ -42,6 +42,7 @@ from trm.cases.forms import (
     FamilyTracingForm,
     GuardianForm,
     NoteForm,
+    OwnerForm,
     PermitForm,
     ReferForm,
     RiskForm,
@@ -226,6 +227,12 @@ ACTIONS: dict[str, CaseAction] = {
         lambda c, u, d: identification.decide(c, event=identification.NO_INDICATORS, by=u),
         lambda u, c: identification.NO_INDICATORS in identification.allowed_events_for(u, c),
         gettext_lazy("Recorded: no indicators, no referral."),
+    ),
+    "owner": CaseAction(
+        OwnerForm,
+        lambda c, u, d: casework.assign_owner(c, owner=d["owner"], by=u),
+        _is_open_and_managed,
+        gettext_lazy("Case owner assigned."),
     ),
     "follow_up": CaseAction(
         CaseForm,
