@@ -1,0 +1,179 @@
+"""Every route, every role: a table of who may open each page, and what nobody may get.
+
+- Pages without parameters: MATRIX names the roles that get the page (200); every other
+  role is refused (403, 404, or 405 for a POST-only route) and an anonymous visitor is sent
+  to the login page. A route missing from MATRIX fails the test: add it.
+- Pages with parameters, requested with references that do not exist: never 200 and
+  never 500, for any role — a guessed URL reveals nothing.
+- POST with an empty form to every page without parameters: never a 500.
+- Every API operation in the OpenAPI schema: 401 without a session (except PUBLIC_API),
+  and never 200 or 500 for references that do not exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import make_user, verified_client
+from trm.accounts.roles import Role
+
+R = Role
+ALL = frozenset(Role)
+CASE_ROLES = frozenset({R.FIRST_RESPONDER, R.COMPETENT_AUTHORITY, R.FOCAL_POINT, R.PROVIDER, R.GUARDIAN, R.LAW_ENFORCEMENT})
+
+POST_ONLY = frozenset()  # GET answers 405 to everyone; the POST is checked by test_an_empty_post_...
+REDIRECTS = frozenset({"302"})  # marker: the allowed roles get a redirect instead of a page
+
+# route name -> roles that get 200 on GET (others are refused).
+MATRIX: dict[str, frozenset[Role]] = {
+    "dashboard:home": ALL,
+    "accounts:two_factor_setup": frozenset(),  # everyone here has a device: redirected away
+    "audit:log": frozenset({R.DPO}),
+    # Providers reach the list but it holds none of the node's cases (theirs come through referrals).
+    "cases:list": CASE_ROLES,
+    "cases:new": frozenset({R.FIRST_RESPONDER, R.FOCAL_POINT, R.LAW_ENFORCEMENT}),
+    "cases:search": POST_ONLY,
+    "network:home": frozenset({R.SECRETARIAT}),
+    "network:calendar_ics": frozenset({R.SECRETARIAT}),
+    "network:commitments": frozenset({R.SECRETARIAT}),
+    "network:countries": frozenset({R.SECRETARIAT}),
+    "network:country_add": frozenset({R.SECRETARIAT}),
+    "network:meeting_add": frozenset({R.SECRETARIAT}),
+    "network:meetings": frozenset({R.SECRETARIAT}),
+    "network:node_add": frozenset({R.SECRETARIAT}),
+    "network:nodes": frozenset({R.SECRETARIAT}),
+    "network:organisation_add": frozenset({R.SECRETARIAT}),
+    "network:organisations": frozenset({R.SECRETARIAT}),
+    "network:participant_add": frozenset({R.SECRETARIAT}),
+    "network:participant_import": frozenset({R.SECRETARIAT}),
+    "network:participants": frozenset({R.SECRETARIAT}),
+    "network:trust_list": frozenset({R.SECRETARIAT}),
+    # The directory of service providers holds no case data: every staff member may search it.
+    "referrals:directory": ALL,
+    "referrals:list": frozenset({R.FOCAL_POINT, R.PROVIDER, R.FIRST_RESPONDER, R.COMPETENT_AUTHORITY, R.GUARDIAN,
+                                 R.LAW_ENFORCEMENT}),
+    "referrals:notifications": ALL,
+    "referrals:provider_new": frozenset({R.FOCAL_POINT, R.NODE_ADMIN}),
+    "referrals:start": REDIRECTS | CASE_ROLES,  # without a case reference it sends you back to the list
+}
+# Reached without a login, by design.
+PUBLIC = {"accounts:login", "accounts:demo_codes", "accounts:logout", "set_language", "exchange:inbox"}
+# Operations of the API that answer without a session.
+PUBLIC_API = {("get", "/api/node")}
+
+FAKE = {"int": "999999", "str": "ZZ-NOPE-0000", "slug": "note", "path": "nope"}
+REFUSED = {403, 404, 405}
+
+
+def _walk(patterns, prefix="", ns=None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), inner)
+        elif isinstance(p, URLPattern) and p.name:
+            yield (f"{ns}:{p.name}" if ns else p.name), prefix + str(p.pattern)
+
+
+def _fake_path(route: str) -> str | None:
+    """A URL for the route with made-up parameter values, or None if it has no parameters."""
+    if "<" not in route and "(?P" not in route:
+        return None
+    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: FAKE.get(m.group(1) or "str", "nope"), route)
+    path = re.sub(r"\(\?P<code>[^)]*\)", "ZZ", path)
+    path = re.sub(r"\(\?P<fmt>\(?([a-z]+)[^)]*\)?\)", lambda m: m.group(1), path)
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "999999", path)
+    path = path.replace("^", "").replace("$", "").replace("\\.", ".")
+    return "/" + path
+
+
+ROUTES = sorted((name, route) for name, route in _walk(get_resolver().url_patterns) if not name.startswith(("admin:", "api:")))
+
+
+@pytest.fixture
+def clients(db):
+    from tests.factories import make_org
+
+    org = make_org(name="Matrix Organisation")
+    return {
+        role: verified_client(make_user(role, org=org, username=f"matrix-{role.value}", is_staff=role == R.NODE_ADMIN))
+        for role in Role
+    }
+
+
+def test_every_route_is_in_the_matrix():
+    missing = [name for name, route in ROUTES if _fake_path(route) is None and name not in MATRIX and name not in PUBLIC]
+    assert not missing, f"add these routes to MATRIX: {missing}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [(n, r) for n, r in ROUTES if _fake_path(r) is None and n in MATRIX])
+def test_each_role_gets_or_is_refused_each_page(clients, client, name, route):
+    url = "/" + route
+    anonymous = client.get(url)
+    assert anonymous.status_code in (302, 401, 405), f"{url} anonymous got {anonymous.status_code}"
+    if anonymous.status_code == 302:
+        assert anonymous["Location"].startswith("/accounts/login/")
+    for role, c in clients.items():
+        status = c.get(url).status_code
+        if MATRIX[name] is POST_ONLY:
+            assert status == 405, f"{url} as {role.value}: {status}"
+        elif role in MATRIX[name]:
+            assert status == (302 if "302" in MATRIX[name] else 200), f"{url} as {role.value}: {status}"
+        else:
+            assert status in REFUSED or (name == "accounts:two_factor_setup" and status == 302), (
+                f"{url} as {role.value} should be refused, got {status}"
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [(n, r) for n, r in ROUTES if _fake_path(r) is not None])
+def test_a_guessed_url_reveals_nothing(clients, client, name, route):
+    url = _fake_path(route)
+    assert client.get(url).status_code in (302, 401, 403, 404, 405)
+    for role, c in clients.items():
+        for method in ("get", "post"):
+            status = getattr(c, method)(url).status_code
+            assert status in REFUSED | {400}, f"{method.upper()} {url} as {role.value}: {status}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), [(n, r) for n, r in ROUTES if _fake_path(r) is None and n in MATRIX])
+def test_an_empty_post_never_fails_the_server(clients, name, route):
+    for role, c in clients.items():
+        status = c.post("/" + route, {}).status_code
+        assert status < 500, f"POST /{route} as {role.value}: {status}"
+        if role not in MATRIX[name] and MATRIX[name] is not POST_ONLY:
+            assert status in REFUSED | {302, 400}, f"POST /{route} as {role.value}: {status}"
+
+
+def _api_operations():
+    from trm.api import api
+
+    schema = api.get_openapi_schema()
+    for path, item in schema["paths"].items():
+        for method in item:
+            yield method, path
+
+
+API_OPERATIONS = sorted(_api_operations())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), API_OPERATIONS)
+def test_the_api_needs_a_session_and_reveals_nothing(clients, client, method, path):
+    url = re.sub(r"\{(\w+)\}", lambda m: "999999" if m.group(1) in ("pk", "id") or m.group(1).endswith("_id") else "ZZ-NOPE-0000", path)
+    call = getattr(client, method)
+    anonymous = call(url, content_type="application/json") if method != "get" else call(url)
+    if (method, path) in PUBLIC_API:
+        assert anonymous.status_code == 200
+        return
+    assert anonymous.status_code == 401, f"{method.upper()} {url} anonymous: {anonymous.status_code}"
+    if "{" not in path:
+        return
+    for role, c in clients.items():
+        call = getattr(c, method)
+        response = call(url) if method == "get" else call(url, data={}, content_type="application/json")
+        assert response.status_code in (400, 403, 404, 405, 422), f"{method.upper()} {url} as {role.value}: {response.status_code}"
