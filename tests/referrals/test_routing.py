@@ -308,9 +308,8 @@ def test_withdrawing_consent_ends_the_providers_access_at_once(world):
     with pytest.raises(Http404):
         access.get_referral_for(world.shelter, referral.reference)
     assert not access.visible_referrals(world.shelter).exists()
-    # The referring side still sees it, and ending it marks it withdrawn and frees the place.
-    ended = routing.end_for_withdrawn_consent(referral.consent, by=world.ca)
-    assert [r.pk for r in ended] == [referral.pk]
+    # The withdrawal itself withdrew the referral and freed the place; nothing is left to end.
+    assert routing.end_for_withdrawn_consent(referral.consent, by=world.ca) == []
     referral.refresh_from_db()
     assert referral.status == Status.WITHDRAWN and referral.end_reason == "consent_withdrawn"
     world.shelter_provider.refresh_from_db()
@@ -319,7 +318,8 @@ def test_withdrawing_consent_ends_the_providers_access_at_once(world):
 
 def test_the_sweep_ends_referrals_of_withdrawn_consents_and_closed_cases(world):
     first = world.refer()
-    consent.withdraw(first.consent, by=world.ca)
+    # A withdrawal recorded without the verb (e.g. restored from a backup) is caught by the sweep.
+    type(first.consent).objects.filter(pk=first.consent_id).update(withdrawn_at=timezone.now())
     second = world.refer()
     casework.close(second.case, by=world.ca, reason="recovered")
     counts = routing.sweep()
@@ -346,3 +346,13 @@ def test_detection_by_a_first_responder_may_refer_before_the_authority(world):
     consent.give(case, purpose="assistance", language="ro", by=world.responder)
     referral = world.refer(case, by=world.responder, field_set="minimal")
     assert referral.from_org == world.outreach
+
+
+def test_withdrawing_the_consent_withdraws_the_referral_at_once(world):
+    referral = world.refer()
+    routing.accept(referral, by=world.shelter)
+    free_before = type(world.shelter_provider).objects.get(pk=world.shelter_provider.pk).free_places
+    consent.withdraw(referral.consent, by=world.ca)
+    referral.refresh_from_db()
+    assert referral.status == Status.WITHDRAWN
+    assert type(world.shelter_provider).objects.get(pk=world.shelter_provider.pk).free_places == free_before + 1

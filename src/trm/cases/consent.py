@@ -9,7 +9,7 @@ those. A withdrawn consent covers nothing from the moment of withdrawal.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -77,6 +77,21 @@ def give(
     return item
 
 
+WithdrawalHook = Callable[[Consent, Any], object]
+_withdrawal_hooks: list[WithdrawalHook] = []
+
+
+def on_withdrawal(hook: WithdrawalHook) -> WithdrawalHook:
+    """Register what must happen in the same transaction when a consent is withdrawn.
+
+    Apps that rely on consent register here (in AppConfig.ready): national referrals end
+    the provider's access, the exchange tells the other country to erase what it received.
+    """
+    if hook not in _withdrawal_hooks:
+        _withdrawal_hooks.append(hook)
+    return hook
+
+
 @transaction.atomic
 def withdraw(consent: Consent, *, by: Any, at: dt.datetime | None = None) -> Consent:
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
@@ -87,4 +102,6 @@ def withdraw(consent: Consent, *, by: Any, at: dt.datetime | None = None) -> Con
     consent.full_clean()
     consent.save(update_fields=["withdrawn_at", "withdrawn_recorded_by"])
     record(by, Action.UPDATE, consent.case, fields=["consent"], note=f"consent withdrawn: {consent.purpose}")
+    for hook in _withdrawal_hooks:
+        hook(consent, by)
     return consent

@@ -19,3 +19,9 @@ class ReferralsConfig(AppConfig):
         # The directory holds no personal data: every member of the node may consult it.
         navigation.register(navigation.NavItem(_("Service providers"), "referrals:directory", None, order=35))
         register(panels.referrals_panel)
+
+        from trm.cases import consent
+        from trm.referrals import routing
+
+        # Withdrawing a consent withdraws, at once, the referrals that relied on it.
+        consent.on_withdrawal(lambda row, by: routing.end_for_withdrawn_consent(row, by=by))
