@@ -228,3 +228,11 @@ def test_the_dashboard_panel_lists_referrals_awaiting_an_answer(world):
     page = _html(verified_client(world.ca).get(reverse("dashboard:home")))
     assert referral.reference in page
     assert referral.reference not in _html(verified_client(world.other_provider).get(reverse("dashboard:home")))
+
+
+def test_the_case_page_lists_referrals_and_offers_to_refer(world):
+    referral = world.refer()
+    page = _html(verified_client(world.ca).get(reverse("cases:detail", args=[referral.case.reference])))
+    assert "Referrals to service providers" in page
+    assert referral.reference in page
+    assert reverse("referrals:new", args=[referral.case.reference]) in page

@@ -26,7 +26,7 @@ from trm.accounts.access import capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import casework, children, consent, identification, screening, tasks, timeline
+from trm.cases import casework, children, consent, identification, screening, sections, tasks, timeline
 from trm.cases.access import can_decide, can_manage, get_case_for, visible_cases
 from trm.cases.forms import (
     REFERENCE_RE,
@@ -349,6 +349,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "can_no_indicators": ACTIONS["no_indicators"].allowed(user, case),
         "can_follow_up": ACTIONS["follow_up"].allowed(user, case),
         "return_blockers": children.return_blockers(case) if case.is_child else [],
+        "sections": sections.sections_for(request, case),
         "age": case.person.age_on(today),
         "today": today,
     }

@@ -20,8 +20,10 @@ class ReferralsConfig(AppConfig):
         navigation.register(navigation.NavItem(_("Service providers"), "referrals:directory", None, order=35))
         register(panels.referrals_panel)
 
-        from trm.cases import consent
+        from trm.cases import consent, sections
         from trm.referrals import routing
+        from trm.referrals.sections import case_referrals
 
+        sections.register(case_referrals)
         # Withdrawing a consent withdraws, at once, the referrals that relied on it.
         consent.on_withdrawal(lambda row, by: routing.end_for_withdrawn_consent(row, by=by))

@@ -1,0 +1,25 @@
+"""The "Referrals to service providers" section of the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from trm.dashboard.panels import Panel
+from trm.referrals import access
+
+
+def case_referrals(request: HttpRequest, case: Any) -> Panel | None:
+    user = request.user
+    referrals = access.visible_referrals(user).filter(case=case).select_related("provider__organisation")
+    may_refer = access.may_refer(user, case)
+    if not may_refer and not referrals.exists():
+        return None
+    return Panel(
+        title=_("Referrals to service providers"),
+        template="referrals/_case_section.html",
+        context={"referrals": list(referrals.order_by("-created_at")[:20]), "may_refer": may_refer, "case": case},
+        order=50,
+    )
