@@ -246,7 +246,7 @@ def test_every_action_form_works_for_the_focal_point(world):
     posts = {
         "event": {"type": "Exploitation", "country": "SE", "exploitation_type": "ForcedBegging",
                   "methods_of_control": ["DebtBondage"]},
-        "consent": {"purpose": "assistance", "language": "ro", "given_by": "guardian"},
+        "consent": {"purpose": "assistance", "language": "ro", "given_by": "guardian", "scope": ["health"]},
         "risk": {"kind": "individual", "level": "medium", "assessed_on": today, "risks": ["re_trafficking"]},
         "support": {"type": "Health", "status": "planned", "starts_on": today},
         "permit": {"kind": "reflection", "issued_on": today},
@@ -262,6 +262,7 @@ def test_every_action_form_works_for_the_focal_point(world):
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Timeline" in page and "Guardian appointed" in page
     item = case.consents.get()
+    assert item.scope == ["health"]
     assert client.post(f"/cases/{case.reference}/withdraw/", {"consent": item.pk}).status_code == 302
     assert client.post(f"/cases/{case.reference}/close/", {"reason": "returned"}).status_code == 400
     assert client.post(f"/cases/{case.reference}/close/", {"reason": "recovered"}).status_code == 302

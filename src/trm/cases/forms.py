@@ -213,6 +213,13 @@ class DecisionForm(CaseForm):
         self.fields["event"].choices = [(e, labels[e]) for e in events]
 
 
+# Items a consent may explicitly cover beyond the purpose's ordinary data (GDPR Art. 9 data).
+CONSENT_SCOPES = [
+    ("health", _("Health information")),
+    ("identity_documents", _("Identity documents")),
+]
+
+
 class ConsentForm(CaseForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
     recipients = forms.ModelMultipleChoiceField(
@@ -225,6 +232,13 @@ class ConsentForm(CaseForm):
     language = forms.ChoiceField(label=_("Language in which the person was informed"), choices=[])
     interpreter = forms.BooleanField(label=_("With an interpreter"), required=False)
     given_by = forms.ChoiceField(label=_("Given by"), choices=ConsentGiver.choices)
+    scope = forms.MultipleChoiceField(
+        label=_("Explicitly also covers"),
+        required=False,
+        choices=CONSENT_SCOPES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Special categories of data are shared only when the person explicitly agreed."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -253,6 +253,7 @@ ACTIONS: dict[str, CaseAction] = {
             recipients=d["recipients"],
             interpreter=d["interpreter"],
             given_by=d["given_by"],
+            scope=d["scope"],
         ),
         _is_open_and_managed,
         gettext_lazy("Consent recorded."),
