@@ -88,7 +88,7 @@ def _person_data(rng: random.Random, today: dt.date) -> dict[str, Any]:
     child = rng.random() < 0.3
     gender = Gender.FEMININE if rng.random() < 0.68 else Gender.MASCULINE
     given, family = _names(rng, origin, gender)
-    detected = today - dt.timedelta(days=rng.randrange(2, 150))
+    detected = today - dt.timedelta(days=rng.randrange(2, 45))
     age = rng.randrange(12, 18) if child else rng.randrange(18, 55)
     dob = detected - dt.timedelta(days=age * 365 + rng.randrange(0, 360))
     uncertain = child and rng.random() < 0.2
