@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "trm.referrals",
     "trm.network",
     "trm.exchange",
+    "trm.transnational",
     "trm.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Transnational referral workflows: cases travel between national nodes over trm/1."""

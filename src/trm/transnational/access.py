@@ -1,0 +1,36 @@
+"""Who sees transnational referrals: the NRM focal point only (Cap.SEND_TRANSNATIONAL).
+
+A link the user may not see is a 404, so a guessed conversation id tells nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from trm.accounts.roles import Cap
+from trm.transnational.models import Link
+
+
+def may_use(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.can(Cap.SEND_TRANSNATIONAL))
+
+
+def visible_links(user: Any) -> Any:
+    if not may_use(user):
+        return Link.objects.none()
+    return Link.objects.all()
+
+
+def require(user: Any) -> None:
+    if not may_use(user):
+        raise PermissionDenied
+
+
+def get_link_for(user: Any, conversation: Any) -> Link:
+    link = visible_links(user).filter(conversation=conversation).select_related("case").first()
+    if link is None:
+        raise Http404
+    return link

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TransnationalConfig(AppConfig):
+    name = "trm.transnational"
+    label = "transnational"
+    verbose_name = _("Transnational referrals")
+
+    def ready(self) -> None:
+        from trm import navigation
+        from trm.accounts.roles import Cap
+        from trm.cases import consent, sections
+        from trm.dashboard import panels
+        from trm.transnational import handlers, views, workflows
+
+        handlers.register_all()
+        consent.on_withdrawal(workflows.on_consent_withdrawn)
+        sections.register(views.case_section)
+        panels.register(views.dashboard_panel)
+        navigation.register(
+            navigation.NavItem(_("Transnational"), "transnational:inbox", Cap.SEND_TRANSNATIONAL, order=40)
+        )

@@ -1,0 +1,98 @@
+"""What leaves the node: the body of each message, built from a case with only its field set.
+
+Every body here is checked by the protocol against its type's schema (no field outside
+the set can leave). Identity goes only when the person consented to a transnational
+referral with no restriction of recipients (adults) or a best-interests record exists
+(children), and the worker ticked "share identity".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from trm.vocab.htcds import ExploitationType as E
+from trm.vocab.htcds import Gender as G
+
+EXPLOITATION = {
+    E.FORCED_LABOUR: "labour",
+    E.SEXUAL: "sexual",
+    E.CHILD_LABOUR: "labour",
+    E.FORCED_MARRIAGE: "forced_marriage",
+    E.SERVITUDE: "domestic_servitude",
+    E.ORGAN_REMOVAL: "organ_removal",
+    E.FORCED_BEGGING: "forced_begging",
+    E.FORCED_ADOPTION: "illegal_adoption",
+    E.CRIMINAL_ACTIVITIES: "forced_criminality",
+}
+GENDER_OUT = {
+    G.FEMININE: "female",
+    G.TRANSGENDER_FEMININE: "female",
+    G.MASCULINE: "male",
+    G.TRANSGENDER_MASCULINE: "male",
+    G.NON_CONFORMING: "other",
+}
+GENDER_IN = {"female": G.FEMININE, "male": G.MASCULINE, "other": G.NON_CONFORMING}
+AGE_BANDS = [(12, "0-11"), (15, "12-14"), (18, "15-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54")]
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    for limit, band in AGE_BANDS:
+        if age < limit:
+            return band
+    return "55+"
+
+
+def exploitation_types(case: Any) -> list[str]:
+    found = {EXPLOITATION.get(e.exploitation_type, "other") for e in case.events.all() if e.exploitation_type}
+    return sorted(found) or ["other"]
+
+
+def identity(case: Any) -> dict[str, Any]:
+    person = case.person
+    doc: dict[str, Any] = {
+        "family_name": person.family_name or "-",
+        "given_names": person.given_name or "-",
+        "sex": GENDER_OUT.get(person.gender, "unknown"),
+    }
+    if person.date_of_birth:
+        doc["date_of_birth"] = person.date_of_birth.isoformat()
+    if case.nationality:
+        doc["claimed_nationality"] = case.nationality
+    return doc
+
+
+def case_notification(
+    case: Any, *, today: dt.date, share_identity: bool, urgency: str, summary: str = ""
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "case_ref": case.reference,
+        "nationality": case.nationality or "XX",
+        "is_child": case.is_child,
+        "age_band": age_band(case.person.age_on(today)),
+        "gender": GENDER_OUT.get(case.person.gender, "unknown"),
+        "exploitation_types": exploitation_types(case),
+        "urgency": urgency,
+        "requested_actions": ["service_continuity", "risk_assessment"],
+    }
+    if case.person.languages:
+        body["languages"] = list(case.person.languages)[:5]
+    if share_identity:
+        body["identity"] = identity(case)
+        body["identity_consent"] = True
+    if summary:
+        body["summary"] = summary
+    return body
+
+
+def referral_offer(case: Any, *, services: list[str], needs_summary: str, respond_by: dt.date) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "case_ref": case.reference,
+        "services": services,
+        "respond_by": respond_by.isoformat(),
+    }
+    if needs_summary:
+        body["needs_summary"] = needs_summary
+    return body

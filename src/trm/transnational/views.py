@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from trm.audit.events import Action
+from trm.audit.record import record
+from trm.cases.access import get_case_for
+from trm.dashboard.panels import Panel
+from trm.transnational import access, fieldsets, timeline, workflows
+from trm.transnational.forms import DeclineForm, SendForm, WithdrawForm
+from trm.transnational.models import Direction, LinkStatus
+
+
+def _errors(form: Any, err: ValidationError) -> None:
+    for message in err.messages:
+        form.add_error(None, message)
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    access.require(request.user)
+    links = access.visible_links(request.user).select_related("case")
+    return render(request, "transnational/inbox.html", {
+        "incoming": links.filter(direction=Direction.INCOMING)[:100],
+        "outgoing": links.filter(direction=Direction.OUTGOING)[:100],
+    })
+
+
+@require_GET
+@login_required
+def detail(request: HttpRequest, conversation: Any) -> HttpResponse:
+    link = access.get_link_for(request.user, conversation)
+    record(request.user, Action.READ, link, fields=["messages"], request=request)
+    return render(request, "transnational/detail.html", _detail_context(link))
+
+
+def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
+    incoming_offer = link.direction == Direction.INCOMING and link.can("accept")
+    return {
+        "link": link,
+        "items": timeline.build(link.conversation),
+        "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
+        "withdraw_form": forms.get("withdraw_form")
+        or (WithdrawForm() if link.direction == Direction.OUTGOING and link.can("withdraw") else None),
+        "can_accept": incoming_offer,
+    }
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
+    link = access.get_link_for(request.user, conversation)
+    form: Any = None
+    try:
+        if action == "accept":
+            link = workflows.accept(link, by=request.user)
+            messages.success(request, _("Referral accepted: case %(ref)s opened.") % {"ref": link.case.reference})
+        elif action == "decline":
+            form = DeclineForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a reason."))
+            workflows.decline(link, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Referral declined; the other country is told."))
+        elif action == "withdraw":
+            form = WithdrawForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose a reason."))
+            workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Referral withdrawn; the other country is told."))
+        else:
+            raise Http404
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+        context = _detail_context(link)
+        return render(request, "transnational/detail.html", context, status=400)
+    return redirect("transnational:detail", conversation=link.conversation)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def send(request: HttpRequest, case_ref: str) -> HttpResponse:
+    access.require(request.user)
+    case = get_case_for(request.user, case_ref, write=True)
+    peers = workflows.peers()
+    form = SendForm(request.POST or None, peers=peers)
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                basis = workflows.basis_for(case)
+                if "preview" in request.POST:
+                    today = timezone.localdate()
+                    preview = {
+                        "case_notification": fieldsets.case_notification(
+                            case, today=today, share_identity=d["share_identity"], urgency=d["urgency"]),
+                        "referral_offer": fieldsets.referral_offer(
+                            case, services=d["services"], needs_summary=d["needs_summary"],
+                            respond_by=today + dt.timedelta(days=workflows.RESPONSE_DAYS)),
+                        "basis": {k: v for k, v in basis.items() if k != "consent"},
+                    }
+                else:
+                    link = workflows.send_referral(case, by=request.user, **d)
+                    messages.success(request, _("Referral queued for %(node)s.") % {"node": link.peer})
+                    return redirect("transnational:detail", conversation=link.conversation)
+            except ValidationError as err:
+                _errors(form, err)
+                status = 400
+        else:
+            status = 400
+    return render(request, "transnational/send.html",
+                  {"form": form, "case": case, "preview": preview, "peers": peers}, status=status)
+
+
+def case_section(request: HttpRequest, case: Any) -> Panel | None:
+    if not access.may_use(request.user):
+        return None
+    return Panel(
+        title=gettext_lazy("Transnational referrals"),
+        template="transnational/_case_section.html",
+        context={"links": list(access.visible_links(request.user).filter(case=case)), "case": case},
+        order=60,
+    )
+
+
+def dashboard_panel(request: HttpRequest) -> Panel | None:
+    if not access.may_use(request.user):
+        return None
+    links = access.visible_links(request.user)
+    answerable = [LinkStatus.OFFERED, LinkStatus.NOTIFIED]
+    waiting = list(links.filter(direction=Direction.INCOMING, status__in=answerable)[:10])
+    urgent = list(links.filter(urgent=True).exclude(status=LinkStatus.ERASED)[:10])
+    if not waiting and not urgent:
+        return None
+    return Panel(title=gettext_lazy("Transnational referrals"), template="transnational/_panel.html",
+                 context={"waiting": waiting, "urgent": urgent}, order=15)

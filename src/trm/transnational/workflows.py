@@ -1,0 +1,296 @@
+"""The TRM workflows: send, accept, decline and withdraw referrals; consent withdrawal.
+
+Each verb runs in one transaction, queues its trm/1 messages through the exchange's
+outbox (they leave with the next worker pass) and writes its audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trm.accounts.access import require_capability
+from trm.accounts.roles import Cap
+from trm.audit.events import Action
+from trm.audit.record import record
+from trm.cases import casework
+from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
+from trm.exchange import keys, outbox
+from trm.exchange.errors import ProtocolError
+from trm.transnational import fieldsets
+from trm.transnational.models import TRANSITIONS, Direction, Link, LinkStatus
+
+RESPONSE_DAYS = 10
+
+
+def peers(*, now: dt.datetime | None = None) -> list[Any]:
+    """The other nodes of the current trust list (empty when none is imported)."""
+    now = now or timezone.now()
+    try:
+        trust_list = keys.current_trust_list(now=now)
+    except keys.NoTrustList:
+        return []
+    return [n for n in trust_list.nodes if n.node_id != settings.TRM_NODE_ID and not n.is_revoked(now)]
+
+
+def _move(link: Link, event: str) -> None:
+    nxt = TRANSITIONS[link.status].get(event)
+    if nxt is None:
+        raise ValidationError(
+            _("This referral is %(status)s: it cannot be %(event)s now.")
+            % {"status": link.get_status_display(), "event": event}
+        )
+    link.status = nxt
+
+
+def basis_for(case: Case) -> dict[str, Any]:
+    """The legal basis of a transnational disclosure, or a clear refusal.
+
+    Adults: an active consent to a transnational referral that names no recipient
+    (another country's node is no member of this NRM). Children: a best-interests record.
+    """
+    if case.is_child:
+        bi = BestInterests.objects.filter(case=case).order_by("-decided_on", "-id").first()
+        if bi is None:
+            raise ValidationError(_("A child's case needs a best-interests assessment or determination first."))
+        return {"legal_basis": "best_interests", "best_interests_ref": f"BI-{bi.pk}", "consent": None}
+    now = timezone.now()
+    for item in Consent.objects.filter(case=case, purpose=ConsentPurpose.TRANSNATIONAL).prefetch_related("recipients"):
+        if item.active_at(now) and not item.recipients.exists():
+            return {"legal_basis": "consent", "consent_ref": f"CONSENT-{item.pk}", "consent": item}
+    raise ValidationError(_("The person has not consented to a transnational referral (or withdrew consent)."))
+
+
+def _refs(basis: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in basis.items() if k in ("legal_basis", "consent_ref", "best_interests_ref")}
+
+
+def _peer(node_id: str) -> Any:
+    for node in peers():
+        if node.node_id == node_id:
+            return node
+    raise ValidationError(_("That node is not on the current trust list."))
+
+
+@transaction.atomic
+def send_referral(
+    case: Case,
+    *,
+    by: Any,
+    to_node: str,
+    services: list[str],
+    needs_summary: str = "",
+    share_identity: bool = False,
+    urgency: str = "routine",
+) -> Link:
+    """Notify the other country of the case and offer the referral, in one conversation."""
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    if not case.is_open:
+        raise ValidationError(_("The case is closed."))
+    if not services:
+        raise ValidationError(_("Choose at least one service."))
+    peer = _peer(to_node)
+    basis = basis_for(case)
+    today = timezone.localdate()
+    conversation = uuid.uuid4()
+    try:
+        outbox.enqueue(
+            "case_notification",
+            recipient=peer.node_id,
+            body=fieldsets.case_notification(case, today=today, share_identity=share_identity, urgency=urgency),
+            purpose="assistance",
+            by=by,
+            conversation=conversation,
+            **_refs(basis),
+        )
+        offer = outbox.enqueue(
+            "referral_offer",
+            recipient=peer.node_id,
+            body=fieldsets.referral_offer(
+                case, services=services, needs_summary=needs_summary,
+                respond_by=today + dt.timedelta(days=RESPONSE_DAYS),
+            ),
+            purpose="assistance",
+            by=by,
+            conversation=conversation,
+            **_refs(basis),
+        )
+    except ProtocolError as err:
+        raise ValidationError(_("The message was refused by the protocol (%(code)s).") % {"code": err.code}) from err
+    link = Link(
+        conversation=conversation, direction=Direction.OUTGOING, peer=peer.node_id, peer_country=peer.country,
+        case=case, status=LinkStatus.OFFERED, services=services, urgent=urgency == "urgent",
+        is_child=case.is_child, offer_message_id=offer.message_id, consent=basis["consent"], decided_by=by,
+    )
+    link.full_clean()
+    link.save()
+    record(by, Action.SEND, link, fields=["case_notification", "referral_offer"], note=f"to {peer.node_id}")
+    return link
+
+
+@transaction.atomic
+def withdraw(link: Link, *, by: Any, reason: str = "circumstances_changed") -> Link:
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.direction != Direction.OUTGOING:
+        raise PermissionDenied
+    _move(link, "withdraw")
+    outbox.enqueue(
+        "referral_withdraw", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
+        body={"case_ref": link.case.reference, "offer_id": str(link.offer_message_id), "reason": reason},
+        **_refs(_basis_or_vital(link)),
+    )
+    link.decided_by = by
+    link.save(update_fields=["status", "decided_by", "updated_at"])
+    record(by, Action.SEND, link, fields=["referral_withdraw"], note="withdrawn")
+    return link
+
+
+def _basis_or_vital(link: Link) -> dict[str, Any]:
+    try:
+        return basis_for(link.case)
+    except ValidationError:
+        # Withdrawing needs no new disclosure: refer to the basis the offer was sent on.
+        if link.consent_id:
+            return {"legal_basis": "consent", "consent_ref": f"CONSENT-{link.consent_id}"}
+        return {"legal_basis": "best_interests", "best_interests_ref": "BI-withdrawn"}
+
+
+def _received(link: Link, type_: str) -> dict[str, Any]:
+    """The body of the first message of that type received in the link's conversation."""
+    from trm.exchange.models import InboxMessage
+
+    row = InboxMessage.objects.filter(conversation=link.conversation, type=type_).order_by("received_at").first()
+    if row is None:
+        return {}
+    return dict(row.envelope.get("body", {}))
+
+
+def _reply_basis(link: Link) -> dict[str, Any]:
+    from trm.exchange.models import InboxMessage
+
+    row = InboxMessage.objects.filter(conversation=link.conversation, type="referral_offer").first()
+    env = row.envelope if row is not None else {}
+    out = {"legal_basis": env.get("legal_basis", "consent")}
+    if env.get("consent_ref"):
+        out["consent_ref"] = env["consent_ref"]
+    if env.get("best_interests_ref"):
+        out["best_interests_ref"] = env["best_interests_ref"]
+    return out
+
+
+@transaction.atomic
+def accept(link: Link, *, by: Any) -> Link:
+    """Accept a received offer: open a linked case here with what was shared, and answer."""
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.direction != Direction.INCOMING:
+        raise PermissionDenied
+    _move(link, "accept")
+    notification = _received(link, "case_notification")
+    ident = notification.get("identity", {})
+    nationality = ident.get("claimed_nationality") or notification.get("nationality", "")
+    case = casework.record_detection(
+        by=by,
+        detected_on=timezone.localdate(),
+        detection_country=link.peer_country,
+        given_name="" if ident.get("given_names") in (None, "-") else ident["given_names"],
+        family_name="" if ident.get("family_name") in (None, "-") else ident["family_name"],
+        date_of_birth=dt.date.fromisoformat(ident["date_of_birth"]) if ident.get("date_of_birth") else None,
+        age_uncertain=not ident.get("date_of_birth"),
+        presumed_minor=bool(notification.get("is_child")) and not ident.get("date_of_birth"),
+        gender=fieldsets.GENDER_IN.get(notification.get("gender", ""), "NonSpecifiedUnknown"),
+        citizenships=[nationality] if nationality and nationality != "XX" else [],
+        languages=notification.get("languages", []),
+        narrative=_("Received from %(node)s (case %(ref)s) over trm/1.")
+        % {"node": link.peer, "ref": link.remote_case_ref},
+    )
+    link.case = case
+    link.decided_by = by
+    link.save(update_fields=["status", "case", "decided_by", "updated_at"])
+    outbox.enqueue(
+        "referral_accept", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
+        in_reply_to=link.offer_message_id,
+        body={
+            "case_ref": link.remote_case_ref,
+            "accepted_services": link.services or ["reintegration"],
+            "reception_organisation": (by.organisation.name if by.organisation else settings.TRM_NODE_NAME)[:200],
+        },
+        **_reply_basis(link),
+    )
+    record(by, Action.DECIDE, link, fields=["status", "case"], note="accepted")
+    return link
+
+
+@transaction.atomic
+def decline(link: Link, *, by: Any, reason: str, reason_text: str = "") -> Link:
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    link = Link.objects.select_for_update().get(pk=link.pk)
+    if link.direction != Direction.INCOMING:
+        raise PermissionDenied
+    _move(link, "decline")
+    body = {"case_ref": link.remote_case_ref, "reason": reason}
+    if reason_text:
+        body["reason_text"] = reason_text
+    outbox.enqueue(
+        "referral_decline", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
+        in_reply_to=link.offer_message_id, body=body, **_reply_basis(link),
+    )
+    link.decided_by = by
+    link.save(update_fields=["status", "decided_by", "updated_at"])
+    record(by, Action.DECIDE, link, fields=["status"], note=f"declined: {reason}")
+    return link
+
+
+def on_consent_withdrawn(row: Consent, by: Any) -> None:
+    """Tell every node that received this case on the withdrawn consent to erase what it holds."""
+    links = Link.objects.select_for_update().filter(
+        direction=Direction.OUTGOING, consent=row
+    ).exclude(status=LinkStatus.ERASED)
+    for link in links:
+        outbox.enqueue(
+            "consent_withdrawn", recipient=link.peer, by=None, conversation=link.conversation,
+            purpose="case_management", legal_basis="consent", consent_ref=f"CONSENT-{row.pk}",
+            body={
+                "case_ref": link.case.reference,
+                "withdrawn_on": timezone.localdate().isoformat(),
+                "instruction": "erase",
+                "scope": "conversation",
+            },
+        )
+        link.status = LinkStatus.ERASED
+        link.save(update_fields=["status", "updated_at"])
+        record(by, Action.SEND, link, fields=["consent_withdrawn"], note="erase requested")
+
+
+def erase_conversation(link: Link) -> None:
+    """On the receiving side: drop the shared personal data of this conversation."""
+    from trm.exchange.models import InboxMessage
+
+    for row in InboxMessage.objects.filter(conversation=link.conversation):
+        envelope = dict(row.envelope)
+        envelope["body"] = {"erased": True}
+        row.envelope = envelope
+        row.save(update_fields=["envelope"])
+    if link.case_id is not None:
+        person = link.case.person
+        person.given_name = person.family_name = ""
+        person.aliases, person.documents, person.contacts = [], [], []
+        person.date_of_birth = None
+        person.name_index = ""
+        person.save(update_fields=["given_name", "family_name", "aliases", "documents", "contacts",
+                                   "date_of_birth", "name_index"])
+        case = link.case
+        case.narrative = ""
+        case.save(update_fields=["narrative"])
+    _move(link, "erase")
+    link.save(update_fields=["status", "updated_at"])
+    record(None, Action.DELETE, link, fields=["person", "received_bodies"], note="erased on consent withdrawal")
+

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from tests.exchange.shell_support import PEER
+from trm.cases import consent
+from trm.cases.models import Case
+from trm.exchange import schemas
+from trm.exchange.models import InboxMessage
+from trm.transnational import workflows
+from trm.transnational.models import Direction, Link, LinkStatus
+
+
+def test_it_sends_a_notification_and_an_offer_in_one_conversation(two):
+    case = two.case()
+    link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter", "reintegration"])
+    notification, offer = two.sent()
+    assert (notification.type, offer.type) == ("case_notification", "referral_offer")
+    assert notification.conversation == offer.conversation == link.conversation
+    assert link.direction == Direction.OUTGOING and link.status == LinkStatus.OFFERED
+    assert link.peer_country == "XK" and link.offer_message_id == offer.message_id
+    body = notification.envelope["body"]
+    assert body["case_ref"] == case.reference and body["nationality"] == "MD"
+    assert "identity" not in body  # not asked for
+    assert notification.envelope["legal_basis"] == "consent"
+
+
+def test_only_the_field_set_of_each_type_leaves(two):
+    case = two.case()
+    workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"], share_identity=True,
+                            needs_summary="Needs a safe place on arrival.")
+    for row in two.sent():
+        allowed = set(schemas.BODY_SCHEMAS[row.type]["properties"])
+        assert set(row.envelope["body"]) <= allowed
+    identity = two.sent("case_notification")[0].envelope["body"]["identity"]
+    assert identity["family_name"] == "Testova" and identity["date_of_birth"] == "1995-04-02"
+
+
+def test_it_refuses_without_consent_and_stores_nothing(two):
+    case = two.case(consented=False)
+    with pytest.raises(ValidationError, match="not consented"):
+        workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+    assert two.sent() == [] and not Link.objects.exists()
+
+
+def test_a_withdrawn_consent_is_no_basis(two):
+    case = two.case()
+    consent.withdraw(case.consents.get(), by=two.focal)
+    with pytest.raises(ValidationError, match="not consented"):
+        workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+
+
+def test_a_child_needs_a_best_interests_record(two):
+    case = two.child_case(with_best_interests=False)
+    with pytest.raises(ValidationError, match="best-interests"):
+        workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+    case = two.child_case()
+    link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["family_reunification"])
+    assert link.is_child
+    assert two.sent("referral_offer")[0].envelope["legal_basis"] == "best_interests"
+
+
+def test_only_the_focal_point_sends(two):
+    case = two.case()
+    with pytest.raises(PermissionDenied):
+        workflows.send_referral(case, by=two.responder, to_node=PEER, services=["shelter"])
+    assert two.sent() == []
+
+
+def test_an_unknown_node_is_refused(two):
+    with pytest.raises(ValidationError, match="trust list"):
+        workflows.send_referral(two.case(), by=two.focal, to_node="zz.nowhere", services=["shelter"])
+
+
+def offer_from_peer(two, conversation, *, identity=True):
+    body = {"case_ref": "XK-REF-1", "nationality": "MD", "is_child": False, "age_band": "25-34", "gender": "female",
+            "exploitation_types": ["labour"], "urgency": "routine", "languages": ["ro"]}
+    if identity:
+        body.update(identity={"family_name": "Synthetica", "given_names": "Maria", "date_of_birth": "1996-02-03",
+                              "sex": "female"}, identity_consent=True)
+    two.receive("case_notification", body, conversation=conversation)
+    two.receive("referral_offer", {"case_ref": "XK-REF-1", "services": ["shelter", "medical"]},
+                conversation=conversation)
+    return Link.objects.get(conversation=conversation)
+
+
+def test_a_received_offer_waits_and_acceptance_opens_one_linked_case(two):
+    conversation = uuid.uuid4()
+    link = offer_from_peer(two, conversation)
+    assert link.direction == Direction.INCOMING and link.status == LinkStatus.OFFERED
+    assert link.services == ["shelter", "medical"] and link.remote_case_ref == "XK-REF-1"
+    link = workflows.accept(link, by=two.focal)
+    assert link.status == LinkStatus.ACCEPTED
+    case = Case.objects.get(pk=link.case_id)
+    assert case.person.family_name == "Synthetica" and case.nationality == "MD"
+    (answer,) = two.sent("referral_accept")
+    assert answer.recipient == PEER and answer.conversation == conversation
+    assert answer.envelope["body"]["case_ref"] == "XK-REF-1"
+    with pytest.raises(ValidationError):
+        workflows.accept(link, by=two.focal)  # accepted once only
+    assert Case.objects.filter(pk=case.pk).count() == 1 and len(two.sent("referral_accept")) == 1
+
+
+def test_the_same_offer_delivered_twice_makes_one_link(two):
+    conversation = uuid.uuid4()
+    offer_from_peer(two, conversation)
+    two.receive("referral_offer", {"case_ref": "XK-REF-1", "services": ["shelter"]}, conversation=conversation)
+    assert Link.objects.filter(conversation=conversation).count() == 1
+
+
+def test_declining_answers_with_the_reason(two):
+    link = offer_from_peer(two, uuid.uuid4())
+    workflows.decline(link, by=two.focal, reason="no_capacity")
+    link.refresh_from_db()
+    assert link.status == LinkStatus.DECLINED and link.case_id is None
+    assert two.sent("referral_decline")[0].envelope["body"]["reason"] == "no_capacity"
+
+
+def test_answers_from_the_peer_update_the_sent_referral(two):
+    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
+    two.receive("referral_accept", {"case_ref": link.case.reference, "accepted_services": ["shelter"],
+                                    "reception_organisation": "Synthetic Reception NGO"},
+                conversation=link.conversation, in_reply_to=link.offer_message_id)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ACCEPTED
+
+
+def test_withdrawing_tells_the_peer(two):
+    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
+    workflows.withdraw(link, by=two.focal, reason="person_declined")
+    link.refresh_from_db()
+    assert link.status == LinkStatus.WITHDRAWN
+    assert two.sent("referral_withdraw")[0].envelope["body"]["offer_id"] == str(link.offer_message_id)
+
+
+def test_withdrawing_consent_asks_the_peer_to_erase(two):
+    case = two.case()
+    link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+    consent.withdraw(case.consents.get(), by=two.focal)
+    (erase,) = two.sent("consent_withdrawn")
+    assert erase.envelope["body"]["instruction"] == "erase" and erase.conversation == link.conversation
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ERASED
+
+
+def test_the_receiver_erases_the_shared_data_when_consent_is_withdrawn(two):
+    conversation = uuid.uuid4()
+    link = workflows.accept(offer_from_peer(two, conversation), by=two.focal)
+    case_pk = link.case_id
+    two.receive("consent_withdrawn", {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase",
+                                      "scope": "conversation"}, conversation=conversation, purpose="case_management")
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ERASED
+    person = Case.objects.get(pk=case_pk).person
+    assert person.family_name == "" and person.given_name == "" and person.date_of_birth is None
+    for row in InboxMessage.objects.filter(conversation=conversation):
+        assert row.envelope["body"] in ({"erased": True}, {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20",
+                                                           "instruction": "erase", "scope": "conversation"})
+    # Decrypted, nothing of the person is left in any stored message of the conversation.
+    assert all("Synthetica" not in str(row.envelope) for row in InboxMessage.objects.all())
