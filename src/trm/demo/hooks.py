@@ -85,8 +85,17 @@ def after_prepare(nodes: tuple[DemoNode, ...], data_dir: Path) -> None:
     token_file.write_text(sign_trust_list(doc, authority_key=key, now=now) + "\n", encoding="ascii")  # type: ignore[arg-type]
     authority = str(data_dir / "network-authority.pub.json")
     _run_all(nodes, data_dir, ["trustlist_import", str(token_file), "--authority", authority])
+    if len(nodes) > 1:
+        # A referral travels from the destination country to the first country of origin.
+        from trm.demo.network import node_env
+
+        subprocess.run(
+            [*_CLI, "transnational_demo_send", "--to", nodes[1].node_id], env=node_env(nodes[0], data_dir),
+            check=True, stdout=subprocess.DEVNULL, timeout=120,
+        )
 
 
 def node_processes(node: DemoNode) -> list[list[str]]:
     """Extra `trm` commands to run beside each node's web server (e.g. its workers)."""
-    return [["exchange_worker"]]
+    # The demo's nodes start together: a short back-off lets the first messages through quickly.
+    return [["exchange_worker", "--retry-base", "3", "--retry-cap", "60"]]
