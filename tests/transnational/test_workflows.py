@@ -161,3 +161,17 @@ def test_the_receiver_erases_the_shared_data_when_consent_is_withdrawn(two):
                                                            "instruction": "erase", "scope": "conversation"})
     # Decrypted, nothing of the person is left in any stored message of the conversation.
     assert all("Synthetica" not in str(row.envelope) for row in InboxMessage.objects.all())
+
+
+def test_the_demo_referral_command_runs_only_in_demo_mode(two, settings):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="TRM_MODE=demo"):
+        call_command("transnational_demo_send", to=PEER)
+    settings.DEMO = True
+    two.focal.username = "focal"
+    two.focal.save(update_fields=["username"])
+    two.case()
+    call_command("transnational_demo_send", to=PEER)
+    call_command("transnational_demo_send", to=PEER)  # once only
+    assert Link.objects.filter(direction=Direction.OUTGOING).count() == 1
