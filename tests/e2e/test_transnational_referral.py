@@ -6,68 +6,20 @@ list and exchange worker each) on free 127.0.0.1 ports; everything stops by itse
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.nodes import demo_network
+
 pytestmark = pytest.mark.e2e
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _free_base() -> int:
-    for base in range(19100, 19900, 10):
-        taken = []
-        try:
-            for i in range(2):
-                s = socket.socket()
-                s.bind(("127.0.0.1", base + i))
-                taken.append(s)
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in taken:
-                s.close()
-    raise RuntimeError("no free ports")
-
 
 @pytest.fixture
 def two_nodes(tmp_path):
-    base = _free_base()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
-    env.update({"TRM_MODE": "demo", "TRM_DATA_DIR": str(tmp_path), "TRM_DEMO_BASE_PORT": str(base),
-                "PYTHONPATH": os.path.join(ROOT, "src")})
-    proc = subprocess.Popen([sys.executable, "-m", "trm.cli", "demo", "--nodes", "2"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    urls = [f"http://127.0.0.1:{base + i}" for i in range(2)]
-    try:
-        deadline = time.monotonic() + 240
-        ready = set()
-        while len(ready) < 2 and time.monotonic() < deadline:
-            for url in urls:
-                try:
-                    with urllib.request.urlopen(f"{url}/accounts/login/", timeout=3):  # noqa: S310 - loopback
-                        ready.add(url)
-                except OSError:
-                    pass
-            time.sleep(1)
-        assert len(ready) == 2, "the two demo nodes did not start within 240 s"
+    with demo_network(tmp_path, nodes=2) as urls:
         yield urls
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def demo_login(page, url: str, username: str = "focal") -> None:

@@ -1,0 +1,75 @@
+"""Real demo nodes for integration and browser tests: the demo launcher on free loopback ports.
+
+Each node is its own process group with its own SQLite database, keys and worker; the
+launcher is stopped with SIGTERM (SIGKILL after 30 s), and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_base_port(count: int) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (the demo numbers nodes from it)."""
+    for base in range(18700, 19900, 10):
+        taken: list[socket.socket] = []
+        try:
+            for i in range(count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", base + i))
+                taken.append(s)
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in taken:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return response.status, response.read().decode()
+
+
+@contextlib.contextmanager
+def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240) -> Iterator[list[str]]:
+    """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers."""
+    base = free_base_port(nodes)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
+    env.update({"TRM_MODE": "demo", "TRM_DATA_DIR": str(data_dir), "TRM_DEMO_BASE_PORT": str(base),
+                "PYTHONPATH": str(ROOT / "src")})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trm.cli", "demo", "--nodes", str(nodes)], env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    urls = [f"http://127.0.0.1:{base + i}" for i in range(nodes)]
+    try:
+        ready: set[str] = set()
+        deadline = time.monotonic() + start_within
+        while len(ready) < nodes and time.monotonic() < deadline:
+            for url in urls:
+                with contextlib.suppress(OSError):
+                    get(f"{url}/accounts/login/")
+                    ready.add(url)
+            time.sleep(1)
+        assert len(ready) == nodes, f"not every demo node answered within {start_within:.0f} s"
+        yield urls
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
