@@ -241,9 +241,12 @@ def test_it_does_not_trust_a_list_after_the_authority_is_re_pinned(net: Net) -> 
 
 @pytest.fixture
 def handlers():
+    """No handlers during the test (the apps' own are put back after it)."""
+    saved = dict(inbox._handlers)
+    inbox._handlers.clear()
     yield
-    for type_ in ("case_notification", "referral_offer"):
-        inbox.unregister_handler(type_)
+    inbox._handlers.clear()
+    inbox._handlers.update(saved)
 
 
 def test_the_worker_hands_messages_to_their_handler(net: Net, handlers) -> None:
@@ -271,7 +274,7 @@ def test_a_failing_handler_leaves_the_message_failed_and_its_writes_undone(net: 
     assert AuditEvent.objects.count() == before
 
 
-def test_a_message_without_handler_is_marked_unhandled(net: Net) -> None:
+def test_a_message_without_handler_is_marked_unhandled(net: Net, handlers) -> None:
     post(net.token("referral_offer"))
     inbox.process_received()
     assert InboxMessage.objects.get().status == InboxStatus.UNHANDLED
