@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.cases.builders import days_ago, detect, referred
-from tests.factories import verified_client
+from tests.factories import make_user, verified_client
+from trm.accounts.roles import Role
 from trm.audit.models import AuditEvent
 from trm.cases import casework, identification
 from trm.cases.models import Case, Person
@@ -333,3 +334,28 @@ def test_the_competent_authority_assigns_a_case_owner_of_its_own(world):
     assert client.post(f"/cases/{case.reference}/owner/", {"owner": world.other_ca.pk}).status_code == 400
     with pytest.raises(Exception, match="owning or competent"):
         casework.assign_owner(case, owner=world.other_ca, by=world.focal)
+
+
+def test_the_person_s_details_can_be_corrected_and_stay_encrypted(world):
+    from django.db import connection
+
+    case = detect(world.focal)
+    client = verified_client(world.focal)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Correct the person" in page and 'value="Testova"' in page
+    response = client.post(f"/cases/{case.reference}/person/", {
+        "given_name": "Ana Maria", "family_name": "Corrected", "aliases": "Ani\nMara", "date_of_birth": "1995-04-02",
+        "gender": "Feminine", "citizenship": "RO", "languages": ["ro", "en"],
+    })
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.person.family_name, case.person.aliases, case.nationality) == ("Corrected", ["Ani", "Mara"], "RO")
+    with connection.cursor() as cur:
+        cur.execute("SELECT family_name FROM cases_person WHERE id = %s", [case.person_id])
+        assert "Corrected" not in cur.fetchone()[0]
+    bad = client.post(f"/cases/{case.reference}/person/", {"gender": "Feminine", "date_of_birth": "2999-01-01"})
+    assert bad.status_code == 400
+    case.refresh_from_db()
+    assert case.person.family_name == "Corrected"
+    outsider = verified_client(make_user(Role.FIRST_RESPONDER))
+    assert outsider.post(f"/cases/{case.reference}/person/", {"gender": "Feminine"}).status_code == 404

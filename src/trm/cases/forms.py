@@ -184,6 +184,46 @@ def competent_authorities() -> Any:
     )
 
 
+class PersonForm(CaseForm):
+    """Correct the person's details after detection (encrypted fields; the change is audited)."""
+
+    given_name = forms.CharField(label=_("Given name"), max_length=200, required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=200, required=False)
+    aliases = forms.CharField(
+        label=_("Aliases"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("One per line.")
+    )
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput)
+    gender = forms.ChoiceField(label=_("Sex / gender"), choices=Gender.choices)
+    citizenship = forms.ChoiceField(label=_("Citizenship"), required=False, choices=[])
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"), required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["citizenship"].choices = _countries()
+        self.fields["languages"].choices = _languages()
+        person = self.case.person if self.case is not None else None
+        if person is not None and not self.is_bound:
+            self.initial.update(
+                given_name=person.given_name, family_name=person.family_name, aliases="\n".join(person.aliases),
+                date_of_birth=person.date_of_birth, gender=person.gender,
+                citizenship=person.citizenships[0] if person.citizenships else "", languages=person.languages,
+            )
+
+    @staticmethod
+    def changes_of(d: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "given_name": d["given_name"].strip(),
+            "family_name": d["family_name"].strip(),
+            "aliases": [a.strip() for a in d["aliases"].splitlines() if a.strip()],
+            "date_of_birth": d["date_of_birth"],
+            "gender": d["gender"],
+            "citizenships": [d["citizenship"]] if d["citizenship"] else [],
+            "languages": list(d["languages"]),
+        }
+
+
 class ReferForm(CaseForm):
     to = forms.ModelChoiceField(label=_("Competent authority"), queryset=Organisation.objects.none())
 

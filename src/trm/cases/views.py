@@ -44,6 +44,7 @@ from trm.cases.forms import (
     NoteForm,
     OwnerForm,
     PermitForm,
+    PersonForm,
     ReferForm,
     RiskForm,
     SearchForm,
@@ -261,6 +262,12 @@ ACTIONS: dict[str, CaseAction] = {
     "withdraw": CaseAction(WithdrawConsentForm, _withdraw, _is_open_and_managed, gettext_lazy("Consent withdrawn.")),
     "event": CaseAction(
         EventForm, lambda c, u, d: casework.add_event(c, by=u, **d), _is_open_and_managed, gettext_lazy("Added.")
+    ),
+    "person": CaseAction(
+        PersonForm,
+        lambda c, u, d: casework.update_person(c, by=u, **PersonForm.changes_of(d)),
+        _is_open_and_managed,
+        gettext_lazy("The person's details are corrected."),
     ),
     "note": CaseAction(
         NoteForm, lambda c, u, d: casework.add_note(c, by=u, text=d["text"]), _may_note, gettext_lazy("Saved.")
