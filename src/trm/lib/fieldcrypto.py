@@ -31,7 +31,8 @@ class DecryptionError(ValueError):
 
 def _b64d(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 4)
-    return base64.urlsafe_b64decode(padded.encode("ascii"))
+    # Strict: a character outside the URL-safe alphabet is an error, never silently dropped.
+    return base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
 
 
 def _b64e(data: bytes) -> str:
