@@ -96,3 +96,63 @@ def referral_offer(case: Any, *, services: list[str], needs_summary: str, respon
     if needs_summary:
         body["needs_summary"] = needs_summary
     return body
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+# Follow-up messages a focal point may send in a conversation: type -> (purpose, body builder).
+def _risk_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "is_child": bool(case.is_child if case else False), "topics": d["topics"]}
+    if d.get("due_date"):
+        body["due_date"] = d["due_date"].isoformat()
+    return body
+
+
+def _risk_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "overall_risk": d["overall_risk"], "recommendation": d["recommendation"],
+            "assessed_on": (d.get("date") or _today()).isoformat()}
+    if d.get("remarks"):
+        body["remarks"] = d["remarks"]
+    return body
+
+
+def _identity_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "asylum_seeker": bool(case.asylum_seeker), "identity": identity(case)}
+    if d.get("due_date"):
+        body["due_date"] = d["due_date"].isoformat()
+    return body
+
+
+def _post_return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "months_after_return": int(d["months_after_return"]),
+            "reintegration_status": d["reintegration_status"], "re_trafficking_alert": bool(d["re_trafficking_alert"])}
+    if d.get("remarks"):
+        body["remarks"] = d["remarks"]
+    return body
+
+
+def _closure(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    return {"case_ref": case_ref, "reason": d["closure_reason"],
+            "closed_on": (d.get("date") or _today()).isoformat()}
+
+
+def _alert(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "alert_kind": d["alert_kind"], "is_child": bool(case.is_child if case else False),
+            "contact_point": d["contact_point"]}
+    if d.get("remarks"):
+        body["description"] = d["remarks"]
+    return body
+
+
+FOLLOW_UPS: dict[str, tuple[str, Any]] = {
+    "risk_assessment_request": ("risk_assessment", _risk_request),
+    "risk_assessment_response": ("risk_assessment", _risk_response),
+    "identity_verification_request": ("identification", _identity_request),
+    "post_return_report": ("monitoring", _post_return),
+    "case_closure": ("case_management", _closure),
+    "urgent_alert": ("protection", _alert),
+}

@@ -18,7 +18,7 @@ from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
 from trm.transnational import access, fieldsets, timeline, workflows
-from trm.transnational.forms import DeclineForm, SendForm, WithdrawForm
+from trm.transnational.forms import DeclineForm, FollowUpForm, SendForm, WithdrawForm
 from trm.transnational.models import Direction, LinkStatus
 
 
@@ -55,6 +55,9 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         "withdraw_form": forms.get("withdraw_form")
         or (WithdrawForm() if link.direction == Direction.OUTGOING and link.can("withdraw") else None),
         "can_accept": incoming_offer,
+        "follow_up_form": forms.get("follow_up_form")
+        or (FollowUpForm() if link.status not in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED)
+            else None),
     }
 
 
@@ -79,11 +82,19 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
                 raise ValidationError(_("Choose a reason."))
             workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Referral withdrawn; the other country is told."))
+        elif action == "follow-up":
+            form = FollowUpForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Complete the fields this message needs."))
+            data = form.cleaned_data
+            workflows.send_follow_up(link, by=request.user, type_=data["type"], data=data)
+            messages.success(request, _("Message queued for %(node)s.") % {"node": link.peer})
         else:
             raise Http404
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
-        context = _detail_context(link)
+        bound = {"follow_up_form": form} if action == "follow-up" else {}
+        context = _detail_context(link, **bound)
         return render(request, "transnational/detail.html", context, status=400)
     return redirect("transnational:detail", conversation=link.conversation)
 

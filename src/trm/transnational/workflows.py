@@ -294,3 +294,46 @@ def erase_conversation(link: Link) -> None:
     link.save(update_fields=["status", "updated_at"])
     record(None, Action.DELETE, link, fields=["person", "received_bodies"], note="erased on consent withdrawal")
 
+
+
+def case_ref_of(link: Link) -> str:
+    """The conversation's case reference: always the sending node's."""
+    if link.direction == Direction.OUTGOING:
+        return link.case.reference
+    return link.remote_case_ref
+
+
+@transaction.atomic
+def send_follow_up(link: Link, *, by: Any, type_: str, data: dict[str, Any]) -> Any:
+    """Send one more message in a live conversation (risk assessment, reports, alerts …)."""
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    if type_ not in fieldsets.FOLLOW_UPS:
+        raise ValidationError(_("This message type cannot be sent from here."))
+    link = Link.objects.select_for_update().select_related("case").get(pk=link.pk)
+    if link.status in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED):
+        raise ValidationError(_("This conversation is closed: nothing more can be sent in it."))
+    case = link.case
+    if type_ == "identity_verification_request":
+        if case is None:
+            raise ValidationError(_("Only a node holding the case may ask to verify an identity."))
+        if case.asylum_seeker:
+            # Never tell the authorities of the country of origin that a person sought protection.
+            raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    purpose, build = fieldsets.FOLLOW_UPS[type_]
+    if type_ == "urgent_alert":
+        refs: dict[str, Any] = {"legal_basis": "vital_interests"}
+    elif link.direction == Direction.OUTGOING:
+        refs = _refs(_basis_or_vital(link))
+    else:
+        refs = _reply_basis(link)
+    try:
+        row = outbox.enqueue(
+            type_, recipient=link.peer, by=by, conversation=link.conversation, purpose=purpose,
+            body=build(case_ref_of(link), case, data), **refs,
+        )
+    except ProtocolError as err:
+        raise ValidationError(
+            _("The message is incomplete or not allowed (%(code)s).") % {"code": err.code}
+        ) from err
+    record(by, Action.SEND, link, fields=[type_], note=type_)
+    return row
