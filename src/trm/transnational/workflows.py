@@ -309,7 +309,7 @@ def send_follow_up(link: Link, *, by: Any, type_: str, data: dict[str, Any]) -> 
     require_capability(by, Cap.SEND_TRANSNATIONAL)
     if type_ not in fieldsets.FOLLOW_UPS:
         raise ValidationError(_("This message type cannot be sent from here."))
-    link = Link.objects.select_for_update().select_related("case").get(pk=link.pk)
+    link = Link.objects.select_for_update().get(pk=link.pk)
     if link.status in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED):
         raise ValidationError(_("This conversation is closed: nothing more can be sent in it."))
     case = link.case
