@@ -19,6 +19,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.transnational import access, timeline, workflows
+from trm.transnational.forms import FIELDS, FollowUpForm, SendForm
 
 router = Router(tags=["transnational"])
 
@@ -54,6 +55,23 @@ class SendIn(Schema):
     urgency: str = Field(default="routine", pattern="^(routine|priority|urgent)$")
     needs_summary: str = Field(default="", max_length=4000)
     share_identity: bool = False
+    offer: bool = True
+    purpose: str = Field(default="assistance", pattern="^(assistance|return)$")
+    requested_actions: list[str] = Field(default=["service_continuity", "risk_assessment"], min_length=1,
+                                         max_length=5)
+    handling_codes: list[str] = Field(default=["H2"], max_length=4)
+    handling_text: str = Field(default="", max_length=500)
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(pattern="^(person_declined|circumstances_changed|duplicate|other)$")
+
+
+class MessageIn(Schema):
+    """One follow-up message: its type and the fields of the page's form for that type."""
+
+    type: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class DeclineIn(Schema):
@@ -113,7 +131,14 @@ def send(request: HttpRequest, payload: SendIn) -> Any:
     case = get_case_for(user, payload.case, write=True)
     data = payload.dict()
     data.pop("case")
-    return _run(lambda: workflows.send_referral(case, by=user, **data))
+    form = SendForm({**data, "offer": "referral" if data["offer"] else "notification"}, peers=workflows.peers())
+    if not form.is_valid():
+        return Status(400, {"detail": _form_errors(form)})
+    return _run(lambda: workflows.send_referral(case, by=user, **form.cleaned_data))
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(f"{name}: {' '.join(str(m) for m in errs)}" for name, errs in form.errors.items())
 
 
 @router.post("/{conversation}/accept", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
@@ -128,3 +153,27 @@ def decline(request: HttpRequest, conversation: uuid.UUID, payload: DeclineIn) -
     user = _focal(request)
     link = access.get_link_for(user, conversation)
     return _run(lambda: workflows.decline(link, by=user, reason=payload.reason, reason_text=payload.reason_text))
+
+
+@router.post("/{conversation}/withdraw", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+def withdraw(request: HttpRequest, conversation: uuid.UUID, payload: WithdrawIn) -> Any:
+    user = _focal(request)
+    link = access.get_link_for(user, conversation)
+    return _run(lambda: workflows.withdraw(link, by=user, reason=payload.reason))
+
+
+@router.post("/{conversation}/messages", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+def send_message(request: HttpRequest, conversation: uuid.UUID, payload: MessageIn) -> Any:
+    user = _focal(request)
+    link = access.get_link_for(user, conversation)
+    if payload.type not in FIELDS:
+        return Status(400, {"detail": "Unknown message type."})
+    form = FollowUpForm({**payload.data, "type": payload.type}, type_=payload.type)
+    if not form.is_valid():
+        return Status(400, {"detail": _form_errors(form)})
+
+    def send() -> Any:
+        workflows.send_follow_up(link, by=user, type_=payload.type, data=form.cleaned_data)
+        return link
+
+    return _run(send)

@@ -64,8 +64,12 @@ def identity(case: Any) -> dict[str, Any]:
     return doc
 
 
+DEFAULT_ACTIONS = ("service_continuity", "risk_assessment")
+
+
 def case_notification(
-    case: Any, *, today: dt.date, share_identity: bool, urgency: str, summary: str = ""
+    case: Any, *, today: dt.date, share_identity: bool, urgency: str, summary: str = "",
+    requested_actions: list[str] | tuple[str, ...] = DEFAULT_ACTIONS,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "case_ref": case.reference,
@@ -75,7 +79,7 @@ def case_notification(
         "gender": GENDER_OUT.get(case.person.gender, "unknown"),
         "exploitation_types": exploitation_types(case),
         "urgency": urgency,
-        "requested_actions": ["service_continuity", "risk_assessment"],
+        "requested_actions": list(requested_actions or DEFAULT_ACTIONS),
     }
     if case.person.languages:
         body["languages"] = list(case.person.languages)[:5]
@@ -148,11 +152,78 @@ def _alert(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _identity_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"case_ref": case_ref, "outcome": d["verification_outcome"]}
+    if d.get("verified_nationality"):
+        body["verified_nationality"] = d["verified_nationality"]
+    if d.get("travel_document_possible") is not None:
+        body["travel_document_possible"] = bool(d["travel_document_possible"])
+    if d.get("remarks"):
+        body["remarks"] = d["remarks"]
+    return body
+
+
+def _family_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    member = {"relationship": d["relationship"]}
+    for key in ("family_name", "given_names", "last_known_locality"):
+        if d.get(key):
+            member[key] = d[key]
+    body = {"case_ref": case_ref, "is_child": True, "guardian_ref": d["guardian_ref"], "family_members": [member]}
+    if d.get("due_date"):
+        body["due_date"] = d["due_date"].isoformat()
+    return body
+
+
+def _family_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"case_ref": case_ref, "is_child": True, "outcome": d["tracing_outcome"],
+                            "assessed_on": (d.get("date") or _today()).isoformat()}
+    for key in ("caregiver_willing", "caregiver_able"):
+        if d.get(key) is not None:
+            body[key] = bool(d[key])
+    if d.get("safety_concerns"):
+        body["safety_concerns"] = d["safety_concerns"]
+    if d.get("remarks"):
+        body["assessment_summary"] = d["remarks"]
+    return body
+
+
+def _return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    plan: dict[str, Any] = {"planned_date": d["planned_date"].isoformat(), "escort": bool(d.get("escort"))}
+    if d.get("arrival_point"):
+        plan["arrival_point"] = d["arrival_point"]
+    body = {"case_ref": case_ref, "travel_plan": plan, "reception_organisation": d["reception_organisation"],
+            "risk_assessment_ref": d["risk_assessment_ref"], "voluntary": bool(d.get("voluntary"))}
+    if d.get("travel_document"):
+        body["travel_document"] = d["travel_document"]
+    return body
+
+
+def _arrival(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "arrived_on": (d.get("date") or _today()).isoformat(),
+            "received_by": d["received_by"]}
+    if d.get("remarks"):
+        body["remarks"] = d["remarks"]
+    return body
+
+
 FOLLOW_UPS: dict[str, tuple[str, Any]] = {
     "risk_assessment_request": ("risk_assessment", _risk_request),
     "risk_assessment_response": ("risk_assessment", _risk_response),
     "identity_verification_request": ("identification", _identity_request),
+    "identity_verification_response": ("identification", _identity_response),
+    "family_tracing_request": ("family_tracing", _family_request),
+    "family_tracing_response": ("family_tracing", _family_response),
+    "return_arrangements": ("return", _return),
+    "arrival_confirmation": ("return", _arrival),
     "post_return_report": ("monitoring", _post_return),
     "case_closure": ("case_management", _closure),
     "urgent_alert": ("protection", _alert),
 }
+
+# The answers: each replies to the latest request of this type received in the conversation.
+ANSWERS = {
+    "risk_assessment_response": "risk_assessment_request",
+    "identity_verification_response": "identity_verification_request",
+    "family_tracing_response": "family_tracing_request",
+}
+CHILDREN_ONLY = ("family_tracing_request", "family_tracing_response")

@@ -33,9 +33,38 @@ WITHDRAW_REASONS = [
 ]
 
 
+REQUESTED_ACTIONS = [
+    ("service_continuity", _("Continuity of services")),
+    ("risk_assessment", _("Risk and security assessment")),
+    ("identity_verification", _("Identity and nationality verification (never for applicants for protection)")),
+    ("family_tracing", _("Family tracing (children only)")),
+    ("return_arrangements", _("Return arrangements")),
+]
+HANDLING = [
+    ("H0", _("H0: use only for the stated purpose")),
+    ("H1", _("H1: not to be used in court without permission")),
+    ("H2", _("H2: no onward transmission without permission")),
+    ("H3", _("H3: other conditions (write them below)")),
+]
+
+
 class SendForm(forms.Form):
     to_node = forms.ChoiceField(label=_("Country and node"))
-    services = forms.MultipleChoiceField(label=_("Services requested"), choices=SERVICES,
+    offer = forms.TypedChoiceField(
+        label=_("What to send"), coerce=lambda v: v == "referral", initial="referral", widget=forms.RadioSelect,
+        required=False, empty_value=True,
+        choices=[("referral", _("Case notification and referral offer (services on return)")),
+                 ("notification", _("Case notification / request for cooperation only"))],
+    )
+    purpose = forms.ChoiceField(
+        label=_("Purpose of the referral"), initial="assistance", required=False,
+        choices=[("assistance", _("Assistance and continuity of services")), ("return", _("Return"))],
+    )
+    requested_actions = forms.MultipleChoiceField(
+        label=_("Cooperation requested"), choices=REQUESTED_ACTIONS, widget=forms.CheckboxSelectMultiple,
+        initial=["service_continuity", "risk_assessment"], required=False,
+    )
+    services = forms.MultipleChoiceField(label=_("Services requested"), choices=SERVICES, required=False,
                                          widget=forms.CheckboxSelectMultiple)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY, initial="routine")
     needs_summary = forms.CharField(
@@ -47,6 +76,11 @@ class SendForm(forms.Form):
         label=_("Share the person's identity (name, date of birth)"), required=False,
         help_text=_("Only with the person's consent to a transnational referral, or a child's best-interests record."),
     )
+    handling_codes = forms.MultipleChoiceField(
+        label=_("Handling restrictions"), choices=HANDLING, initial=["H2"], widget=forms.CheckboxSelectMultiple,
+        required=False, help_text=_("H2 when none is chosen."),
+    )
+    handling_text = forms.CharField(label=_("Handling conditions (H3)"), required=False, max_length=500)
 
     def __init__(self, *args: Any, peers: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +89,16 @@ class SendForm(forms.Form):
         self.fields["to_node"].choices = [
             (p.node_id, f"{country_name(p.country)} — {p.organisation} ({p.node_id})") for p in peers
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["purpose"] = data.get("purpose") or "assistance"
+        data["requested_actions"] = data.get("requested_actions") or ["service_continuity", "risk_assessment"]
+        if data.get("offer") and not data.get("services"):
+            self.add_error("services", _("Choose at least one service for the referral."))
+        if "H3" in data.get("handling_codes", []) and not data.get("handling_text", "").strip():
+            self.add_error("handling_text", _("Handling code H3 needs the conditions written out."))
+        return data
 
 
 class DeclineForm(forms.Form):
@@ -71,18 +115,53 @@ FOLLOW_UP_TYPES = [
     ("risk_assessment_request", _("Request a risk and security assessment")),
     ("risk_assessment_response", _("Answer with a risk and security assessment")),
     ("identity_verification_request", _("Request identity and nationality verification")),
+    ("identity_verification_response", _("Answer an identity verification request")),
+    ("family_tracing_request", _("Request family tracing (children)")),
+    ("family_tracing_response", _("Answer with a family assessment (children)")),
+    ("return_arrangements", _("Return arrangements")),
+    ("arrival_confirmation", _("Confirm the person's arrival")),
     ("post_return_report", _("Post-return follow-up report")),
     ("case_closure", _("Case closure")),
     ("urgent_alert", _("Urgent alert: person in immediate danger")),
 ]
 
+# The fields of the form each message type uses; the first ones listed are required.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "risk_assessment_request": (("topics",), ("due_date",)),
+    "risk_assessment_response": (("overall_risk", "recommendation"), ("date", "remarks")),
+    "identity_verification_request": ((), ("due_date",)),
+    "identity_verification_response": (
+        ("verification_outcome",), ("verified_nationality", "travel_document_possible", "remarks")),
+    "family_tracing_request": (("relationship",), ("family_name", "given_names", "last_known_locality", "due_date")),
+    "family_tracing_response": (
+        ("tracing_outcome",), ("caregiver_willing", "caregiver_able", "safety_concerns", "date", "remarks")),
+    "return_arrangements": (
+        ("planned_date", "reception_organisation"), ("arrival_point", "escort", "travel_document", "voluntary")),
+    "arrival_confirmation": (("received_by",), ("date", "remarks")),
+    "post_return_report": (("months_after_return", "reintegration_status"), ("re_trafficking_alert", "remarks")),
+    "case_closure": (("closure_reason",), ("date",)),
+    "urgent_alert": (("alert_kind", "contact_point"), ("remarks",)),
+}
+
+
+def _choices(*pairs: tuple[str, Any]) -> list[tuple[str, Any]]:
+    return [("", "—"), *pairs]
+
+
+class ChooseFollowUpForm(forms.Form):
+    message = forms.ChoiceField(label=_("Message"), choices=FOLLOW_UP_TYPES)
+
+    def __init__(self, *args: Any, types: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["message"].choices = [(k, v) for k, v in FOLLOW_UP_TYPES if k in types]
+
 
 class FollowUpForm(forms.Form):
-    """One form for the follow-up messages; each type uses the fields it needs (the rest are ignored)."""
+    """The follow-up messages; built for one type, with only the fields that type carries."""
 
-    type = forms.ChoiceField(label=_("Message"), choices=FOLLOW_UP_TYPES)
+    type = forms.ChoiceField(choices=FOLLOW_UP_TYPES, widget=forms.HiddenInput)
     topics = forms.MultipleChoiceField(
-        label=_("Assessment topics"), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Assessment topics"), widget=forms.CheckboxSelectMultiple,
         choices=[
             ("family_environment", _("Family environment")),
             ("trafficker_links", _("Links to traffickers")),
@@ -92,53 +171,99 @@ class FollowUpForm(forms.Form):
         ],
     )
     overall_risk = forms.ChoiceField(
-        label=_("Overall risk"), required=False,
-        choices=[("", "—"), ("low", _("Low")), ("medium", _("Medium")), ("high", _("High")), ("unknown", _("Unknown"))],
+        label=_("Overall risk"),
+        choices=_choices(("low", _("Low")), ("medium", _("Medium")), ("high", _("High")), ("unknown", _("Unknown"))),
     )
     recommendation = forms.ChoiceField(
-        label=_("Recommendation"), required=False,
-        choices=[("", "—"), ("return_possible", _("Return possible")), ("return_not_advised", _("Return not advised")),
-                 ("further_assessment_needed", _("Further assessment needed"))],
+        label=_("Recommendation"),
+        choices=_choices(("return_possible", _("Return possible")), ("return_not_advised", _("Return not advised")),
+                         ("further_assessment_needed", _("Further assessment needed"))),
     )
-    months_after_return = forms.ChoiceField(label=_("Months after return"), required=False,
-                                            choices=[("", "—"), ("1", "1"), ("3", "3"), ("6", "6"), ("12", "12"),
-                                                     ("24", "24")])
+    verification_outcome = forms.ChoiceField(
+        label=_("Outcome of the verification"),
+        choices=_choices(("confirmed", _("Confirmed")), ("partially_confirmed", _("Partially confirmed")),
+                         ("not_confirmed", _("Not confirmed")), ("unable_to_verify", _("Unable to verify"))),
+    )
+    verified_nationality = forms.RegexField(
+        label=_("Verified nationality (ISO country code)"), regex=r"^[A-Z]{2}$", max_length=2,
+    )
+    travel_document_possible = forms.NullBooleanField(label=_("A travel document can be issued"))
+    relationship = forms.ChoiceField(
+        label=_("Family member to trace"),
+        choices=_choices(("mother", _("Mother")), ("father", _("Father")), ("sibling", _("Sibling")),
+                         ("grandparent", _("Grandparent")), ("aunt_uncle", _("Aunt or uncle")), ("other", _("Other"))),
+    )
+    family_name = forms.CharField(label=_("Family member's family name"), max_length=200)
+    given_names = forms.CharField(label=_("Family member's given names"), max_length=200)
+    last_known_locality = forms.CharField(label=_("Last known locality"), max_length=200)
+    tracing_outcome = forms.ChoiceField(
+        label=_("Outcome of the tracing"),
+        choices=_choices(("traced", _("Traced")), ("not_traced", _("Not traced")), ("in_progress", _("In progress"))),
+    )
+    caregiver_willing = forms.NullBooleanField(label=_("The caregiver agrees to care for the child"))
+    caregiver_able = forms.NullBooleanField(label=_("The caregiver is able to care for the child"))
+    safety_concerns = forms.ChoiceField(
+        label=_("Safety concerns"),
+        choices=_choices(("none", _("None")), ("some", _("Some")), ("serious", _("Serious"))),
+    )
+    planned_date = forms.DateField(label=_("Planned travel date"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrival_point = forms.CharField(label=_("Arrival point"), max_length=200)
+    escort = forms.BooleanField(label=_("Escorted"))
+    travel_document = forms.ChoiceField(
+        label=_("Travel document"),
+        choices=_choices(("passport", _("Passport")), ("laissez_passer", _("Laissez-passer")),
+                         ("emergency_travel_document", _("Emergency travel document")),
+                         ("none_needed", _("None needed"))),
+    )
+    reception_organisation = forms.CharField(label=_("Receiving organisation"), max_length=200)
+    voluntary = forms.BooleanField(label=_("The person asked for or agreed to the return"))
+    received_by = forms.CharField(label=_("Received by (organisation)"), max_length=200)
+    months_after_return = forms.TypedChoiceField(
+        label=_("Months after return"), coerce=int,
+        choices=_choices(("1", "1"), ("3", "3"), ("6", "6"), ("12", "12"), ("24", "24")),
+    )
     reintegration_status = forms.ChoiceField(
-        label=_("Reintegration"), required=False,
-        choices=[("", "—"), ("stable", _("Stable")), ("progressing", _("Progressing")), ("at_risk", _("At risk")),
-                 ("re_trafficked", _("Re-trafficked")), ("lost_contact", _("Lost contact"))],
+        label=_("Reintegration"),
+        choices=_choices(("stable", _("Stable")), ("progressing", _("Progressing")), ("at_risk", _("At risk")),
+                         ("re_trafficked", _("Re-trafficked")), ("lost_contact", _("Lost contact"))),
     )
-    re_trafficking_alert = forms.BooleanField(label=_("Re-trafficking alert"), required=False)
+    re_trafficking_alert = forms.BooleanField(label=_("Re-trafficking alert"))
     closure_reason = forms.ChoiceField(
-        label=_("Reason for closure"), required=False,
-        choices=[("", "—"), ("reintegrated", _("Reintegrated")), ("person_request", _("At the person's request")),
-                 ("lost_contact", _("Lost contact")), ("transferred", _("Transferred")), ("deceased", _("Deceased")),
-                 ("other", _("Other"))],
+        label=_("Reason for closure"),
+        choices=_choices(("reintegrated", _("Reintegrated")), ("person_request", _("At the person's request")),
+                         ("lost_contact", _("Lost contact")), ("transferred", _("Transferred")),
+                         ("deceased", _("Deceased")), ("other", _("Other"))),
     )
     alert_kind = forms.ChoiceField(
-        label=_("Alert"), required=False,
-        choices=[("", "—"), ("immediate_danger", _("Immediate danger")), ("missing_person", _("Missing person")),
-                 ("missing_child", _("Missing child")), ("re_trafficking", _("Re-trafficking"))],
+        label=_("Alert"),
+        choices=_choices(("immediate_danger", _("Immediate danger")), ("missing_person", _("Missing person")),
+                         ("missing_child", _("Missing child")), ("re_trafficking", _("Re-trafficking"))),
     )
-    contact_point = forms.CharField(label=_("Contact point for the alert"), required=False, max_length=200)
-    date = forms.DateField(label=_("Date (assessment or closure)"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))
-    due_date = forms.DateField(label=_("Answer needed by"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
-    remarks = forms.CharField(label=_("Remarks"), required=False, max_length=4000,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    contact_point = forms.CharField(label=_("Contact point for the alert"), max_length=200)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
+                           help_text=_("Of the assessment, the arrival or the closure; today if left empty."))
+    due_date = forms.DateField(label=_("Answer needed by"), widget=forms.DateInput(attrs={"type": "date"}))
+    remarks = forms.CharField(label=_("Remarks"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+                              help_text=_("No names or contact details of the person here."))
 
-    REQUIRED = {
-        "risk_assessment_request": ["topics"],
-        "risk_assessment_response": ["overall_risk", "recommendation"],
-        "post_return_report": ["months_after_return", "reintegration_status"],
-        "case_closure": ["closure_reason"],
-        "urgent_alert": ["alert_kind", "contact_point"],
-    }
+    def __init__(self, *args: Any, type_: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type_ not in FIELDS:
+            raise ValueError("unknown follow-up type")
+        required, optional = FIELDS[type_]
+        self.fields["type"].initial = type_
+        for name in list(self.fields):
+            if name == "type":
+                continue
+            if name in required:
+                self.fields[name].required = True
+            elif name in optional:
+                self.fields[name].required = False
+            else:
+                del self.fields[name]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in self.REQUIRED.get(data.get("type", ""), []):
-            if not data.get(name):
-                self.add_error(name, _("Needed for this message."))
-        return data
+    def clean_type(self) -> str:
+        value = str(self.cleaned_data.get("type", ""))
+        if value != self.fields["type"].initial:
+            raise forms.ValidationError(_("The message type changed; start again."))
+        return value

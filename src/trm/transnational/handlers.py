@@ -6,6 +6,7 @@ links and cases here; nothing is sent back automatically except through a person
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from trm.audit.events import Action
@@ -36,6 +37,8 @@ def _incoming(row: InboxMessage, *, status: str) -> Link:
             "status": status,
             "remote_case_ref": str(body.get("case_ref", ""))[:64],
             "is_child": bool(body.get("is_child", False)),
+            "handling_codes": list(row.envelope.get("handling", {}).get("codes", ["H2"])),
+            "handling_text": str(row.envelope.get("handling", {}).get("text") or "")[:500],
         },
     )
     if link.peer != row.sender:
@@ -106,11 +109,17 @@ def on_other(row: InboxMessage) -> None:
     link = Link.objects.filter(conversation=row.conversation).first()
     if link is None and row.type == "urgent_alert":
         link = _incoming(row, status=LinkStatus.NOTIFIED)
-    if link is not None:
-        if row.type == "urgent_alert":
-            link.urgent = True
-            link.save(update_fields=["urgent", "updated_at"])
-        record(None, Action.RECEIVE, link, note=row.type)
+    if link is None or link.peer != row.sender:
+        return  # kept in the inbox; a conversation of another node is never touched
+    body = row.envelope.get("body", {})
+    if row.type == "urgent_alert":
+        link.urgent = True
+        link.save(update_fields=["urgent", "updated_at"])
+    elif row.type == "arrival_confirmation":
+        workflows.schedule_reports(link, dt.date.fromisoformat(body["arrived_on"]))
+    elif row.type == "post_return_report":
+        workflows.report_done(link, int(body["months_after_return"]))
+    record(None, Action.RECEIVE, link, note=row.type)
 
 
 HANDLERS = {

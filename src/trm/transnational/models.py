@@ -7,6 +7,8 @@ exchange's outbox and inbox (encrypted); the link holds state, never personal da
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +55,7 @@ class Link(models.Model):
     remote_case_ref = models.CharField(_("case reference at the other node"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=LinkStatus.choices)
     services = models.JSONField(_("services"), default=list, blank=True)
-    urgent = models.BooleanField(_("urgent"), default=False)
+    urgent = models.BooleanField(_("urgent"), default=False)  # set by what was received, never by what was sent
     is_child = models.BooleanField(_("child"), default=False)
     offer_message_id = models.UUIDField(null=True, blank=True)
     consent = models.ForeignKey("cases.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -62,6 +64,9 @@ class Link(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Handling restrictions chosen when the conversation started; every later message carries them.
+    handling_codes = models.JSONField(_("handling restrictions"), default=list, blank=True)
+    handling_text = models.CharField(_("handling conditions"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -76,3 +81,37 @@ class Link(models.Model):
 
     def can(self, event: str) -> bool:
         return event in TRANSITIONS[self.status]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status not in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED)
+
+
+# Post-return reports fall due this many months after the person's arrival (SOP 4, step 6).
+REPORT_MONTHS = (3, 6, 12)
+
+
+class ReportDueQuerySet(models.QuerySet["ReportDue"]):
+    def open(self) -> ReportDueQuerySet:
+        return self.filter(done_at__isnull=True)
+
+
+class ReportDue(models.Model):
+    """A post-return report due in a conversation: to send (origin) or to expect (destination)."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="reports_due")
+    months = models.PositiveSmallIntegerField(_("months after return"))
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("received or sent at"), null=True, blank=True)
+
+    objects = ReportDueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["link", "months"], name="reportdue_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.months} {self.due_on}"
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.done_at is None and self.due_on < today

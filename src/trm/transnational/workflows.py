@@ -24,8 +24,9 @@ from trm.cases import casework
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
 from trm.exchange import keys, outbox
 from trm.exchange.errors import ProtocolError
+from trm.exchange.messages import Handling
 from trm.transnational import fieldsets
-from trm.transnational.models import TRANSITIONS, Direction, Link, LinkStatus
+from trm.transnational.models import REPORT_MONTHS, TRANSITIONS, Direction, Link, LinkStatus, ReportDue
 
 RESPONSE_DAYS = 10
 
@@ -79,60 +80,120 @@ def _peer(node_id: str) -> Any:
     raise ValidationError(_("That node is not on the current trust list."))
 
 
+HANDLING_CODES = ("H0", "H1", "H2", "H3")
+OFFER_PURPOSES = ("assistance", "return")
+
+
+def handling_of(codes: list[str] | tuple[str, ...] | None, text: str = "") -> Handling:
+    """The handling restrictions of a conversation (H2, no onward transmission, unless chosen)."""
+    chosen = tuple(c for c in HANDLING_CODES if c in (codes or ())) or ("H2",)
+    if "H3" in chosen and not text.strip():
+        raise ValidationError(_("Handling code H3 needs the conditions written out."))
+    return Handling(chosen, text.strip() or None)
+
+
+def check_requested_actions(case: Case, actions: list[str] | tuple[str, ...]) -> None:
+    """Refuse what may never be asked of the other country for this person."""
+    if case.asylum_seeker and "identity_verification" in actions:
+        # The authorities of the country of origin must never learn that a person sought protection.
+        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    if not case.is_child and "family_tracing" in actions:
+        raise ValidationError(_("Family tracing is for children only."))
+
+
+def outgoing_bodies(
+    case: Case,
+    *,
+    offer: bool = True,
+    services: list[str] | tuple[str, ...] = (),
+    needs_summary: str = "",
+    share_identity: bool = False,
+    urgency: str = "routine",
+    requested_actions: list[str] | tuple[str, ...] = fieldsets.DEFAULT_ACTIONS,
+    today: dt.date | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Exactly the bodies that will leave the node, by message type (the preview shows them)."""
+    today = today or timezone.localdate()
+    bodies = {
+        "case_notification": fieldsets.case_notification(
+            case, today=today, share_identity=share_identity, urgency=urgency,
+            requested_actions=list(requested_actions or fieldsets.DEFAULT_ACTIONS),
+        )
+    }
+    if offer:
+        bodies["referral_offer"] = fieldsets.referral_offer(
+            case, services=list(services), needs_summary=needs_summary,
+            respond_by=today + dt.timedelta(days=RESPONSE_DAYS),
+        )
+    return bodies
+
+
+def check_outgoing(case: Case, *, offer: bool, services: Any, requested_actions: Any, purpose: str) -> None:
+    if not case.is_open:
+        raise ValidationError(_("The case is closed."))
+    if offer and not services:
+        raise ValidationError(_("Choose at least one service."))
+    if purpose not in OFFER_PURPOSES:
+        raise ValidationError(_("Choose the purpose of the referral."))
+    check_requested_actions(case, requested_actions or fieldsets.DEFAULT_ACTIONS)
+
+
 @transaction.atomic
 def send_referral(
     case: Case,
     *,
     by: Any,
     to_node: str,
-    services: list[str],
+    services: list[str] | tuple[str, ...] = (),
     needs_summary: str = "",
     share_identity: bool = False,
     urgency: str = "routine",
+    offer: bool = True,
+    purpose: str = "assistance",
+    requested_actions: list[str] | tuple[str, ...] = fieldsets.DEFAULT_ACTIONS,
+    handling_codes: list[str] | tuple[str, ...] = ("H2",),
+    handling_text: str = "",
 ) -> Link:
-    """Notify the other country of the case and offer the referral, in one conversation."""
+    """Notify the other country of the case (a request for cooperation) and, unless
+    ``offer`` is false, offer the referral, in one conversation."""
     require_capability(by, Cap.SEND_TRANSNATIONAL)
-    if not case.is_open:
-        raise ValidationError(_("The case is closed."))
-    if not services:
-        raise ValidationError(_("Choose at least one service."))
+    check_outgoing(case, offer=offer, services=services, requested_actions=requested_actions, purpose=purpose)
+    handling = handling_of(handling_codes, handling_text)
     peer = _peer(to_node)
     basis = basis_for(case)
-    today = timezone.localdate()
     conversation = uuid.uuid4()
+    bodies = outgoing_bodies(
+        case, offer=offer, services=services, needs_summary=needs_summary, share_identity=share_identity,
+        urgency=urgency, requested_actions=requested_actions,
+    )
+    offer_row = None
     try:
-        outbox.enqueue(
-            "case_notification",
-            recipient=peer.node_id,
-            body=fieldsets.case_notification(case, today=today, share_identity=share_identity, urgency=urgency),
-            purpose="assistance",
-            by=by,
-            conversation=conversation,
-            **_refs(basis),
-        )
-        offer = outbox.enqueue(
-            "referral_offer",
-            recipient=peer.node_id,
-            body=fieldsets.referral_offer(
-                case, services=services, needs_summary=needs_summary,
-                respond_by=today + dt.timedelta(days=RESPONSE_DAYS),
-            ),
-            purpose="assistance",
-            by=by,
-            conversation=conversation,
-            **_refs(basis),
-        )
+        for type_, body in bodies.items():
+            row = outbox.enqueue(
+                type_, recipient=peer.node_id, body=body,
+                purpose=purpose if type_ == "referral_offer" else "assistance",
+                by=by, conversation=conversation, handling=handling, **_refs(basis),
+            )
+            if type_ == "referral_offer":
+                offer_row = row
     except ProtocolError as err:
         raise ValidationError(_("The message was refused by the protocol (%(code)s).") % {"code": err.code}) from err
     link = Link(
         conversation=conversation, direction=Direction.OUTGOING, peer=peer.node_id, peer_country=peer.country,
-        case=case, status=LinkStatus.OFFERED, services=services, urgent=urgency == "urgent",
-        is_child=case.is_child, offer_message_id=offer.message_id, consent=basis["consent"], decided_by=by,
+        case=case, status=LinkStatus.OFFERED if offer else LinkStatus.NOTIFIED, services=list(services),
+        is_child=case.is_child,
+        offer_message_id=offer_row.message_id if offer_row is not None else None,
+        consent=basis["consent"], decided_by=by,
+        handling_codes=list(handling.codes), handling_text=handling.text or "",
     )
     link.full_clean()
     link.save()
-    record(by, Action.SEND, link, fields=["case_notification", "referral_offer"], note=f"to {peer.node_id}")
+    record(by, Action.SEND, link, fields=list(bodies), note=f"to {peer.node_id}")
     return link
+
+
+def _handling(link: Link) -> Handling:
+    return Handling(tuple(link.handling_codes) or ("H2",), link.handling_text or None)
 
 
 @transaction.atomic
@@ -141,11 +202,13 @@ def withdraw(link: Link, *, by: Any, reason: str = "circumstances_changed") -> L
     link = Link.objects.select_for_update().get(pk=link.pk)
     if link.direction != Direction.OUTGOING:
         raise PermissionDenied
+    if link.offer_message_id is None:
+        raise ValidationError(_("No referral was offered in this conversation: send a case closure instead."))
     _move(link, "withdraw")
     outbox.enqueue(
         "referral_withdraw", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
         body={"case_ref": link.case.reference, "offer_id": str(link.offer_message_id), "reason": reason},
-        **_refs(_basis_or_vital(link)),
+        handling=_handling(link), **_refs(_basis_or_vital(link)),
     )
     link.decided_by = by
     link.save(update_fields=["status", "decided_by", "updated_at"])
@@ -176,8 +239,11 @@ def _received(link: Link, type_: str) -> dict[str, Any]:
 def _reply_basis(link: Link) -> dict[str, Any]:
     from trm.exchange.models import InboxMessage
 
-    row = InboxMessage.objects.filter(conversation=link.conversation, type="referral_offer").first()
-    env = row.envelope if row is not None else {}
+    env: dict[str, Any] = {}
+    for row in InboxMessage.objects.filter(conversation=link.conversation).order_by("received_at", "id"):
+        if row.envelope.get("consent_ref") or row.envelope.get("best_interests_ref"):
+            env = row.envelope
+            break
     out = {"legal_basis": env.get("legal_basis", "consent")}
     if env.get("consent_ref"):
         out["consent_ref"] = env["consent_ref"]
@@ -217,7 +283,7 @@ def accept(link: Link, *, by: Any) -> Link:
     link.save(update_fields=["status", "case", "decided_by", "updated_at"])
     outbox.enqueue(
         "referral_accept", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
-        in_reply_to=link.offer_message_id,
+        in_reply_to=link.offer_message_id, handling=_handling(link),
         body={
             "case_ref": link.remote_case_ref,
             "accepted_services": link.services or ["reintegration"],
@@ -241,7 +307,7 @@ def decline(link: Link, *, by: Any, reason: str, reason_text: str = "") -> Link:
         body["reason_text"] = reason_text
     outbox.enqueue(
         "referral_decline", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
-        in_reply_to=link.offer_message_id, body=body, **_reply_basis(link),
+        in_reply_to=link.offer_message_id, body=body, handling=_handling(link), **_reply_basis(link),
     )
     link.decided_by = by
     link.save(update_fields=["status", "decided_by", "updated_at"])
@@ -303,22 +369,87 @@ def case_ref_of(link: Link) -> str:
     return link.remote_case_ref
 
 
+def _latest_received(link: Link, type_: str) -> Any:
+    from trm.exchange.models import InboxMessage
+
+    return (
+        InboxMessage.objects.filter(conversation=link.conversation, type=type_, sender=link.peer)
+        .order_by("-received_at", "-id")
+        .first()
+    )
+
+
+def _active_guardian_ref(case: Case) -> str:
+    from trm.cases.models import GuardianAppointment
+
+    appointment = (
+        GuardianAppointment.objects.filter(case=case, ended_on__isnull=True).order_by("-appointed_on").first()
+    )
+    if appointment is None:
+        raise ValidationError(
+            _("Family tracing is requested through the child's appointed guardian: appoint one first.")
+        )
+    return f"GA-{appointment.pk}"
+
+
+def _check_follow_up(link: Link, case: Case | None, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The rules of each follow-up message; returns extra envelope members (in_reply_to)."""
+    extra: dict[str, Any] = {}
+    is_child = case.is_child if case is not None else link.is_child
+    if type_ in fieldsets.CHILDREN_ONLY and not is_child:
+        raise ValidationError(_("Family tracing is for children only."))
+    if type_ in ("identity_verification_request", "family_tracing_request", "return_arrangements") and case is None:
+        raise ValidationError(_("Only a node holding the case may send this message."))
+    if type_ == "identity_verification_request" and case is not None and case.asylum_seeker:
+        # Never tell the authorities of the country of origin that a person sought protection.
+        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    if type_ == "family_tracing_request" and case is not None:
+        data["guardian_ref"] = _active_guardian_ref(case)
+    if type_ in fieldsets.ANSWERS:
+        request = _latest_received(link, fieldsets.ANSWERS[type_])
+        if request is None:
+            raise ValidationError(_("There is no request to answer in this conversation."))
+        extra["in_reply_to"] = request.message_id
+    if type_ == "return_arrangements":
+        assessment = _latest_received(link, "risk_assessment_response")
+        if assessment is None:
+            raise ValidationError(
+                _("A return is arranged only after a risk assessment from the country of origin was received.")
+            )
+        data["risk_assessment_ref"] = str(assessment.message_id)
+        if case is not None and case.is_child:
+            from trm.cases.children import return_blockers
+
+            blockers = return_blockers(case)
+            if blockers:
+                raise ValidationError(_("The child's return needs first: %(what)s.") % {"what": "; ".join(blockers)})
+    return extra
+
+
+def schedule_reports(link: Link, arrived_on: dt.date) -> list[ReportDue]:
+    """Post-return reports due 3, 6 and 12 months after arrival (idempotent)."""
+    from trm.cases.deadlines import add_months
+
+    due = [(months, add_months(arrived_on, months)) for months in REPORT_MONTHS]
+    return [ReportDue.objects.get_or_create(link=link, months=m, defaults={"due_on": d})[0] for m, d in due]
+
+
+def report_done(link: Link, months: int) -> None:
+    ReportDue.objects.open().filter(link=link, months=months).update(done_at=timezone.now())
+
+
 @transaction.atomic
 def send_follow_up(link: Link, *, by: Any, type_: str, data: dict[str, Any]) -> Any:
-    """Send one more message in a live conversation (risk assessment, reports, alerts …)."""
+    """Send one more message in a live conversation (assessments, tracing, return, reports, alerts …)."""
     require_capability(by, Cap.SEND_TRANSNATIONAL)
     if type_ not in fieldsets.FOLLOW_UPS:
         raise ValidationError(_("This message type cannot be sent from here."))
     link = Link.objects.select_for_update().get(pk=link.pk)
-    if link.status in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED):
+    if not link.is_live:
         raise ValidationError(_("This conversation is closed: nothing more can be sent in it."))
     case = link.case
-    if type_ == "identity_verification_request":
-        if case is None:
-            raise ValidationError(_("Only a node holding the case may ask to verify an identity."))
-        if case.asylum_seeker:
-            # Never tell the authorities of the country of origin that a person sought protection.
-            raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    data = dict(data)
+    extra = _check_follow_up(link, case, type_, data)
     purpose, build = fieldsets.FOLLOW_UPS[type_]
     if type_ == "urgent_alert":
         refs: dict[str, Any] = {"legal_basis": "vital_interests"}
@@ -329,11 +460,15 @@ def send_follow_up(link: Link, *, by: Any, type_: str, data: dict[str, Any]) -> 
     try:
         row = outbox.enqueue(
             type_, recipient=link.peer, by=by, conversation=link.conversation, purpose=purpose,
-            body=build(case_ref_of(link), case, data), **refs,
+            body=build(case_ref_of(link), case, data), handling=_handling(link), **refs, **extra,
         )
     except ProtocolError as err:
         raise ValidationError(
             _("The message is incomplete or not allowed (%(code)s).") % {"code": err.code}
         ) from err
+    if type_ == "arrival_confirmation":
+        schedule_reports(link, dt.date.fromisoformat(row.envelope["body"]["arrived_on"]))
+    elif type_ == "post_return_report":
+        report_done(link, int(row.envelope["body"]["months_after_return"]))
     record(by, Action.SEND, link, fields=[type_], note=type_)
     return row
