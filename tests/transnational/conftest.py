@@ -14,7 +14,7 @@ from trm.accounts.roles import Role
 from trm.cases import consent
 from trm.cases.models import ConsentPurpose
 from trm.exchange import inbox, protocol
-from trm.exchange.models import OutboxMessage
+from trm.exchange.models import InboxMessage, OutboxMessage
 
 
 @dataclass
@@ -48,6 +48,10 @@ class Two:
         answer = inbox.receive(self.net.seal(message).encode())
         assert answer.status == 200
         inbox.process_received()
+
+    def net_inbox(self, type_: str) -> InboxMessage:
+        """The latest message of this type this node received."""
+        return InboxMessage.objects.filter(type=type_).order_by("-received_at", "-id").first()
 
     def sent(self, type_: str | None = None) -> list[OutboxMessage]:
         rows = OutboxMessage.objects.order_by("created", "id")
