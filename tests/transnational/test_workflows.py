@@ -4,8 +4,10 @@ import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from tests.exchange.shell_support import PEER
+from tests.factories import verified_client
 from trm.cases import consent
 from trm.cases.models import Case
 from trm.exchange import schemas
@@ -175,3 +177,30 @@ def test_the_demo_referral_command_runs_only_in_demo_mode(two, settings):
     call_command("transnational_demo_send", to=PEER)
     call_command("transnational_demo_send", to=PEER)  # once only
     assert Link.objects.filter(direction=Direction.OUTGOING).count() == 1
+
+
+def test_erasure_also_drops_what_this_node_sent_once_it_left_and_keeps_the_trail(two):
+    import random
+
+    from tests.exchange.shell_support import PeerInbox
+    from trm.exchange import outbox
+    from trm.exchange.models import OutboxMessage
+
+    conversation = uuid.uuid4()
+    link = workflows.accept(offer_from_peer(two, conversation), by=two.focal)
+    workflows.send_follow_up(link, by=two.focal, type_="post_return_report",
+                             data={"months_after_return": 3, "reintegration_status": "progressing",
+                                   "re_trafficking_alert": False, "remarks": "Synthetic remark on Maria."})
+    with PeerInbox(two.net).client() as client:
+        outbox.deliver_due(client=client, rng=random.Random(1))
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
+    two.receive("consent_withdrawn", {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase",
+                                      "scope": "conversation"}, conversation=conversation, purpose="case_management")
+    for row in OutboxMessage.objects.filter(conversation=conversation):
+        assert row.envelope["body"] == {"erased": True} and row.token == ""
+        assert row.status == "delivered" and row.receipt  # the trail stays
+    assert InboxMessage.objects.filter(conversation=conversation).count() == 3
+    person = Case.objects.get(pk=link.case_id).person
+    assert person.citizenships == [] and person.languages == []
+    page = verified_client(two.focal).get(reverse("transnational:detail", args=[conversation])).content.decode()
+    assert "Consent withdrawn: shared data erased" in page and "Synthetica" not in page and "Maria" not in page

@@ -51,7 +51,7 @@ class LinkDetail(LinkOut):
 class SendIn(Schema):
     case: str = Field(max_length=40)
     to_node: str = Field(max_length=64)
-    services: list[str] = Field(min_length=1, max_length=10)
+    services: list[str] = Field(default=[], max_length=10)
     urgency: str = Field(default="routine", pattern="^(routine|priority|urgent)$")
     needs_summary: str = Field(default="", max_length=4000)
     share_identity: bool = False

@@ -337,28 +337,39 @@ def on_consent_withdrawn(row: Consent, by: Any) -> None:
 
 
 def erase_conversation(link: Link) -> None:
-    """On the receiving side: drop the shared personal data of this conversation."""
-    from trm.exchange.models import InboxMessage
+    """On the receiving side: drop the shared personal data of this conversation.
+
+    Kept: each message's id, type, times, status and receipt (the non-personal trail).
+    Erased: every received body, the body and sealed token of every message this node
+    sent in the conversation once it left (delivered, rejected or dead), and the
+    personal fields of the case opened from the referral.
+    """
+    from trm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus
 
     for row in InboxMessage.objects.filter(conversation=link.conversation):
-        envelope = dict(row.envelope)
-        envelope["body"] = {"erased": True}
-        row.envelope = envelope
+        row.envelope = {**row.envelope, "body": {"erased": True}}
         row.save(update_fields=["envelope"])
+    finished = (OutboxStatus.DELIVERED, OutboxStatus.REJECTED, OutboxStatus.DEAD)
+    for sent in OutboxMessage.objects.filter(conversation=link.conversation, status__in=finished):
+        sent.envelope = {**sent.envelope, "body": {"erased": True}}
+        sent.token = ""
+        sent.save(update_fields=["envelope", "token"])
     if link.case_id is not None:
         person = link.case.person
         person.given_name = person.family_name = ""
         person.aliases, person.documents, person.contacts = [], [], []
+        person.citizenships, person.languages = [], []
         person.date_of_birth = None
         person.name_index = ""
         person.save(update_fields=["given_name", "family_name", "aliases", "documents", "contacts",
-                                   "date_of_birth", "name_index"])
+                                   "citizenships", "languages", "date_of_birth", "name_index"])
         case = link.case
-        case.narrative = ""
-        case.save(update_fields=["narrative"])
+        case.narrative = case.detection_place = ""
+        case.save(update_fields=["narrative", "detection_place"])
     _move(link, "erase")
     link.save(update_fields=["status", "updated_at"])
-    record(None, Action.DELETE, link, fields=["person", "received_bodies"], note="erased on consent withdrawal")
+    record(None, Action.DELETE, link, fields=["person", "narrative", "received_bodies", "sent_bodies"],
+           note="erased on consent withdrawal")
 
 
 
