@@ -149,3 +149,33 @@ def test_sending_a_follow_up_is_audited_with_ids_only(two, sent):
                                    "remarks": "Synthetic danger description."})
     event = AuditEvent.objects.order_by("-id").first()
     assert "Synthetic danger" not in str(event.__dict__) and "Testova" not in str(event.__dict__)
+
+
+def test_the_inbox_lists_the_messages_received_with_their_conversation(two):
+    link = offer_from_peer(two, uuid.uuid4())
+    html = verified_client(two.focal).get(reverse("transnational:inbox")).content.decode()
+    assert "Latest messages received" in html and "Referral offer" in html
+    assert reverse("transnational:detail", args=[link.conversation]) in html
+    assert "Synthetica" not in html  # types, times and states only
+
+
+def test_the_timeline_names_each_message_and_its_receipt(two, sent):
+    two.receive("referral_accept", {"case_ref": sent.case.reference, "accepted_services": ["shelter"],
+                                    "reception_organisation": "Synthetic Reception NGO"},
+                conversation=sent.conversation, in_reply_to=sent.offer_message_id)
+    html = verified_client(two.focal).get(reverse("transnational:detail", args=[sent.conversation])).content.decode()
+    assert "Referral accepted" in html and "signed receipt returned" in html and 'id="link-status">Accepted' in html
+
+
+def test_an_urgent_alert_panel_is_ordered_first(two, rf):
+    from trm.transnational import views
+
+    two.receive("urgent_alert", {"case_ref": "XK-REF-9", "alert_kind": "immediate_danger", "is_child": False,
+                                 "contact_point": "Duty desk"},
+                conversation=uuid.uuid4(), purpose="protection", legal_basis="vital_interests", consent_ref=None)
+    request = rf.get("/")
+    request.user = two.focal
+    panel = views.dashboard_panel(request)
+    assert panel is not None and panel.order == 1
+    request.user = two.responder
+    assert views.dashboard_panel(request) is None

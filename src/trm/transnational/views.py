@@ -39,9 +39,14 @@ def _errors(form: Any, err: ValidationError) -> None:
 def inbox(request: HttpRequest) -> HttpResponse:
     access.require(request.user)
     links = access.visible_links(request.user).select_related("case")
+    received = timeline.latest_received()
+    known = set(links.filter(conversation__in=[m["conversation"] for m in received])
+                .values_list("conversation", flat=True))
     return render(request, "transnational/inbox.html", {
         "incoming": links.filter(direction=Direction.INCOMING)[:100],
         "outgoing": links.filter(direction=Direction.OUTGOING)[:100],
+        "received": received,
+        "known": known,
     })
 
 
