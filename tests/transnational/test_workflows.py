@@ -145,7 +145,7 @@ def test_withdrawing_consent_asks_the_peer_to_erase(two):
     (erase,) = two.sent("consent_withdrawn")
     assert erase.envelope["body"]["instruction"] == "erase" and erase.conversation == link.conversation
     link.refresh_from_db()
-    assert link.status == LinkStatus.ERASED
+    assert link.status == LinkStatus.ERASED and link.status_label == "Consent withdrawn: erasure requested"
 
 
 def test_the_receiver_erases_the_shared_data_when_consent_is_withdrawn(two):

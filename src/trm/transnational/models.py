@@ -83,6 +83,13 @@ class Link(models.Model):
         return event in TRANSITIONS[self.status]
 
     @property
+    def status_label(self) -> str:
+        """The status as this side sees it: the sender asked for erasure, the receiver erased."""
+        if self.status == LinkStatus.ERASED and self.direction == Direction.OUTGOING:
+            return str(_("Consent withdrawn: erasure requested"))
+        return str(self.get_status_display())
+
+    @property
     def is_live(self) -> bool:
         return self.status not in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED)
 
