@@ -16,6 +16,7 @@ from tests.nodes import demo_network
 
 pytestmark = pytest.mark.e2e
 
+
 @pytest.fixture
 def two_nodes(tmp_path):
     with demo_network(tmp_path, nodes=2) as urls:
@@ -60,11 +61,14 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     demo_login(bg, bulgaria)
     # The worker delivers within seconds; the inbox shows the offer once it arrived.
     row = bg.locator("tr", has_text="medical, legal")
+    demo = bg.locator("tr", has_text="shelter, reintegration")  # queued by the demo when it started
     for _ in range(60):
         bg.goto(f"{bulgaria}/transnational/")
-        if row.count():
+        if row.count() and demo.count():
             break
         time.sleep(2)
+    expect(demo).to_have_count(1)
+    bg.screenshot(path="/tmp/trm-transnational-inbox.png", full_page=True)
     row.get_by_role("link").first.click()
     expect(bg.get_by_role("heading", name="Referral received")).to_be_visible()
     expect(bg.locator("#link-status")).to_have_text("Referral offered")
@@ -80,4 +84,5 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
         time.sleep(2)
     expect(se.locator("#link-status")).to_have_text("Accepted")
     expect(se.locator("ol.timeline")).to_contain_text("referral_accept")
+    se.screenshot(path="/tmp/trm-transnational-answered.png", full_page=True)
     assert case_ref.startswith("SE-")

@@ -33,6 +33,7 @@ def test_the_page_offers_a_form_with_only_the_chosen_messages_fields(two, sent):
     assert 'name="message"' in page and "family_tracing_request" not in page  # an adult's conversation
     form = client.get(url, {"message": "arrival_confirmation"}).content.decode()
     assert 'name="received_by"' in form and 'name="topics"' not in form and 'name="contact_point"' not in form
+    assert "3, 6 and 12 months" in form
 
 
 def test_a_message_the_conversation_does_not_allow_is_a_400_and_nothing_is_sent(two, sent):

@@ -144,6 +144,21 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# What the node adds to the message by itself, said above the form.
+NOTES = {
+    "risk_assessment_response": _("Answers the latest risk assessment request received in this conversation."),
+    "identity_verification_request": _("Carries the person's identity as recorded in the case; never sent for an "
+                                       "applicant for international protection."),
+    "identity_verification_response": _("Answers the latest identity verification request received."),
+    "family_tracing_request": _("Sent on the child's behalf: the appointed guardian's reference is added."),
+    "family_tracing_response": _("Answers the latest family tracing request received."),
+    "return_arrangements": _("Refers to the risk assessment received from the country of origin; without one, "
+                             "no return is arranged."),
+    "arrival_confirmation": _("Schedules the post-return reports at 3, 6 and 12 months after arrival."),
+    "urgent_alert": _("Sent on the vital-interests basis, without consent, because a life or freedom is in danger."),
+}
+
+
 def _choices(*pairs: tuple[str, Any]) -> list[tuple[str, Any]]:
     return [("", "—"), *pairs]
 

@@ -20,6 +20,7 @@ from trm.dashboard.panels import Panel
 from trm.transnational import access, fieldsets, timeline, workflows
 from trm.transnational.forms import (
     FOLLOW_UP_TYPES,
+    NOTES,
     ChooseFollowUpForm,
     DeclineForm,
     FollowUpForm,
@@ -91,6 +92,7 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         ) if types else None,
         "follow_up_form": follow_up_form,
         "follow_up_label": dict(FOLLOW_UP_TYPES).get(follow_up_form.fields["type"].initial) if follow_up_form else "",
+        "follow_up_note": NOTES.get(follow_up_form.fields["type"].initial, "") if follow_up_form else "",
         "reports_due": list(link.reports_due.all()),
         "today": timezone.localdate(),
     }
