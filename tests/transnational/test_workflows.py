@@ -204,3 +204,33 @@ def test_erasure_also_drops_what_this_node_sent_once_it_left_and_keeps_the_trail
     assert person.citizenships == [] and person.languages == []
     page = verified_client(two.focal).get(reverse("transnational:detail", args=[conversation])).content.decode()
     assert "Consent withdrawn: shared data erased" in page and "Synthetica" not in page and "Maria" not in page
+
+
+def test_a_withdrawal_from_the_sender_closes_the_received_offer(two):
+    conversation = uuid.uuid4()
+    link = offer_from_peer(two, conversation)
+    two.receive("referral_withdraw", {"case_ref": "XK-REF-1", "offer_id": str(link.offer_message_id),
+                                      "reason": "person_declined"}, conversation=conversation)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.WITHDRAWN
+    with pytest.raises(ValidationError):
+        workflows.accept(link, by=two.focal)
+    assert link.case_id is None and two.sent() == []
+
+
+def test_an_answer_to_nothing_we_sent_changes_nothing(two):
+    conversation = uuid.uuid4()
+    two.receive("referral_accept", {"case_ref": "SE-NONE", "accepted_services": ["shelter"],
+                                    "reception_organisation": "Synthetic Reception NGO"},
+                conversation=conversation, in_reply_to=str(uuid.uuid4()))
+    assert not Link.objects.exists()
+    assert InboxMessage.objects.get(conversation=conversation).status == "processed"
+
+
+def test_a_withdrawn_referral_can_still_be_erased_on_consent_withdrawal(two):
+    case = two.case()
+    link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+    workflows.withdraw(link, by=two.focal, reason="duplicate")
+    consent.withdraw(case.consents.get(), by=two.focal)
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ERASED and len(two.sent("consent_withdrawn")) == 1
