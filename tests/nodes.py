@@ -21,8 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_base_port(count: int) -> int:
-    """The first of ``count`` consecutive free ports on 127.0.0.1 (the demo numbers nodes from it)."""
-    for base in range(18700, 19900, 10):
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (the demo numbers nodes from it).
+
+    Each pytest-xdist worker searches its own range, so two tests starting networks at
+    the same moment never race for the same ports.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    start = 18700 + 600 * (int(worker) if worker.isdigit() else 0)
+    for base in range(start, start + 600, 10):
         taken: list[socket.socket] = []
         try:
             for i in range(count):
