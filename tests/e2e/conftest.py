@@ -25,6 +25,13 @@ ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _expect_timeout():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
@@ -47,7 +54,8 @@ def new_page(browser):
         context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        # Generous: browser tests share two cores with several node processes under CI.
+        page.set_default_timeout(30_000)
         return page
 
     yield build
