@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.changes import apply_changes
 from trm.network.models import (
     ActionItem,
     ActionNote,
@@ -122,13 +123,7 @@ def report_progress(item: ActionItem, *, text: str, by: Any, at_meeting: Meeting
 @transaction.atomic
 def update_action_item(item: ActionItem, *, by: Any, **changes: Any) -> ActionItem:
     allowed = ("description", "owner_country", "owner_organisation", "due_date", "conclusion")
-    changed = []
-    for name, value in changes.items():
-        if name not in allowed:
-            raise TypeError(f"{name} cannot be changed here")
-        if getattr(item, name) != value:
-            setattr(item, name, value)
-            changed.append(name)
+    changed = apply_changes(item, changes, allowed)
     if item.due_date is not None and item.due_date < item.meeting.start_date:
         raise ValidationError({"due_date": _("The due date cannot be before the meeting at which it is agreed.")})
     if changed:

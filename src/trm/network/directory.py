@@ -9,6 +9,7 @@ from django.db import transaction
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.changes import apply_changes
 from trm.network.models import (
     Membership,
     NetworkCountry,
@@ -54,7 +55,7 @@ def add_country(
 
 @transaction.atomic
 def update_country(country: NetworkCountry, *, by: Any, **changes: Any) -> NetworkCountry:
-    changed = _apply(country, changes, COUNTRY_FIELDS)
+    changed = apply_changes(country, changes, COUNTRY_FIELDS)
     if changed:
         country.full_clean()
         country.save(update_fields=changed)
@@ -102,7 +103,7 @@ def add_participant(
 def update_participant(participant: Participant, *, by: Any, **changes: Any) -> Participant:
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
-    changed = _apply(participant, changes, PARTICIPANT_FIELDS)
+    changed = apply_changes(participant, changes, PARTICIPANT_FIELDS)
     if changed:
         participant.full_clean()
         participant.save(update_fields=changed)
@@ -160,12 +161,3 @@ def holders(country: NetworkCountry, kind: str) -> list[Position]:
     return list(Position.objects.filter(country=country, kind=kind).select_related("participant"))
 
 
-def _apply(obj: Any, changes: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
-    changed = []
-    for name, value in changes.items():
-        if name not in allowed:
-            raise TypeError(f"{name} cannot be changed here")
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed.append(name)
-    return changed

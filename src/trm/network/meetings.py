@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.changes import apply_changes
 from trm.network import planning
 from trm.network.models import (
     Attendance,
@@ -58,13 +59,7 @@ def plan_meeting(
 
 @transaction.atomic
 def update_meeting(meeting: Meeting, *, by: Any, **changes: Any) -> Meeting:
-    changed = []
-    for name, value in changes.items():
-        if name not in MEETING_FIELDS:
-            raise TypeError(f"{name} cannot be changed here")
-        if getattr(meeting, name) != value:
-            setattr(meeting, name, value)
-            changed.append(name)
+    changed = apply_changes(meeting, changes, MEETING_FIELDS)
     if changed:
         meeting.full_clean()
         _check_sessions_within(meeting)
@@ -111,13 +106,7 @@ def add_session(meeting: Meeting, *, title: str, by: Any, order: int | None = No
 
 @transaction.atomic
 def update_session(session: Session, *, by: Any, **changes: Any) -> Session:
-    changed = []
-    for name, value in changes.items():
-        if name not in SESSION_FIELDS:
-            raise TypeError(f"{name} cannot be changed here")
-        if getattr(session, name) != value:
-            setattr(session, name, value)
-            changed.append(name)
+    changed = apply_changes(session, changes, SESSION_FIELDS)
     if changed:
         session.full_clean()
         _check_day(session.meeting, session)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.changes import apply_changes
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
 
 NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
@@ -60,13 +61,7 @@ def register_node(
 
 @transaction.atomic
 def update_node(node: NetworkNode, *, by: Any, **changes: Any) -> NetworkNode:
-    changed = []
-    for name, value in changes.items():
-        if name not in NODE_FIELDS:
-            raise TypeError(f"{name} cannot be changed here")
-        if getattr(node, name) != value:
-            setattr(node, name, value)
-            changed.append(name)
+    changed = apply_changes(node, changes, NODE_FIELDS)
     if changed:
         node.full_clean()
         _check_keys(node)
