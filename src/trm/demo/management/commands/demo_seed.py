@@ -13,7 +13,7 @@ from trm.demo.synthetic_cases import seed_cases
 
 
 class Command(BaseCommand):
-    help = "Fill this node with synthetic demo data (refused unless TRM_MODE is demo, development or test)."
+    help = "Fill this node with synthetic demo data (TRM_MODE=demo or test only)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
