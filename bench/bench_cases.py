@@ -30,8 +30,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from trm.accounts.models import Organisation, User  # noqa: E402
 from trm.accounts.roles import Role  # noqa: E402
 from trm.cases.models import Case  # noqa: E402
-from trm.cases.synthetic import bulk_cases  # noqa: E402
 from trm.cases.views import search_target  # noqa: E402
+from trm.demo.synthetic_cases import bulk_cases  # noqa: E402
 
 
 def client_for(role: Role, org: Organisation, name: str) -> Client:

@@ -35,7 +35,12 @@ def main(argv: list[str] | None = None) -> None:
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"trm: configuration error: {exc}\nSee .env.example for every setting.\n")
         raise SystemExit(2) from None
-    execute_from_command_line(["trm", *resolve(args, set(get_commands()))])
+    available = set(get_commands())
+    if args and args[0].replace("-", "_").startswith("demo") and args[0].replace("-", "_") not in available:
+        # The demo's commands exist only where its app is installed (TRM_MODE=demo or test).
+        sys.stderr.write(f"trm: `trm {args[0]}` runs only with TRM_MODE=demo (make run sets it).\n")
+        raise SystemExit(2)
+    execute_from_command_line(["trm", *resolve(args, available)])
 
 
 if __name__ == "__main__":

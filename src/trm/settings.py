@@ -98,8 +98,10 @@ INSTALLED_APPS = [
     "trm.network",
     "trm.exchange",
     "trm.transnational",
-    "trm.demo",
 ]
+if DEMO or TESTING:
+    # The demo (synthetic data, demo accounts, the launcher) is a leaf: other modes never load it.
+    INSTALLED_APPS.append("trm.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

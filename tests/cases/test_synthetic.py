@@ -5,7 +5,7 @@ from django.core.management import call_command
 from trm.audit.models import AuditEvent
 from trm.cases.access import visible_cases
 from trm.cases.models import Case, Deadline, Person
-from trm.cases.synthetic import bulk_cases, seed_cases
+from trm.demo.synthetic_cases import bulk_cases, seed_cases
 
 
 def test_it_seeds_realistic_cases_through_the_verbs(world):

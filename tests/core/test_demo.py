@@ -29,7 +29,15 @@ def test_demo_login_page_lists_accounts_and_codes(seeded, client):
     assert DEMO_PASSWORD in html
     # The code may roll over during the request: one of the two must be on the page.
     assert before in html or after in html
-    assert client.get(reverse("accounts:demo_codes")).status_code == 200
+    # htmx refreshes the codes by reloading the page and swapping in this block.
+    assert 'hx-select="#demo-accounts"' in html
+
+
+def test_the_login_page_lists_no_demo_account_outside_demo_mode(seeded, client):
+    seeded.DEMO = False
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "Demo accounts" not in html
+    assert DEMO_PASSWORD not in html
 
 
 def test_a_demo_user_logs_in_with_the_shown_code(seeded, client):

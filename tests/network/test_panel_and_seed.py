@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from tests.network import builders
 from trm.accounts.roles import Role
-from trm.network import synthetic
+from trm.demo import synthetic_network as synthetic
 from trm.network.models import ActionItem, Meeting, NetworkCountry, Participant
 
 

@@ -5,7 +5,6 @@ from trm.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
-    path("login/demo-codes/", views.demo_codes, name="demo_codes"),
     path("logout/", views.logout_view, name="logout"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trm.accounts import login as login_rules
-from trm.accounts import twofactor
+from trm.accounts import login_panels, twofactor
 from trm.accounts.forms import LoginForm, TokenForm
 from trm.audit import record
 from trm.audit.events import Action
@@ -46,22 +46,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect(_next_url(request))
         form.add_error(None, _(GENERIC_FAILURE))
         status = 400
-    context = {"form": form, "next": request.GET.get("next", "")}
-    if settings.DEMO:
-        from trm.demo.accounts import demo_accounts
-
-        context["demo_accounts"] = demo_accounts()
+    context = {"form": form, "next": request.GET.get("next", ""), "panels": login_panels.panels_for(request)}
     return render(request, "accounts/login.html", context, status=status)
-
-
-@never_cache
-def demo_codes(request: HttpRequest) -> HttpResponse:
-    """The demo accounts' current codes (demo mode only), refreshed by htmx on the login page."""
-    if not settings.DEMO:
-        return HttpResponse(status=404)
-    from trm.demo.accounts import demo_accounts
-
-    return render(request, "accounts/login.html#demo-accounts", {"demo_accounts": demo_accounts()})
 
 
 @require_POST

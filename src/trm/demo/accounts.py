@@ -1,6 +1,6 @@
 """Demo accounts: one per role, with a fixed password and TOTP keys derived from the user name.
 
-Used only when TRM_MODE=demo (the login page lists them) and by the test suite.
+Used only when TRM_MODE=demo (the login page lists them, see demo.login) and by the test suite.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ def demo_accounts() -> list[dict[str, Any]]:
                 "role": account.role.label,
                 "organisation": user.organisation.name if user.organisation else "",
                 "code": current_code(account.username),
-                "password": DEMO_PASSWORD,
             }
         )
     return out

@@ -5,26 +5,24 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from trm.cases.models import Case
+from trm.demo import synthetic_network, synthetic_referrals
 from trm.demo.accounts import ACCOUNTS, DEMO_PASSWORD, current_code
 from trm.demo.synthetic import seed_staff
+from trm.demo.synthetic_cases import seed_cases
 
 
 class Command(BaseCommand):
-    help = "Fill this node with synthetic demo data (refused unless TRM_MODE is demo, development or test)."
+    help = "Fill this node with synthetic demo data (TRM_MODE=demo or test only)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is refused when TRM_MODE=production.")
         seed_staff(settings.TRM_COUNTRY, node_id=settings.TRM_NODE_ID)
-        from trm.cases.models import Case
-        from trm.cases.synthetic import seed_cases
-
         if not Case.objects.exists():
             seed_cases(40, seed=sum(map(ord, settings.TRM_NODE_ID)))
-        from trm.network.synthetic import seed_demo  # the coordinators' network, on every demo node
-
-        seed_demo(settings.TRM_COUNTRY)
-        __import__("trm.referrals.synthetic", fromlist=["seed_demo"]).seed_demo(settings.TRM_COUNTRY)
+        synthetic_network.seed_demo(settings.TRM_COUNTRY)  # the coordinators' network, on every demo node
+        synthetic_referrals.seed_demo(settings.TRM_COUNTRY)
         if options["verbosity"] < 1:
             return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")

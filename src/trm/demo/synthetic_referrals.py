@@ -90,7 +90,7 @@ def seed_directory(country: str, *, maintainer: Any) -> list[Provider]:
 def seed_referrals(*, referrer: User, shelter_worker: User) -> list[Referral]:
     """Two of the demo cases referred to the shelter: one awaiting an answer, one accepted with a service.
 
-    Uses the synthetic cases already on the node (cases.synthetic); records the person's consent
+    Uses the synthetic cases already on the node (demo.synthetic_cases); records the person's consent
     for assistance by the shelter first, as a worker would.
     """
     if Referral.objects.exists():

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from faker import Faker
 
+from trm.demo.network import NODES
 from trm.network import actions, directory, meetings, nodes, updates
 from trm.network.models import (
     AttendanceStatus,
@@ -199,8 +200,6 @@ def _content(meeting: Meeting, countries: dict[str, NetworkCountry], orgs: dict[
 
 def demo_nodes(*, today: date, by: Any = None) -> None:
     """The demo's three nodes (see trm.demo.network), without keys: they publish them on start."""
-    from trm.demo.network import NODES
-
     for node in NODES:
         country = NetworkCountry.objects.filter(code=node.country).first()
         if country is None or country.nodes.filter(node_id=node.node_id).exists():
