@@ -35,7 +35,7 @@ def test_it_walks_detection_to_reasonable_grounds_over_the_api(world):
     assert response.json()["outcome"] == "presumed_victim"
     assert "not an identification decision" in response.json()["advice"]
     response = post(fr, f"/api/cases/{ref}/referral", {"to": world.authority.pk})
-    assert response.status_code == 400
+    assert response.status_code == 409  # the case lacks the consent: its state, not the input
     assert "consented" in response.json()["detail"]
     response = post(
         fr,
@@ -146,10 +146,10 @@ def test_a_decision_by_a_role_without_the_right_is_403(world):
     assert case.state == "rg_pending"
 
 
-def test_an_invalid_transition_is_400_with_the_reason(world):
+def test_an_invalid_transition_is_409_with_the_reason(world):
     case = referred(detect(world.responder), world.responder, world.authority)
     response = post(verified_client(world.ca), f"/api/cases/{case.reference}/decisions", {"event": "cg_positive"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "not possible now" in response.json()["detail"]
 
 
