@@ -30,7 +30,7 @@ from trm.audit.record import record
 from trm.cases import casework
 from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
-from trm.exchange import keys, outbox
+from trm.exchange import keys, outbox, schemas
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import Handling
 from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
@@ -38,7 +38,7 @@ from trm.transnational import access, fieldsets, history, states
 from trm.transnational.kinds import FOLLOW_UPS, KINDS, STARTS, Kind
 from trm.transnational.models import Direction, Link
 
-HANDLING_CODES = ("H0", "H1", "H2", "H3")
+HANDLING_CODES = tuple(schemas.HANDLING_CODES)
 
 
 def peers(*, now: dt.datetime | None = None) -> list[Any]:
