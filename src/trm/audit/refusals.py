@@ -11,7 +11,8 @@ Three callers write them, all through record_refusal():
   refused fields of a referral): it records first, and marks the request so that neither of
   the other two writes the same refusal again.
 
-The entry names the user, the route (its resolver view name), the method, the status, and
+The entry names the user, the route (route_of: a page's view name, an API operation's
+path), the method, the status, and
 the object the URL points at (its type from the route's app and parameter, its reference
 from the URL), never request bodies or other content. It is written after the view
 returned or raised, so outside (and after the rollback of) any transaction of the verb.
@@ -82,6 +83,16 @@ def object_of(match: ResolverMatch | None) -> tuple[str, str]:
     return "", ""
 
 
+def route_of(match: ResolverMatch | None) -> str:
+    """A page's view name (``cases:detail``); for the API, the operation's OpenAPI path
+    (``/api/cases/{reference}``), since its view name is shared by all methods of a path."""
+    if match is None:
+        return "-"
+    if match.namespace == "api" and match.route:
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", match.route)
+    return match.view_name
+
+
 def already_recorded(request: HttpRequest | None) -> bool:
     return bool(request is not None and getattr(request, _MARK, False))
 
@@ -115,7 +126,7 @@ def record_refusal(
         user = request.user if user is None else user
         if obj is None and not object_type:
             object_type, object_ref = object_of(request.resolver_match)
-        route = request.resolver_match.view_name if request.resolver_match else "-"
+        route = route_of(request.resolver_match)
         reason = getattr(request, _REASON, "")
         head = f"{status} {request.method} {route}"
         note = " ".join(p for p in (head, reason, note) if p)
