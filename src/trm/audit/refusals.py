@@ -17,7 +17,8 @@ the object the URL points at (its type from the route's app and parameter, its r
 from the URL), never request bodies or other content. It is written after the view
 returned or raised, so outside (and after the rollback of) any transaction of the verb.
 Refusals to anonymous visitors are not audited: the login page and the axes lockout cover
-them, and a scanner's guesses would bury the entries that matter.
+them, and a scanner's guesses would bury the entries that matter. Nor is a 404 for a URL
+that matches no route (a browser's /favicon.ico): it names no object.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ class RefusalAuditMiddleware:
         response = self.get_response(request)
         if (
             response.status_code in AUDITED_STATUSES
+            and request.resolver_match is not None  # a URL that names no route (a favicon) is no refusal
             and not already_recorded(request)
             and getattr(request, "user", None) is not None
             and request.user.is_authenticated
