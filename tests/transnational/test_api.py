@@ -74,6 +74,6 @@ def test_accept_and_decline(two):
     assert post(client, f"{API}/{link.conversation}/accept").json()["status"] == "accepted"
     assert post(client, f"{API}/{link.conversation}/accept").status_code == 400
     other = offer_from_peer(two, uuid.uuid4())
-    assert post(client, f"{API}/{other.conversation}/decline", {"reason": "later"}).status_code == 422
+    assert post(client, f"{API}/{other.conversation}/decline", {"reason": "later"}).status_code == 400
     assert post(client, f"{API}/{other.conversation}/decline", {"reason": "safety"}).json()["status"] == "declined"
     assert client.get(f"{API}/{uuid.uuid4()}").status_code == 404

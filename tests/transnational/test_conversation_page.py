@@ -109,7 +109,7 @@ def test_the_api_sends_a_follow_up_and_withdraws(two, sent):
     assert post(f"{API}/{sent.conversation}/messages", {"type": "risk_assessment_request", "data": {}}).status_code \
         == 400
     assert post(f"{API}/{sent.conversation}/messages", {"type": "nonsense"}).status_code == 400
-    assert post(f"{API}/{sent.conversation}/withdraw", {"reason": "because"}).status_code == 422
+    assert post(f"{API}/{sent.conversation}/withdraw", {"reason": "because"}).status_code == 400
     assert post(f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}).json()["status"] == "withdrawn"
     assert post(f"{API}/{sent.conversation}/messages", {"type": "case_closure",
                                                        "data": {"closure_reason": "other"}}).status_code == 400
