@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the two-factor gate, so that its answers are seen too.
+    "trm.lib.problems.ApiProblemMiddleware",
+    "trm.audit.refusals.RefusalAuditMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trm.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -193,6 +196,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "trm.audit.refusals.csrf_failure"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 _secure = env_bool("TRM_SECURE_COOKIES", PRODUCTION)

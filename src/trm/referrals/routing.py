@@ -20,7 +20,8 @@ Rules (all of them live here; views and the API call these verbs and nothing els
    such referrals withdrawn and tell the provider.
 5. Each verb runs in one transaction, calls full_clean(), and writes its audit entry
    (field names and states, never values). A refusal changes nothing; callers wrap the
-   verb in audited_refusals() so that the refusal itself is audited.
+   verb in audited_refusals() so that the refusal is audited with the verb's reason (the
+   request's one 'refused' entry, see trm.audit.refusals).
 """
 
 from __future__ import annotations
@@ -34,15 +35,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.audit.refusals import record_refusal
 from trm.cases import consent as consents
 from trm.cases import tasks
 from trm.cases.models import BestInterests, Case, Consent, ConsentGiver, ConsentPurpose
+from trm.lib.refusals import status_of
 from trm.referrals import access, fieldsets, notifications, targets
 from trm.referrals.models import (
     ACTIVE_STATUSES,
@@ -111,6 +114,8 @@ def next_state(referral: Referral, event: str) -> str:
 def refusal_code(exc: Exception) -> str:
     if isinstance(exc, PermissionDenied):
         return "forbidden"
+    if isinstance(exc, Http404):
+        return "not_found"
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
@@ -131,18 +136,24 @@ def audited_refusals(
     object_ref: str = "",
     request: HttpRequest | None = None,
 ) -> Iterator[None]:
-    """Run a verb; if it refuses, write a 'refused' audit entry (after its rollback) and re-raise."""
+    """Run a verb; if it refuses, audit the refusal with the verb's reason and re-raise.
+
+    The entry is the request's one 'refused' entry (trm.audit.refusals): the page's or the
+    API's refusal audit does not write a second one. It is written after the verb's
+    transaction rolled back. Bad input is audited here too, since a verb's 400 is often a
+    legal refusal (no consent, no best interests record).
+    """
     try:
         yield
-    except (ValidationError, PermissionDenied) as exc:
-        record(
-            user,
-            Action.REFUSED,
-            obj,
+    except (ValidationError, PermissionDenied, Http404) as exc:
+        record_refusal(
+            request,
+            status=status_of(exc),
+            user=user,
+            obj=obj,
             object_type=object_type,
             object_ref=object_ref,
             note=f"{what}: {refusal_code(exc)}",
-            request=request,
         )
         raise
 

@@ -25,6 +25,7 @@ from trm.accounts.access import capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.audit.refusals import record_refusal
 from trm.cases.models import ConsentPurpose
 from trm.referrals import access, directory, fieldsets, notifications, pdf, routing
 from trm.referrals.forms import (
@@ -298,7 +299,7 @@ def referral_field(request: HttpRequest, reference: str, field: str) -> HttpResp
     projection = fieldsets.project(referral)
     shared = projection.get(field)
     if shared is None:
-        record(request.user, Action.REFUSED, referral, fields=[field], note="field not shared", request=request)
+        record_refusal(request, status=403, obj=referral, fields=[field], note="field not shared")
         context = {"r": referral, "label": fieldsets.FIELDS[field]}
         return render(request, "referrals/field_refused.html", context, status=403)
     record(request.user, Action.READ, referral, fields=[field], request=request)
@@ -389,7 +390,9 @@ def provider_new(request: HttpRequest) -> HttpResponse:
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with routing.audited_refusals(request.user, what="add provider", object_type="referrals.provider"):
+            with routing.audited_refusals(
+                request.user, what="add provider", object_type="referrals.provider", request=request
+            ):
                 provider = directory.add_provider(
                     organisation=form.cleaned_data["organisation"], by=request.user, **form.verb_kwargs()
                 )
@@ -409,7 +412,7 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProviderForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
         try:
-            with routing.audited_refusals(request.user, what="update provider", obj=provider):
+            with routing.audited_refusals(request.user, what="update provider", obj=provider, request=request):
                 directory.update_provider(provider, by=request.user, **form.verb_kwargs())
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -429,7 +432,7 @@ def provider_capacity(request: HttpRequest, pk: int) -> HttpResponse:
     form = CapacityForm(request.POST)
     if form.is_valid():
         try:
-            with routing.audited_refusals(request.user, what="capacity", obj=provider):
+            with routing.audited_refusals(request.user, what="capacity", obj=provider, request=request):
                 directory.set_capacity(
                     provider, by=request.user, free_places=form.cleaned_data["free_places"],
                     capacity=form.cleaned_data["capacity"],
