@@ -19,3 +19,11 @@ def assert_problem(response: Any, status: int, *, fields: set[str | None] | None
     else:
         assert "errors" not in body or status == 400
     return body
+
+
+def field_errors(response: Any) -> dict[str | None, list[str]]:
+    """The field errors of a 400 problem, as {field: [messages]}."""
+    out: dict[str | None, list[str]] = {}
+    for error in response.json().get("errors") or []:
+        out.setdefault(error["field"], []).append(error["message"])
+    return out

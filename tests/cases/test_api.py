@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.cases.builders import PRESUMED_HITS, days_ago, detect, referred
 from tests.factories import verified_client
+from tests.problems import field_errors
 from trm.audit.models import AuditEvent
 from trm.cases.models import Case, Screening
 
@@ -114,7 +115,7 @@ def test_it_needs_a_login(client, db):
 def test_bad_detections_are_400_with_the_field_and_nothing_saved(world, payload, field):
     response = post(verified_client(world.responder), "/api/cases/", payload)
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in field_errors(response)
     assert Case.objects.count() == 0
 
 
@@ -134,7 +135,7 @@ def test_an_unknown_indicator_is_400_and_nothing_saved(world):
         {"indicator_set": "delphi-adults-labour", "hits": ["zz.unknown"]},
     )
     assert response.status_code == 400
-    assert "hits" in response.json()["errors"]
+    assert "hits" in field_errors(response)
     assert Screening.objects.count() == 0
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tests.cases.builders import days_ago, detect, screened
 from tests.factories import verified_client
+from tests.problems import field_errors
 from trm.audit.models import AuditEvent
 from trm.cases import casework, children, consent, identification, screening
 from trm.cases.models import Case, Decision, IdentificationState
@@ -289,7 +290,7 @@ J = "application/json"
 
 def _errors(response: Any) -> dict[str, Any]:
     """The field errors of an API refusal."""
-    return response.json().get("errors") or {}
+    return field_errors(response)
 
 
 def test_a_closed_case_is_409_on_the_page_and_in_the_api(world):

@@ -8,12 +8,10 @@ state forbids a 409, bad input a 400 with the message of each field; nothing is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from trm.accounts.models import Organisation
@@ -24,36 +22,9 @@ from trm.cases import casework, consent, deadlines, identification, scoring, scr
 from trm.cases.access import get_case_for
 from trm.cases.models import Case, Deadline
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
-from trm.lib.refusals import status_of
 
 router = Router(tags=["cases"])
 PAGE_SIZE = 50
-
-
-class ApiError(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
-REFUSALS = {400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError}
-
-
-def _refusal_response(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Temporary: answer a verb's refusal with its status (trm.lib.refusals) until the API's
-    central problem-details handler maps them for every app; then delete this and its uses."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return JsonResponse({"detail": str(exc) or "You may not do this.", "errors": {}}, status=403)
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
-            body = {"detail": " ".join(exc.messages), "errors": {k: [str(m) for m in v] for k, v in errors.items()}}
-            return JsonResponse(body, status=status_of(exc))
-
-    return wrapped
 
 
 def _user(request: HttpRequest) -> Any:
@@ -280,8 +251,7 @@ def _detail(case: Case, user: Any) -> dict[str, Any]:
 # Endpoints
 
 
-@router.get("/", response={200: CasePage, **REFUSALS})
-@_refusal_response
+@router.get("/", response=CasePage)
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
     user = _user(request)
     data = filters.dict()
@@ -299,8 +269,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     return {"count": count, "page": page, "pages": pages, "results": [_row(c) for c in rows]}
 
 
-@router.post("/", response={201: CaseOut, **REFUSALS})
-@_refusal_response
+@router.post("/", response={201: CaseOut})
 def create_case(request: HttpRequest, payload: DetectionIn) -> Status:
     user = _user(request)
     case = casework.record_detection(by=user, **payload.dict())
@@ -316,8 +285,7 @@ class SearchOut(Schema):
     nk: str = ""
 
 
-@router.post("/search", response={200: SearchOut, **REFUSALS})
-@_refusal_response
+@router.post("/search", response=SearchOut)
 def search(request: HttpRequest, payload: SearchIn) -> Any:
     """Turn a reference or an exact name into list filters; a name never travels in a URL."""
     _user(request)
@@ -326,14 +294,12 @@ def search(request: HttpRequest, payload: SearchIn) -> Any:
     return search_target(payload.q)
 
 
-@router.get("/tasks", response={200: list[DeadlineOut], **REFUSALS})
-@_refusal_response
+@router.get("/tasks", response=list[DeadlineOut])
 def my_tasks(request: HttpRequest) -> list[dict[str, Any]]:
     return [_deadline(d) for d in tasks.tasks_for(_user(request), limit=100)]
 
 
-@router.get("/indicator-sets", response={200: list[IndicatorSetOut], **REFUSALS})
-@_refusal_response
+@router.get("/indicator-sets", response=list[IndicatorSetOut])
 def indicator_sets(request: HttpRequest) -> list[dict[str, Any]]:
     _user(request)
     return [
@@ -342,8 +308,7 @@ def indicator_sets(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/{reference}", response={200: CaseOut, **REFUSALS})
-@_refusal_response
+@router.get("/{reference}", response=CaseOut)
 def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -351,8 +316,7 @@ def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _detail(case, user)
 
 
-@router.post("/{reference}/screenings", response={201: ScreeningOut, **REFUSALS})
-@_refusal_response
+@router.post("/{reference}/screenings", response={201: ScreeningOut})
 def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> Status:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -388,8 +352,7 @@ def _decision(d: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/{reference}/referral", response={201: DecisionOut, **REFUSALS})
-@_refusal_response
+@router.post("/{reference}/referral", response={201: DecisionOut})
 def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Status:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -399,8 +362,7 @@ def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Sta
     return Status(201, _decision(decision))
 
 
-@router.post("/{reference}/decisions", response={201: DecisionOut, **REFUSALS})
-@_refusal_response
+@router.post("/{reference}/decisions", response={201: DecisionOut})
 def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> Status:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -417,8 +379,7 @@ def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> St
     return Status(201, _decision(decision))
 
 
-@router.post("/{reference}/consents", response={201: ConsentOut, **REFUSALS})
-@_refusal_response
+@router.post("/{reference}/consents", response={201: ConsentOut})
 def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> Status:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -446,8 +407,7 @@ def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> St
     )
 
 
-@router.post("/{reference}/events", response={201: EventOut, **REFUSALS})
-@_refusal_response
+@router.post("/{reference}/events", response={201: EventOut})
 def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status:
     user = _user(request)
     case = get_case_for(user, reference)
@@ -463,8 +423,7 @@ def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status:
     )
 
 
-@router.get("/{reference}/deadlines", response={200: list[DeadlineOut], **REFUSALS})
-@_refusal_response
+@router.get("/{reference}/deadlines", response=list[DeadlineOut])
 def case_deadlines(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
