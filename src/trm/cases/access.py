@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Cap
-from trm.cases.models import Case, GuardianAppointment
+from trm.cases.models import Case, CaseQuerySet, GuardianAppointment
 
 
 def _scope(user: Any) -> Q | None:
@@ -39,14 +40,14 @@ def _scope(user: Any) -> Q | None:
     return parts
 
 
-def visible_cases(user: Any) -> Any:
+def visible_cases(user: Viewer) -> CaseQuerySet:
     scope = _scope(user)
     if scope is None:
         return Case.objects.none()
     return Case.objects.filter(scope)
 
 
-def can_manage(user: Any, case: Case) -> bool:
+def can_manage(user: User, case: Case) -> bool:
     """May record screenings, events, consents, assessments and plans, and close the case."""
     if user.can(Cap.VIEW_ALL_CASES):
         return True
@@ -55,14 +56,14 @@ def can_manage(user: Any, case: Case) -> bool:
     return user.can(Cap.CREATE_CASE) and case.created_by_id == user.pk and case.referred_at is None
 
 
-def can_decide(user: Any, case: Case) -> bool:
+def can_decide(user: User, case: Case) -> bool:
     """May take identification decisions on this case (the competent authority it is routed to)."""
     if not user.can(Cap.DECIDE_IDENTIFICATION):
         return False
     return user.organisation_id is not None and user.organisation_id in (case.routed_to_org_id, case.owner_org_id)
 
 
-def get_case_for(user: Any, reference: str, *, write: bool = False) -> Case:
+def get_case_for(user: User, reference: str, *, write: bool = False) -> Case:
     """The case with this reference if the user may see it (404 otherwise); with write, may manage it (403)."""
     case = visible_cases(user).filter(reference=reference).select_related("person").first()
     if case is None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trm.accounts.access import capability_required
+from trm.accounts.access import SignedInRequest, capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
@@ -233,7 +233,9 @@ def _forms_for(user: Any, referral: Referral, receiving: bool, bound: dict[str, 
     return forms
 
 
-def _detail(request: HttpRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200) -> Any:
+def _detail(
+    request: HttpRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     user = request.user
     receiving = access.is_receiving(user, referral)
     projection = fieldsets.project(referral)
@@ -256,7 +258,7 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict[str, Any] | No
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     notifications.mark_read(
         request.user, referral.notifications.filter(recipient=request.user).values_list("pk", flat=True)
