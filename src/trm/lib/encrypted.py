@@ -104,7 +104,11 @@ class EncryptedCharField(EncryptedTextField[_ST, _GT]):
     def formfield(self, **kwargs: Any) -> Any:
         from django import forms
 
-        defaults: dict[str, Any] = {"form_class": forms.CharField, "max_length": self.plain_max_length, "widget": forms.TextInput}
+        defaults: dict[str, Any] = {
+            "form_class": forms.CharField,
+            "max_length": self.plain_max_length,
+            "widget": forms.TextInput,
+        }
         defaults.update(kwargs)
         return super().formfield(**defaults)
 

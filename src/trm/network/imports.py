@@ -112,7 +112,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows = []
     try:
@@ -324,7 +324,7 @@ def export_rows(attendances_or_participants: Iterable[Any], *, today: date) -> l
             institution = first.institution if first else ""
             role = str(first.get_kind_display()) if first else ""
         out.append([
-            person.country.name if person.country_id else "", str(person.organisation or ""),
+            person.country.name if person.country is not None else "", str(person.organisation or ""),
             person.last_name, person.first_name, role, position, institution, person.email, person.phone,
         ])
     return out

@@ -134,7 +134,8 @@ def _check_sessions_within(meeting: Meeting) -> None:
 def _position_at(participant: Participant, day: date) -> Position | None:
     positions = list(participant.positions.all())
     current = [p for p in positions if p.is_current(day)]
-    return (current or positions or [None])[0]
+    candidates = current or positions
+    return candidates[0] if candidates else None
 
 
 @transaction.atomic

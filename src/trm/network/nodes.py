@@ -10,7 +10,7 @@ loads (the key never lives in this database).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +20,9 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
+
+if TYPE_CHECKING:
+    from trm.exchange.jose import KeyUse
 
 NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
                "signing_jwk", "encryption_jwk")
@@ -31,7 +34,8 @@ DEFAULT_VALIDITY = timedelta(days=30)
 def _check_keys(node: NetworkNode) -> None:
     from trm.exchange import jose
 
-    for field, use in (("signing_jwk", "sig"), ("encryption_jwk", "enc")):
+    uses: tuple[tuple[str, KeyUse], ...] = (("signing_jwk", "sig"), ("encryption_jwk", "enc"))
+    for field, use in uses:
         value = getattr(node, field)
         if value in (None, {}, ""):
             setattr(node, field, None)
@@ -78,10 +82,10 @@ def _format(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _key_entry(jwk: dict[str, Any], use: str, since: date, until: date | None, revoked: bool) -> dict[str, Any]:
+def _key_entry(jwk: dict[str, Any], use: KeyUse, since: date, until: date | None, revoked: bool) -> dict[str, Any]:
     from trm.exchange import jose
 
-    key = jose.public_key_from_jwk(jwk, use)  # type: ignore[arg-type]
+    key = jose.public_key_from_jwk(jwk, use)
     entry: dict[str, Any] = {
         "kid": key.kid, "use": use, "jwk": jose.public_jwk(key), "not_before": _format(_midnight(since)),
         "revoked": revoked,
@@ -97,9 +101,10 @@ def trust_list_entries(nodes: Any, *, today: date) -> list[dict[str, Any]]:
     for node in nodes.filter(status__in=LISTED_STATUSES).select_related("country").order_by("node_id"):
         ended = node.until is not None and node.until < today
         revoked = node.status in (NodeStatus.SUSPENDED, NodeStatus.RETIRED) or ended
+        jwks: tuple[tuple[Any, KeyUse], ...] = ((node.signing_jwk, "sig"), (node.encryption_jwk, "enc"))
         keys = [
             _key_entry(jwk, use, node.since, node.until, False)
-            for jwk, use in ((node.signing_jwk, "sig"), (node.encryption_jwk, "enc"))
+            for jwk, use in jwks
             if jwk
         ]
         entry: dict[str, Any] = {

@@ -88,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     access.require_network_access(request.user)
     today = timezone.localdate()
     visible = access.visible_meetings(request.user)
-    context = {
+    context: dict[str, Any] = {
         "upcoming": visible.upcoming(today)[:5],
         "past": visible.filter(end_date__lt=today).order_by("-start_date")[:5],
         "is_secretariat": access.is_secretariat(request.user),
