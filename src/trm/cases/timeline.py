@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.cases import identification
 from trm.cases.models import Case, IdentificationState
 
@@ -28,7 +28,7 @@ def _at(day: dt.date | dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     return user.get_username() if user is not None else ""
 
 

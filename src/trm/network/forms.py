@@ -4,6 +4,7 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trm.accounts.models import User
@@ -111,8 +112,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["participants"]
-        field.queryset = field.queryset.exclude(attendances__meeting=meeting)  # type: ignore[attr-defined]
+        field = cast("forms.ModelMultipleChoiceField[Participant]", self.fields["participants"])
+        if field.queryset is not None:
+            field.queryset = field.queryset.exclude(attendances__meeting=meeting)
 
 
 class AttendanceForm(_ModelForm):
@@ -183,7 +185,7 @@ class ActionItemForm(ActionFields):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["conclusion"].queryset = meeting.conclusions.all()  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Conclusion]", self.fields["conclusion"]).queryset = meeting.conclusions.all()
 
 
 EVENT_LABELS = {"start": _("Start"), "complete": _("Mark done"), "drop": _("Drop"), "reopen": _("Reopen")}
@@ -194,12 +196,12 @@ class ActionStatusForm(forms.Form):
     note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     meeting = forms.ModelChoiceField(Meeting.objects.none(), required=False, label=_("Reported at meeting"))
 
-    def __init__(self, *args: Any, status: str, meetings: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, status: str, meetings: QuerySet[Meeting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["event"]).choices = [("", _("(no change)"))] + [
             (event, EVENT_LABELS[event]) for event in TRANSITIONS[status]
         ]
-        self.fields["meeting"].queryset = meetings  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Meeting]", self.fields["meeting"]).queryset = meetings
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

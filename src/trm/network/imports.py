@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.network import directory, meetings
 from trm.network.models import (
     Attendance,
@@ -255,7 +256,7 @@ def _check_row(
 
 @transaction.atomic
 def import_participants(
-    data: bytes, *, filename: str, by: Any, register_for: Meeting | None = None, today: date
+    data: bytes, *, filename: str, by: User, register_for: Meeting | None = None, today: date
 ) -> ImportResult:
     """Import a participant list; with ``register_for`` everyone on it is registered for that meeting."""
     rows, errors, notes = check_rows(read_table(data, filename))
@@ -292,7 +293,7 @@ def import_participants(
     return result
 
 
-def _maybe_add_position(participant: Participant, row: Row, *, by: Any, today: date) -> None:
+def _maybe_add_position(participant: Participant, row: Row, *, by: User, today: date) -> None:
     role = row.values.get("role", "").lower()
     title, institution = row.values.get("position", ""), row.values.get("institution", "")
     if not (role or title or institution):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
@@ -48,7 +49,7 @@ def _check_keys(node: NetworkNode) -> None:
 
 @transaction.atomic
 def register_node(
-    *, country: NetworkCountry, node_id: str, organisation: str, endpoint: str, since: date, by: Any, **details: Any
+    *, country: NetworkCountry, node_id: str, organisation: str, endpoint: str, since: date, by: User, **details: Any
 ) -> NetworkNode:
     unknown = set(details) - set(NODE_FIELDS)
     if unknown:
@@ -64,7 +65,7 @@ def register_node(
 
 
 @transaction.atomic
-def update_node(node: NetworkNode, *, by: Any, **changes: Any) -> NetworkNode:
+def update_node(node: NetworkNode, *, by: User, **changes: Any) -> NetworkNode:
     changed = apply_changes(node, changes, NODE_FIELDS)
     if changed:
         node.full_clean()

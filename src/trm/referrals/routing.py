@@ -38,6 +38,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User, Viewer
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import consent as consents
@@ -123,7 +124,7 @@ def refusal_code(exc: Exception) -> str:
 
 @contextmanager
 def audited_refusals(
-    user: Any,
+    user: Viewer | None,
     *,
     what: str,
     obj: Any = None,
@@ -225,7 +226,7 @@ def refer(
     to: Provider,
     service: str,
     field_set: str,
-    by: Any,
+    by: User,
     needs: str = "",
     health_notes: str = "",
     urgent: bool = False,
@@ -302,7 +303,7 @@ def _lock(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("provider", "case").get(pk=referral.pk)
 
 
-def _require_receiving(by: Any, referral: Referral) -> None:
+def _require_receiving(by: User, referral: Referral) -> None:
     if not access.is_receiving(by, referral):
         raise PermissionDenied(_("Only the organisation the case was referred to may do this."))
 
@@ -320,7 +321,7 @@ def _release_place(referral: Referral) -> list[str]:
 
 
 @transaction.atomic
-def accept(referral: Referral, *, by: Any) -> Referral:
+def accept(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     old = referral.status
@@ -349,7 +350,7 @@ def accept(referral: Referral, *, by: Any) -> Referral:
 
 
 @transaction.atomic
-def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Referral:
+def decline(referral: Referral, *, by: User, reason: str, note: str = "") -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if reason not in DeclineReason.values:
@@ -374,7 +375,7 @@ def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Refe
     return referral
 
 
-def _start(referral: Referral, by: Any) -> None:
+def _start(referral: Referral, by: User) -> None:
     old = referral.status
     referral.status = next_state(referral, START)
     referral.started_at = timezone.now()
@@ -385,7 +386,7 @@ def _start(referral: Referral, by: Any) -> None:
 
 
 @transaction.atomic
-def start(referral: Referral, *, by: Any) -> Referral:
+def start(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     _start(referral, by)
@@ -394,7 +395,7 @@ def start(referral: Referral, *, by: Any) -> Referral:
 
 @transaction.atomic
 def record_service(
-    referral: Referral, *, by: Any, service: str, delivered_on: dt.date, description: str
+    referral: Referral, *, by: User, service: str, delivered_on: dt.date, description: str
 ) -> ServiceDelivery:
     """The provider records a service delivered: this is the feedback the referring side reads."""
     _require_receiving(by, referral)
@@ -420,7 +421,7 @@ def record_service(
 
 
 @transaction.atomic
-def complete(referral: Referral, *, by: Any, report: str) -> Referral:
+def complete(referral: Referral, *, by: User, report: str) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if not report.strip():
@@ -441,7 +442,7 @@ def complete(referral: Referral, *, by: Any, report: str) -> Referral:
 # Ending from the referring side, or by the system
 
 
-def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
+def _end(referral: Referral, *, by: User | None, reason: str) -> Referral:
     old = referral.status
     referral.status = next_state(referral, WITHDRAW)
     changed = _release_place(referral)
@@ -454,7 +455,7 @@ def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
+def withdraw(referral: Referral, *, by: User, reason: str) -> Referral:
     if not access.may_withdraw(by, referral):
         raise PermissionDenied(_("Only the referring side may withdraw an active referral."))
     if reason not in EndReason.values or reason == EndReason.COMPLETED:
@@ -463,7 +464,7 @@ def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def end_for_withdrawn_consent(consent_row: Consent, *, by: Any = None) -> list[Referral]:
+def end_for_withdrawn_consent(consent_row: Consent, *, by: User | None = None) -> list[Referral]:
     """Withdraw the active referrals that rely on a consent that is no longer in force."""
     now = timezone.now()
     consent_row = Consent.objects.get(pk=consent_row.pk)

@@ -64,7 +64,7 @@ def _may_start_referrals(user: Any) -> bool:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: SignedInRequest) -> HttpResponse:
     user = request.user
     form = ReferralFilterForm(request.GET)
     if not form.is_valid():
@@ -99,14 +99,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "choose": ChooseCaseForm() if _may_start_referrals(user) else None,
-        "is_provider": user.can(Cap.HANDLE_REFERRALS),  # type: ignore[union-attr]
+        "is_provider": user.can(Cap.HANDLE_REFERRALS),
     }
     return render(request, "referrals/list.html", context)
 
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_start(request: HttpRequest) -> HttpResponse:
+def referral_start(request: SignedInRequest) -> HttpResponse:
     form = ChooseCaseForm(request.GET)
     if not form.is_valid():
         messages.error(request, _("Give a case reference."))
@@ -120,7 +120,7 @@ def referral_start(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_new(request: HttpRequest, case_ref: str) -> HttpResponse:
+def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
@@ -268,7 +268,7 @@ def referral_detail(request: SignedInRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def referral_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -292,7 +292,7 @@ def referral_action(request: HttpRequest, reference: str, action: str) -> HttpRe
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_field(request: HttpRequest, reference: str, field: str) -> HttpResponse:
+def referral_field(request: SignedInRequest, reference: str, field: str) -> HttpResponse:
     """One field of the referral, only if it was shared; asking for another is refused and audited."""
     referral = access.get_referral_for(request.user, reference)
     if field not in fieldsets.FIELDS:
@@ -316,7 +316,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_pdf(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     projection = fieldsets.project(referral)
     record(request.user, Action.EXPORT, referral, fields=projection.keys, note="referral form", request=request)
@@ -325,7 +325,7 @@ def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_receipt(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     record(request.user, Action.EXPORT, referral, note="referral receipt", request=request)
     return _pdf_response(pdf.receipt_pdf(referral), f"receipt-{referral.reference}.pdf")
@@ -337,7 +337,7 @@ def referral_receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         notifications.mark_read(request.user)
         messages.success(request, _("All notifications marked as read."))
@@ -353,7 +353,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def directory_list(request: HttpRequest) -> HttpResponse:
+def directory_list(request: SignedInRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "referrals/directory.html", {"form": form, "providers": []}, status=400)
@@ -370,7 +370,7 @@ def directory_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk)
     context = {
         "p": provider,
@@ -385,7 +385,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def provider_new(request: HttpRequest) -> HttpResponse:
+def provider_new(request: SignedInRequest) -> HttpResponse:
     if not access.may_maintain_directory(request.user):
         raise PermissionDenied
     form = ProviderForm(request.POST or None)
@@ -406,7 +406,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk, write=True)
     form = ProviderForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
@@ -424,7 +424,7 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def provider_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk)
     if not access.may_update_capacity(request.user, provider):
         raise PermissionDenied
