@@ -23,7 +23,7 @@ from trm.lib.changes import apply_changes
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
 
 if TYPE_CHECKING:
-    from trm.exchange.jose import KeyUse
+    from trm.exchange.jose import KeyUse, PrivateKey
 
 NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
                "signing_jwk", "encryption_jwk")
@@ -133,7 +133,7 @@ def trust_list_document(
     return doc
 
 
-def sign(doc: dict[str, Any], *, authority_key: Any, now: datetime) -> str:
+def sign(doc: dict[str, Any], *, authority_key: PrivateKey, now: datetime) -> str:
     """Sign a document from ``trust_list_document`` with the network authority's private key."""
     from trm.exchange import trustlist
 
