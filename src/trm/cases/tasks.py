@@ -8,13 +8,12 @@ filters on it without a join.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from trm.accounts.models import User
+from trm.accounts.models import Organisation, User
 from trm.cases import deadlines
 from trm.cases.models import Case, Deadline
 
@@ -33,7 +32,7 @@ def open_deadline(
     *,
     start: dt.date,
     due_on: dt.date | None = None,
-    assigned_org: Any = None,
+    assigned_org: Organisation | None = None,
     assigned_user: User | None = None,
 ) -> Deadline:
     """Open (or move) the deadline of this kind on the case; at most one open per kind."""

@@ -27,6 +27,7 @@ from trm.audit.record import record
 from trm.lib.changes import apply_changes
 from trm.network.models import (
     ActionItem,
+    ActionItemQuerySet,
     ActionNote,
     ActionStatus,
     Conclusion,
@@ -134,13 +135,16 @@ def update_action_item(item: ActionItem, *, by: User, **changes: Any) -> ActionI
     return item
 
 
-def open_commitments_by_country(items: Any) -> list[tuple[NetworkCountry, list[ActionItem]]]:
+def open_commitments_by_country(items: ActionItemQuerySet) -> list[tuple[NetworkCountry, list[ActionItem]]]:
     """Open items grouped by owner country (countries in name order)."""
     grouped: dict[int, list[ActionItem]] = defaultdict(list)
     countries: dict[int, NetworkCountry] = {}
     for item in items.open().filter(owner_country__isnull=False).order_by("due_date", "pk"):
-        grouped[item.owner_country_id].append(item)
-        countries[item.owner_country_id] = item.owner_country
+        country = item.owner_country
+        if country is None:  # excluded by the filter
+            continue
+        grouped[country.pk].append(item)
+        countries[country.pk] = country
     return sorted(((countries[pk], rows) for pk, rows in grouped.items()), key=lambda pair: pair[0].name)
 
 

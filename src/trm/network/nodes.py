@@ -23,6 +23,8 @@ from trm.lib.changes import apply_changes
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from trm.exchange.jose import KeyUse, PrivateKey
 
 NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
@@ -96,7 +98,7 @@ def _key_entry(jwk: dict[str, Any], use: KeyUse, since: date, until: date | None
     return entry
 
 
-def trust_list_entries(nodes: Any, *, today: date) -> list[dict[str, Any]]:
+def trust_list_entries(nodes: QuerySet[NetworkNode], *, today: date) -> list[dict[str, Any]]:
     """The ``nodes`` array of a trust list document (trm.exchange.trustlist format)."""
     out = []
     for node in nodes.filter(status__in=LISTED_STATUSES).select_related("country").order_by("node_id"):
@@ -119,7 +121,7 @@ def trust_list_entries(nodes: Any, *, today: date) -> list[dict[str, Any]]:
 
 
 def trust_list_document(
-    nodes: Any, *, network: str, sequence: int, now: datetime, validity: timedelta = DEFAULT_VALIDITY
+    nodes: QuerySet[NetworkNode], *, network: str, sequence: int, now: datetime, validity: timedelta = DEFAULT_VALIDITY
 ) -> dict[str, Any]:
     """A whole unsigned trust list document; checked with ``trustlist.parse_trust_list``."""
     from trm.exchange import trustlist

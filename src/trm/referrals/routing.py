@@ -38,7 +38,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trm.accounts.models import User, Viewer
+from trm.accounts.models import Organisation, User, Viewer
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import consent as consents
@@ -152,7 +152,7 @@ def audited_refusals(
 # Referring
 
 
-def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
+def _covering_consent(case: Case, org: Organisation, at: dt.datetime) -> Consent | None:
     """The consent row that consent.covers() relies on (recipient-specific ones first)."""
     if not consents.covers(case, purpose=PURPOSE, recipient_org=org, at=at):
         return None
@@ -172,7 +172,7 @@ def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
     return general
 
 
-def legal_basis(case: Case, org: Any, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
+def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
     """Consent (adults; a child's given by the guardian or parent) or a child's best interests record."""
     found = _covering_consent(case, org, at)
     if found is not None and not (case.is_child and found.given_by == ConsentGiver.PERSON):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trm.accounts.access import SignedInRequest, capability_required
+from trm.accounts.models import User
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
@@ -54,7 +55,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _may_start_referrals(user: Any) -> bool:
+def _may_start_referrals(user: User) -> bool:
     return any(user.can(c) for c in (Cap.REFER_NATIONALLY, Cap.VIEW_ORG_CASES, Cap.CREATE_CASE))
 
 
@@ -216,7 +217,7 @@ ACTIONS: dict[str, ReferralAction] = {
 }
 
 
-def _forms_for(user: Any, referral: Referral, receiving: bool, bound: dict[str, Any]) -> dict[str, Any]:
+def _forms_for(user: User, referral: Referral, receiving: bool, bound: dict[str, Any]) -> dict[str, Any]:
     forms: dict[str, Any] = {}
     events = routing.allowed_events(referral)
     for name, spec in ACTIONS.items():
@@ -234,7 +235,7 @@ def _forms_for(user: Any, referral: Referral, receiving: bool, bound: dict[str, 
 
 
 def _detail(
-    request: HttpRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200
+    request: SignedInRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     receiving = access.is_receiving(user, referral)
