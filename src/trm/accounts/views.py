@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trm.accounts import login as login_rules
 from trm.accounts import login_panels, twofactor
+from trm.accounts.access import SignedInRequest
 from trm.accounts.forms import LoginForm, TokenForm
 from trm.audit import record
 from trm.audit.events import Action
@@ -62,15 +63,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: SignedInRequest) -> HttpResponse:
     user = request.user
-    if twofactor.confirmed_device(user) is not None:  # type: ignore[arg-type]
+    if twofactor.confirmed_device(user) is not None:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    device = twofactor.pending_device(user)  # type: ignore[arg-type]
+    device = twofactor.pending_device(user)
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid() and twofactor.confirm(request, user, form.cleaned_data["token"]):  # type: ignore[arg-type]
+        if form.is_valid() and twofactor.confirm(request, user, form.cleaned_data["token"]):
             record.record(
                 user, Action.TWO_FACTOR, object_type="accounts.user", object_ref=str(user.pk), request=request
             )
