@@ -246,6 +246,10 @@ CONTENT_SECURITY_POLICY = {
 
 OTP_TOTP_ISSUER = f"TRM {TRM_COUNTRY}"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# No page of the admin site shows a second-factor secret (trm.accounts.admin removes them too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# One-time links to choose a password (trm.accounts.enrolment) expire after this long.
+PASSWORD_RESET_TIMEOUT = env_int("TRM_LINK_VALID_HOURS", 72, minimum=1) * 3600
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/demo-codes/", views.demo_codes, name="demo_codes"),
     path("logout/", views.logout_view, name="logout"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("link/<str:kind>/<str:uidb64>/<str:token>/", views.enrol, name="enrol"),
 ]
