@@ -170,3 +170,15 @@ def test_an_unknown_host_gets_a_styled_400_not_a_500(db):
     assert b"app.css" in response.content
     response = client.get("/api/node", HTTP_HOST="evil.example")
     assert response.status_code == 400
+
+
+def test_an_import_refuses_a_cell_with_control_characters(db):
+    from trm.network import imports
+
+    data = "Last name,First name,E-mail\r\nTest\x00ova,Ana,ana@example.org\r\nOk,Bo\ufffe,bo@example.org\r\n"
+    _rows, errors, _notes = imports.check_rows(imports.read_table(data.encode(), "people.csv"))
+    refused = [str(e) for e in errors if "not allowed" in str(e)]
+    assert refused == [
+        "Line 2: Last name holds characters that are not allowed.",
+        "Line 3: First name holds characters that are not allowed.",
+    ]

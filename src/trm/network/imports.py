@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from trm.lib.text import text_problem
 from trm.network import directory, meetings
 from trm.network.models import (
     Attendance,
@@ -215,6 +216,10 @@ def _check_row(
 ) -> list[RowError]:
     errors = []
     values = row.values
+    for key, value in values.items():
+        if text_problem(value) is not None:
+            errors.append(RowError(row.line, _("%(column)s holds characters that are not allowed.") % {
+                "column": HEADERS[key]}))
     for key in REQUIRED:
         if not values.get(key):
             errors.append(RowError(row.line, _("%(column)s is empty.") % {"column": HEADERS[key]}))
