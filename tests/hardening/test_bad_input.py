@@ -182,3 +182,9 @@ def test_an_import_refuses_a_cell_with_control_characters(db):
         "Line 2: Last name holds characters that are not allowed.",
         "Line 3: First name holds characters that are not allowed.",
     ]
+
+
+def test_it_refuses_json_nested_too_deeply(focal):
+    body = "[" * 100_000 + "]" * 100_000
+    response = focal.post("/api/referrals/notifications/read", data=body, content_type=J)
+    assert response.status_code == 400

@@ -108,6 +108,8 @@ class InputGuardMiddleware:
             data: Any = json.loads(body)
         except UnicodeDecodeError:
             return problem(400, "Bad request", "The body is not valid UTF-8.")
+        except RecursionError:
+            return problem(400, "Bad request", "The JSON body is nested too deeply.")
         except ValueError:
             return None  # not JSON at all: the API's own parser answers with its 400
         found = json_problem(data)

@@ -163,7 +163,7 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": "…"}
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # private in the stubs, public in Django
 
 
 class BoundedModelChoiceField(forms.ModelChoiceField):
