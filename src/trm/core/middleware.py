@@ -54,6 +54,15 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+def _empty_form(request: HttpRequest) -> bool:
+    if request.content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return False
+    try:
+        return not request.POST and not request.FILES
+    except Exception:  # a malformed multipart body: not empty, and refused as not JSON
+        return False
+
+
 def error_page(status: int, template: str) -> HttpResponse:
     # Rendered without the request: no context processor, no session, no database.
     return HttpResponse(loader.get_template(template).render(), status=status)
@@ -97,13 +106,17 @@ class InputGuardMiddleware:
         has_body = _content_length(request) > 0 or "HTTP_TRANSFER_ENCODING" in request.META
         if not has_body:
             return None
-        content_type = request.content_type or ""
-        if content_type != "application/json" and not content_type.endswith("+json"):
-            return problem(415, "Unsupported media type", "The API accepts JSON bodies only.")
         try:
+            # Read the raw body first: a form parsed before it (by the CSRF check, say) would
+            # leave nothing for the JSON parser and crash the request.
             body = request.body
         except RequestDataTooBig:
             return problem(413, "Request body too large", f"The API accepts at most {limit} bytes.")
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            if _empty_form(request):
+                return None  # an empty form post is no body at all (an action with no input)
+            return problem(415, "Unsupported media type", "The API accepts JSON bodies only.")
         try:
             data: Any = json.loads(body)
         except UnicodeDecodeError:
