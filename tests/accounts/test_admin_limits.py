@@ -213,3 +213,20 @@ def test_staff_without_a_role_must_enrol_a_second_factor(db):
     assert response.status_code == 302
     assert response["Location"] == "/accounts/two-factor/setup/"
 
+
+
+def test_every_model_in_the_admin_site_is_audited(db):
+    from django.contrib import admin
+
+    from trm.accounts.admin import AuditedAdmin
+
+    unaudited = [m._meta.label for m, a in admin.site._registry.items() if not isinstance(a, AuditedAdmin)]
+    assert unaudited == []
+
+
+def test_changing_a_group_is_audited(db):
+    root = make_user(None, is_staff=True, is_superuser=True)
+    group = Group.objects.get(name=Role.GUARDIAN)
+    response = verified_client(root).post(f"/admin/auth/group/{group.pk}/change/", {"name": group.name})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="update", object_type="auth.group", note="admin").exists()

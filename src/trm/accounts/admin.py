@@ -66,6 +66,21 @@ class AuditedAdmin(admin.ModelAdmin):
             )
 
 
+def audit_every_model_admin(site: admin.AdminSite) -> None:
+    """Make every registered model admin an audited one (groups, django-axes lock-outs …).
+
+    Runs once all admin modules are loaded (``AccountsConfig.ready``), so that no change
+    made in the admin site escapes the audit chain, whichever app registered the model.
+    """
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedAdmin):
+            continue
+        base = type(model_admin)
+        audited = type(f"Audited{base.__name__}", (AuditedAdmin, base), {"__module__": __name__})
+        site.unregister(model)
+        site.register(model, audited)
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "type", "country", "region", "is_active")
