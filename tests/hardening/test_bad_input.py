@@ -67,6 +67,8 @@ def test_it_refuses_a_control_character_in_a_form_post(world):
     assert response.status_code == 400
     assert b"could not be understood" in response.content
     assert b"app.css" in response.content  # the styled page
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
 
 
 @pytest.mark.parametrize("ids", [[TOO_BIG], [2**70], [-(2**63) - 1]])
