@@ -191,3 +191,25 @@ def test_a_delivered_head_leaves_the_outbox_as_delivered(net: Net, witness: Peer
     anchoring.publish(witness=PEER)
     deliver(witness)
     assert OutboxMessage.objects.get(type="audit_head").status == OutboxStatus.DELIVERED
+
+
+# --- the alarm on the witness's dashboard ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("focal_point", True), ("network_secretariat", True), ("data_protection_officer", True),
+     ("first_responder", False)],
+)
+def test_the_dashboard_shows_an_alarm_to_those_who_act_on_it(net: Net, client_as, role: str, shown: bool) -> None:
+    send_head(net, 10, "a" * 64, created_ago=timedelta(minutes=2))
+    send_head(net, 10, "c" * 64)
+    page = client_as(role).get("/").content.decode()
+    assert ("Audit chain alarms" in page) is shown
+    if shown:
+        assert "xk.nrm" in page and "same entry, other hash" in page
+
+
+def test_the_dashboard_shows_no_alarm_panel_without_alarms(net: Net, client_as) -> None:
+    send_head(net, 10, "a" * 64)
+    assert "Audit chain alarms" not in client_as("focal_point").get("/").content.decode()
