@@ -213,3 +213,11 @@ def test_the_dashboard_shows_an_alarm_to_those_who_act_on_it(net: Net, client_as
 def test_the_dashboard_shows_no_alarm_panel_without_alarms(net: Net, client_as) -> None:
     send_head(net, 10, "a" * 64)
     assert "Audit chain alarms" not in client_as("focal_point").get("/").content.decode()
+
+
+def test_audit_heads_stay_out_of_the_transnational_inbox(net: Net) -> None:
+    from trm.transnational import timeline
+
+    send_head(net, 10, "a" * 64)
+    assert InboxMessage.objects.filter(type="audit_head").exists()
+    assert timeline.latest_received() == []
