@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,7 @@ def network_panel(request: HttpRequest) -> Panel | None:
 
 def audit_alarm_panel(request: HttpRequest) -> Panel | None:
     """Heads of another node's audit chain that contradict earlier ones (this node is its witness)."""
-    user = request.user
+    user: Any = request.user
     if not getattr(user, "is_authenticated", False):
         return None
     if not any(user.can(cap) for cap in (Cap.SEND_TRANSNATIONAL, Cap.MANAGE_NETWORK, Cap.VIEW_AUDIT_LOG)):
