@@ -221,3 +221,15 @@ def test_audit_heads_stay_out_of_the_transnational_inbox(net: Net) -> None:
     send_head(net, 10, "a" * 64)
     assert InboxMessage.objects.filter(type="audit_head").exists()
     assert timeline.latest_received() == []
+
+
+@override_settings(TRM_AUDIT_WITNESS=PEER)
+def test_one_worker_pass_publishes_and_delivers_the_head(net: Net, witness: PeerInbox, monkeypatch, capsys) -> None:
+    from trm.exchange import transport
+
+    monkeypatch.setattr(transport, "make_client", witness.client)
+    monkeypatch.setattr(chores._chores["publish audit head"], "next_at", 0.0)
+    call_command("exchange_worker", "--once")
+    assert "delivered 1" in capsys.readouterr().out
+    head = PublishedHead.objects.get()
+    assert witness.stored == [str(head.message_id)]
