@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from trm.audit.events import Action
 from trm.audit.models import HeadAlarm, WitnessedHead
@@ -78,6 +78,10 @@ def witness(
     """Keep a head ``node`` sent us; flag and audit it when it contradicts an earlier one."""
     if seq < 1 or not _HASH.fullmatch(hash_):
         raise ValueError("not an audit head")
+    if connection.vendor == "postgresql":
+        # Two workers handling two heads of one node at once must not both miss the contradiction.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"trm audit witness {node}"])
     alarm = _alarm_for(node, seq=seq, hash_=hash_, created=created)
     row = WitnessedHead(node=node, seq=seq, hash=hash_, at=at, created=created, message_id=message_id,
                         received_at=now, alarm=alarm)
