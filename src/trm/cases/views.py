@@ -367,7 +367,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 
 
 @require_GET
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
@@ -386,7 +386,7 @@ def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[st
 
 
 @require_POST
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -423,7 +423,7 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_screen(request: HttpRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     try:
