@@ -10,9 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -52,6 +50,7 @@ from trm.cases.forms import (
     WithdrawConsentForm,
 )
 from trm.cases.models import Case, Consent, TraffickingEvent
+from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
 
 PAGE_SIZE = 25
@@ -107,7 +106,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "reference", "status", "state", "is_child", "nationality", "next_deadline", "detected_on", "created_at",
         "exploitation_types",
     )  # fmt: skip
-    paginator = Paginator(cases, PAGE_SIZE)
+    paginator = BoundedPaginator(cases, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     record(
         request.user,
