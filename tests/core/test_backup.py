@@ -209,9 +209,15 @@ def test_the_commands_back_up_and_restore_through_the_cli(tmp_path, monkeypatch,
     assert verify_chain().ok
 
 
-def test_the_trm_cli_maps_backup_and_restore():
-    from trm.cli import resolve
+def test_the_trm_cli_reaches_the_commands(db, tmp_path, monkeypatch, capsys):
+    from trm.cli import main
 
-    available = {"backup", "restore", "retention_apply"}
-    assert resolve(["backup", "--out", "f"], available) == ["backup", "--out", "f"]
-    assert resolve(["restore", "f", "--force"], available) == ["restore", "f", "--force"]
+    monkeypatch.setenv("TRM_BACKUP_KEY", base64.b64encode(KEY).decode())
+    out = tmp_path / "cli.trmbackup"
+    main(["backup", "--out", str(out)])
+    assert out.read_bytes().startswith(backup.MAGIC)
+    main(["retention", "apply", "--dry-run"])
+    assert "dry run: 0 closed case(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["restore", str(out)])  # the node is in use: refused
+    assert "add --force" in capsys.readouterr().err

@@ -200,3 +200,38 @@ def test_every_jurisdiction_file_states_its_retention_rule():
 def test_a_malformed_retention_section_is_refused(section, message):
     with pytest.raises(RulesError, match=message):
         parse_rules({"retention": section})
+
+
+@pytest.fixture
+def two(db):
+    from tests.exchange.shell_support import setup_network
+    from tests.factories import make_org, make_user
+    from tests.transnational.conftest import Two
+    from trm.accounts.roles import Role
+
+    org = make_org(name="Coordinator's office SE")
+    return Two(net=setup_network(), focal=make_user(Role.FOCAL_POINT, org=org), responder=None)
+
+
+@pytest.mark.parametrize("action", ["anonymise", "delete"])
+def test_it_handles_a_case_referred_abroad(two, action):
+    from tests.exchange.shell_support import PEER
+    from trm.transnational import workflows
+    from trm.transnational.models import Link
+
+    case = two.case(narrative="Crossed the border at night.")
+    link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"])
+    assert isinstance(link, Link) and link.case_id == case.pk
+    casework.close(case, by=two.focal, reason="transferred")
+    rules = dataclasses.replace(rules_for("SE"), retention_action=action)
+
+    report = retention.apply(now=SIX_YEARS_ON, rules=rules)
+
+    if action == "delete":
+        assert (report.deleted, report.skipped) == (1, 0)
+        assert not Case.objects.filter(pk=case.pk).exists() and not Link.objects.filter(pk=link.pk).exists()
+    else:
+        assert report.anonymised == 1
+        assert Case.objects.get(pk=case.pk).narrative == ""
+        assert Link.objects.get(pk=link.pk).case_id == case.pk
+    assert verify_chain().ok
