@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 from django.test import override_settings
@@ -213,6 +214,8 @@ def test_the_trm_cli_reaches_the_commands(db, tmp_path, monkeypatch, capsys):
     from trm.cli import main
 
     monkeypatch.setenv("TRM_BACKUP_KEY", base64.b64encode(KEY).decode())
+    # run_from_argv closes every connection when a command ends: keep the test's open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     out = tmp_path / "cli.trmbackup"
     main(["backup", "--out", str(out)])
     assert out.read_bytes().startswith(backup.MAGIC)
