@@ -150,6 +150,12 @@ def test_it_refuses_when_a_field_key_of_the_dump_is_not_configured(db):
     assert table_contents() == before
 
 
+def test_it_refuses_a_backup_of_another_node(db):
+    data, _summary = backup.write_backup(secret=SECRET)
+    with override_settings(TRM_NODE_ID="bg-nrm"), pytest.raises(backup.BackupError, match="'demo-node'"):
+        backup.restore(data, secret=SECRET, force=True)
+
+
 def test_it_refuses_a_file_that_is_not_a_backup_or_of_another_format(db):
     with pytest.raises(backup.BackupError, match="not a TRM backup"):
         backup.restore(b"PK\x03\x04 a zip file", secret=SECRET)

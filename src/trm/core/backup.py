@@ -325,6 +325,12 @@ def _insert(rows: list[dict[str, Any]]) -> dict[str, int]:
 def restore(data: bytes, *, secret: Secret, force: bool = False) -> RestoreReport:
     """Check everything, then replace the database's content in one transaction; verify the chain."""
     header, rows = open_backup(data, secret=secret)
+    if header.get("node_id") != settings.TRM_NODE_ID:
+        # Its node keys, trust list and references belong to that node's identity on the network.
+        raise BackupError(
+            f"This is a backup of node {header.get('node_id')!r}, and this node is {settings.TRM_NODE_ID!r}; "
+            "restore it with that TRM_NODE_ID. Nothing was restored."
+        )
     missing = missing_field_keys(header)
     if missing:
         raise BackupError(

@@ -97,7 +97,9 @@ def _anonymise_rows(model: type[models.Model], qs: models.QuerySet[Any]) -> set[
     label = model._meta.label_lower
     erase = {f.name: _blank(f) for f in encrypted_fields(model)}
     for name in PLAIN_FREE_TEXT.get(label, ()):
-        erase[name] = _blank(model._meta.get_field(name))
+        plain = model._meta.get_field(name)
+        assert isinstance(plain, models.Field)
+        erase[name] = _blank(plain)
     dates = [
         f.name
         for f in model._meta.concrete_fields
