@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.cases.builders import PRESUMED_HITS, days_ago, detect, referred
 from tests.factories import verified_client
+from tests.problems import field_errors
 from trm.audit.models import AuditEvent
 from trm.cases.models import Case, Screening
 
@@ -35,7 +36,7 @@ def test_it_walks_detection_to_reasonable_grounds_over_the_api(world):
     assert response.json()["outcome"] == "presumed_victim"
     assert "not an identification decision" in response.json()["advice"]
     response = post(fr, f"/api/cases/{ref}/referral", {"to": world.authority.pk})
-    assert response.status_code == 400
+    assert response.status_code == 409  # the case lacks the consent: its state, not the input
     assert "consented" in response.json()["detail"]
     response = post(
         fr,
@@ -114,7 +115,7 @@ def test_it_needs_a_login(client, db):
 def test_bad_detections_are_400_with_the_field_and_nothing_saved(world, payload, field):
     response = post(verified_client(world.responder), "/api/cases/", payload)
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    assert field in field_errors(response)
     assert Case.objects.count() == 0
 
 
@@ -134,7 +135,7 @@ def test_an_unknown_indicator_is_400_and_nothing_saved(world):
         {"indicator_set": "delphi-adults-labour", "hits": ["zz.unknown"]},
     )
     assert response.status_code == 400
-    assert "hits" in response.json()["errors"]
+    assert "hits" in field_errors(response)
     assert Screening.objects.count() == 0
 
 
@@ -146,10 +147,10 @@ def test_a_decision_by_a_role_without_the_right_is_403(world):
     assert case.state == "rg_pending"
 
 
-def test_an_invalid_transition_is_400_with_the_reason(world):
+def test_an_invalid_transition_is_409_with_the_reason(world):
     case = referred(detect(world.responder), world.responder, world.authority)
     response = post(verified_client(world.ca), f"/api/cases/{case.reference}/decisions", {"event": "cg_positive"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "not possible now" in response.json()["detail"]
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from tests.cases.builders import days_ago, detect
 from trm.cases import casework, children, deadlines
 from trm.cases.models import Deadline
+from trm.lib.refusals import Conflict
 
 
 def test_a_child_case_gets_the_guardian_deadline_in_working_days(world):
@@ -98,7 +99,7 @@ def test_only_a_guardian_is_appointed_and_only_for_a_child(world):
     with pytest.raises(ValidationError, match="not a guardian"):
         children.appoint_guardian(child, guardian=world.provider, by=world.focal, appointed_on=timezone.localdate())
     adult = detect(world.responder)
-    with pytest.raises(ValidationError, match="only for a child"):
+    with pytest.raises(Conflict, match="only on a child"):
         children.appoint_guardian(adult, guardian=world.guardian, by=world.focal, appointed_on=timezone.localdate())
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.test import override_settings
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from trm.cases import deadlines, identification
 from trm.cases.identification import TRANSITIONS, TransitionError
 from trm.cases.models import Deadline, Decision
 from trm.cases.models import IdentificationState as S
+from trm.lib.refusals import status_of
 
 
 def test_every_state_is_in_the_table_and_every_target_is_a_state():
@@ -122,16 +124,28 @@ def test_it_refuses_invalid_transitions_and_saves_nothing(world, event):
     assert case.state == S.RG_PENDING
 
 
-def test_it_refuses_an_unknown_step(world):
+def test_it_refuses_an_unknown_step_as_bad_input(world):
     case = detect(world.responder)
-    with pytest.raises(TransitionError):
+    with pytest.raises(ValidationError) as caught:
         identification.decide(case, event="promote", by=world.focal)
+    assert status_of(caught.value) == 400
+    assert "event" in caught.value.message_dict
 
 
-@pytest.mark.parametrize("who", ["responder", "focal", "other_ca", "guardian", "provider", "dpo"])
-def test_it_refuses_a_decision_by_a_role_without_the_right(world, who):
+@pytest.mark.parametrize(
+    ("who", "refusal"),
+    [
+        ("focal", PermissionDenied),  # sees every case, but is not the competent authority
+        ("dpo", PermissionDenied),  # a role with no case content at all
+        ("responder", Http404),  # no longer sees the case once referred
+        ("other_ca", Http404),
+        ("guardian", Http404),
+        ("provider", Http404),
+    ],
+)
+def test_it_refuses_a_decision_by_a_role_without_the_right(world, who, refusal):
     case = referred(detect(world.responder), world.responder, world.authority)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(refusal):
         identification.decide(case, event=identification.RG_POSITIVE, by=getattr(world, who))
     case.refresh_from_db()
     assert case.state == S.RG_PENDING
@@ -139,11 +153,12 @@ def test_it_refuses_a_decision_by_a_role_without_the_right(world, who):
 
 def test_it_refuses_a_decision_dated_in_the_future_or_before_detection(world):
     case = referred(detect(world.responder), world.responder, world.authority)
-    with pytest.raises(TransitionError, match="future"):
+    with pytest.raises(ValidationError, match="future") as caught:
         identification.decide(
             case, event=identification.RG_POSITIVE, by=world.ca, decided_on=timezone.localdate() + dt.timedelta(days=1)
         )
-    with pytest.raises(TransitionError, match="before the detection"):
+    assert "decided_on" in caught.value.message_dict and status_of(caught.value) == 400
+    with pytest.raises(ValidationError, match="before the detection"):
         identification.decide(case, event=identification.RG_POSITIVE, by=world.ca, decided_on=days_ago(30))
     case.refresh_from_db()
     assert case.state == S.RG_PENDING

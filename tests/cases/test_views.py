@@ -157,12 +157,12 @@ def test_a_first_responder_refers_and_lands_on_the_list(world):
     assert client.get(f"/cases/{case.reference}/").status_code == 404
 
 
-def test_a_referral_without_consent_is_a_clear_form_error(world):
+def test_a_referral_without_consent_is_a_409_with_the_reason_on_the_form(world):
     from tests.cases.builders import screened
 
     case = screened(detect(world.responder), world.responder)
     response = verified_client(world.responder).post(f"/cases/{case.reference}/refer/", {"to": world.authority.pk})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "not consented" in response.content.decode()
 
 
@@ -192,12 +192,13 @@ def test_a_decision_by_a_role_without_the_right_is_refused(world):
     assert case.state == "rg_pending"
 
 
-def test_an_invalid_step_is_a_form_error(world):
+def test_a_step_the_state_does_not_allow_is_a_409(world):
     case = referred(detect(world.responder), world.responder, world.authority)
     response = verified_client(world.ca).post(
         f"/cases/{case.reference}/decide/", {"event": "cg_positive", "decided_on": str(timezone.localdate())}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert "not possible now" in response.content.decode()
     case.refresh_from_db()
     assert case.state == "rg_pending"
 
@@ -265,7 +266,8 @@ def test_every_action_form_works_for_the_focal_point(world):
     item = case.consents.get()
     assert item.scope == ["health"]
     assert client.post(f"/cases/{case.reference}/withdraw/", {"consent": item.pk}).status_code == 302
-    assert client.post(f"/cases/{case.reference}/close/", {"reason": "returned"}).status_code == 400
+    # A child is not closed as returned without the return safeguards: the case's state, a 409.
+    assert client.post(f"/cases/{case.reference}/close/", {"reason": "returned"}).status_code == 409
     assert client.post(f"/cases/{case.reference}/close/", {"reason": "recovered"}).status_code == 302
     case.refresh_from_db()
     assert case.status == "Closed"
@@ -301,7 +303,7 @@ def test_the_case_moves_to_follow_up_from_its_page(world):
     assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 302
     case.refresh_from_db()
     assert case.status == "FollowUp"
-    assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 403
+    assert client.post(f"/cases/{case.reference}/follow_up/").status_code == 409
 
 
 def test_the_list_needs_the_same_number_of_queries_for_3_or_30_cases(world):

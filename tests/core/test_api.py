@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from tests.problems import assert_problem
 from trm.accounts.roles import Role
 
 
@@ -10,7 +11,7 @@ def test_node_info_is_public(client, db):
 
 
 def test_me_needs_login(client, db):
-    assert client.get("/api/me").status_code == 401
+    assert_problem(client.get("/api/me"), 401)
 
 
 def test_me_tells_the_roles(client_as):

@@ -7,7 +7,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -100,10 +99,12 @@ def test_it_needs_a_trust_list(net: Net) -> None:
         enqueue()
 
 
-def test_the_focal_point_may_send_and_a_first_responder_may_not(net: Net, user_with_role) -> None:
-    assert enqueue(by=user_with_role(Role.FOCAL_POINT)).status == OutboxStatus.PENDING
-    with pytest.raises(PermissionDenied):
-        enqueue(by=user_with_role(Role.FIRST_RESPONDER))
+def test_it_checks_no_role_and_names_the_sender_in_the_audit(net: Net, user_with_role) -> None:
+    """Who may send is the transnational verbs' rule; the protocol part only records who did."""
+    user = user_with_role(Role.FIRST_RESPONDER)
+    row = enqueue(by=user)
+    assert row.status == OutboxStatus.PENDING
+    assert AuditEvent.objects.filter(actor_id=user.pk, object_ref=str(row.message_id)).exists()
 
 
 # --- claiming -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import json
 from django.utils import timezone
 
 from tests.factories import verified_client
+from tests.problems import assert_problem
 from trm.audit.models import AuditEvent
 from trm.cases import consent
 from trm.referrals import fieldsets
@@ -60,7 +61,7 @@ def test_the_whole_flow_through_the_api(world):
     response = _post(ngo, f"{API}/{ref}/complete", {"report": "Done well"})
     assert response.status_code == 200 and response.json()["status"] == "completed"
     assert response.json()["deliveries"] == []  # the provider's access has ended
-    assert ngo.get(f"{API}/{ref}").status_code == 404
+    assert_problem(ngo.get(f"{API}/{ref}"), 404)
     feedback = state.get(f"{API}/{ref}").json()
     assert feedback["report"] == "Done well" and feedback["deliveries"][0]["description"] == "Room"
 
@@ -74,13 +75,18 @@ def test_the_provider_reads_only_the_shared_fields(world):
     text = json.dumps(data)
     assert "Testova" not in text and "Bus station" not in text and "1995" not in text
     refused = ngo.get(f"{API}/{referral.reference}/shared?fields=given_name,family_name")
-    assert refused.status_code == 403 and "family_name" in refused.json()["detail"]
+    assert "family_name" in assert_problem(refused, 403)["detail"]
     assert "Testova" not in refused.content.decode()
     one = ngo.get(f"{API}/{referral.reference}/fields/date_of_birth")
-    assert one.status_code == 403 and "not shared" in one.json()["detail"]
-    assert AuditEvent.objects.filter(action="refused", object_ref=referral.reference).count() == 2
+    assert "not shared" in assert_problem(one, 403)["detail"]
+    # One entry per refusal, naming the refused fields (never their values).
+    entries = AuditEvent.objects.filter(action="refused", object_ref=referral.reference).order_by("seq")
+    assert [(e.fields, e.note) for e in entries] == [
+        (["family_name"], "403 GET /api/referrals/{reference}/shared field not shared"),
+        (["date_of_birth"], "403 GET /api/referrals/{reference}/fields/{field} field not shared"),
+    ]
     assert ngo.get(f"{API}/{referral.reference}/fields/given_name").json()["value"] == "Ana"
-    assert ngo.get(f"{API}/{referral.reference}/fields/bogus").status_code == 404
+    assert_problem(ngo.get(f"{API}/{referral.reference}/fields/bogus"), 404)
     assert ngo.get(f"{API}/{referral.reference}/shared?fields=given_name").json()["fields"] == {"given_name": "Ana"}
 
 
@@ -88,17 +94,19 @@ def test_other_providers_and_roles_are_refused(world):
     referral = world.refer()
     for user in (world.other_provider, world.guardian, world.police):
         client = verified_client(user)
-        assert client.get(f"{API}/{referral.reference}").status_code == 404
-        assert client.get(f"{API}/{referral.reference}/shared").status_code == 404
-        assert _post(client, f"{API}/{referral.reference}/accept").status_code == 404
+        assert_problem(client.get(f"{API}/{referral.reference}"), 404)
+        assert_problem(client.get(f"{API}/{referral.reference}/shared"), 404)
+        assert_problem(_post(client, f"{API}/{referral.reference}/accept"), 404)
         assert client.get(f"{API}/").json() == []
     for user in (world.dpo, world.rapporteur, world.admin):
         client = verified_client(user)
-        assert client.get(f"{API}/").status_code == 403
-        assert client.get(f"{API}/{referral.reference}/shared").status_code == 403
-    assert _post(verified_client(world.shelter), f"{API}/{referral.reference}/withdraw",
-                 {"reason": "not_needed"}).status_code == 403  # fmt: skip
-    assert _post(verified_client(world.ca), f"{API}/{referral.reference}/accept").status_code == 403
+        assert_problem(client.get(f"{API}/"), 403)
+        assert_problem(client.get(f"{API}/{referral.reference}/shared"), 403)
+    assert_problem(_post(verified_client(world.shelter), f"{API}/{referral.reference}/withdraw",
+                         {"reason": "not_needed"}), 403)  # fmt: skip
+    assert_problem(_post(verified_client(world.ca), f"{API}/{referral.reference}/accept"), 403)
+    referral.refresh_from_db()
+    assert referral.status == Status.OFFERED
 
 
 def test_withdrawing_consent_ends_the_providers_access_in_the_api(world):
@@ -106,8 +114,8 @@ def test_withdrawing_consent_ends_the_providers_access_in_the_api(world):
     ngo = verified_client(world.shelter)
     assert ngo.get(f"{API}/{referral.reference}/shared").status_code == 200
     consent.withdraw(referral.consent, by=world.ca)
-    assert ngo.get(f"{API}/{referral.reference}/shared").status_code == 404
-    assert ngo.get(f"{API}/{referral.reference}").status_code == 404
+    assert_problem(ngo.get(f"{API}/{referral.reference}/shared"), 404)
+    assert_problem(ngo.get(f"{API}/{referral.reference}"), 404)
     assert ngo.get(f"{API}/").json() == []
 
 
@@ -116,17 +124,19 @@ def test_bad_input_is_a_400_with_nothing_stored(world):
     state = verified_client(world.ca)
     body = {"case": case.reference, "provider": world.shelter_provider.pk, "service": "shelter", "field_set": "shelter"}
     response = _post(state, f"{API}/", body)
-    assert response.status_code == 400 and "consent" in response.json()["detail"]
+    refused = assert_problem(response, 400, fields={None})
+    assert "consent" in refused["detail"] and refused["errors"][0]["code"] == "no_consent"
     world.consent_for(case)
-    assert _post(state, f"{API}/", {**body, "service": "legal"}).status_code == 400
-    assert _post(state, f"{API}/", {**body, "provider": 99999}).status_code == 400
-    assert _post(state, f"{API}/", {**body, "case": "SE-NONE-NONE"}).status_code == 404
-    assert _post(state, f"{API}/", {"case": case.reference}).status_code in (400, 422)
+    assert_problem(_post(state, f"{API}/", {**body, "service": "legal"}), 400, fields={"service"})
+    assert_problem(_post(state, f"{API}/", {**body, "provider": 99999}), 400, fields={"provider"})
+    assert_problem(_post(state, f"{API}/", {**body, "case": "SE-NONE-NONE"}), 404)
+    assert_problem(_post(state, f"{API}/", {"case": case.reference}), 400, fields={"provider", "service", "field_set"})
+    assert_problem(state.post(f"{API}/", "{not json", content_type="application/json"), 400)
     assert not Referral.objects.exists()
     referral = world.refer(case)
     ngo = verified_client(world.shelter)
-    assert _post(ngo, f"{API}/{referral.reference}/decline", {"reason": "bogus"}).status_code == 400
-    assert _post(ngo, f"{API}/{referral.reference}/complete", {"report": "x"}).status_code == 400
+    assert_problem(_post(ngo, f"{API}/{referral.reference}/decline", {"reason": "bogus"}), 400, fields={"reason"})
+    assert_problem(_post(ngo, f"{API}/{referral.reference}/complete", {"report": "x"}), 400, fields={None})
     referral.refresh_from_db()
     assert referral.status == Status.OFFERED
 
@@ -135,19 +145,20 @@ def test_the_directory_api(world):
     ngo = verified_client(world.shelter)
     rows = ngo.get(f"{API}/providers?service=shelter").json()
     assert [r["organisation"] for r in rows] == ["Safe House NGO"]
-    assert ngo.get(f"{API}/providers?accepts=aliens").status_code == 400
+    assert_problem(ngo.get(f"{API}/providers?accepts=aliens"), 400, fields={"accepts"})
     assert ngo.get(f"{API}/providers/{world.shelter_provider.pk}").json()["free_places"] == 3
     response = _post(ngo, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 1})
     assert response.status_code == 200 and response.json()["free_places"] == 1
     other = verified_client(world.other_provider)
-    assert _post(other, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 9}).status_code == 403
-    assert _post(ngo, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 99}).status_code == 400
+    assert_problem(_post(other, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 9}), 403)
+    assert_problem(_post(ngo, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 99}), 400,
+                   fields={"free_places"})
     patch = verified_client(world.shelter).patch(
         f"{API}/providers/{world.shelter_provider.pk}",
         json.dumps({"accepts_men": False}),
         content_type="application/json",
     )
-    assert patch.status_code == 403
+    assert_problem(patch, 403)
     admin = verified_client(world.admin)
     patch = admin.patch(f"{API}/providers/{world.shelter_provider.pk}", json.dumps({"accepts_men": False}),
                         content_type="application/json")  # fmt: skip
@@ -157,8 +168,11 @@ def test_the_directory_api(world):
     org = make_org(name="New Clinic")
     created = _post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]})
     assert created.status_code == 201
-    assert _post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}).status_code == 400
-    assert _post(ngo, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}).status_code == 403
+    assert_problem(_post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}), 400,
+                   fields={"organisation"})
+    assert_problem(_post(admin, f"{API}/providers", {"organisation": 99999, "services": ["medical"]}), 400,
+                   fields={"organisation"})
+    assert_problem(_post(ngo, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}), 403)
     assert next(f["key"] for f in ngo.get(f"{API}/field-sets").json()) == "minimal"
 
 

@@ -46,7 +46,7 @@ def test_the_form_refuses_without_consent_with_a_clear_message_and_stores_nothin
     assert response.status_code == 400
     assert "has not consented" in _html(response)
     assert not Referral.objects.exists()
-    assert AuditEvent.objects.filter(action="refused", note="refer: no_consent").exists()
+    assert AuditEvent.objects.filter(action="refused", note="400 POST referrals:new refer: no_consent").count() == 1
 
 
 def test_the_form_refuses_a_service_not_offered_and_a_full_provider(world):
@@ -100,7 +100,8 @@ def test_a_field_that_was_not_shared_is_refused_and_audited(world):
     refused = client.get(reverse("referrals:field", args=[referral.reference, "family_name"]))
     assert refused.status_code == 403
     assert "was not shared with your organisation" in _html(refused) and "Testova" not in _html(refused)
-    assert AuditEvent.objects.filter(action="refused", object_ref=referral.reference, note="field not shared").exists()
+    assert AuditEvent.objects.filter(action="refused", object_ref=referral.reference,
+                                     note="403 GET referrals:field field not shared").count() == 1
     assert client.get(reverse("referrals:field", args=[referral.reference, "nonsense"])).status_code == 404
 
 

@@ -1,4 +1,4 @@
-"""The conversation page's follow-up messages, the send page's choices, the dashboard and the API for them."""
+"""The conversation page's follow-up messages, the send page's choices and the dashboard (the API: test_api.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from trm.transnational.models import Link
 
 from .test_workflows import offer_from_peer
 
-API = "/api/transnational"
 OTHERS = [r for r in Role if r != Role.FOCAL_POINT]
 
 
@@ -92,44 +91,16 @@ def test_the_dashboard_lists_post_return_reports_due(two):
     from django.utils import timezone
 
     arrived = timezone.localdate() - dt.timedelta(days=85)
-    workflows.send_follow_up(link, by=two.focal, type_="arrival_confirmation",
-                             data={"received_by": "Synthetic NGO", "date": arrived})
+    workflows.send(link, by=two.focal, kind="arrival_confirmation",
+                   data={"received_by": "Synthetic NGO", "date": arrived})
     html = verified_client(two.focal).get("/").content.decode()
     assert "Post-return reports due" in html and "3-month report" in html
     page = verified_client(two.focal).get(reverse("transnational:detail", args=[link.conversation])).content.decode()
     assert "Post-return reports" in page
 
 
-def test_the_api_sends_a_follow_up_and_withdraws(two, sent):
-    client = verified_client(two.focal)
-    post = lambda url, data: client.post(url, data, content_type="application/json")  # noqa: E731
-    ok = post(f"{API}/{sent.conversation}/messages", {"type": "risk_assessment_request",
-                                                       "data": {"topics": ["retaliation_risk"]}})
-    assert ok.status_code == 200
-    assert post(f"{API}/{sent.conversation}/messages", {"type": "risk_assessment_request", "data": {}}).status_code \
-        == 400
-    assert post(f"{API}/{sent.conversation}/messages", {"type": "nonsense"}).status_code == 400
-    assert post(f"{API}/{sent.conversation}/withdraw", {"reason": "because"}).status_code == 422
-    assert post(f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}).json()["status"] == "withdrawn"
-    assert post(f"{API}/{sent.conversation}/messages", {"type": "case_closure",
-                                                       "data": {"closure_reason": "other"}}).status_code == 400
-    assert [r.type for r in OutboxMessage.objects.order_by("created", "id")] == [
-        "case_notification", "referral_offer", "risk_assessment_request", "referral_withdraw"]
-
-
-def test_the_api_sends_a_notification_alone_and_refuses_what_is_never_asked(two):
-    client = verified_client(two.focal)
-    case = two.case(asylum_seeker=True)
-    body = {"case": case.reference, "to_node": PEER, "offer": False, "requested_actions": ["identity_verification"]}
-    refused = client.post(f"{API}/", body, content_type="application/json")
-    assert refused.status_code == 400 and "never requested" in refused.json()["detail"]
-    assert not OutboxMessage.objects.exists()
-    body["requested_actions"] = ["risk_assessment"]
-    assert client.post(f"{API}/", body, content_type="application/json").json()["status"] == "notified"
-
-
 @pytest.mark.parametrize("role", OTHERS)
-def test_other_roles_cannot_send_follow_ups_or_withdraw(two, sent, role):
+def test_other_roles_cannot_send_follow_ups(two, sent, role):
     client = verified_client(make_user(role, org=two.focal.organisation))
     before = OutboxMessage.objects.count()
     page = client.post(reverse("transnational:act", args=[sent.conversation, "follow-up"]),
@@ -137,17 +108,13 @@ def test_other_roles_cannot_send_follow_ups_or_withdraw(two, sent, role):
     assert page.status_code == 404
     assert client.get(reverse("transnational:detail", args=[sent.conversation]), {"message": "urgent_alert"}) \
         .status_code == 404
-    for path, data in ((f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}),
-                       (f"{API}/{sent.conversation}/messages", {"type": "case_closure",
-                                                                "data": {"closure_reason": "other"}})):
-        assert client.post(path, data, content_type="application/json").status_code == 403
     assert OutboxMessage.objects.count() == before
 
 
 def test_sending_a_follow_up_is_audited_with_ids_only(two, sent):
-    workflows.send_follow_up(sent, by=two.focal, type_="urgent_alert",
-                             data={"alert_kind": "immediate_danger", "contact_point": "Duty desk",
-                                   "remarks": "Synthetic danger description."})
+    workflows.send(sent, by=two.focal, kind="urgent_alert",
+                   data={"alert_kind": "immediate_danger", "contact_point": "Duty desk",
+                         "remarks": "Synthetic danger description."})
     event = AuditEvent.objects.order_by("-id").first()
     assert "Synthetic danger" not in str(event.__dict__) and "Testova" not in str(event.__dict__)
 

@@ -15,8 +15,9 @@ from trm.accounts.roles import Role
 from trm.cases import casework
 from trm.exchange import schemas
 from trm.exchange.models import OutboxMessage
-from trm.transnational import fieldsets, workflows
-from trm.transnational.forms import FIELDS, FollowUpForm
+from trm.transnational import workflows
+from trm.transnational.forms import FollowUpForm
+from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Link, LinkStatus, ReportDue
 
 from .test_workflows import offer_from_peer
@@ -58,7 +59,7 @@ def test_family_tracing_is_never_asked_for_an_adult(two):
 def test_the_handling_restrictions_go_with_every_message_of_the_conversation(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"],
                                    handling_codes=["H1", "H3"], handling_text="Only for the reception service.")
-    workflows.send_follow_up(link, by=two.focal, type_="risk_assessment_request", data={"topics": ["trafficker_links"]})
+    workflows.send(link, by=two.focal, kind="risk_assessment_request", data={"topics": ["trafficker_links"]})
     for row in two.sent():
         assert row.envelope["handling"] == {"codes": ["H1", "H3"], "text": "Only for the reception service."}
 
@@ -78,7 +79,7 @@ def test_a_referral_for_return_names_its_purpose(two):
 def test_family_tracing_is_refused_for_an_adult_conversation(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
     with pytest.raises(ValidationError, match="children only"):
-        workflows.send_follow_up(link, by=two.focal, type_="family_tracing_request", data={"relationship": "mother"})
+        workflows.send(link, by=two.focal, kind="family_tracing_request", data={"relationship": "mother"})
     assert not two.sent("family_tracing_request")
 
 
@@ -86,10 +87,10 @@ def test_family_tracing_for_a_child_goes_through_the_guardian(two):
     case = two.child_case()
     link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["family_reunification"])
     with pytest.raises(ValidationError, match="guardian"):
-        workflows.send_follow_up(link, by=two.focal, type_="family_tracing_request", data={"relationship": "mother"})
+        workflows.send(link, by=two.focal, kind="family_tracing_request", data={"relationship": "mother"})
     appointment = appoint(two, case)
-    workflows.send_follow_up(link, by=two.focal, type_="family_tracing_request",
-                             data={"relationship": "mother", "last_known_locality": "Synthetic Town"})
+    workflows.send(link, by=two.focal, kind="family_tracing_request",
+                   data={"relationship": "mother", "last_known_locality": "Synthetic Town"})
     row = two.sent("family_tracing_request")[0]
     assert row.envelope["body"] == {
         "case_ref": case.reference, "is_child": True, "guardian_ref": f"GA-{appointment.pk}",
@@ -102,11 +103,12 @@ def test_an_answer_needs_a_request_and_replies_to_it(two):
     link = workflows.accept(offer_from_peer(two, conversation := uuid.uuid4()), by=two.focal)
     data = {"overall_risk": "low", "recommendation": "return_possible"}
     with pytest.raises(ValidationError, match="no request to answer"):
-        workflows.send_follow_up(link, by=two.focal, type_="risk_assessment_response", data=data)
+        workflows.send(link, by=two.focal, kind="risk_assessment_response", data=data)
     two.receive("risk_assessment_request", {"case_ref": "XK-REF-1", "is_child": False, "topics": ["retaliation_risk"]},
                 conversation=conversation, purpose="risk_assessment")
     request = two.net_inbox("risk_assessment_request")
-    row = workflows.send_follow_up(link, by=two.focal, type_="risk_assessment_response", data=data)
+    workflows.send(link, by=two.focal, kind="risk_assessment_response", data=data)
+    (row,) = two.sent("risk_assessment_response")
     assert row.envelope["in_reply_to"] == str(request.message_id)
     assert row.envelope["body"]["case_ref"] == "XK-REF-1"
 
@@ -117,9 +119,9 @@ def test_the_origin_answers_an_identity_verification(two):
                 {"case_ref": "XK-REF-1", "asylum_seeker": False,
                  "identity": {"family_name": "Synthetica", "given_names": "Maria"}},
                 conversation=conversation, purpose="identification")
-    workflows.send_follow_up(link, by=two.focal, type_="identity_verification_response",
-                             data={"verification_outcome": "confirmed", "verified_nationality": "MD",
-                                   "travel_document_possible": True})
+    workflows.send(link, by=two.focal, kind="identity_verification_response",
+                   data={"verification_outcome": "confirmed", "verified_nationality": "MD",
+                         "travel_document_possible": True})
     assert two.sent("identity_verification_response")[0].envelope["body"] == {
         "case_ref": "XK-REF-1", "outcome": "confirmed", "verified_nationality": "MD",
         "travel_document_possible": True}
@@ -132,12 +134,12 @@ RETURN = {"planned_date": dt.date(2026, 12, 10), "reception_organisation": "Synt
 def test_a_return_is_arranged_only_after_the_origin_assessed_the_risk(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["reintegration"])
     with pytest.raises(ValidationError, match="risk assessment"):
-        workflows.send_follow_up(link, by=two.focal, type_="return_arrangements", data=RETURN)
+        workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
     two.receive("risk_assessment_response",
                 {"case_ref": link.case.reference, "overall_risk": "low", "recommendation": "return_possible",
                  "assessed_on": "2026-11-20"},
                 conversation=link.conversation, purpose="risk_assessment", in_reply_to=str(uuid.uuid4()))
-    workflows.send_follow_up(link, by=two.focal, type_="return_arrangements", data=RETURN)
+    workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
     body = two.sent("return_arrangements")[0].envelope["body"]
     assert body["risk_assessment_ref"] == str(two.net_inbox("risk_assessment_response").message_id)
     assert body["travel_plan"] == {"planned_date": "2026-12-10", "escort": False, "arrival_point": "Airport"}
@@ -152,19 +154,19 @@ def test_a_child_returns_only_with_the_safeguards_in_place(two):
                 conversation=link.conversation, purpose="risk_assessment", in_reply_to=str(uuid.uuid4()),
                 legal_basis="best_interests", consent_ref=None, best_interests_ref="BI-3")
     with pytest.raises(ValidationError, match="best interests determination"):
-        workflows.send_follow_up(link, by=two.focal, type_="return_arrangements", data=RETURN)
+        workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
     assert not two.sent("return_arrangements")
 
 
 def test_arrival_schedules_the_3_6_12_month_reports_and_a_report_closes_its_own(two):
     link = workflows.accept(offer_from_peer(two, uuid.uuid4()), by=two.focal)
-    workflows.send_follow_up(link, by=two.focal, type_="arrival_confirmation",
-                             data={"received_by": "Synthetic Reception NGO", "date": dt.date(2026, 1, 31)})
+    workflows.send(link, by=two.focal, kind="arrival_confirmation",
+                   data={"received_by": "Synthetic Reception NGO", "date": dt.date(2026, 1, 31)})
     due = {r.months: r.due_on for r in ReportDue.objects.filter(link=link)}
     assert due == {3: dt.date(2026, 4, 30), 6: dt.date(2026, 7, 31), 12: dt.date(2027, 1, 31)}
-    workflows.send_follow_up(link, by=two.focal, type_="post_return_report",
-                             data={"months_after_return": 3, "reintegration_status": "stable",
-                                   "re_trafficking_alert": False})
+    workflows.send(link, by=two.focal, kind="post_return_report",
+                   data={"months_after_return": 3, "reintegration_status": "stable",
+                         "re_trafficking_alert": False})
     assert list(ReportDue.objects.open().filter(link=link).values_list("months", flat=True)) == [6, 12]
 
 
@@ -196,18 +198,17 @@ EXAMPLES = {
 }
 
 
-@pytest.mark.parametrize("type_", sorted(fieldsets.FOLLOW_UPS))
+@pytest.mark.parametrize("type_", sorted(FOLLOW_UPS))
 def test_a_follow_up_body_never_holds_a_field_outside_its_set(two, type_):
     """Every field of the form filled in: the body still holds only its type's fields."""
     case = two.child_case()
     form = FollowUpForm({**EXAMPLES, "type": type_}, type_=type_)
     assert form.is_valid(), form.errors
     data = {**form.cleaned_data, "guardian_ref": "GA-1", "risk_assessment_ref": str(uuid.uuid4())}
-    _purpose, build = fieldsets.FOLLOW_UPS[type_]
-    body = build(case.reference, case, data)
+    body = KINDS[type_].build(case.reference, case, data)
     assert set(body) <= set(schemas.BODY_SCHEMAS[type_]["properties"])
     assert not schemas.validate(body, schemas.BODY_SCHEMAS[type_])
-    assert set(FIELDS[type_][0]) | set(FIELDS[type_][1]) >= {k for k in form.fields if k != "type"}
+    assert set(KINDS[type_].fields) == {k for k in form.fields if k != "type"}
 
 
 def test_a_closed_case_is_not_referred(two):

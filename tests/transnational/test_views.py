@@ -76,13 +76,13 @@ def test_bad_input_is_a_400_and_nothing_is_sent(two, data):
     assert not OutboxMessage.objects.exists() and not Link.objects.exists()
 
 
-def test_no_consent_is_a_clear_form_error(two):
+def test_no_consent_is_a_clear_form_error_with_a_409(two):
     case = two.case(consented=False)
     response = verified_client(two.focal).post(
         reverse("transnational:send", args=[case.reference]),
         {"to_node": PEER, "services": ["shelter"], "urgency": "routine", "send": "1"},
     )
-    assert response.status_code == 400 and b"not consented" in response.content
+    assert response.status_code == 409 and b"not consented" in response.content
     assert not OutboxMessage.objects.exists()
 
 
@@ -94,7 +94,7 @@ def test_accept_and_decline_from_the_page(two):
     link.refresh_from_db()
     assert link.status == LinkStatus.ACCEPTED and link.case is not None
     again = client.post(reverse("transnational:act", args=[link.conversation, "accept"]))
-    assert again.status_code == 400
+    assert again.status_code == 409  # answered already
     other = offer_from_peer(two, uuid.uuid4())
     assert client.post(reverse("transnational:act", args=[other.conversation, "decline"]), {}).status_code == 400
     assert client.post(reverse("transnational:act", args=[other.conversation, "decline"]),

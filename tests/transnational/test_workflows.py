@@ -188,9 +188,9 @@ def test_erasure_also_drops_what_this_node_sent_once_it_left_and_keeps_the_trail
 
     conversation = uuid.uuid4()
     link = workflows.accept(offer_from_peer(two, conversation), by=two.focal)
-    workflows.send_follow_up(link, by=two.focal, type_="post_return_report",
-                             data={"months_after_return": 3, "reintegration_status": "progressing",
-                                   "re_trafficking_alert": False, "remarks": "Synthetic remark on Maria."})
+    workflows.send(link, by=two.focal, kind="post_return_report",
+                   data={"months_after_return": 3, "reintegration_status": "progressing",
+                         "re_trafficking_alert": False, "remarks": "Synthetic remark on Maria."})
     with PeerInbox(two.net).client() as client:
         outbox.deliver_due(client=client, rng=random.Random(1))
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
@@ -234,3 +234,44 @@ def test_a_withdrawn_referral_can_still_be_erased_on_consent_withdrawal(two):
     consent.withdraw(case.consents.get(), by=two.focal)
     link.refresh_from_db()
     assert link.status == LinkStatus.ERASED and len(two.sent("consent_withdrawn")) == 1
+
+
+def test_every_verb_checks_its_actor_and_the_conversations_state(two):
+    from django.http import Http404
+
+    from trm.lib.refusals import Conflict
+
+    received = offer_from_peer(two, uuid.uuid4())
+    sent = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
+    before = len(two.sent())
+    for verb in (lambda by: workflows.accept(received, by=by), lambda by: workflows.decline(received, by=by,
+                 reason="safety"), lambda by: workflows.withdraw(sent, by=by),
+                 lambda by: workflows.send(sent, kind="case_closure", data={"closure_reason": "other"}, by=by)):
+        with pytest.raises(PermissionDenied):
+            verb(two.responder)
+    gone = Link(pk=10**9, conversation=uuid.uuid4(), status=LinkStatus.OFFERED)
+    with pytest.raises(Http404):
+        workflows.accept(gone, by=two.focal)
+    with pytest.raises(Http404):
+        workflows.send_referral(Case(reference="SE-NONE"), by=two.focal, to_node=PEER, services=["shelter"])
+    workflows.decline(received, by=two.focal, reason="safety")
+    with pytest.raises(Conflict):
+        workflows.accept(received, by=two.focal)
+    with pytest.raises(Conflict):
+        workflows.send(received, kind="case_closure", data={"closure_reason": "other"}, by=two.focal)
+    assert len(two.sent()) == before + 1  # the decline only
+
+
+def test_the_preview_plans_exactly_what_send_queues(two):
+    case = two.case()
+    data = {"to_node": PEER, "services": ["shelter"], "purpose": "return", "handling_codes": ["H1"],
+            "needs_summary": "Safe accommodation."}
+    drafts = workflows.plan(case, kind="referral_offer", data=data, by=two.focal)
+    assert two.sent() == []
+    workflows.send(case, kind="referral_offer", data=data, by=two.focal)
+    rows = two.sent()
+    assert [d.type for d in drafts] == [r.type for r in rows]
+    for draft, row in zip(drafts, rows, strict=True):
+        assert draft.body == row.envelope["body"] and draft.purpose == row.envelope["purpose"]
+        assert draft.basis["consent_ref"] == row.envelope["consent_ref"]
+        assert list(draft.handling.codes) == row.envelope["handling"]["codes"]

@@ -6,18 +6,28 @@
 - a guardian sees only the child cases to which they are appointed (and not after the end);
 - the DPO, rapporteur, node administrator and secretariat see no case content.
 A case the user may not see is a 404, never a 403, so that a guessed reference tells nothing.
+
+STEPS says, for each verb of the cases app, who may take it and in which state of the case;
+the verbs call check() and the pages call may(), so the two cannot disagree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from trm.accounts.roles import Cap
-from trm.cases.models import Case, GuardianAppointment
+from trm.accounts.models import Organisation, User, Viewer
+from trm.accounts.roles import Cap, Role
+from trm.cases.models import Case, CaseQuerySet, GuardianAppointment
+from trm.lib.refusals import Conflict
+from trm.vocab.htcds import CaseStatus
 
 
 def _scope(user: Any) -> Q | None:
@@ -39,14 +49,14 @@ def _scope(user: Any) -> Q | None:
     return parts
 
 
-def visible_cases(user: Any) -> Any:
+def visible_cases(user: Viewer) -> CaseQuerySet:
     scope = _scope(user)
     if scope is None:
         return Case.objects.none()
     return Case.objects.filter(scope)
 
 
-def can_manage(user: Any, case: Case) -> bool:
+def can_manage(user: User, case: Case) -> bool:
     """May record screenings, events, consents, assessments and plans, and close the case."""
     if user.can(Cap.VIEW_ALL_CASES):
         return True
@@ -55,14 +65,14 @@ def can_manage(user: Any, case: Case) -> bool:
     return user.can(Cap.CREATE_CASE) and case.created_by_id == user.pk and case.referred_at is None
 
 
-def can_decide(user: Any, case: Case) -> bool:
+def can_decide(user: User, case: Case) -> bool:
     """May take identification decisions on this case (the competent authority it is routed to)."""
     if not user.can(Cap.DECIDE_IDENTIFICATION):
         return False
     return user.organisation_id is not None and user.organisation_id in (case.routed_to_org_id, case.owner_org_id)
 
 
-def get_case_for(user: Any, reference: str, *, write: bool = False) -> Case:
+def get_case_for(user: User, reference: str, *, write: bool = False) -> Case:
     """The case with this reference if the user may see it (404 otherwise); with write, may manage it (403)."""
     case = visible_cases(user).filter(reference=reference).select_related("person").first()
     if case is None:
@@ -70,3 +80,114 @@ def get_case_for(user: Any, reference: str, *, write: bool = False) -> Case:
     if write and not can_manage(user, case):
         raise PermissionDenied
     return case
+
+
+def can_see(user: Any, case: Case) -> bool:
+    """May see this case at all (one indexed query)."""
+    return bool(visible_cases(user).filter(pk=case.pk).exists())
+
+
+def competent_authorities() -> Any:
+    """The organisations a case may be referred to for identification: active, with an active
+    member in the competent authority role."""
+    return (
+        Organisation.objects.active()
+        .filter(members__groups__name=Role.COMPETENT_AUTHORITY.value, members__is_active=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def is_competent_authority(org: Any) -> bool:
+    return isinstance(org, Organisation) and competent_authorities().filter(pk=org.pk).exists()
+
+
+# ------------------------------------------------------------------------------------------
+# Who may take which step on a case, and in which state of the case.
+#
+# A verb calls check(step, user, case) before it writes; a page calls may(step, user, case) to
+# decide whether to show the step's form. Both read the one STEPS table below. The order of the
+# refusals is fixed: a role that sees no case content at all (403, says nothing about the case),
+# a case the actor may not see (404), a step the actor may not take on it (403), then the case's
+# state (Conflict, 409), so that a refusal never tells an outsider anything about the case.
+
+
+@dataclass(frozen=True)
+class State:
+    """A condition on the case's state, and the refusal when it does not hold."""
+
+    holds: Callable[[Case], bool]
+    message: Any
+    code: str
+
+
+OPEN = State(lambda c: c.is_open, gettext_lazy("The case is closed."), "closed")
+CHILD = State(lambda c: c.is_child, gettext_lazy("This step is taken only on a child's case."), "not_child")
+ACTIVE = State(
+    lambda c: c.status == CaseStatus.ACTIVE, gettext_lazy("Only an active case moves to follow-up."), "not_active"
+)
+
+MANAGE_REFUSED = gettext_lazy("You may not change this case.")
+
+
+@dataclass(frozen=True)
+class Step:
+    actor: Callable[[Any, Case], bool]
+    refused: Any = MANAGE_REFUSED
+    states: tuple[State, ...] = (OPEN,)
+
+
+def _sees(user: Any, case: Case) -> bool:
+    return True  # checked by check() for every step; anyone who sees the case
+
+
+STEPS: dict[str, Step] = {
+    "update_person": Step(can_manage),
+    "add_event": Step(can_manage),
+    "add_note": Step(_sees),
+    "record_risk_assessment": Step(can_manage),
+    "record_support_plan": Step(can_manage),
+    "record_permit": Step(can_manage),
+    "assign_owner": Step(can_manage),
+    "set_follow_up": Step(can_manage, states=(ACTIVE,)),
+    "close": Step(can_manage),
+    "record_age_assessment": Step(can_manage),
+    "appoint_guardian": Step(can_manage, states=(OPEN, CHILD)),
+    # A guardianship may be ended after the case is closed (the child comes of age, the
+    # appointment ends): ending it is what stops the guardian seeing the case.
+    "end_guardianship": Step(can_manage, states=()),
+    "record_best_interests": Step(can_manage, states=(OPEN, CHILD)),
+    "record_family_tracing": Step(can_manage, states=(OPEN, CHILD)),
+    "give_consent": Step(can_manage),
+    # The person may withdraw their consent at any time (GDPR Art. 7(3)), the case closed or not.
+    "withdraw_consent": Step(can_manage, states=()),
+}
+
+
+def check_actor(user: Any, case: Case, *, allowed: bool, refused: Any = MANAGE_REFUSED) -> None:
+    """Refuse an actor: 403 for a role with no case content, 404 for an unseen case, else 403 unless allowed."""
+    if not getattr(user, "is_authenticated", False) or not user.can(Cap.SEE_CASE_DATA):
+        raise PermissionDenied(_("Your role sees no case content."))
+    if not can_see(user, case):
+        raise Http404
+    if not allowed:
+        raise PermissionDenied(str(refused))
+
+
+def check_state(case: Case, *states: State) -> None:
+    for state in states:
+        if not state.holds(case):
+            raise Conflict(str(state.message), code=state.code)
+
+
+def check(step: str, user: Any, case: Case) -> None:
+    """Refuse the step unless this user may take it on this case now (see the order above)."""
+    rule = STEPS[step]
+    check_actor(user, case, allowed=rule.actor(user, case), refused=rule.refused)
+    check_state(case, *rule.states)
+
+
+def may(step: str, user: Any, case: Case) -> bool:
+    """Whether to offer the step (the user already sees the case): check() would let it through."""
+    rule = STEPS[step]
+    return rule.actor(user, case) and all(s.holds(case) for s in rule.states)

@@ -1,7 +1,8 @@
 """Verbs of case work: detection, the route, notes, risk, support, permits and closure.
 
-Each verb runs in one transaction, validates with full_clean(), refuses impossible dates
-and writes its audit entry (field names, never values) before returning.
+Each verb runs in one transaction, first checks its actor and the case's state
+(access.check: 404, 403 or Conflict, see access.STEPS), validates with full_clean(), refuses
+impossible dates and writes its audit entry (field names, never values) before returning.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import children, deadlines, tasks
+from trm.cases import access, children, deadlines, tasks
 from trm.cases.models import (
     Case,
     CaseNote,
@@ -32,6 +33,7 @@ from trm.cases.models import (
     new_reference,
 )
 from trm.lib.encrypted import blind_index
+from trm.lib.refusals import Conflict
 from trm.vocab.htcds import CaseStatus, MethodOfControl
 
 NAME_PURPOSE = "cases.person.name"
@@ -122,6 +124,7 @@ def record_detection(
 @transaction.atomic
 def update_person(case: Case, *, by: Any, **changes: Any) -> Person:
     """Correct the person's details (names, aliases, date of birth, languages ...)."""
+    access.check("update_person", by, case)
     allowed = {
         "given_name",
         "family_name",
@@ -169,6 +172,7 @@ def add_event(
     relationship_to_trafficker: str = "",
 ) -> TraffickingEvent:
     """Add one stage of the route (recruitment, transit or exploitation)."""
+    access.check("add_event", by, case)
     _not_future(start_date, "start_date", _("This stage cannot start in the future."))
     _not_future(end_date, "end_date", _("This stage cannot end in the future."))
     if start_date and end_date and end_date < start_date:
@@ -206,6 +210,7 @@ def add_event(
 
 @transaction.atomic
 def add_note(case: Case, *, by: Any, text: str) -> CaseNote:
+    access.check("add_note", by, case)
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
     note = CaseNote(case=case, text=text.strip(), author=by)
@@ -227,6 +232,7 @@ def record_risk_assessment(
     country: str = "",
     measures: str = "",
 ) -> RiskAssessment:
+    access.check("record_risk_assessment", by, case)
     _not_future(assessed_on, "assessed_on", _("The assessment cannot be in the future."))
     risks = list(dict.fromkeys(risks))
     if any(r not in RiskType.values for r in risks):
@@ -264,6 +270,7 @@ def record_support_plan(
     goals: str = "",
     status: str = "planned",
 ) -> SupportPlan:
+    access.check("record_support_plan", by, case)
     if review_on is not None and review_on < starts_on:
         raise ValidationError({"review_on": _("The review cannot be before the start.")})
     item = SupportPlan(
@@ -286,6 +293,7 @@ def record_support_plan(
 def record_permit(
     case: Case, *, by: Any, kind: str, issued_on: dt.date, valid_until: dt.date | None = None, number: str = ""
 ) -> ResidencePermit:
+    access.check("record_permit", by, case)
     _not_future(issued_on, "issued_on", _("A permit cannot be issued in the future."))
     rules = tasks.rules()
     until = valid_until or deadlines.due_date(deadlines.RESIDENCE_PERMIT, start=issued_on, rules=rules)
@@ -300,6 +308,7 @@ def record_permit(
 @transaction.atomic
 def assign_owner(case: Case, *, owner: Any, by: Any) -> Case:
     """Make a member of the owning or competent organisation the case owner."""
+    access.check("assign_owner", by, case)
     if owner.organisation_id not in (case.owner_org_id, case.routed_to_org_id) or not owner.can(Cap.SEE_CASE_DATA):
         raise ValidationError(
             {"owner": _("The case owner must work on cases at the owning or competent organisation.")}
@@ -312,8 +321,7 @@ def assign_owner(case: Case, *, owner: Any, by: Any) -> Case:
 
 @transaction.atomic
 def set_follow_up(case: Case, *, by: Any) -> Case:
-    if case.status != CaseStatus.ACTIVE:
-        raise ValidationError(_("Only an active case moves to follow-up."))
+    access.check("set_follow_up", by, case)
     case.status = CaseStatus.FOLLOW_UP
     case.save(update_fields=["status", "updated_at"])
     record(by, Action.UPDATE, case, fields=["status"], note="follow-up")
@@ -324,14 +332,13 @@ def set_follow_up(case: Case, *, by: Any) -> Case:
 def close(case: Case, *, by: Any, reason: str) -> Case:
     """Close the case. A child is not closed as returned without the return safeguards."""
     case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
-    if not case.is_open:
-        raise ValidationError(_("The case is already closed."))
+    access.check("close", by, case)
     if reason not in ClosureReason.values:
         raise ValidationError({"reason": _("Choose a closure reason.")})
     if reason == ClosureReason.RETURNED:
         missing = children.return_blockers(case)
         if missing:
-            raise ValidationError(
+            raise Conflict(
                 {
                     "reason": _("A child's case cannot be closed as returned without %(missing)s.")
                     % {"missing": _(" and ").join(str(m) for m in missing)}

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import deadlines, tasks
+from trm.cases import access, deadlines, tasks
 from trm.cases.models import (
     AgeAssessment,
     AgeDecision,
@@ -38,6 +38,7 @@ from trm.cases.models import (
     RiskAssessment,
     RiskKind,
 )
+from trm.lib.refusals import Conflict
 
 ADULT_AGE = 18
 AGE_METHODS = ("documents", "interview", "psychosocial", "medical")
@@ -78,6 +79,7 @@ def record_age_assessment(
     max_age: int | None = None,
     benefit_of_doubt: bool = True,
 ) -> AgeAssessment:
+    access.check("record_age_assessment", by, case)
     methods = list(methods)
     if not methods or any(m not in AGE_METHODS for m in methods):
         raise ValidationError({"methods": _("Choose the methods used.")})
@@ -117,8 +119,7 @@ def record_age_assessment(
 def appoint_guardian(
     case: Case, *, guardian: Any, by: Any, appointed_on: dt.date, kind: str = GuardianKind.GUARDIAN
 ) -> GuardianAppointment:
-    if not case.is_child:
-        raise ValidationError(_("A guardian is appointed only for a child."))
+    access.check("appoint_guardian", by, case)
     if not guardian.can(Cap.REPRESENT_CHILD):
         raise ValidationError({"guardian": _("This user is not a guardian.")})
     _check_day(case, appointed_on, "appointed_on")
@@ -134,6 +135,10 @@ def appoint_guardian(
 
 @transaction.atomic
 def end_guardianship(appointment: GuardianAppointment, *, by: Any, ended_on: dt.date) -> GuardianAppointment:
+    appointment = GuardianAppointment.objects.select_for_update().select_related("case").get(pk=appointment.pk)
+    access.check("end_guardianship", by, appointment.case)
+    if appointment.ended_on is not None:
+        raise Conflict(_("This guardianship has already ended."), code="ended")
     if ended_on < appointment.appointed_on:
         raise ValidationError({"ended_on": _("The end cannot be before the appointment.")})
     appointment.ended_on = ended_on
@@ -154,8 +159,7 @@ def record_best_interests(
     child_views_heard: bool = False,
     summary: str = "",
 ) -> BestInterests:
-    if not case.is_child:
-        raise ValidationError(_("Best interests are assessed only for a child."))
+    access.check("record_best_interests", by, case)
     if kind == BestInterestsKind.BID and not durable_solution:
         raise ValidationError({"durable_solution": _("A determination names the durable solution.")})
     _check_day(case, decided_on, "decided_on")
@@ -178,6 +182,7 @@ def record_best_interests(
 def record_family_tracing(
     case: Case, *, by: Any, status: str, country: str, started_on: dt.date, result: str = ""
 ) -> FamilyTracing:
+    access.check("record_family_tracing", by, case)
     _check_day(case, started_on, "started_on")
     item = FamilyTracing(
         case=case, status=status, country=country, started_on=started_on, result=result, recorded_by=by

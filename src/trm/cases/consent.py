@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.cases import access
 from trm.cases.models import Case, Consent, ConsentGiver, ConsentPurpose
+from trm.lib.refusals import Conflict
 
 
 def covers(case: Case, *, purpose: str, recipient_org: Any = None, at: dt.datetime | None = None) -> bool:
@@ -52,6 +54,7 @@ def give(
     given_at: dt.datetime | None = None,
 ) -> Consent:
     """Record a consent (as given and explained to the person, in their language)."""
+    access.check("give_consent", by, case)
     at = given_at or timezone.now()
     if at > timezone.now():
         raise ValidationError({"given_at": _("Consent cannot be recorded for a future time.")})
@@ -94,9 +97,10 @@ def on_withdrawal(hook: WithdrawalHook) -> WithdrawalHook:
 
 @transaction.atomic
 def withdraw(consent: Consent, *, by: Any, at: dt.datetime | None = None) -> Consent:
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    consent = Consent.objects.select_for_update().select_related("case").get(pk=consent.pk)
+    access.check("withdraw_consent", by, consent.case)
     if consent.withdrawn_at is not None:
-        raise ValidationError(_("This consent has already been withdrawn."))
+        raise Conflict(_("This consent has already been withdrawn."), code="withdrawn")
     consent.withdrawn_at = at or timezone.now()
     consent.withdrawn_recorded_by = by
     consent.full_clean()

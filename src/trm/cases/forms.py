@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from trm.accounts.models import Organisation, User
 from trm.accounts.roles import Role
 from trm.cases import identification
+from trm.cases.access import competent_authorities
 from trm.cases.children import AGE_METHODS
 from trm.cases.models import (
     AgeDecision,
@@ -29,6 +30,7 @@ from trm.cases.models import (
     SupportPlanStatus,
     TracingStatus,
 )
+from trm.lib.text import BoundedModelMultipleChoiceField
 from trm.vocab.countries import country_choices, language_names
 from trm.vocab.htcds import (
     CaseStatus,
@@ -175,15 +177,6 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def competent_authorities() -> Any:
-    return (
-        Organisation.objects.active()
-        .filter(members__groups__name=Role.COMPETENT_AUTHORITY.value, members__is_active=True)
-        .distinct()
-        .order_by("name")
-    )
-
-
 class PersonForm(CaseForm):
     """Correct the person's details after detection (encrypted fields; the change is audited)."""
 
@@ -229,6 +222,7 @@ class ReferForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The verb refuses any other recipient (identification._refer_checks): same list.
         self.fields["to"].queryset = competent_authorities()  # type: ignore[attr-defined]
 
 
@@ -245,11 +239,7 @@ class DecisionForm(CaseForm):
         labels = identification.event_labels()
         events = []
         if self.case is not None and self.user is not None:
-            events = [
-                e
-                for e in identification.allowed_events_for(self.user, self.case)
-                if identification.ACTOR[e] == "decide"
-            ]
+            events = identification.decisions_for(self.user, self.case)
         self.fields["event"].choices = [(e, labels[e]) for e in events]
 
 
@@ -262,7 +252,7 @@ CONSENT_SCOPES = [
 
 class ConsentForm(CaseForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = BoundedModelMultipleChoiceField(
         label=_("Recipients"),
         required=False,
         queryset=Organisation.objects.none(),

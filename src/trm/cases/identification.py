@@ -14,8 +14,10 @@ Rules:
 - Where the jurisdiction says so, no formal decision is taken before the reflection period ends.
 - IDENTIFIED is final for the procedure; the case itself goes on (support, closure).
 
-Every change goes through decide(), which checks TRANSITIONS, the actor's right, the dates,
-writes a Decision row and the audit entry in one transaction.
+Every change goes through decide(), which checks the actor (check(): 404 for a case they may
+not see, 403 for a step they may not take), the state against TRANSITIONS (TransitionError, a
+Conflict: 409), the input (ValidationError: 400), and writes a Decision row and the audit entry
+in one transaction. Pages and the API offer a step when may() says so.
 """
 
 from __future__ import annotations
@@ -23,17 +25,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import deadlines, tasks
-from trm.cases.access import can_decide, can_manage
+from trm.cases.access import MANAGE_REFUSED, can_decide, can_manage, check_actor, is_competent_authority
 from trm.cases.models import Case, Decision, LegalTest
 from trm.cases.models import IdentificationState as S
+from trm.lib.refusals import Conflict
 from trm.vocab.htcds import DecisionMakingOrg, TraffickingStatus
 
 SCREEN = "screen"
@@ -117,41 +121,69 @@ def event_labels() -> dict[str, str]:
     }
 
 
-class TransitionError(ValidationError):
-    """The step is not possible from the case's state, or its conditions are not met."""
+class TransitionError(Conflict):
+    """The case's state forbids the step now (closed, not from this state, reflection running): a 409."""
+
+
+REFUSED: dict[str, Any] = {
+    "decide": gettext_lazy("Only the competent authority the case is routed to may take this decision."),
+    "manage": MANAGE_REFUSED,
+}
 
 
 def allowed_events(case: Case) -> list[str]:
     return list(TRANSITIONS.get(case.state, {}))
 
 
+def _actor_may(event: str, user: Any, case: Case) -> bool:
+    if ACTOR[event] == "decide":
+        return bool(can_decide(user, case))
+    return bool(can_manage(user, case))
+
+
+def may(event: str, user: Any, case: Case) -> bool:
+    """Whether to offer the step (the user already sees the case): check() would let it through."""
+    return case.is_open and event in TRANSITIONS.get(case.state, {}) and _actor_may(event, user, case)
+
+
+def check(event: str, user: Any, case: Case) -> None:
+    """Refuse the step unless this user may take it on this case now: 404/403 for the actor, then 409."""
+    if event not in ACTOR:
+        raise ValidationError({"event": ValidationError(_("Unknown step."), code="unknown_event")})
+    check_actor(user, case, allowed=_actor_may(event, user, case), refused=REFUSED[ACTOR[event]])
+    if not case.is_open:
+        raise TransitionError(_("The case is closed."), code="closed")
+    if event not in TRANSITIONS.get(case.state, {}):
+        raise TransitionError(
+            _("This step is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()},
+            code="invalid_transition",
+        )
+
+
 def allowed_events_for(user: Any, case: Case) -> list[str]:
     """The steps this user may take on this case now (for showing forms)."""
-    if not case.is_open:
-        return []
-    out = []
-    for event in allowed_events(case):
-        if event == SCREEN:
-            continue  # recorded through screening.record_screening
-        if (ACTOR[event] == "decide" and can_decide(user, case)) or (
-            ACTOR[event] == "manage" and can_manage(user, case)
-        ):
-            out.append(event)
-    return out
+    # Screening is recorded through screening.record_screening, not as a bare step.
+    return [event for event in allowed_events(case) if event != SCREEN and may(event, user, case)]
 
 
-def _check_actor(event: str, case: Case, by: Any) -> None:
-    if ACTOR[event] == "decide" and not can_decide(by, case):
-        raise PermissionDenied(_("Only the competent authority the case is routed to may take this decision."))
-    if ACTOR[event] == "manage" and not can_manage(by, case):
-        raise PermissionDenied(_("You may not change this case."))
+def decisions_for(user: Any, case: Case) -> list[str]:
+    """The decisions of the competent authority this user may take on this case now."""
+    return [event for event in allowed_events_for(user, case) if ACTOR[event] == "decide"]
 
 
 def _check_date(case: Case, decided_on: dt.date) -> None:
     if decided_on > timezone.localdate():
-        raise TransitionError(_("A decision cannot be dated in the future."), code="future_date")
+        raise ValidationError(
+            {"decided_on": ValidationError(_("A decision cannot be dated in the future."), code="future_date")}
+        )
     if decided_on < case.detected_on:
-        raise TransitionError(_("A decision cannot be dated before the detection."), code="before_detection")
+        raise ValidationError(
+            {
+                "decided_on": ValidationError(
+                    _("A decision cannot be dated before the detection."), code="before_detection"
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -167,17 +199,8 @@ def decide(
 ) -> Decision:
     """Take one step of the procedure, or refuse it with a clear message (and save nothing)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if event not in ACTOR:
-        raise TransitionError(_("Unknown step."), code="unknown_event")
-    _check_actor(event, case, by)
-    if not case.is_open:
-        raise TransitionError(_("The case is closed."), code="closed")
-    next_state = TRANSITIONS.get(case.state, {}).get(event)
-    if next_state is None:
-        raise TransitionError(
-            _("This step is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()},
-            code="invalid_transition",
-        )
+    check(event, by, case)
+    next_state = TRANSITIONS[case.state][event]
     day = decided_on or timezone.localdate()
     _check_date(case, day)
     rules = tasks.rules()
@@ -216,7 +239,9 @@ def decide(
         reconsideration_of=previous if event == RECONSIDER else None,
     )
     if decision.decision_body and decision.decision_body not in DecisionMakingOrg.values:
-        raise TransitionError(_("Unknown decision-making body."), code="decision_body")
+        raise ValidationError(
+            {"decision_body": ValidationError(_("Unknown decision-making body."), code="decision_body")}
+        )
     decision.full_clean()
     decision.save()
     case.state = next_state
@@ -228,11 +253,13 @@ def decide(
 
 
 def _refer_checks(case: Case, *, to: Any, at: dt.datetime) -> None:
-    from trm.accounts.models import Organisation
+    """A case goes only to a competent authority (the same list the referral form offers)."""
     from trm.cases import consent
 
-    if not isinstance(to, Organisation) or not to.is_active:
-        raise TransitionError(_("Choose the competent authority to refer the case to."), code="no_recipient")
+    if not is_competent_authority(to):
+        raise ValidationError(
+            {"to": ValidationError(_("Choose a competent authority to refer the case to."), code="no_recipient")}
+        )
     if not case.is_child and not consent.covers(case, purpose="identification", recipient_org=to, at=at):
         raise TransitionError(
             _(

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import identification, scoring
-from trm.cases.access import can_manage
 from trm.cases.models import Case, Screening
 
 
 def may_screen(user: Any, case: Case) -> bool:
-    return case.is_open and can_manage(user, case) and identification.SCREEN in identification.allowed_events(case)
+    """Whether to offer screening: whoever manages the case, while the procedure allows it."""
+    return identification.may(identification.SCREEN, user, case)
 
 
 def indicator_sets() -> tuple[scoring.IndicatorSet, ...]:
@@ -51,10 +51,7 @@ def record_screening(
     answers: dict[str, object] | None = None,
 ) -> Screening:
     """Score the hits with the set's rule, store the screening, and move the case to SCREENED."""
-    if not may_screen(by, case):
-        raise identification.TransitionError(
-            _("This case can no longer be screened: it has been referred or closed."), code="invalid_transition"
-        )
+    identification.check(identification.SCREEN, by, case)
     try:
         indicator_set = scoring.get_set(set_key)
     except scoring.UnknownIndicatorSet:

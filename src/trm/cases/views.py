@@ -26,8 +26,8 @@ from trm.accounts.access import capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import casework, children, consent, identification, screening, sections, tasks, timeline
-from trm.cases.access import can_decide, can_manage, get_case_for, visible_cases
+from trm.cases import access, casework, children, consent, identification, screening, sections, tasks, timeline
+from trm.cases.access import get_case_for, visible_cases
 from trm.cases.forms import (
     REFERENCE_RE,
     AgeAssessmentForm,
@@ -52,7 +52,7 @@ from trm.cases.forms import (
     WithdrawConsentForm,
 )
 from trm.cases.models import Case, Consent, TraffickingEvent
-from trm.vocab.htcds import CaseStatus
+from trm.lib.refusals import status_of
 
 PAGE_SIZE = 25
 DETAIL_FIELDS = (
@@ -172,8 +172,30 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 class CaseAction:
     form: type
     verb: Callable[[Case, Any, dict[str, Any]], Any]
-    allowed: Callable[[Any, Case], bool]
+    step: str  # the rule: a step of access.STEPS, an identification event, or DECIDE
     done: Any
+
+
+DECIDE = "decide"  # any decision of the competent authority; the form names the event
+
+
+def _may(spec: CaseAction, user: Any, case: Case) -> bool:
+    """Whether to offer the action's form: the verb's own predicate."""
+    if spec.step == DECIDE:
+        return bool(identification.decisions_for(user, case))
+    if spec.step in identification.ACTOR:
+        return identification.may(spec.step, user, case)
+    return access.may(spec.step, user, case)
+
+
+def _check(spec: CaseAction, request: HttpRequest, case: Case) -> None:
+    """The verb's own refusal (404/403/409) before the form is read, so bad input cannot mask it."""
+    if spec.step == DECIDE:
+        identification.check(str(request.POST.get("event", "")), request.user, case)
+    elif spec.step in identification.ACTOR:
+        identification.check(spec.step, request.user, case)
+    else:
+        access.check(spec.step, request.user, case)
 
 
 def _refer(case: Case, user: Any, d: dict[str, Any]) -> Any:
@@ -194,56 +216,39 @@ def _decide(case: Case, user: Any, d: dict[str, Any]) -> Any:
 def _withdraw(case: Case, user: Any, d: dict[str, Any]) -> Any:
     item = Consent.objects.filter(case=case, pk=d["consent"]).first()
     if item is None:
-        raise ValidationError(_("No such consent on this case."))
+        raise ValidationError({"consent": _("No such consent on this case.")})
     return consent.withdraw(item, by=user)
-
-
-def _is_open_and_managed(user: Any, case: Case) -> bool:
-    return case.is_open and can_manage(user, case)
-
-
-def _child_managed(user: Any, case: Case) -> bool:
-    return case.is_open and case.is_child and can_manage(user, case)
-
-
-def _may_note(user: Any, case: Case) -> bool:
-    return True  # anyone who sees the case may add a note
 
 
 ACTIONS: dict[str, CaseAction] = {
     "refer": CaseAction(
-        ReferForm,
-        _refer,
-        lambda u, c: identification.REFER in identification.allowed_events_for(u, c),
-        gettext_lazy("Case referred to the competent authority."),
+        ReferForm, _refer, identification.REFER, gettext_lazy("Case referred to the competent authority.")
     ),
     "anonymous": CaseAction(
         CaseForm,
         lambda c, u, d: identification.notify_anonymously(c, by=u),
-        lambda u, c: identification.NOTIFY_ANONYMOUSLY in identification.allowed_events_for(u, c),
+        identification.NOTIFY_ANONYMOUSLY,
         gettext_lazy("Anonymous notification recorded."),
     ),
     "no_indicators": CaseAction(
         CaseForm,
         lambda c, u, d: identification.decide(c, event=identification.NO_INDICATORS, by=u),
-        lambda u, c: identification.NO_INDICATORS in identification.allowed_events_for(u, c),
+        identification.NO_INDICATORS,
         gettext_lazy("Recorded: no indicators, no referral."),
     ),
     "owner": CaseAction(
         OwnerForm,
         lambda c, u, d: casework.assign_owner(c, owner=d["owner"], by=u),
-        _is_open_and_managed,
+        "assign_owner",
         gettext_lazy("Case owner assigned."),
     ),
     "follow_up": CaseAction(
         CaseForm,
         lambda c, u, d: casework.set_follow_up(c, by=u),
-        lambda u, c: c.status == CaseStatus.ACTIVE and can_manage(u, c),
+        "set_follow_up",
         gettext_lazy("The case is now in follow-up."),
     ),
-    "decide": CaseAction(
-        DecisionForm, _decide, lambda u, c: can_decide(u, c) and c.is_open, gettext_lazy("Decision recorded.")
-    ),
+    "decide": CaseAction(DecisionForm, _decide, DECIDE, gettext_lazy("Decision recorded.")),
     "consent": CaseAction(
         ConsentForm,
         lambda c, u, d: consent.give(
@@ -256,65 +261,65 @@ ACTIONS: dict[str, CaseAction] = {
             given_by=d["given_by"],
             scope=d["scope"],
         ),
-        _is_open_and_managed,
+        "give_consent",
         gettext_lazy("Consent recorded."),
     ),
-    "withdraw": CaseAction(WithdrawConsentForm, _withdraw, _is_open_and_managed, gettext_lazy("Consent withdrawn.")),
+    "withdraw": CaseAction(WithdrawConsentForm, _withdraw, "withdraw_consent", gettext_lazy("Consent withdrawn.")),
     "event": CaseAction(
-        EventForm, lambda c, u, d: casework.add_event(c, by=u, **d), _is_open_and_managed, gettext_lazy("Added.")
+        EventForm, lambda c, u, d: casework.add_event(c, by=u, **d), "add_event", gettext_lazy("Added.")
     ),
     "person": CaseAction(
         PersonForm,
         lambda c, u, d: casework.update_person(c, by=u, **PersonForm.changes_of(d)),
-        _is_open_and_managed,
+        "update_person",
         gettext_lazy("The person's details are corrected."),
     ),
     "note": CaseAction(
-        NoteForm, lambda c, u, d: casework.add_note(c, by=u, text=d["text"]), _may_note, gettext_lazy("Saved.")
+        NoteForm, lambda c, u, d: casework.add_note(c, by=u, text=d["text"]), "add_note", gettext_lazy("Saved.")
     ),
     "risk": CaseAction(
         RiskForm,
         lambda c, u, d: casework.record_risk_assessment(c, by=u, **d),
-        _is_open_and_managed,
+        "record_risk_assessment",
         gettext_lazy("Saved."),
     ),
     "support": CaseAction(
         SupportPlanForm,
         lambda c, u, d: casework.record_support_plan(c, by=u, **d),
-        _is_open_and_managed,
+        "record_support_plan",
         gettext_lazy("Saved."),
     ),
     "permit": CaseAction(
-        PermitForm, lambda c, u, d: casework.record_permit(c, by=u, **d), _is_open_and_managed, gettext_lazy("Saved.")
+        PermitForm, lambda c, u, d: casework.record_permit(c, by=u, **d), "record_permit", gettext_lazy("Saved.")
     ),
     "close": CaseAction(
         CloseForm,
         lambda c, u, d: casework.close(c, by=u, reason=d["reason"]),
-        _is_open_and_managed,
+        "close",
         gettext_lazy("Case closed."),
     ),
     "age": CaseAction(
         AgeAssessmentForm,
         lambda c, u, d: children.record_age_assessment(c, by=u, **d),
-        lambda u, c: c.is_open and can_manage(u, c),
+        "record_age_assessment",
         gettext_lazy("Age assessment recorded."),
     ),
     "guardian": CaseAction(
         GuardianForm,
         lambda c, u, d: children.appoint_guardian(c, by=u, **d),
-        _child_managed,
+        "appoint_guardian",
         gettext_lazy("Guardian appointed."),
     ),
     "best_interests": CaseAction(
         BestInterestsForm,
         lambda c, u, d: children.record_best_interests(c, by=u, **d),
-        _child_managed,
+        "record_best_interests",
         gettext_lazy("Saved."),
     ),
     "tracing": CaseAction(
         FamilyTracingForm,
         lambda c, u, d: children.record_family_tracing(c, by=u, **d),
-        _child_managed,
+        "record_family_tracing",
         gettext_lazy("Saved."),
     ),
 }
@@ -327,10 +332,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     for name, action in ACTIONS.items():
         if name in ("withdraw", "anonymous", "no_indicators", "follow_up"):
             continue
-        if action.allowed(user, case):
+        if name in bound or _may(action, user, case):
             forms[name] = bound.get(name) or action.form(case=case, user=user)
-    if "decide" in forms and not forms["decide"].fields["event"].choices:
-        del forms["decide"]
     today = timezone.localdate()
     rules = tasks.rules()
     open_deadlines = [
@@ -351,11 +354,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "plans": case.support_plans.select_related("provider"),
         "permits": case.permits.all(),
         "guardians": case.guardians.select_related("guardian"),
-        "can_manage": _is_open_and_managed(user, case),
-        "can_screen": case.is_open and screening.may_screen(user, case),
-        "can_anonymous": ACTIONS["anonymous"].allowed(user, case),
-        "can_no_indicators": ACTIONS["no_indicators"].allowed(user, case),
-        "can_follow_up": ACTIONS["follow_up"].allowed(user, case),
+        "can_withdraw": _may(ACTIONS["withdraw"], user, case),
+        "can_screen": screening.may_screen(user, case),
+        "can_anonymous": _may(ACTIONS["anonymous"], user, case),
+        "can_no_indicators": _may(ACTIONS["no_indicators"], user, case),
+        "can_follow_up": _may(ACTIONS["follow_up"], user, case),
         "return_blockers": children.return_blockers(case) if case.is_child else [],
         "sections": sections.sections_for(request, case),
         "age": case.person.age_on(today),
@@ -371,6 +374,17 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
+def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[str, Any] | None = None) -> HttpResponse:
+    """The case page again, with the verb's refusal and its status (403, 409 or 400)."""
+    if bound is None:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc) or _("You may not do this.")]))
+    record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
+    context = _detail_context(request, case, bound=bound)
+    if bound:
+        context["failed"] = next(iter(bound))
+    return render(request, "cases/detail.html", context, status=status_of(exc))
+
+
 @require_POST
 @login_required
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
@@ -378,21 +392,22 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     if spec is None:
         raise Http404
     case = get_case_for(request.user, reference)
-    if not spec.allowed(request.user, case):
-        raise PermissionDenied
+    try:
+        _check(spec, request, case)
+    except (PermissionDenied, ValidationError) as exc:
+        return _refused(request, case, exc)
     form = spec.form(request.POST, case=case, user=request.user)
-    if form.is_valid():
-        try:
-            spec.verb(case, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, str(spec.done))
-            return _after(request, case)
-    record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
-    context = _detail_context(request, case, bound={action: form})
-    context["failed"] = action
-    return render(request, "cases/detail.html", context, status=400)
+    if not form.is_valid():
+        return _refused(request, case, ValidationError(form.errors), bound={action: form})
+    try:
+        spec.verb(case, request.user, form.cleaned_data)
+    except PermissionDenied as exc:
+        return _refused(request, case, exc)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return _refused(request, case, exc, bound={action: form})
+    messages.success(request, str(spec.done))
+    return _after(request, case)
 
 
 def _after(request: HttpRequest, case: Case) -> HttpResponse:
@@ -410,27 +425,35 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def case_screen(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_case_for(request.user, reference, write=True)
-    if not screening.may_screen(request.user, case):
-        raise PermissionDenied
+    case = get_case_for(request.user, reference)
+    try:
+        identification.check(identification.SCREEN, request.user, case)
+    except (PermissionDenied, ValidationError) as exc:
+        return _refused(request, case, exc)
     form = screening.ScreeningForm(request.POST or request.GET or None, case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = screening.record_screening(
-                case,
-                set_key=form.cleaned_data["indicator_set"],
-                hits=form.hits(),
-                by=request.user,
-                interpreter_used=form.cleaned_data["interpreter_used"],
-                note=form.cleaned_data["note"],
-                answers=form.answers(),
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Screening recorded. Advice: %(outcome)s.") % {"outcome": result.get_outcome_display()}
-            )
-            return redirect("cases:detail", reference=case.reference)
-    status = 400 if request.method == "POST" else 200
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                result = screening.record_screening(
+                    case,
+                    set_key=form.cleaned_data["indicator_set"],
+                    hits=form.hits(),
+                    by=request.user,
+                    interpreter_used=form.cleaned_data["interpreter_used"],
+                    note=form.cleaned_data["note"],
+                    answers=form.answers(),
+                )
+            except PermissionDenied as exc:
+                return _refused(request, case, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+                status = status_of(exc)
+            else:
+                messages.success(
+                    request,
+                    _("Screening recorded. Advice: %(outcome)s.") % {"outcome": result.get_outcome_display()},
+                )
+                return redirect("cases:detail", reference=case.reference)
     return render(request, "cases/screen.html", {"case": case, "form": form}, status=status)

@@ -35,8 +35,6 @@ from django.db import connection, transaction
 from django.db.models import Q, Subquery
 from django.utils import timezone
 
-from trm.accounts.access import require_capability
-from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.exchange import keys, protocol, transport
@@ -69,12 +67,11 @@ def enqueue(
 ) -> OutboxMessage:
     """Build, seal and store a message for ``recipient``; it leaves with the next worker pass.
 
-    ``by`` is the user who sends (it needs ``Cap.SEND_TRANSNATIONAL``), or None for a
-    message the node sends by itself. Raises ``LocalProtocolError`` when the protocol
+    ``by`` is the user the audit entry names, or None for a message the node sends by
+    itself. The outbox checks no user's role: whoever calls it (the transnational verbs)
+    has checked the actor already. Raises ``LocalProtocolError`` when the protocol
     forbids the message (the code says why), ``keys.NoTrustList`` or ``keys.NoKeys``.
     """
-    if by is not None:
-        require_capability(by, Cap.SEND_TRANSNATIONAL)
     now = now or timezone.now()
     trust_list = keys.current_trust_list(now=now)
     message = protocol.build(

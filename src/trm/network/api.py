@@ -1,4 +1,8 @@
-"""JSON API of the network app (mounted at /api/network/). Same access rules as the pages."""
+"""JSON API of the network app (mounted at /api/network/). Same access rules as the pages.
+
+Refusals propagate (Http404, PermissionDenied, ValidationError with field errors): trm.api
+answers each as a problem (docs/api.md).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
 from trm.network import access, actions, meetings, nodes, reports, updates
 from trm.network.models import ActionItem, Meeting, MeetingKind, NetworkCountry, NetworkNode, Participant
@@ -134,8 +137,8 @@ def _action(i: ActionItem) -> dict[str, Any]:
     }
 
 
-def _invalid(err: ValidationError) -> HttpError:
-    return HttpError(422, "; ".join(err.messages))
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 @router.get("/meetings", response=list[MeetingOut])
@@ -150,11 +153,8 @@ def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[dict[str,
     data = payload.dict()
     host = NetworkCountry.objects.filter(code=data.pop("host_country")).first()
     if host is None:
-        raise HttpError(422, "host_country is not a country of the network")
-    try:
-        meeting = meetings.plan_meeting(host_country=host, by=request.user, **data)
-    except ValidationError as err:
-        raise _invalid(err) from None
+        raise _field_error("host_country", "Not a country of the network.", "unknown")
+    meeting = meetings.plan_meeting(host_country=host, by=request.user, **data)
     return Status(201, _meeting(meeting))
 
 
@@ -178,10 +178,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 @router.put("/meetings/{meeting_id}/updates/{code}", response=CountryUpdateOut)
 def put_country_update(request: HttpRequest, meeting_id: int, code: str, payload: CountryUpdateIn) -> dict[str, Any]:
     meeting, country = access.get_update_for(request.user, meeting_id, code, write=True)
-    try:
-        update = updates.save_update(meeting, country, by=request.user, **payload.dict())
-    except ValidationError as err:
-        raise _invalid(err) from None
+    update = updates.save_update(meeting, country, by=request.user, **payload.dict())
     return {
         "meeting_id": meeting.pk, "country": country.code, "key_activities": update.key_activities,
         "good_practices": update.good_practices, "trends": update.trends, "status": update.status,
@@ -203,11 +200,8 @@ def list_actions(request: HttpRequest, country: str = "", open_only: bool = True
 def change_action_status(request: HttpRequest, item_id: int, payload: StatusIn) -> dict[str, Any]:
     item = access.get_action_item_for(request.user, item_id)
     if payload.event not in actions.EVENT_FOR_STATUS.values():
-        raise HttpError(422, "unknown event")
-    try:
-        item = actions.change_status(item, event=payload.event, note=payload.note, by=request.user)
-    except ValidationError as err:
-        raise _invalid(err) from None
+        raise _field_error("event", "Unknown event.", "invalid_choice")
+    item = actions.change_status(item, event=payload.event, note=payload.note, by=request.user)
     return _action(item)
 
 

@@ -2,7 +2,8 @@
 
 A referral the caller may not open is a 404 (also for a provider after the referral ended or
 the consent was withdrawn); a step the caller may not take, or a field that was not shared,
-is a 403; bad input is a 400 with a clear message, audited, and nothing is stored. The
+is a 403; bad input is a 400 with its field errors, audited, and nothing is stored. The
+endpoints let these refusals propagate: trm.api answers each as a problem (docs/api.md). The
 provider reads the shared fields from /{reference}/shared, a projection of the field set.
 """
 
@@ -10,51 +11,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from trm.accounts.models import Organisation
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.audit.refusals import record_refusal
+from trm.lib.text import DbId
 from trm.referrals import access, directory, fieldsets, notifications, routing
 from trm.referrals.models import Provider, Referral
 
 router = Router(tags=["referrals"])
-T = TypeVar("T")
-Answer = Status
 
 
-class ApiError(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
-    return {}
-
-
-def _run(fn: Callable[[], T], status: int, out: Callable[[T], Any]) -> Answer:
-    """Run a verb; a refusal becomes a 400 or a 403 with its message."""
-    try:
-        result = fn()
-    except ValidationError as exc:
-        return Status(400, {"detail": " ".join(str(m) for m in exc.messages), "errors": _errors(exc)})
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc) or "You may not do this.", "errors": {}})
-    return Status(status, out(result))
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _user(request: HttpRequest) -> Any:
     user = request.user
     if not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
-        raise HttpError(403, "Your role sees no case content.")
+        raise PermissionDenied("Your role sees no case content.")
     return user
 
 
@@ -234,7 +216,7 @@ class NotificationOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[DbId] | None = None
 
 
 class MarkedOut(Schema):
@@ -320,12 +302,12 @@ def field_sets(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/providers", response={200: list[ProviderOut], 400: ApiError})
-def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> Any:
+@router.get("/providers", response=list[ProviderOut])
+def list_providers(request: HttpRequest, filters: Query[ProviderFilters]) -> list[dict[str, Any]]:
     if filters.accepts and filters.accepts not in ("children", "women", "men", "families"):
-        return Status(400, {"detail": "accepts must be children, women, men or families.", "errors": {}})
+        raise _field_error("accepts", "accepts must be children, women, men or families.", "invalid_choice")
     found = directory.search(request.user, directory.Filters(**filters.dict()))
-    return Status(200, [_provider(p) for p in found])
+    return [_provider(p) for p in found]
 
 
 @router.get("/providers/{pk}", response=ProviderOut)
@@ -333,44 +315,36 @@ def get_provider(request: HttpRequest, pk: int) -> dict[str, Any]:
     return _provider(access.get_provider_for(request.user, pk))
 
 
-@router.post("/providers", response={201: ProviderOut, 400: ApiError, 403: ApiError})
-def add_provider(request: HttpRequest, payload: ProviderIn) -> Answer:
+@router.post("/providers", response={201: ProviderOut})
+def add_provider(request: HttpRequest, payload: ProviderIn) -> Status[dict[str, Any]]:
     user = request.user
     data = payload.dict()
     org = Organisation.objects.filter(pk=data.pop("organisation")).first()
     if org is None:
-        return Status(400, {"detail": "Unknown organisation.", "errors": {"organisation": ["Unknown organisation."]}})
-
-    def verb() -> Provider:
-        with routing.audited_refusals(user, what="add provider", object_type="referrals.provider", request=request):
-            return directory.add_provider(organisation=org, by=user, **data)
-
-    return _run(verb, 201, _provider)
+        raise _field_error("organisation", "Unknown organisation.", "unknown")
+    with routing.audited_refusals(user, what="add provider", object_type="referrals.provider", request=request):
+        provider = directory.add_provider(organisation=org, by=user, **data)
+    return Status(201, _provider(provider))
 
 
-@router.patch("/providers/{pk}", response={200: ProviderOut, 400: ApiError, 403: ApiError})
-def update_provider(request: HttpRequest, pk: int, payload: ProviderPatch) -> Answer:
+@router.patch("/providers/{pk}", response=ProviderOut)
+def update_provider(request: HttpRequest, pk: int, payload: ProviderPatch) -> dict[str, Any]:
     user = request.user
     provider = access.get_provider_for(user, pk)
     changes = payload.dict(exclude_unset=True)
-
-    def verb() -> Provider:
-        with routing.audited_refusals(user, what="update provider", obj=provider, request=request):
-            return directory.update_provider(provider, by=user, **changes)
-
-    return _run(verb, 200, _provider)
+    with routing.audited_refusals(user, what="update provider", obj=provider, request=request):
+        provider = directory.update_provider(provider, by=user, **changes)
+    return _provider(provider)
 
 
-@router.post("/providers/{pk}/capacity", response={200: ProviderOut, 400: ApiError, 403: ApiError})
-def set_capacity(request: HttpRequest, pk: int, payload: CapacityIn) -> Answer:
+@router.post("/providers/{pk}/capacity", response=ProviderOut)
+def set_capacity(request: HttpRequest, pk: int, payload: CapacityIn) -> dict[str, Any]:
     user = request.user
     provider = access.get_provider_for(user, pk)
-
-    def verb() -> Provider:
-        with routing.audited_refusals(user, what="capacity", obj=provider, request=request):
-            return directory.set_capacity(provider, by=user, free_places=payload.free_places, capacity=payload.capacity)
-
-    return _run(verb, 200, _provider)
+    with routing.audited_refusals(user, what="capacity", obj=provider, request=request):
+        provider = directory.set_capacity(provider, by=user, free_places=payload.free_places,
+                                          capacity=payload.capacity)  # fmt: skip
+    return _provider(provider)
 
 
 # ------------------------------------------------------------------------------------------
@@ -392,29 +366,25 @@ def list_referrals(request: HttpRequest, status: str = "", side: str = "") -> li
     return [_referral_out(user, r) for r in rows]
 
 
-@router.post("/", response={201: ReferralOut, 400: ApiError, 403: ApiError})
-def refer(request: HttpRequest, payload: ReferIn) -> Answer:
+@router.post("/", response={201: ReferralOut})
+def refer(request: HttpRequest, payload: ReferIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = access.get_case_to_refer(user, payload.case.strip().upper())
-    provider = Provider.objects.filter(pk=payload.provider).select_related("organisation").first()
-    if provider is None:
-        record(user, Action.REFUSED, case, note="refer: provider:unknown", request=request)
-        return Status(400, {"detail": "Unknown provider.", "errors": {"provider": ["Unknown provider."]}})
-
-    def verb() -> Referral:
-        with routing.audited_refusals(user, what="refer", obj=case, request=request):
-            return routing.refer(
-                case,
-                to=provider,
-                service=payload.service,
-                field_set=payload.field_set,
-                by=user,
-                needs=payload.needs,
-                health_notes=payload.health_notes,
-                urgent=payload.urgent,
-            )
-
-    return _run(verb, 201, lambda r: _referral_out(user, r))
+    with routing.audited_refusals(user, what="refer", obj=case, request=request):
+        provider = Provider.objects.filter(pk=payload.provider).select_related("organisation").first()
+        if provider is None:
+            raise _field_error("provider", "Unknown provider.", "unknown")
+        referral = routing.refer(
+            case,
+            to=provider,
+            service=payload.service,
+            field_set=payload.field_set,
+            by=user,
+            needs=payload.needs,
+            health_notes=payload.health_notes,
+            urgent=payload.urgent,
+        )
+    return Status(201, _referral_out(user, referral))
 
 
 @router.get("/notifications", response=list[NotificationOut])
@@ -444,53 +414,48 @@ def get_referral(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _referral_out(request.user, r)
 
 
-@router.get("/{reference}/shared", response={200: SharedOut, 403: ApiError})
-def shared(request: HttpRequest, reference: str, fields: str = "") -> Answer:
+@router.get("/{reference}/shared", response=SharedOut)
+def shared(request: HttpRequest, reference: str, fields: str = "") -> dict[str, Any]:
     """The shared fields (optionally only some, comma-separated). Asking for an unshared field is a 403."""
     r = _referral(request, reference)
     projection = fieldsets.project(r)
     wanted = [f.strip() for f in fields.split(",") if f.strip()]
     refused = [f for f in wanted if projection.get(f) is None]
     if refused:
-        record(request.user, Action.REFUSED, r, fields=[f for f in refused if f in fieldsets.FIELDS],
-               note="field not shared", request=request)  # fmt: skip
-        return Status(403, {"detail": "These fields were not shared with your organisation: " + ", ".join(refused)})
+        # Only names of known fields reach the audit; the answer repeats what was asked.
+        known = [f for f in refused if f in fieldsets.FIELDS]
+        record_refusal(request, status=403, obj=r, fields=known, note="field not shared")
+        raise PermissionDenied("These fields were not shared with your organisation: " + ", ".join(refused))
     data = projection.as_dict()
     if wanted:
         data = {k: v for k, v in data.items() if k in wanted}
     record(request.user, Action.READ, r, fields=list(data), request=request)
-    return Status(200, {"reference": r.reference, "field_set": r.field_set, "fields": data})
+    return {"reference": r.reference, "field_set": r.field_set, "fields": data}
 
 
-@router.get("/{reference}/fields/{field}", response={200: FieldOut, 403: ApiError, 404: ApiError})
-def shared_field(request: HttpRequest, reference: str, field: str) -> Answer:
+@router.get("/{reference}/fields/{field}", response=FieldOut)
+def shared_field(request: HttpRequest, reference: str, field: str) -> dict[str, Any]:
     r = _referral(request, reference)
     if field not in fieldsets.FIELDS:
-        return Status(404, {"detail": "No such field."})
+        raise Http404
     found = fieldsets.project(r).get(field)
     if found is None:
-        record(request.user, Action.REFUSED, r, fields=[field], note="field not shared", request=request)
-        return Status(403, {"detail": f"The field '{field}' was not shared with your organisation."})
+        record_refusal(request, status=403, obj=r, fields=[field], note="field not shared")
+        raise PermissionDenied(f"The field '{field}' was not shared with your organisation.")
     record(request.user, Action.READ, r, fields=[field], request=request)
-    return Status(200, {"key": found.key, "label": found.label, "value": found.value})
+    return {"key": found.key, "label": found.label, "value": found.value}
 
 
-def _step(request: HttpRequest, reference: str, what: str, fn: Callable[[Referral, Any], Any]) -> Answer:
+def _step(request: HttpRequest, reference: str, what: str, fn: Callable[[Referral, Any], Any]) -> dict[str, Any]:
     user = _user(request)
     r = _referral(request, reference)
-
-    def verb() -> Referral:
-        with routing.audited_refusals(user, what=what, obj=r, request=request):
-            fn(r, user)
-        return Referral.objects.get(pk=r.pk)
-
-    def out(updated: Referral) -> dict[str, Any]:
-        if not access.visible_referrals(user).filter(pk=updated.pk).exists():
-            # The provider's access ended with this step: answer only what it did.
-            return {**_referral_out_minimal(updated), "side": "receiving"}
-        return _referral_out(user, updated)
-
-    return _run(verb, 200, out)
+    with routing.audited_refusals(user, what=what, obj=r, request=request):
+        fn(r, user)
+    updated = Referral.objects.get(pk=r.pk)
+    if not access.visible_referrals(user).filter(pk=updated.pk).exists():
+        # The provider's access ended with this step: answer only what it did.
+        return {**_referral_out_minimal(updated), "side": "receiving"}
+    return _referral_out(user, updated)
 
 
 def _referral_out_minimal(r: Referral) -> dict[str, Any]:
@@ -519,27 +484,27 @@ def _referral_out_minimal(r: Referral) -> dict[str, Any]:
     }
 
 
-STEP_RESPONSES = {200: ReferralOut, 400: ApiError, 403: ApiError}
+STEP_RESPONSES = ReferralOut
 
 
 @router.post("/{reference}/accept", response=STEP_RESPONSES)
-def accept(request: HttpRequest, reference: str) -> Answer:
+def accept(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _step(request, reference, "accept", lambda r, u: routing.accept(r, by=u))
 
 
 @router.post("/{reference}/decline", response=STEP_RESPONSES)
-def decline(request: HttpRequest, reference: str, payload: DeclineIn) -> Answer:
+def decline(request: HttpRequest, reference: str, payload: DeclineIn) -> dict[str, Any]:
     return _step(request, reference, "decline", lambda r, u: routing.decline(r, by=u, reason=payload.reason,
                                                                               note=payload.note))  # fmt: skip
 
 
 @router.post("/{reference}/start", response=STEP_RESPONSES)
-def start(request: HttpRequest, reference: str) -> Answer:
+def start(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _step(request, reference, "start", lambda r, u: routing.start(r, by=u))
 
 
 @router.post("/{reference}/deliveries", response=STEP_RESPONSES)
-def record_service(request: HttpRequest, reference: str, payload: DeliveryIn) -> Answer:
+def record_service(request: HttpRequest, reference: str, payload: DeliveryIn) -> dict[str, Any]:
     return _step(
         request,
         reference,
@@ -551,10 +516,10 @@ def record_service(request: HttpRequest, reference: str, payload: DeliveryIn) ->
 
 
 @router.post("/{reference}/complete", response=STEP_RESPONSES)
-def complete(request: HttpRequest, reference: str, payload: CompleteIn) -> Answer:
+def complete(request: HttpRequest, reference: str, payload: CompleteIn) -> dict[str, Any]:
     return _step(request, reference, "complete", lambda r, u: routing.complete(r, by=u, report=payload.report))
 
 
 @router.post("/{reference}/withdraw", response=STEP_RESPONSES)
-def withdraw(request: HttpRequest, reference: str, payload: WithdrawIn) -> Answer:
+def withdraw(request: HttpRequest, reference: str, payload: WithdrawIn) -> dict[str, Any]:
     return _step(request, reference, "withdraw", lambda r, u: routing.withdraw(r, by=u, reason=payload.reason))

@@ -20,7 +20,8 @@ Rules (all of them live here; views and the API call these verbs and nothing els
    such referrals withdrawn and tell the provider.
 5. Each verb runs in one transaction, calls full_clean(), and writes its audit entry
    (field names and states, never values). A refusal changes nothing; callers wrap the
-   verb in audited_refusals() so that the refusal itself is audited.
+   verb in audited_refusals() so that the refusal is audited with the verb's reason (the
+   request's one 'refused' entry, see trm.audit.refusals).
 """
 
 from __future__ import annotations
@@ -34,15 +35,18 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import Organisation, User, Viewer
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.audit.refusals import record_refusal
 from trm.cases import consent as consents
 from trm.cases import tasks
 from trm.cases.models import BestInterests, Case, Consent, ConsentGiver, ConsentPurpose
+from trm.lib.refusals import status_of
 from trm.referrals import access, fieldsets, notifications, targets
 from trm.referrals.models import (
     ACTIVE_STATUSES,
@@ -111,6 +115,8 @@ def next_state(referral: Referral, event: str) -> str:
 def refusal_code(exc: Exception) -> str:
     if isinstance(exc, PermissionDenied):
         return "forbidden"
+    if isinstance(exc, Http404):
+        return "not_found"
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
@@ -123,7 +129,7 @@ def refusal_code(exc: Exception) -> str:
 
 @contextmanager
 def audited_refusals(
-    user: Any,
+    user: Viewer | None,
     *,
     what: str,
     obj: Any = None,
@@ -131,18 +137,24 @@ def audited_refusals(
     object_ref: str = "",
     request: HttpRequest | None = None,
 ) -> Iterator[None]:
-    """Run a verb; if it refuses, write a 'refused' audit entry (after its rollback) and re-raise."""
+    """Run a verb; if it refuses, audit the refusal with the verb's reason and re-raise.
+
+    The entry is the request's one 'refused' entry (trm.audit.refusals): the page's or the
+    API's refusal audit does not write a second one. It is written after the verb's
+    transaction rolled back. Bad input is audited here too, since a verb's 400 is often a
+    legal refusal (no consent, no best interests record).
+    """
     try:
         yield
-    except (ValidationError, PermissionDenied) as exc:
-        record(
-            user,
-            Action.REFUSED,
-            obj,
+    except (ValidationError, PermissionDenied, Http404) as exc:
+        record_refusal(
+            request,
+            status=status_of(exc),
+            user=user,
+            obj=obj,
             object_type=object_type,
             object_ref=object_ref,
             note=f"{what}: {refusal_code(exc)}",
-            request=request,
         )
         raise
 
@@ -151,7 +163,7 @@ def audited_refusals(
 # Referring
 
 
-def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
+def _covering_consent(case: Case, org: Organisation, at: dt.datetime) -> Consent | None:
     """The consent row that consent.covers() relies on (recipient-specific ones first)."""
     if not consents.covers(case, purpose=PURPOSE, recipient_org=org, at=at):
         return None
@@ -171,7 +183,7 @@ def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
     return general
 
 
-def legal_basis(case: Case, org: Any, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
+def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
     """Consent (adults; a child's given by the guardian or parent) or a child's best interests record."""
     found = _covering_consent(case, org, at)
     if found is not None and not (case.is_child and found.given_by == ConsentGiver.PERSON):
@@ -225,7 +237,7 @@ def refer(
     to: Provider,
     service: str,
     field_set: str,
-    by: Any,
+    by: User,
     needs: str = "",
     health_notes: str = "",
     urgent: bool = False,
@@ -302,7 +314,7 @@ def _lock(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("provider", "case").get(pk=referral.pk)
 
 
-def _require_receiving(by: Any, referral: Referral) -> None:
+def _require_receiving(by: User, referral: Referral) -> None:
     if not access.is_receiving(by, referral):
         raise PermissionDenied(_("Only the organisation the case was referred to may do this."))
 
@@ -320,7 +332,7 @@ def _release_place(referral: Referral) -> list[str]:
 
 
 @transaction.atomic
-def accept(referral: Referral, *, by: Any) -> Referral:
+def accept(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     old = referral.status
@@ -349,7 +361,7 @@ def accept(referral: Referral, *, by: Any) -> Referral:
 
 
 @transaction.atomic
-def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Referral:
+def decline(referral: Referral, *, by: User, reason: str, note: str = "") -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if reason not in DeclineReason.values:
@@ -374,7 +386,7 @@ def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Refe
     return referral
 
 
-def _start(referral: Referral, by: Any) -> None:
+def _start(referral: Referral, by: User) -> None:
     old = referral.status
     referral.status = next_state(referral, START)
     referral.started_at = timezone.now()
@@ -385,7 +397,7 @@ def _start(referral: Referral, by: Any) -> None:
 
 
 @transaction.atomic
-def start(referral: Referral, *, by: Any) -> Referral:
+def start(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     _start(referral, by)
@@ -394,7 +406,7 @@ def start(referral: Referral, *, by: Any) -> Referral:
 
 @transaction.atomic
 def record_service(
-    referral: Referral, *, by: Any, service: str, delivered_on: dt.date, description: str
+    referral: Referral, *, by: User, service: str, delivered_on: dt.date, description: str
 ) -> ServiceDelivery:
     """The provider records a service delivered: this is the feedback the referring side reads."""
     _require_receiving(by, referral)
@@ -420,7 +432,7 @@ def record_service(
 
 
 @transaction.atomic
-def complete(referral: Referral, *, by: Any, report: str) -> Referral:
+def complete(referral: Referral, *, by: User, report: str) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if not report.strip():
@@ -441,7 +453,7 @@ def complete(referral: Referral, *, by: Any, report: str) -> Referral:
 # Ending from the referring side, or by the system
 
 
-def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
+def _end(referral: Referral, *, by: User | None, reason: str) -> Referral:
     old = referral.status
     referral.status = next_state(referral, WITHDRAW)
     changed = _release_place(referral)
@@ -454,7 +466,7 @@ def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
+def withdraw(referral: Referral, *, by: User, reason: str) -> Referral:
     if not access.may_withdraw(by, referral):
         raise PermissionDenied(_("Only the referring side may withdraw an active referral."))
     if reason not in EndReason.values or reason == EndReason.COMPLETED:
@@ -463,7 +475,7 @@ def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def end_for_withdrawn_consent(consent_row: Consent, *, by: Any = None) -> list[Referral]:
+def end_for_withdrawn_consent(consent_row: Consent, *, by: User | None = None) -> list[Referral]:
     """Withdraw the active referrals that rely on a consent that is no longer in force."""
     now = timezone.now()
     consent_row = Consent.objects.get(pk=consent_row.pk)

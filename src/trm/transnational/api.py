@@ -1,7 +1,9 @@
 """JSON API of transnational referrals (mounted at /api/transnational/): the focal point only.
 
-Same access rules and verbs as the pages: a conversation the caller may not see is a 404,
-a step the state forbids or bad input is a 400 with a clear message, nothing stored.
+Same forms, access rules and verbs as the pages. Endpoints only validate and call a verb;
+refusals propagate as exceptions and the API's one error handler turns them into problem
+details: another role 403, a conversation or case the caller may not see 404, a step the
+state forbids 409, bad input 400 with field errors. Nothing is stored on a refusal.
 """
 
 from __future__ import annotations
@@ -9,17 +11,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from ninja.errors import HttpError
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
 from pydantic import Field
 
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.transnational import access, timeline, workflows
-from trm.transnational.forms import FIELDS, FollowUpForm, SendForm
+from trm.transnational.forms import DeclineForm, FollowUpForm, SendForm, WithdrawForm
+from trm.transnational.kinds import FOLLOW_UPS
 
 router = Router(tags=["transnational"])
 
@@ -49,22 +52,23 @@ class LinkDetail(LinkOut):
 
 
 class SendIn(Schema):
+    """The send page's fields; values are checked by the same form (bad ones: 400 with field errors)."""
+
     case: str = Field(max_length=40)
     to_node: str = Field(max_length=64)
     services: list[str] = Field(default=[], max_length=10)
-    urgency: str = Field(default="routine", pattern="^(routine|priority|urgent)$")
+    urgency: str = Field(default="routine", max_length=20)
     needs_summary: str = Field(default="", max_length=4000)
     share_identity: bool = False
     offer: bool = True
-    purpose: str = Field(default="assistance", pattern="^(assistance|return)$")
-    requested_actions: list[str] = Field(default=["service_continuity", "risk_assessment"], min_length=1,
-                                         max_length=5)
+    purpose: str = Field(default="assistance", max_length=20)
+    requested_actions: list[str] = Field(default=["service_continuity", "risk_assessment"], max_length=5)
     handling_codes: list[str] = Field(default=["H2"], max_length=4)
     handling_text: str = Field(default="", max_length=500)
 
 
 class WithdrawIn(Schema):
-    reason: str = Field(pattern="^(person_declined|circumstances_changed|duplicate|other)$")
+    reason: str = Field(max_length=40)
 
 
 class MessageIn(Schema):
@@ -75,12 +79,8 @@ class MessageIn(Schema):
 
 
 class DeclineIn(Schema):
-    reason: str = Field(pattern="^(no_capacity|not_eligible|safety|consent_missing|other)$")
+    reason: str = Field(max_length=40)
     reason_text: str = Field(default="", max_length=4000)
-
-
-class Error(Schema):
-    detail: str
 
 
 def _out(link: Any) -> dict[str, Any]:
@@ -92,32 +92,24 @@ def _out(link: Any) -> dict[str, Any]:
     }
 
 
-def _focal(request: HttpRequest) -> Any:
-    if not access.may_use(request.user):
-        raise HttpError(403, "Only the NRM focal point handles transnational referrals.")
-    return request.user
+def _valid(form: Any) -> dict[str, Any]:
+    """The form's cleaned data, or a ValidationError carrying its field errors (a 400)."""
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return dict(form.cleaned_data)
 
 
-def _run(fn: Any) -> Any:
-    try:
-        return Status(200, _out(fn()))
-    except ValidationError as exc:
-        return Status(400, {"detail": " ".join(exc.messages)})
-    except PermissionDenied:
-        return Status(403, {"detail": "You may not do this."})
-
-
-@router.get("/", response={200: list[LinkOut], 403: Error})
+@router.get("/", response=list[LinkOut])
 def list_links(request: HttpRequest) -> Any:
-    user = _focal(request)
-    return [_out(link) for link in access.visible_links(user).select_related("case")[:200]]
+    access.require(request.user)
+    return [_out(link) for link in access.visible_links(request.user).select_related("case")[:200]]
 
 
-@router.get("/{conversation}", response={200: LinkDetail, 403: Error, 404: Error})
+@router.get("/{conversation}", response=LinkDetail)
 def get_link(request: HttpRequest, conversation: uuid.UUID) -> Any:
-    user = _focal(request)
-    link = access.get_link_for(user, conversation)
-    record(user, Action.READ, link, fields=["messages"], request=request)
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    record(request.user, Action.READ, link, fields=["messages"], request=request)
     items = [
         {"at": i["at"].isoformat(), "direction": i["direction"], "type": i["type"], "state": str(i["state"])}
         for i in timeline.build(link.conversation)
@@ -125,55 +117,45 @@ def get_link(request: HttpRequest, conversation: uuid.UUID) -> Any:
     return {**_out(link), "messages": items}
 
 
-@router.post("/", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+@router.post("/", response=LinkOut)
 def send(request: HttpRequest, payload: SendIn) -> Any:
-    user = _focal(request)
-    case = get_case_for(user, payload.case, write=True)
+    access.require(request.user)
+    case = get_case_for(request.user, payload.case, write=True)
     data = payload.dict()
     data.pop("case")
     form = SendForm({**data, "offer": "referral" if data["offer"] else "notification"}, peers=workflows.peers())
-    if not form.is_valid():
-        return Status(400, {"detail": _form_errors(form)})
-    return _run(lambda: workflows.send_referral(case, by=user, **form.cleaned_data))
+    d = _valid(form)
+    return _out(workflows.send(case, kind=d["kind"], data=d, by=request.user))
 
 
-def _form_errors(form: Any) -> str:
-    return "; ".join(f"{name}: {' '.join(str(m) for m in errs)}" for name, errs in form.errors.items())
-
-
-@router.post("/{conversation}/accept", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+@router.post("/{conversation}/accept", response=LinkOut)
 def accept(request: HttpRequest, conversation: uuid.UUID) -> Any:
-    user = _focal(request)
-    link = access.get_link_for(user, conversation)
-    return _run(lambda: workflows.accept(link, by=user))
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    return _out(workflows.accept(link, by=request.user))
 
 
-@router.post("/{conversation}/decline", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+@router.post("/{conversation}/decline", response=LinkOut)
 def decline(request: HttpRequest, conversation: uuid.UUID, payload: DeclineIn) -> Any:
-    user = _focal(request)
-    link = access.get_link_for(user, conversation)
-    return _run(lambda: workflows.decline(link, by=user, reason=payload.reason, reason_text=payload.reason_text))
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    d = _valid(DeclineForm(payload.dict()))
+    return _out(workflows.decline(link, by=request.user, **d))
 
 
-@router.post("/{conversation}/withdraw", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+@router.post("/{conversation}/withdraw", response=LinkOut)
 def withdraw(request: HttpRequest, conversation: uuid.UUID, payload: WithdrawIn) -> Any:
-    user = _focal(request)
-    link = access.get_link_for(user, conversation)
-    return _run(lambda: workflows.withdraw(link, by=user, reason=payload.reason))
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    d = _valid(WithdrawForm(payload.dict()))
+    return _out(workflows.withdraw(link, by=request.user, reason=d["reason"]))
 
 
-@router.post("/{conversation}/messages", response={200: LinkOut, 400: Error, 403: Error, 404: Error})
+@router.post("/{conversation}/messages", response=LinkOut)
 def send_message(request: HttpRequest, conversation: uuid.UUID, payload: MessageIn) -> Any:
-    user = _focal(request)
-    link = access.get_link_for(user, conversation)
-    if payload.type not in FIELDS:
-        return Status(400, {"detail": "Unknown message type."})
-    form = FollowUpForm({**payload.data, "type": payload.type}, type_=payload.type)
-    if not form.is_valid():
-        return Status(400, {"detail": _form_errors(form)})
-
-    def send() -> Any:
-        workflows.send_follow_up(link, by=user, type_=payload.type, data=form.cleaned_data)
-        return link
-
-    return _run(send)
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    if payload.type not in FOLLOW_UPS:
+        raise ValidationError({"type": [_("Unknown message type.")]})
+    d = _valid(FollowUpForm({**payload.data, "type": payload.type}, type_=payload.type))
+    return _out(workflows.send(link, kind=payload.type, data=d, by=request.user))

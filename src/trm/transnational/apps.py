@@ -14,9 +14,9 @@ class TransnationalConfig(AppConfig):
         from trm.accounts.roles import Cap
         from trm.cases import consent, sections
         from trm.dashboard import panels
-        from trm.transnational import handlers, views, workflows
+        from trm.transnational import kinds, views, workflows
 
-        handlers.register_all()
+        kinds.register_handlers()
         consent.on_withdrawal(workflows.on_consent_withdrawn)
         sections.register(views.case_section)
         panels.register(views.dashboard_panel)

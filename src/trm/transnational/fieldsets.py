@@ -9,6 +9,7 @@ referral with no restriction of recipients (adults) or a best-interests record e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from trm.vocab.htcds import ExploitationType as E
@@ -108,15 +109,55 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-# Follow-up messages a focal point may send in a conversation: type -> (purpose, body builder).
-def _risk_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+# --- body builders: (the conversation's case reference, the case here or None, the data) -> body.
+# Each message kind names its builder in ``kinds.py``; the data is the form's cleaned data
+# plus what the workflow adds (a guardian's or a risk assessment's reference).
+
+RESPONSE_DAYS = 10  # an offer asks for an answer within this many days
+
+
+def notification_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    return case_notification(
+        case, today=d.get("today") or _today(), share_identity=bool(d.get("share_identity")),
+        urgency=d.get("urgency") or "routine", requested_actions=list(d.get("requested_actions") or DEFAULT_ACTIONS),
+    )
+
+
+def offer_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    today = d.get("today") or _today()
+    return referral_offer(case, services=list(d.get("services") or ()), needs_summary=d.get("needs_summary") or "",
+                          respond_by=today + dt.timedelta(days=RESPONSE_DAYS))
+
+
+def accept_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    return {"case_ref": case_ref, "accepted_services": list(d["accepted_services"]),
+            "reception_organisation": str(d["reception_organisation"])[:200]}
+
+
+def decline_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    body = {"case_ref": case_ref, "reason": d["reason"]}
+    if d.get("reason_text"):
+        body["reason_text"] = d["reason_text"]
+    return body
+
+
+def withdraw_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    return {"case_ref": case_ref, "offer_id": str(d["offer_id"]), "reason": d["reason"]}
+
+
+def consent_withdrawn_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    return {"case_ref": case_ref, "withdrawn_on": (d.get("date") or _today()).isoformat(),
+            "instruction": "erase", "scope": "conversation"}
+
+
+def risk_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "is_child": bool(case.is_child if case else False), "topics": d["topics"]}
     if d.get("due_date"):
         body["due_date"] = d["due_date"].isoformat()
     return body
 
 
-def _risk_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def risk_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "overall_risk": d["overall_risk"], "recommendation": d["recommendation"],
             "assessed_on": (d.get("date") or _today()).isoformat()}
     if d.get("remarks"):
@@ -124,14 +165,14 @@ def _risk_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any
     return body
 
 
-def _identity_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def identity_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "asylum_seeker": bool(case.asylum_seeker), "identity": identity(case)}
     if d.get("due_date"):
         body["due_date"] = d["due_date"].isoformat()
     return body
 
 
-def _post_return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def post_return_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "months_after_return": int(d["months_after_return"]),
             "reintegration_status": d["reintegration_status"], "re_trafficking_alert": bool(d["re_trafficking_alert"])}
     if d.get("remarks"):
@@ -139,12 +180,12 @@ def _post_return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _closure(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def closure_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     return {"case_ref": case_ref, "reason": d["closure_reason"],
             "closed_on": (d.get("date") or _today()).isoformat()}
 
 
-def _alert(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def alert_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "alert_kind": d["alert_kind"], "is_child": bool(case.is_child if case else False),
             "contact_point": d["contact_point"]}
     if d.get("remarks"):
@@ -152,7 +193,7 @@ def _alert(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _identity_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def identity_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"case_ref": case_ref, "outcome": d["verification_outcome"]}
     if d.get("verified_nationality"):
         body["verified_nationality"] = d["verified_nationality"]
@@ -163,7 +204,7 @@ def _identity_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str,
     return body
 
 
-def _family_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def family_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     member = {"relationship": d["relationship"]}
     for key in ("family_name", "given_names", "last_known_locality"):
         if d.get(key):
@@ -174,7 +215,7 @@ def _family_request(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, An
     return body
 
 
-def _family_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def family_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"case_ref": case_ref, "is_child": True, "outcome": d["tracing_outcome"],
                             "assessed_on": (d.get("date") or _today()).isoformat()}
     for key in ("caregiver_willing", "caregiver_able"):
@@ -187,7 +228,7 @@ def _family_response(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, A
     return body
 
 
-def _return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def return_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     plan: dict[str, Any] = {"planned_date": d["planned_date"].isoformat(), "escort": bool(d.get("escort"))}
     if d.get("arrival_point"):
         plan["arrival_point"] = d["arrival_point"]
@@ -198,32 +239,9 @@ def _return(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _arrival(case_ref: str, case: Any, d: dict[str, Any]) -> dict[str, Any]:
+def arrival_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {"case_ref": case_ref, "arrived_on": (d.get("date") or _today()).isoformat(),
             "received_by": d["received_by"]}
     if d.get("remarks"):
         body["remarks"] = d["remarks"]
     return body
-
-
-FOLLOW_UPS: dict[str, tuple[str, Any]] = {
-    "risk_assessment_request": ("risk_assessment", _risk_request),
-    "risk_assessment_response": ("risk_assessment", _risk_response),
-    "identity_verification_request": ("identification", _identity_request),
-    "identity_verification_response": ("identification", _identity_response),
-    "family_tracing_request": ("family_tracing", _family_request),
-    "family_tracing_response": ("family_tracing", _family_response),
-    "return_arrangements": ("return", _return),
-    "arrival_confirmation": ("return", _arrival),
-    "post_return_report": ("monitoring", _post_return),
-    "case_closure": ("case_management", _closure),
-    "urgent_alert": ("protection", _alert),
-}
-
-# The answers: each replies to the latest request of this type received in the conversation.
-ANSWERS = {
-    "risk_assessment_response": "risk_assessment_request",
-    "identity_verification_response": "identity_verification_request",
-    "family_tracing_response": "family_tracing_request",
-}
-CHILDREN_ONLY = ("family_tracing_request", "family_tracing_response")

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trm.transnational.kinds import FOLLOW_UPS, KINDS
+
 SERVICES = [
     ("shelter", _("Shelter")),
     ("medical", _("Medical care")),
@@ -92,6 +94,7 @@ class SendForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["kind"] = "referral_offer" if data.get("offer", True) else "case_notification"
         data["purpose"] = data.get("purpose") or "assistance"
         data["requested_actions"] = data.get("requested_actions") or ["service_continuity", "risk_assessment"]
         if data.get("offer") and not data.get("services"):
@@ -111,52 +114,9 @@ class WithdrawForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=WITHDRAW_REASONS)
 
 
-FOLLOW_UP_TYPES = [
-    ("risk_assessment_request", _("Request a risk and security assessment")),
-    ("risk_assessment_response", _("Answer with a risk and security assessment")),
-    ("identity_verification_request", _("Request identity and nationality verification")),
-    ("identity_verification_response", _("Answer an identity verification request")),
-    ("family_tracing_request", _("Request family tracing (children)")),
-    ("family_tracing_response", _("Answer with a family assessment (children)")),
-    ("return_arrangements", _("Return arrangements")),
-    ("arrival_confirmation", _("Confirm the person's arrival")),
-    ("post_return_report", _("Post-return follow-up report")),
-    ("case_closure", _("Case closure")),
-    ("urgent_alert", _("Urgent alert: person in immediate danger")),
-]
-
-# The fields of the form each message type uses; the first ones listed are required.
-FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "risk_assessment_request": (("topics",), ("due_date",)),
-    "risk_assessment_response": (("overall_risk", "recommendation"), ("date", "remarks")),
-    "identity_verification_request": ((), ("due_date",)),
-    "identity_verification_response": (
-        ("verification_outcome",), ("verified_nationality", "travel_document_possible", "remarks")),
-    "family_tracing_request": (("relationship",), ("family_name", "given_names", "last_known_locality", "due_date")),
-    "family_tracing_response": (
-        ("tracing_outcome",), ("caregiver_willing", "caregiver_able", "safety_concerns", "date", "remarks")),
-    "return_arrangements": (
-        ("planned_date", "reception_organisation"), ("arrival_point", "escort", "travel_document", "voluntary")),
-    "arrival_confirmation": (("received_by",), ("date", "remarks")),
-    "post_return_report": (("months_after_return", "reintegration_status"), ("re_trafficking_alert", "remarks")),
-    "case_closure": (("closure_reason",), ("date",)),
-    "urgent_alert": (("alert_kind", "contact_point"), ("remarks",)),
-}
-
-
-# What the node adds to the message by itself, said above the form.
-NOTES = {
-    "risk_assessment_response": _("Answers the latest risk assessment request received in this conversation."),
-    "identity_verification_request": _("Carries the person's identity as recorded in the case; never sent for an "
-                                       "applicant for international protection."),
-    "identity_verification_response": _("Answers the latest identity verification request received."),
-    "family_tracing_request": _("Sent on the child's behalf: the appointed guardian's reference is added."),
-    "family_tracing_response": _("Answers the latest family tracing request received."),
-    "return_arrangements": _("Refers to the risk assessment received from the country of origin; without one, "
-                             "no return is arranged."),
-    "arrival_confirmation": _("Schedules the post-return reports at 3, 6 and 12 months after arrival."),
-    "urgent_alert": _("Sent on the vital-interests basis, without consent, because a life or freedom is in danger."),
-}
+def follow_up_choices(types: list[str] | tuple[str, ...] | None = None) -> list[tuple[str, Any]]:
+    """The follow-up messages as choices (menu label of each kind), optionally only these types."""
+    return [(t, KINDS[t].action) for t in FOLLOW_UPS if types is None or t in types]
 
 
 def _choices(*pairs: tuple[str, Any]) -> list[tuple[str, Any]]:
@@ -164,17 +124,17 @@ def _choices(*pairs: tuple[str, Any]) -> list[tuple[str, Any]]:
 
 
 class ChooseFollowUpForm(forms.Form):
-    message = forms.ChoiceField(label=_("Message"), choices=FOLLOW_UP_TYPES)
+    message = forms.ChoiceField(label=_("Message"), choices=follow_up_choices)
 
     def __init__(self, *args: Any, types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["message"].choices = [(k, v) for k, v in FOLLOW_UP_TYPES if k in types]
+        self.fields["message"].choices = follow_up_choices(types)
 
 
 class FollowUpForm(forms.Form):
-    """The follow-up messages; built for one type, with only the fields that type carries."""
+    """The follow-up messages; built for one kind, with only the fields that kind declares."""
 
-    type = forms.ChoiceField(choices=FOLLOW_UP_TYPES, widget=forms.HiddenInput)
+    type = forms.ChoiceField(choices=follow_up_choices, widget=forms.HiddenInput)
     topics = forms.MultipleChoiceField(
         label=_("Assessment topics"), widget=forms.CheckboxSelectMultiple,
         choices=[
@@ -263,9 +223,9 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args: Any, type_: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if type_ not in FIELDS:
+        if type_ not in FOLLOW_UPS:
             raise ValueError("unknown follow-up type")
-        required, optional = FIELDS[type_]
+        required, optional = KINDS[type_].required, KINDS[type_].optional
         self.fields["type"].initial = type_
         for name in list(self.fields):
             if name == "type":

@@ -19,6 +19,7 @@ class Direction(models.TextChoices):
     INCOMING = "incoming", _("Received")
 
 
+# How a link moves between these states: ``transnational/states.py``.
 class LinkStatus(models.TextChoices):
     NOTIFIED = "notified", _("Case notified")
     OFFERED = "offered", _("Referral offered")
@@ -26,22 +27,6 @@ class LinkStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     ERASED = "erased", _("Consent withdrawn: shared data erased")
-
-
-# {status: {event: next status}} — the only way a link changes state.
-TRANSITIONS: dict[str, dict[str, str]] = {
-    LinkStatus.NOTIFIED: {"offer": LinkStatus.OFFERED, "withdraw": LinkStatus.WITHDRAWN, "erase": LinkStatus.ERASED},
-    LinkStatus.OFFERED: {
-        "accept": LinkStatus.ACCEPTED,
-        "decline": LinkStatus.DECLINED,
-        "withdraw": LinkStatus.WITHDRAWN,
-        "erase": LinkStatus.ERASED,
-    },
-    LinkStatus.ACCEPTED: {"withdraw": LinkStatus.WITHDRAWN, "erase": LinkStatus.ERASED},
-    LinkStatus.DECLINED: {"erase": LinkStatus.ERASED},
-    LinkStatus.WITHDRAWN: {"erase": LinkStatus.ERASED},
-    LinkStatus.ERASED: {},
-}
 
 
 class Link(models.Model):
@@ -80,7 +65,9 @@ class Link(models.Model):
         return str(self.conversation)
 
     def can(self, event: str) -> bool:
-        return event in TRANSITIONS[self.status]
+        from trm.transnational import states
+
+        return states.may(self, event)
 
     @property
     def status_label(self) -> str:
@@ -91,7 +78,9 @@ class Link(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.status not in (LinkStatus.DECLINED, LinkStatus.WITHDRAWN, LinkStatus.ERASED)
+        from trm.transnational import states
+
+        return self.status not in states.CLOSED
 
 
 # Post-return reports fall due this many months after the person's arrival (SOP 4, step 6).

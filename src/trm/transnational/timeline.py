@@ -1,36 +1,24 @@
-"""The shared timeline of one conversation: every message sent and received, with delivery state."""
+"""The shared timeline of one conversation: every message sent and received, with delivery state.
+
+Each message shows its kind's label and one-line summary (``kinds.py``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
-
 from trm.exchange.models import InboxMessage, OutboxMessage
-
-LABELS = {
-    "case_notification": _("Case notification / request for cooperation"),
-    "referral_offer": _("Referral offer"),
-    "referral_accept": _("Referral accepted"),
-    "referral_decline": _("Referral declined"),
-    "referral_withdraw": _("Referral withdrawn"),
-    "risk_assessment_request": _("Risk assessment requested"),
-    "risk_assessment_response": _("Risk assessment"),
-    "identity_verification_request": _("Identity verification requested"),
-    "identity_verification_response": _("Identity verification answered"),
-    "family_tracing_request": _("Family tracing requested"),
-    "family_tracing_response": _("Family assessment"),
-    "return_arrangements": _("Return arrangements"),
-    "arrival_confirmation": _("Arrival confirmed"),
-    "post_return_report": _("Post-return report"),
-    "case_closure": _("Case closed"),
-    "consent_withdrawn": _("Consent withdrawn: erase"),
-    "urgent_alert": _("Urgent alert"),
-}
+from trm.transnational import kinds
 
 
 def label(type_: str) -> Any:
-    return LABELS.get(type_, type_)
+    """The message type's label, as its ``Kind`` declares it."""
+    return kinds.label(type_)
+
+
+def _summary(type_: str, body: dict[str, Any]) -> str:
+    kind = kinds.KINDS.get(type_)
+    return kind.summarise(body) if kind is not None else ""
 
 
 def build(conversation: Any) -> list[dict[str, Any]]:
@@ -38,12 +26,14 @@ def build(conversation: Any) -> list[dict[str, Any]]:
     for row in OutboxMessage.objects.filter(conversation=conversation):
         items.append({
             "at": row.created, "direction": "sent", "type": row.type, "label": label(row.type),
+            "summary": _summary(row.type, row.envelope.get("body", {})),
             "state": row.get_status_display(), "delivered": row.status == "delivered", "receipt": bool(row.receipt),
             "body": row.envelope.get("body", {}), "peer": row.recipient, "id": row.message_id,
         })
     for row in InboxMessage.objects.filter(conversation=conversation):
         items.append({
             "at": row.received_at, "direction": "received", "type": row.type, "label": label(row.type),
+            "summary": _summary(row.type, row.envelope.get("body", {})),
             "state": row.get_status_display(), "delivered": True, "receipt": bool(row.receipt),
             "body": row.envelope.get("body", {}), "peer": row.sender, "id": row.message_id,
         })

@@ -17,20 +17,20 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
-from trm.transnational import access, fieldsets, timeline, workflows
-from trm.transnational.forms import (
-    FOLLOW_UP_TYPES,
-    NOTES,
-    ChooseFollowUpForm,
-    DeclineForm,
-    FollowUpForm,
-    SendForm,
-    WithdrawForm,
-)
+from trm.lib.refusals import Conflict
+from trm.transnational import access, timeline, workflows
+from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
+from trm.transnational.kinds import KINDS
 from trm.transnational.models import Direction, LinkStatus, ReportDue
 
 
 def _errors(form: Any, err: ValidationError) -> None:
+    """Show a verb's refusal on the form: on its field when it names one the form has."""
+    if hasattr(err, "error_dict"):
+        for name, errors in err.error_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error.messages)
+        return
     for message in err.messages:
         form.add_error(None, message)
 
@@ -58,27 +58,16 @@ def detail(request: HttpRequest, conversation: Any) -> HttpResponse:
     record(request.user, Action.READ, link, fields=["messages"], request=request)
     chosen = request.GET.get("message", "")
     follow_up_form = None
-    if chosen in _follow_up_types(link):
+    if chosen in workflows.follow_ups_for(link):
         follow_up_form = FollowUpForm(type_=chosen)
     return render(request, "transnational/detail.html", _detail_context(link, follow_up_form=follow_up_form))
 
 
-def _follow_up_types(link: Any) -> list[str]:
-    """The follow-up messages offered on this conversation's page (the workflow checks again)."""
-    if not link.is_live:
-        return []
-    is_child = link.case.is_child if link.case_id else link.is_child
-    asylum = bool(link.case_id and link.case.asylum_seeker)
-    return [
-        t for t in fieldsets.FOLLOW_UPS
-        if (is_child or t not in fieldsets.CHILDREN_ONLY) and not (asylum and t == "identity_verification_request")
-    ]
-
-
 def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
     incoming_offer = link.direction == Direction.INCOMING and link.can("accept")
-    types = _follow_up_types(link)
+    types = workflows.follow_ups_for(link)
     follow_up_form = forms.get("follow_up_form")
+    kind = KINDS[follow_up_form.fields["type"].initial] if follow_up_form else None
     return {
         "link": link,
         "items": timeline.build(link.conversation),
@@ -91,8 +80,8 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
             initial={"message": follow_up_form.fields["type"].initial if follow_up_form else None}, types=types
         ) if types else None,
         "follow_up_form": follow_up_form,
-        "follow_up_label": dict(FOLLOW_UP_TYPES).get(follow_up_form.fields["type"].initial) if follow_up_form else "",
-        "follow_up_note": NOTES.get(follow_up_form.fields["type"].initial, "") if follow_up_form else "",
+        "follow_up_label": kind.action if kind else "",
+        "follow_up_note": kind.note if kind else "",
         "reports_due": list(link.reports_due.all()),
         "today": timezone.localdate(),
     }
@@ -120,13 +109,12 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
             workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Referral withdrawn; the other country is told."))
         elif action == "follow-up":
-            if request.POST.get("type") not in _follow_up_types(link):
+            if request.POST.get("type") not in workflows.follow_ups_for(link):
                 raise ValidationError(_("This message cannot be sent in this conversation."))
             form = FollowUpForm(request.POST, type_=request.POST["type"])
             if not form.is_valid():
                 raise ValidationError(_("Complete the fields this message needs."))
-            data = form.cleaned_data
-            workflows.send_follow_up(link, by=request.user, type_=data["type"], data=data)
+            workflows.send(link, kind=form.cleaned_data["type"], data=form.cleaned_data, by=request.user)
             messages.success(request, _("Message queued for %(node)s.") % {"node": link.peer})
         else:
             raise Http404
@@ -134,7 +122,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
         messages.error(request, " ".join(err.messages))
         bound = {"follow_up_form": form} if action == "follow-up" else {}
         context = _detail_context(link, **bound)
-        return render(request, "transnational/detail.html", context, status=400)
+        return render(request, "transnational/detail.html", context, status=409 if isinstance(err, Conflict) else 400)
     return redirect("transnational:detail", conversation=link.conversation)
 
 
@@ -151,40 +139,20 @@ def send(request: HttpRequest, case_ref: str) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                basis = workflows.basis_for(case)
                 if "preview" in request.POST:
-                    preview = _preview(case, d, basis)
+                    drafts = workflows.plan(case, kind=d["kind"], data=d, by=request.user)
+                    preview = {draft.type: {"envelope": draft.envelope(), "body": draft.body} for draft in drafts}
                 else:
-                    link = workflows.send_referral(case, by=request.user, **d)
+                    link = workflows.send(case, kind=d["kind"], data=d, by=request.user)
                     messages.success(request, _("Referral queued for %(node)s.") % {"node": link.peer})
                     return redirect("transnational:detail", conversation=link.conversation)
             except ValidationError as err:
                 _errors(form, err)
-                status = 400
+                status = 409 if isinstance(err, Conflict) else 400
         else:
             status = 400
     return render(request, "transnational/send.html",
                   {"form": form, "case": case, "preview": preview, "peers": peers}, status=status)
-
-
-def _preview(case: Any, d: dict[str, Any], basis: dict[str, Any]) -> dict[str, Any]:
-    """Exactly what would leave: each message's envelope members and body (nothing is stored)."""
-    workflows.check_outgoing(case, offer=d["offer"], services=d["services"],
-                             requested_actions=d["requested_actions"], purpose=d["purpose"])
-    handling = workflows.handling_of(d["handling_codes"], d["handling_text"])
-    bodies = workflows.outgoing_bodies(
-        case, offer=d["offer"], services=d["services"], needs_summary=d["needs_summary"],
-        share_identity=d["share_identity"], urgency=d["urgency"], requested_actions=d["requested_actions"],
-    )
-    refs = {k: v for k, v in basis.items() if k != "consent"}
-    return {
-        type_: {
-            "envelope": {"purpose": d["purpose"] if type_ == "referral_offer" else "assistance", **refs,
-                         "handling": " ".join(handling.codes) + (f" — {handling.text}" if handling.text else "")},
-            "body": body,
-        }
-        for type_, body in bodies.items()
-    }
 
 
 def case_section(request: HttpRequest, case: Any) -> Panel | None:

@@ -1,17 +1,24 @@
-"""The TRM workflows: send, accept, decline and withdraw referrals; consent withdrawal.
+"""The TRM workflows: send (start a conversation or add to one), accept, decline, withdraw; consent withdrawal.
 
-Each verb runs in one transaction, queues its trm/1 messages through the exchange's
-outbox (they leave with the next worker pass) and writes its audit entry.
+Every message this node sends is drafted by ``_draft`` — the one place that computes its
+purpose (the kind's, or the sender's choice among the kind's purposes), its legal basis,
+the conversation's handling restrictions, its body and the kind's rules — and queued by
+``_enqueue``. ``plan`` returns the drafts without storing anything (the send page's
+preview shows them); ``send`` queues them. Each verb checks its actor (the focal point's
+capability: ``PermissionDenied``; a conversation or case the actor may not see:
+``Http404``) and the conversation's state (``Conflict``), runs in one transaction, moves
+the link only through ``states.move`` and writes its audit entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,14 +28,17 @@ from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import casework
+from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
-from trm.exchange import keys, outbox
+from trm.exchange import keys, outbox, schemas
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import Handling
-from trm.transnational import fieldsets
-from trm.transnational.models import REPORT_MONTHS, TRANSITIONS, Direction, Link, LinkStatus, ReportDue
+from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
+from trm.transnational import access, fieldsets, history, states
+from trm.transnational.kinds import FOLLOW_UPS, KINDS, STARTS, Kind
+from trm.transnational.models import Direction, Link
 
-RESPONSE_DAYS = 10
+HANDLING_CODES = tuple(schemas.HANDLING_CODES)
 
 
 def peers(*, now: dt.datetime | None = None) -> list[Any]:
@@ -41,18 +51,15 @@ def peers(*, now: dt.datetime | None = None) -> list[Any]:
     return [n for n in trust_list.nodes if n.node_id != settings.TRM_NODE_ID and not n.is_revoked(now)]
 
 
-def _move(link: Link, event: str) -> None:
-    nxt = TRANSITIONS[link.status].get(event)
-    if nxt is None:
-        raise ValidationError(
-            _("This referral is %(status)s: it cannot be %(event)s now.")
-            % {"status": link.get_status_display(), "event": event}
-        )
-    link.status = nxt
+def _peer(node_id: str) -> Any:
+    for node in peers():
+        if node.node_id == node_id:
+            return node
+    raise ValidationError({"to_node": [_("That node is not on the current trust list.")]})
 
 
 def basis_for(case: Case) -> dict[str, Any]:
-    """The legal basis of a transnational disclosure, or a clear refusal.
+    """The legal basis of a transnational disclosure, or a ``Conflict`` saying what is missing.
 
     Adults: an active consent to a transnational referral that names no recipient
     (another country's node is no member of this NRM). Children: a best-interests record.
@@ -60,207 +67,241 @@ def basis_for(case: Case) -> dict[str, Any]:
     if case.is_child:
         bi = BestInterests.objects.filter(case=case).order_by("-decided_on", "-id").first()
         if bi is None:
-            raise ValidationError(_("A child's case needs a best-interests assessment or determination first."))
+            raise Conflict(_("A child's case needs a best-interests assessment or determination first."))
         return {"legal_basis": "best_interests", "best_interests_ref": f"BI-{bi.pk}", "consent": None}
     now = timezone.now()
     for item in Consent.objects.filter(case=case, purpose=ConsentPurpose.TRANSNATIONAL).prefetch_related("recipients"):
         if item.active_at(now) and not item.recipients.exists():
             return {"legal_basis": "consent", "consent_ref": f"CONSENT-{item.pk}", "consent": item}
-    raise ValidationError(_("The person has not consented to a transnational referral (or withdrew consent)."))
+    raise Conflict(_("The person has not consented to a transnational referral (or withdrew consent)."))
 
 
-def _refs(basis: dict[str, Any]) -> dict[str, Any]:
+def _refs(basis: Mapping[str, Any]) -> dict[str, str]:
     return {k: v for k, v in basis.items() if k in ("legal_basis", "consent_ref", "best_interests_ref")}
-
-
-def _peer(node_id: str) -> Any:
-    for node in peers():
-        if node.node_id == node_id:
-            return node
-    raise ValidationError(_("That node is not on the current trust list."))
-
-
-HANDLING_CODES = ("H0", "H1", "H2", "H3")
-OFFER_PURPOSES = ("assistance", "return")
 
 
 def handling_of(codes: list[str] | tuple[str, ...] | None, text: str = "") -> Handling:
     """The handling restrictions of a conversation (H2, no onward transmission, unless chosen)."""
     chosen = tuple(c for c in HANDLING_CODES if c in (codes or ())) or ("H2",)
     if "H3" in chosen and not text.strip():
-        raise ValidationError(_("Handling code H3 needs the conditions written out."))
+        raise ValidationError({"handling_text": [_("Handling code H3 needs the conditions written out.")]})
     return Handling(chosen, text.strip() or None)
-
-
-def check_requested_actions(case: Case, actions: list[str] | tuple[str, ...]) -> None:
-    """Refuse what may never be asked of the other country for this person."""
-    if case.asylum_seeker and "identity_verification" in actions:
-        # The authorities of the country of origin must never learn that a person sought protection.
-        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
-    if not case.is_child and "family_tracing" in actions:
-        raise ValidationError(_("Family tracing is for children only."))
-
-
-def outgoing_bodies(
-    case: Case,
-    *,
-    offer: bool = True,
-    services: list[str] | tuple[str, ...] = (),
-    needs_summary: str = "",
-    share_identity: bool = False,
-    urgency: str = "routine",
-    requested_actions: list[str] | tuple[str, ...] = fieldsets.DEFAULT_ACTIONS,
-    today: dt.date | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Exactly the bodies that will leave the node, by message type (the preview shows them)."""
-    today = today or timezone.localdate()
-    bodies = {
-        "case_notification": fieldsets.case_notification(
-            case, today=today, share_identity=share_identity, urgency=urgency,
-            requested_actions=list(requested_actions or fieldsets.DEFAULT_ACTIONS),
-        )
-    }
-    if offer:
-        bodies["referral_offer"] = fieldsets.referral_offer(
-            case, services=list(services), needs_summary=needs_summary,
-            respond_by=today + dt.timedelta(days=RESPONSE_DAYS),
-        )
-    return bodies
-
-
-def check_outgoing(case: Case, *, offer: bool, services: Any, requested_actions: Any, purpose: str) -> None:
-    if not case.is_open:
-        raise ValidationError(_("The case is closed."))
-    if offer and not services:
-        raise ValidationError(_("Choose at least one service."))
-    if purpose not in OFFER_PURPOSES:
-        raise ValidationError(_("Choose the purpose of the referral."))
-    check_requested_actions(case, requested_actions or fieldsets.DEFAULT_ACTIONS)
-
-
-@transaction.atomic
-def send_referral(
-    case: Case,
-    *,
-    by: Any,
-    to_node: str,
-    services: list[str] | tuple[str, ...] = (),
-    needs_summary: str = "",
-    share_identity: bool = False,
-    urgency: str = "routine",
-    offer: bool = True,
-    purpose: str = "assistance",
-    requested_actions: list[str] | tuple[str, ...] = fieldsets.DEFAULT_ACTIONS,
-    handling_codes: list[str] | tuple[str, ...] = ("H2",),
-    handling_text: str = "",
-) -> Link:
-    """Notify the other country of the case (a request for cooperation) and, unless
-    ``offer`` is false, offer the referral, in one conversation."""
-    require_capability(by, Cap.SEND_TRANSNATIONAL)
-    check_outgoing(case, offer=offer, services=services, requested_actions=requested_actions, purpose=purpose)
-    handling = handling_of(handling_codes, handling_text)
-    peer = _peer(to_node)
-    basis = basis_for(case)
-    conversation = uuid.uuid4()
-    bodies = outgoing_bodies(
-        case, offer=offer, services=services, needs_summary=needs_summary, share_identity=share_identity,
-        urgency=urgency, requested_actions=requested_actions,
-    )
-    offer_row = None
-    try:
-        for type_, body in bodies.items():
-            row = outbox.enqueue(
-                type_, recipient=peer.node_id, body=body,
-                purpose=purpose if type_ == "referral_offer" else "assistance",
-                by=by, conversation=conversation, handling=handling, **_refs(basis),
-            )
-            if type_ == "referral_offer":
-                offer_row = row
-    except ProtocolError as err:
-        raise ValidationError(_("The message was refused by the protocol (%(code)s).") % {"code": err.code}) from err
-    link = Link(
-        conversation=conversation, direction=Direction.OUTGOING, peer=peer.node_id, peer_country=peer.country,
-        case=case, status=LinkStatus.OFFERED if offer else LinkStatus.NOTIFIED, services=list(services),
-        is_child=case.is_child,
-        offer_message_id=offer_row.message_id if offer_row is not None else None,
-        consent=basis["consent"], decided_by=by,
-        handling_codes=list(handling.codes), handling_text=handling.text or "",
-    )
-    link.full_clean()
-    link.save()
-    record(by, Action.SEND, link, fields=list(bodies), note=f"to {peer.node_id}")
-    return link
 
 
 def _handling(link: Link) -> Handling:
     return Handling(tuple(link.handling_codes) or ("H2",), link.handling_text or None)
 
 
+def _conversation_basis(link: Link, kind: Kind) -> dict[str, str]:
+    """The legal basis of a message in a live conversation.
+
+    Urgent alerts go on vital interests. The sender of the referral names its case's
+    current basis, or the one the conversation started on (a withdrawal or an erasure
+    request discloses nothing new). The receiver answers on the basis the sender named.
+    """
+    if kind.vital_interests:
+        return {"legal_basis": "vital_interests"}
+    if link.direction == Direction.INCOMING:
+        return history.reply_basis(link)
+    try:
+        return _refs(basis_for(link.case))
+    except ValidationError:
+        if link.consent_id:
+            return {"legal_basis": "consent", "consent_ref": f"CONSENT-{link.consent_id}"}
+        return {"legal_basis": "best_interests", "best_interests_ref": "BI-withdrawn"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message exactly as it will leave: nothing is stored until ``_enqueue``."""
+
+    kind: Kind
+    to: str
+    purpose: str
+    basis: dict[str, str]
+    handling: Handling
+    body: dict[str, Any]
+    in_reply_to: str | None = None
+
+    @property
+    def type(self) -> str:
+        return self.kind.type
+
+    def envelope(self) -> dict[str, Any]:
+        """The envelope members a person checks before sending (the preview)."""
+        handling = " ".join(self.handling.codes) + (f" — {self.handling.text}" if self.handling.text else "")
+        return {"purpose": self.purpose, **self.basis, "handling": handling}
+
+
+def _draft(
+    kind: Kind, *, to: str, case: Case | None, link: Link | None, case_ref: str, data: Mapping[str, Any],
+    basis: Mapping[str, str], handling: Handling, purpose: str = "",
+) -> Draft:
+    """The one computation of a message: purpose rule, the kind's rules, basis, handling and body."""
+    if kind.purposes:
+        if purpose not in kind.purposes:
+            raise ValidationError({"purpose": [_("Choose the purpose of the referral.")]})
+    else:
+        purpose = kind.purpose
+    is_child = case.is_child if case is not None else bool(link and link.is_child)
+    if kind.children_only and not is_child:
+        raise ValidationError(_("Family tracing is for children only."))
+    if kind.needs_case and case is None:
+        raise ValidationError(_("Only a node holding the case may send this message."))
+    if kind.not_for_asylum_seekers and case is not None and case.asylum_seeker:
+        # Never tell the authorities of the country of origin that a person sought protection.
+        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    values = dict(data)
+    in_reply_to = None
+    if kind.answers is not None:
+        assert link is not None
+        request = history.latest(link, kind.answers)
+        if request is None:
+            raise Conflict(_("There is no request to answer in this conversation."))
+        in_reply_to = str(request.message_id)
+    if kind.rule is not None:
+        kind.rule(case, link, values)
+    return Draft(
+        kind=kind, to=to, purpose=purpose, basis=dict(basis), handling=handling,
+        body=kind.build(case_ref, case, values), in_reply_to=in_reply_to,
+    )
+
+
+def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
+    try:
+        return outbox.enqueue(
+            draft.type, recipient=draft.to, body=draft.body, purpose=draft.purpose, by=by,
+            conversation=conversation, in_reply_to=draft.in_reply_to, handling=draft.handling,
+            legal_basis=draft.basis["legal_basis"], consent_ref=draft.basis.get("consent_ref"),
+            best_interests_ref=draft.basis.get("best_interests_ref"),
+        )
+    except ProtocolError as err:
+        raise ValidationError(
+            _("The message is incomplete or not allowed (%(code)s).") % {"code": err.code}, code=str(err.code)
+        ) from err
+
+
+def _start(case: Case, *, kind: str, data: Mapping[str, Any]) -> tuple[list[Draft], dict[str, Any]]:
+    """The drafts that start a conversation about ``case``: a notification, then the offer if ``kind`` is one."""
+    if kind not in STARTS:
+        raise ValidationError(_("This message type does not start a conversation."))
+    if not case.is_open:
+        raise Conflict(_("The case is closed."))
+    peer = _peer(str(data.get("to_node", "")))
+    handling = handling_of(data.get("handling_codes"), data.get("handling_text", ""))
+    basis = basis_for(case)
+    common = {"to": peer.node_id, "case": case, "link": None, "case_ref": case.reference, "data": data,
+              "basis": _refs(basis), "handling": handling}
+    drafts = [_draft(KINDS["case_notification"], **common)]
+    if kind == "referral_offer":
+        drafts.append(_draft(KINDS["referral_offer"], purpose=str(data.get("purpose") or "assistance"), **common))
+    return drafts, {"peer": peer, "basis": basis, "handling": handling}
+
+
+def _locked(link: Link, by: Any) -> Link:
+    """The link again, locked for this transaction; 403 without the capability, 404 if not visible."""
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    locked = access.visible_links(by).select_for_update(of=("self",)).filter(pk=link.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
+
+
+def _visible_case(case: Case, by: Any) -> Case:
+    require_capability(by, Cap.SEND_TRANSNATIONAL)
+    return get_case_for(by, case.reference, write=True)
+
+
+def plan(case: Case, *, kind: str, data: Mapping[str, Any], by: Any) -> list[Draft]:
+    """Exactly the messages ``send(case, …)`` would queue, with every check, storing nothing (the preview)."""
+    drafts, _context = _start(_visible_case(case, by), kind=kind, data=data)
+    return drafts
+
+
+def _follow_up(link: Link, kind: str, data: Mapping[str, Any]) -> Draft:
+    if not link.is_live:
+        raise Conflict(_("This conversation is closed: nothing more can be sent in it."))
+    return _in_conversation(link, KINDS[kind], data)
+
+
+def _in_conversation(link: Link, kind: Kind, data: Mapping[str, Any], *, basis: dict[str, str] | None = None) -> Draft:
+    return _draft(
+        kind, to=link.peer, case=link.case, link=link, case_ref=case_ref_of(link), data=data,
+        basis=basis or _conversation_basis(link, kind), handling=_handling(link),
+    )
+
+
+@transaction.atomic
+def send(target: Case | Link, *, kind: str, data: Mapping[str, Any], by: Any) -> Link:
+    """Send a message of ``kind``: to start a conversation about a case, or in a live one.
+
+    With a case, ``kind`` is ``case_notification`` (a request for cooperation) or
+    ``referral_offer`` (the notification and the offer, in one new conversation) and
+    ``data`` holds the send form's fields (``to_node``, ``services``, ``purpose``,
+    ``handling_codes`` …). With a link, ``kind`` is one of the follow-ups and ``data``
+    holds the fields its ``Kind`` declares. Returns the conversation's link.
+    """
+    if isinstance(target, Link):
+        if kind not in FOLLOW_UPS:
+            raise ValidationError({"type": [_("This message type cannot be sent from here.")]})
+        link = _locked(target, by)
+        draft = _follow_up(link, kind, data)
+        row = _enqueue(draft, conversation=link.conversation, by=by)
+        if draft.kind.after_send is not None:
+            draft.kind.after_send(link, row.envelope["body"])
+        record(by, Action.SEND, link, fields=[kind], note=kind)
+        return link
+    case = _visible_case(target, by)
+    drafts, context = _start(case, kind=kind, data=data)
+    conversation = uuid.uuid4()
+    rows = {d.type: _enqueue(d, conversation=conversation, by=by) for d in drafts}
+    peer, handling = context["peer"], context["handling"]
+    link = Link(
+        conversation=conversation, direction=Direction.OUTGOING, peer=peer.node_id, peer_country=peer.country,
+        case=case, services=list(data.get("services") or []),
+        is_child=case.is_child, consent=context["basis"]["consent"], decided_by=by,
+        handling_codes=list(handling.codes), handling_text=handling.text or "",
+    )
+    for type_, row in rows.items():
+        states.move(link, "notify" if type_ == "case_notification" else "offer")
+        if type_ == "referral_offer":
+            link.offer_message_id = row.message_id
+    link.full_clean()
+    link.save()
+    record(by, Action.SEND, link, fields=list(rows), note=f"to {peer.node_id}")
+    return link
+
+
+def send_referral(case: Case, *, by: Any, offer: bool = True, **data: Any) -> Link:
+    """``send`` with the send form's fields as keyword arguments (commands and tests)."""
+    return send(case, kind="referral_offer" if offer else "case_notification", data=data, by=by)
+
+
 @transaction.atomic
 def withdraw(link: Link, *, by: Any, reason: str = "circumstances_changed") -> Link:
-    require_capability(by, Cap.SEND_TRANSNATIONAL)
-    link = Link.objects.select_for_update().get(pk=link.pk)
+    """Withdraw the referral this node offered; the other node is told."""
+    link = _locked(link, by)
     if link.direction != Direction.OUTGOING:
         raise PermissionDenied
     if link.offer_message_id is None:
-        raise ValidationError(_("No referral was offered in this conversation: send a case closure instead."))
-    _move(link, "withdraw")
-    outbox.enqueue(
-        "referral_withdraw", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
-        body={"case_ref": link.case.reference, "offer_id": str(link.offer_message_id), "reason": reason},
-        handling=_handling(link), **_refs(_basis_or_vital(link)),
-    )
+        raise Conflict(_("No referral was offered in this conversation: send a case closure instead."))
+    states.move(link, "withdraw")
+    draft = _in_conversation(link, KINDS["referral_withdraw"], {"offer_id": link.offer_message_id, "reason": reason})
+    _enqueue(draft, conversation=link.conversation, by=by)
     link.decided_by = by
     link.save(update_fields=["status", "decided_by", "updated_at"])
     record(by, Action.SEND, link, fields=["referral_withdraw"], note="withdrawn")
     return link
 
 
-def _basis_or_vital(link: Link) -> dict[str, Any]:
-    try:
-        return basis_for(link.case)
-    except ValidationError:
-        # Withdrawing needs no new disclosure: refer to the basis the offer was sent on.
-        if link.consent_id:
-            return {"legal_basis": "consent", "consent_ref": f"CONSENT-{link.consent_id}"}
-        return {"legal_basis": "best_interests", "best_interests_ref": "BI-withdrawn"}
-
-
-def _received(link: Link, type_: str) -> dict[str, Any]:
-    """The body of the first message of that type received in the link's conversation."""
-    from trm.exchange.models import InboxMessage
-
-    row = InboxMessage.objects.filter(conversation=link.conversation, type=type_).order_by("received_at").first()
-    if row is None:
-        return {}
-    return dict(row.envelope.get("body", {}))
-
-
-def _reply_basis(link: Link) -> dict[str, Any]:
-    from trm.exchange.models import InboxMessage
-
-    env: dict[str, Any] = {}
-    for row in InboxMessage.objects.filter(conversation=link.conversation).order_by("received_at", "id"):
-        if row.envelope.get("consent_ref") or row.envelope.get("best_interests_ref"):
-            env = row.envelope
-            break
-    out = {"legal_basis": env.get("legal_basis", "consent")}
-    if env.get("consent_ref"):
-        out["consent_ref"] = env["consent_ref"]
-    if env.get("best_interests_ref"):
-        out["best_interests_ref"] = env["best_interests_ref"]
-    return out
-
-
 @transaction.atomic
 def accept(link: Link, *, by: Any) -> Link:
     """Accept a received offer: open a linked case here with what was shared, and answer."""
-    require_capability(by, Cap.SEND_TRANSNATIONAL)
-    link = Link.objects.select_for_update().get(pk=link.pk)
+    link = _locked(link, by)
     if link.direction != Direction.INCOMING:
         raise PermissionDenied
-    _move(link, "accept")
-    notification = _received(link, "case_notification")
+    states.move(link, "accept")
+    notification = history.first_body(link, "case_notification")
     ident = notification.get("identity", {})
     nationality = ident.get("claimed_nationality") or notification.get("nationality", "")
     case = casework.record_detection(
@@ -278,37 +319,27 @@ def accept(link: Link, *, by: Any) -> Link:
         narrative=_("Received from %(node)s (case %(ref)s) over trm/1.")
         % {"node": link.peer, "ref": link.remote_case_ref},
     )
+    draft = _in_conversation(link, KINDS["referral_accept"], {
+        "accepted_services": link.services or ["reintegration"],
+        "reception_organisation": by.organisation.name if by.organisation else settings.TRM_NODE_NAME,
+    })
     link.case = case
     link.decided_by = by
     link.save(update_fields=["status", "case", "decided_by", "updated_at"])
-    outbox.enqueue(
-        "referral_accept", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
-        in_reply_to=link.offer_message_id, handling=_handling(link),
-        body={
-            "case_ref": link.remote_case_ref,
-            "accepted_services": link.services or ["reintegration"],
-            "reception_organisation": (by.organisation.name if by.organisation else settings.TRM_NODE_NAME)[:200],
-        },
-        **_reply_basis(link),
-    )
+    _enqueue(draft, conversation=link.conversation, by=by)
     record(by, Action.DECIDE, link, fields=["status", "case"], note="accepted")
     return link
 
 
 @transaction.atomic
 def decline(link: Link, *, by: Any, reason: str, reason_text: str = "") -> Link:
-    require_capability(by, Cap.SEND_TRANSNATIONAL)
-    link = Link.objects.select_for_update().get(pk=link.pk)
+    """Decline a received offer with a reason; the other node is told."""
+    link = _locked(link, by)
     if link.direction != Direction.INCOMING:
         raise PermissionDenied
-    _move(link, "decline")
-    body = {"case_ref": link.remote_case_ref, "reason": reason}
-    if reason_text:
-        body["reason_text"] = reason_text
-    outbox.enqueue(
-        "referral_decline", recipient=link.peer, by=by, conversation=link.conversation, purpose="assistance",
-        in_reply_to=link.offer_message_id, body=body, handling=_handling(link), **_reply_basis(link),
-    )
+    states.move(link, "decline")
+    draft = _in_conversation(link, KINDS["referral_decline"], {"reason": reason, "reason_text": reason_text})
+    _enqueue(draft, conversation=link.conversation, by=by)
     link.decided_by = by
     link.save(update_fields=["status", "decided_by", "updated_at"])
     record(by, Action.DECIDE, link, fields=["status"], note=f"declined: {reason}")
@@ -316,61 +347,21 @@ def decline(link: Link, *, by: Any, reason: str, reason_text: str = "") -> Link:
 
 
 def on_consent_withdrawn(row: Consent, by: Any) -> None:
-    """Tell every node that received this case on the withdrawn consent to erase what it holds."""
-    links = Link.objects.select_for_update().filter(
-        direction=Direction.OUTGOING, consent=row
-    ).exclude(status=LinkStatus.ERASED)
+    """Tell every node that received this case on the withdrawn consent to erase what it holds.
+
+    Runs in the transaction of ``cases.consent.withdraw`` (whoever records the withdrawal):
+    the request to erase is the node's own duty, not a focal point's choice.
+    """
+    links = Link.objects.select_for_update().filter(direction=Direction.OUTGOING, consent=row)
     for link in links:
-        outbox.enqueue(
-            "consent_withdrawn", recipient=link.peer, by=None, conversation=link.conversation,
-            purpose="case_management", legal_basis="consent", consent_ref=f"CONSENT-{row.pk}",
-            body={
-                "case_ref": link.case.reference,
-                "withdrawn_on": timezone.localdate().isoformat(),
-                "instruction": "erase",
-                "scope": "conversation",
-            },
-        )
-        link.status = LinkStatus.ERASED
+        if not states.may(link, "erase"):
+            continue
+        states.move(link, "erase")
+        draft = _in_conversation(link, KINDS["consent_withdrawn"], {"date": timezone.localdate()},
+                                 basis={"legal_basis": "consent", "consent_ref": f"CONSENT-{row.pk}"})
+        _enqueue(draft, conversation=link.conversation, by=None)
         link.save(update_fields=["status", "updated_at"])
         record(by, Action.SEND, link, fields=["consent_withdrawn"], note="erase requested")
-
-
-def erase_conversation(link: Link) -> None:
-    """On the receiving side: drop the shared personal data of this conversation.
-
-    Kept: each message's id, type, times, status and receipt (the non-personal trail).
-    Erased: every received body, the body and sealed token of every message this node
-    sent in the conversation once it left (delivered, rejected or dead), and the
-    personal fields of the case opened from the referral.
-    """
-    from trm.exchange.models import InboxMessage, OutboxMessage, OutboxStatus
-
-    for row in InboxMessage.objects.filter(conversation=link.conversation):
-        row.envelope = {**row.envelope, "body": {"erased": True}}
-        row.save(update_fields=["envelope"])
-    finished = (OutboxStatus.DELIVERED, OutboxStatus.REJECTED, OutboxStatus.DEAD)
-    for sent in OutboxMessage.objects.filter(conversation=link.conversation, status__in=finished):
-        sent.envelope = {**sent.envelope, "body": {"erased": True}}
-        sent.token = ""
-        sent.save(update_fields=["envelope", "token"])
-    if link.case_id is not None:
-        person = link.case.person
-        person.given_name = person.family_name = ""
-        person.aliases, person.documents, person.contacts = [], [], []
-        person.citizenships, person.languages = [], []
-        person.date_of_birth = None
-        person.name_index = ""
-        person.save(update_fields=["given_name", "family_name", "aliases", "documents", "contacts",
-                                   "citizenships", "languages", "date_of_birth", "name_index"])
-        case = link.case
-        case.narrative = case.detection_place = ""
-        case.save(update_fields=["narrative", "detection_place"])
-    _move(link, "erase")
-    link.save(update_fields=["status", "updated_at"])
-    record(None, Action.DELETE, link, fields=["person", "narrative", "received_bodies", "sent_bodies"],
-           note="erased on consent withdrawal")
-
 
 
 def case_ref_of(link: Link) -> str:
@@ -380,106 +371,15 @@ def case_ref_of(link: Link) -> str:
     return link.remote_case_ref
 
 
-def _latest_received(link: Link, type_: str) -> Any:
-    from trm.exchange.models import InboxMessage
-
-    return (
-        InboxMessage.objects.filter(conversation=link.conversation, type=type_, sender=link.peer)
-        .order_by("-received_at", "-id")
-        .first()
-    )
-
-
-def _active_guardian_ref(case: Case) -> str:
-    from trm.cases.models import GuardianAppointment
-
-    appointment = (
-        GuardianAppointment.objects.filter(case=case, ended_on__isnull=True).order_by("-appointed_on").first()
-    )
-    if appointment is None:
-        raise ValidationError(
-            _("Family tracing is requested through the child's appointed guardian: appoint one first.")
-        )
-    return f"GA-{appointment.pk}"
-
-
-def _check_follow_up(link: Link, case: Case | None, type_: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The rules of each follow-up message; returns extra envelope members (in_reply_to)."""
-    extra: dict[str, Any] = {}
-    is_child = case.is_child if case is not None else link.is_child
-    if type_ in fieldsets.CHILDREN_ONLY and not is_child:
-        raise ValidationError(_("Family tracing is for children only."))
-    if type_ in ("identity_verification_request", "family_tracing_request", "return_arrangements") and case is None:
-        raise ValidationError(_("Only a node holding the case may send this message."))
-    if type_ == "identity_verification_request" and case is not None and case.asylum_seeker:
-        # Never tell the authorities of the country of origin that a person sought protection.
-        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
-    if type_ == "family_tracing_request" and case is not None:
-        data["guardian_ref"] = _active_guardian_ref(case)
-    if type_ in fieldsets.ANSWERS:
-        request = _latest_received(link, fieldsets.ANSWERS[type_])
-        if request is None:
-            raise ValidationError(_("There is no request to answer in this conversation."))
-        extra["in_reply_to"] = request.message_id
-    if type_ == "return_arrangements":
-        assessment = _latest_received(link, "risk_assessment_response")
-        if assessment is None:
-            raise ValidationError(
-                _("A return is arranged only after a risk assessment from the country of origin was received.")
-            )
-        data["risk_assessment_ref"] = str(assessment.message_id)
-        if case is not None and case.is_child:
-            from trm.cases.children import return_blockers
-
-            blockers = return_blockers(case)
-            if blockers:
-                raise ValidationError(_("The child's return needs first: %(what)s.") % {"what": "; ".join(blockers)})
-    return extra
-
-
-def schedule_reports(link: Link, arrived_on: dt.date) -> list[ReportDue]:
-    """Post-return reports due 3, 6 and 12 months after arrival (idempotent)."""
-    from trm.cases.deadlines import add_months
-
-    due = [(months, add_months(arrived_on, months)) for months in REPORT_MONTHS]
-    return [ReportDue.objects.get_or_create(link=link, months=m, defaults={"due_on": d})[0] for m, d in due]
-
-
-def report_done(link: Link, months: int) -> None:
-    ReportDue.objects.open().filter(link=link, months=months).update(done_at=timezone.now())
-
-
-@transaction.atomic
-def send_follow_up(link: Link, *, by: Any, type_: str, data: dict[str, Any]) -> Any:
-    """Send one more message in a live conversation (assessments, tracing, return, reports, alerts …)."""
-    require_capability(by, Cap.SEND_TRANSNATIONAL)
-    if type_ not in fieldsets.FOLLOW_UPS:
-        raise ValidationError(_("This message type cannot be sent from here."))
-    link = Link.objects.select_for_update().get(pk=link.pk)
+def follow_ups_for(link: Link) -> list[str]:
+    """The follow-up kinds offered on this conversation's page (``send`` checks every rule again)."""
     if not link.is_live:
-        raise ValidationError(_("This conversation is closed: nothing more can be sent in it."))
-    case = link.case
-    data = dict(data)
-    extra = _check_follow_up(link, case, type_, data)
-    purpose, build = fieldsets.FOLLOW_UPS[type_]
-    if type_ == "urgent_alert":
-        refs: dict[str, Any] = {"legal_basis": "vital_interests"}
-    elif link.direction == Direction.OUTGOING:
-        refs = _refs(_basis_or_vital(link))
-    else:
-        refs = _reply_basis(link)
-    try:
-        row = outbox.enqueue(
-            type_, recipient=link.peer, by=by, conversation=link.conversation, purpose=purpose,
-            body=build(case_ref_of(link), case, data), handling=_handling(link), **refs, **extra,
-        )
-    except ProtocolError as err:
-        raise ValidationError(
-            _("The message is incomplete or not allowed (%(code)s).") % {"code": err.code}
-        ) from err
-    if type_ == "arrival_confirmation":
-        schedule_reports(link, dt.date.fromisoformat(row.envelope["body"]["arrived_on"]))
-    elif type_ == "post_return_report":
-        report_done(link, int(row.envelope["body"]["months_after_return"]))
-    record(by, Action.SEND, link, fields=[type_], note=type_)
-    return row
+        return []
+    is_child = link.case.is_child if link.case_id else link.is_child
+    asylum = bool(link.case_id and link.case.asylum_seeker)
+    return [
+        t for t in FOLLOW_UPS
+        if (is_child or not KINDS[t].children_only)
+        and (link.case_id or not KINDS[t].needs_case) and not (asylum and KINDS[t].not_for_asylum_seekers)
+    ]
+

@@ -1,0 +1,264 @@
+"""What each trm/1 message type means to TRM: one ``Kind`` declaration per type.
+
+The protocol's facts about a type (its name, purposes allowed, body schema, test vectors)
+live in ``exchange/`` (``messages.MESSAGE_TYPES``, ``schemas.BODY_SCHEMAS``,
+``vectors.py``). What TRM does with it lives here, once: the purpose it is sent for, the
+function building its body from a case, the fields of its form, its label and one-line
+summary on the timeline, the rules checked before it is sent, and what the node does when
+it sends or receives it. Views, the API, the verbs in ``workflows.py``, the receive
+handlers and the timeline all read ``KINDS``; no other module keeps a table by type.
+
+Adding a message type: its schema and vector in ``exchange/``, then one ``Kind`` below
+(with its body builder in ``fieldsets.py`` and, if it changes anything on arrival, its
+handler in ``handlers.py``). The test ``tests/transnational/test_kinds.py`` fails until
+every protocol type has a declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from trm.exchange.messages import MESSAGE_TYPES
+from trm.lib.refusals import Conflict, ValidationError
+from trm.transnational import fieldsets, handlers, history, reports
+from trm.transnational.models import Direction, Link
+
+Builder = Callable[[str, Any, Mapping[str, Any]], dict[str, Any]]
+Receiver = Callable[[Any], None]
+Rule = Callable[[Any, Link | None, dict[str, Any]], None]
+After = Callable[[Link, Mapping[str, Any]], None]
+Label = str | Promise
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One trm/1 message type as TRM uses it."""
+
+    type: str  # the protocol's type name
+    label: Label  # on the timeline and in the inbox
+    purpose: str  # the envelope's purpose
+    build: Builder  # (the conversation's case reference, the case here or None, data) -> body
+    receive: Receiver  # what the node does when the message arrives (run by the exchange worker)
+    purposes: tuple[str, ...] = ()  # when not empty, the sender chooses the purpose among these
+    action: Label | None = None  # the menu entry on a conversation page; None: sent by its own verb
+    required: tuple[str, ...] = ()  # fields of the follow-up form it needs
+    optional: tuple[str, ...] = ()  # fields of the follow-up form it may carry
+    note: Label = ""  # what the node adds by itself, said above the form
+    answers: str | None = None  # the request type it answers: in_reply_to the latest one received
+    children_only: bool = False
+    needs_case: bool = False  # only the node holding the case sends it (the sender of the referral)
+    vital_interests: bool = False  # sent on the vital-interests basis, without consent
+    not_for_asylum_seekers: bool = False  # never sent about an applicant for international protection
+    rule: Rule | None = None  # (case, link, data) -> None: refuses, or adds what the node fills in
+    after_send: After | None = None  # (link, body) once queued
+    summary: tuple[str, ...] = ()  # body members shown in one line on the timeline: codes, never personal data
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    def summarise(self, body: Mapping[str, Any]) -> str:
+        """One line of the body's coded members (e.g. ``low · return_possible``); never names or free text."""
+        values = []
+        for key in self.summary:
+            value = body.get(key)
+            if value in (None, "", []):
+                continue
+            values.append(", ".join(map(str, value)) if isinstance(value, list) else str(value))
+        return " · ".join(values)
+
+
+# --- rules a kind checks before it is sent -------------------------------------------------------
+
+
+def _requested_actions_allowed(case: Any, link: Link | None, data: dict[str, Any]) -> None:
+    """Refuse cooperation that may never be asked of the other country for this person."""
+    actions = data.get("requested_actions") or fieldsets.DEFAULT_ACTIONS
+    if case.asylum_seeker and "identity_verification" in actions:
+        # The authorities of the country of origin must never learn that a person sought protection.
+        raise ValidationError(_("Identity verification is never requested for an applicant for protection."))
+    if not case.is_child and "family_tracing" in actions:
+        raise ValidationError(_("Family tracing is for children only."))
+
+
+def _offer_needs_services(case: Any, link: Link | None, data: dict[str, Any]) -> None:
+    if not data.get("services"):
+        raise ValidationError({"services": [_("Choose at least one service.")]})
+
+
+def _through_guardian(case: Any, link: Link | None, data: dict[str, Any]) -> None:
+    from trm.cases.models import GuardianAppointment
+
+    appointment = (
+        GuardianAppointment.objects.filter(case=case, ended_on__isnull=True).order_by("-appointed_on").first()
+    )
+    if appointment is None:
+        raise Conflict(_("Family tracing is requested through the child's appointed guardian: appoint one first."))
+    data["guardian_ref"] = f"GA-{appointment.pk}"
+
+
+def _after_risk_assessment(case: Any, link: Link | None, data: dict[str, Any]) -> None:
+    assert link is not None
+    assessment = history.latest(link, "risk_assessment_response")
+    if assessment is None:
+        raise Conflict(
+            _("A return is arranged only after a risk assessment from the country of origin was received.")
+        )
+    data["risk_assessment_ref"] = str(assessment.message_id)
+    if case is not None and case.is_child:
+        from trm.cases.children import return_blockers
+
+        blockers = return_blockers(case)
+        if blockers:
+            raise Conflict(_("The child's return needs first: %(what)s.") % {"what": "; ".join(blockers)})
+
+
+# --- the declarations ------------------------------------------------------------------------------
+
+REFERRAL = ("assistance", "return")
+
+KINDS: dict[str, Kind] = {
+    k.type: k
+    for k in (
+        # Starting a conversation (``workflows.send`` with a case).
+        Kind(
+            "case_notification", gettext_lazy("Case notification / request for cooperation"), "assistance",
+            fieldsets.notification_body, handlers.on_notification, rule=_requested_actions_allowed,
+            summary=("urgency", "requested_actions"),
+        ),
+        Kind(
+            "referral_offer", gettext_lazy("Referral offer"), "assistance", fieldsets.offer_body, handlers.on_offer,
+            purposes=REFERRAL, rule=_offer_needs_services, summary=("services", "respond_by"),
+        ),
+        # Answers and ends, each sent by its own verb (accept, decline, withdraw, consent withdrawal).
+        Kind(
+            "referral_accept", gettext_lazy("Referral accepted"), "assistance", fieldsets.accept_body,
+            handlers.answer("accept", "referral accepted", direction=Direction.OUTGOING),
+            answers="referral_offer", summary=("accepted_services",),
+        ),
+        Kind(
+            "referral_decline", gettext_lazy("Referral declined"), "assistance", fieldsets.decline_body,
+            handlers.answer("decline", "referral declined", direction=Direction.OUTGOING),
+            answers="referral_offer", summary=("reason",),
+        ),
+        Kind(
+            "referral_withdraw", gettext_lazy("Referral withdrawn"), "assistance", fieldsets.withdraw_body,
+            handlers.answer("withdraw", "referral withdrawn", direction=Direction.INCOMING), summary=("reason",),
+        ),
+        Kind(
+            "consent_withdrawn", gettext_lazy("Consent withdrawn: erase"), "case_management",
+            fieldsets.consent_withdrawn_body, handlers.on_consent_withdrawn, summary=("instruction", "scope"),
+        ),
+        # Follow-ups, chosen on the conversation page (``workflows.send`` with a link).
+        Kind(
+            "risk_assessment_request", gettext_lazy("Risk assessment requested"), "risk_assessment",
+            fieldsets.risk_request_body, handlers.on_message,
+            action=gettext_lazy("Request a risk and security assessment"),
+            required=("topics",), optional=("due_date",), summary=("topics",),
+        ),
+        Kind(
+            "risk_assessment_response", gettext_lazy("Risk assessment"), "risk_assessment",
+            fieldsets.risk_response_body, handlers.on_message,
+            action=gettext_lazy("Answer with a risk and security assessment"),
+            required=("overall_risk", "recommendation"), optional=("date", "remarks"),
+            note=gettext_lazy("Answers the latest risk assessment request received in this conversation."),
+            answers="risk_assessment_request", summary=("overall_risk", "recommendation"),
+        ),
+        Kind(
+            "identity_verification_request", gettext_lazy("Identity verification requested"), "identification",
+            fieldsets.identity_request_body, handlers.on_message,
+            action=gettext_lazy("Request identity and nationality verification"), optional=("due_date",),
+            note=gettext_lazy("Carries the person's identity as recorded in the case; never sent for an "
+                              "applicant for international protection."),
+            needs_case=True, not_for_asylum_seekers=True,
+        ),
+        Kind(
+            "identity_verification_response", gettext_lazy("Identity verification answered"), "identification",
+            fieldsets.identity_response_body, handlers.on_message,
+            action=gettext_lazy("Answer an identity verification request"),
+            required=("verification_outcome",),
+            optional=("verified_nationality", "travel_document_possible", "remarks"),
+            note=gettext_lazy("Answers the latest identity verification request received."),
+            answers="identity_verification_request", summary=("outcome",),
+        ),
+        Kind(
+            "family_tracing_request", gettext_lazy("Family tracing requested"), "family_tracing",
+            fieldsets.family_request_body, handlers.on_message,
+            action=gettext_lazy("Request family tracing (children)"),
+            required=("relationship",), optional=("family_name", "given_names", "last_known_locality", "due_date"),
+            note=gettext_lazy("Sent on the child's behalf: the appointed guardian's reference is added."),
+            children_only=True, needs_case=True, rule=_through_guardian,
+        ),
+        Kind(
+            "family_tracing_response", gettext_lazy("Family assessment"), "family_tracing",
+            fieldsets.family_response_body, handlers.on_message,
+            action=gettext_lazy("Answer with a family assessment (children)"),
+            required=("tracing_outcome",),
+            optional=("caregiver_willing", "caregiver_able", "safety_concerns", "date", "remarks"),
+            note=gettext_lazy("Answers the latest family tracing request received."),
+            answers="family_tracing_request", children_only=True, summary=("outcome", "safety_concerns"),
+        ),
+        Kind(
+            "return_arrangements", gettext_lazy("Return arrangements"), "return", fieldsets.return_body,
+            handlers.on_message, action=gettext_lazy("Return arrangements"),
+            required=("planned_date", "reception_organisation"),
+            optional=("arrival_point", "escort", "travel_document", "voluntary"),
+            note=gettext_lazy("Refers to the risk assessment received from the country of origin; without one, "
+                              "no return is arranged."),
+            needs_case=True, rule=_after_risk_assessment, summary=("travel_document",),
+        ),
+        Kind(
+            "arrival_confirmation", gettext_lazy("Arrival confirmed"), "return", fieldsets.arrival_body,
+            handlers.on_arrival, action=gettext_lazy("Confirm the person's arrival"),
+            required=("received_by",), optional=("date", "remarks"),
+            note=gettext_lazy("Schedules the post-return reports at 3, 6 and 12 months after arrival."),
+            after_send=reports.on_arrival, summary=("arrived_on",),
+        ),
+        Kind(
+            "post_return_report", gettext_lazy("Post-return report"), "monitoring", fieldsets.post_return_body,
+            handlers.on_report, action=gettext_lazy("Post-return follow-up report"),
+            required=("months_after_return", "reintegration_status"), optional=("re_trafficking_alert", "remarks"),
+            after_send=reports.on_report, summary=("months_after_return", "reintegration_status"),
+        ),
+        Kind(
+            "case_closure", gettext_lazy("Case closed"), "case_management", fieldsets.closure_body,
+            handlers.on_message, action=gettext_lazy("Case closure"),
+            required=("closure_reason",), optional=("date",), summary=("reason",),
+        ),
+        Kind(
+            "urgent_alert", gettext_lazy("Urgent alert"), "protection", fieldsets.alert_body, handlers.on_alert,
+            action=gettext_lazy("Urgent alert: person in immediate danger"),
+            required=("alert_kind", "contact_point"), optional=("remarks",),
+            note=gettext_lazy("Sent on the vital-interests basis, without consent, because a life or freedom "
+                              "is in danger."),
+            vital_interests=True, summary=("alert_kind",),
+        ),
+    )
+}
+
+# Every protocol type has exactly one meaning here (a new type without a Kind fails at import).
+assert set(KINDS) == set(MESSAGE_TYPES), sorted(set(KINDS) ^ set(MESSAGE_TYPES))
+
+# Those a focal point chooses on a conversation page, in menu order.
+FOLLOW_UPS: tuple[str, ...] = tuple(k.type for k in KINDS.values() if k.action is not None)
+# Those that start a conversation from a case.
+STARTS = ("case_notification", "referral_offer")
+
+
+def label(type_: str) -> Label:
+    kind = KINDS.get(type_)
+    return kind.label if kind is not None else type_
+
+
+def register_handlers() -> None:
+    """Give each kind's receive handler to the exchange's inbox (called once, at start-up)."""
+    from trm.exchange import inbox
+
+    for kind in KINDS.values():
+        inbox.register_handler(kind.type, kind.receive)
