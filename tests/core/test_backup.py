@@ -230,3 +230,37 @@ def test_the_trm_cli_reaches_the_commands(db, tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(["restore", str(out)])  # the node is in use: refused
     assert "add --force" in capsys.readouterr().err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_reads_one_snapshot_while_others_write(monkeypatch):
+    """A write committed by another connection during the dump is not in it, and is not blocked."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory test database locks whole tables across connections; a WAL file does not")
+    world = build_node()
+    wrote = []
+    real = backup._rows
+
+    def rows_then_write(model):
+        if model is Case and not wrote:
+
+            def other_writer():
+                try:
+                    wrote.append(detect(world.responder).pk)
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=other_writer)
+            thread.start()
+            thread.join(timeout=30)
+            assert wrote, "the other connection could not write during the backup"
+        return real(model)
+
+    monkeypatch.setattr(backup, "_rows", rows_then_write)
+    _data, summary = backup.write_backup(secret=SECRET)
+    assert Case.objects.filter(pk=wrote[0]).exists()
+    assert summary.header["counts"]["cases.case"] == 2

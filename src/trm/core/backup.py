@@ -12,10 +12,11 @@ encryption, so altering a byte of it or of the body makes the restore refuse bef
 writes anything. The header never holds key material.
 
 The dump is Django's own serialisation of every model of every installed app, read in one
-transaction (REPEATABLE READ on PostgreSQL; one read transaction on SQLite, whose WAL gives
-it a snapshot). Field-encrypted columns are copied as the stored ciphertext, never
-decrypted, so restoring needs the same TRM_FIELD_KEYS. Datetimes keep their microseconds,
-so the audit chain's hashes still verify after a restore. The dump is held in memory.
+transaction (REPEATABLE READ on PostgreSQL; one deferred read transaction on SQLite, whose
+WAL gives it a snapshot without holding the write lock). Field-encrypted columns are copied
+as the stored ciphertext, never decrypted, so restoring needs the same TRM_FIELD_KEYS.
+Datetimes keep their microseconds, so the audit chain's hashes still verify after a
+restore. The dump is held in memory.
 """
 
 from __future__ import annotations
@@ -214,6 +215,16 @@ def dump_snapshot() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if connection.in_atomic_block:
         # Already inside a transaction (a caller's, or a test's): its snapshot is the one we get.
         return _snapshot()
+    if connection.vendor == "sqlite":
+        # atomic() would BEGIN IMMEDIATE (settings) and hold the write lock for the whole dump;
+        # a deferred transaction reads one WAL snapshot and lets writers go on.
+        with connection.cursor() as cur:
+            cur.execute("BEGIN DEFERRED")
+        try:
+            return _snapshot()
+        finally:
+            with connection.cursor() as cur:
+                cur.execute("ROLLBACK")
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
