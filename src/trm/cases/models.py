@@ -200,6 +200,17 @@ class Case(models.Model):
             models.Index(fields=["next_deadline"], name="case_deadline_idx"),
             # In list order, so that a deep page of one state reads its rows in order instead of sorting them all.
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_recent_idx"),
+            # PostgreSQL only (covering indexes): the scope columns beside the key, so that the bounded
+            # count of a filter that starts from another table (a rare form of exploitation) checks a
+            # competent authority's scope without reading the case rows.
+            models.Index(fields=["id"], include=["owner_org", "routed_to_org"], name="case_id_scope_idx"),
+            # Nationality, then child, then deadline: the bounded count of these filters (alone or
+            # combined) reads the index only, scope included.
+            models.Index(
+                fields=["nationality", "is_child", "next_deadline"],
+                include=["owner_org", "routed_to_org"],
+                name="case_nat_child_deadline_idx",
+            ),
         ]
 
     def __str__(self) -> str:
