@@ -67,6 +67,30 @@ def test_it_lists_and_filters_without_names(world):
     assert client.get("/api/cases/?status=Bogus").status_code == 400
 
 
+def test_it_gives_an_exact_count_and_pages_below_the_bound(world):
+    for _ in range(3):
+        detect(world.responder)
+    body = verified_client(world.focal).get("/api/cases/").json()
+    assert (body["count"], body["count_capped"], body["page"], body["pages"], body["has_next"]) == (3, False, 1, 1, False)
+    assert len(body["results"]) == 3
+
+
+def test_it_caps_the_count_and_pages_by_the_next_row_above_the_bound(world, monkeypatch):
+    monkeypatch.setattr("trm.lib.paging.COUNT_BOUND", 2)
+    monkeypatch.setattr("trm.lib.paging.MAX_ROWS", 4)
+    monkeypatch.setattr("trm.cases.api.PAGE_SIZE", 2)
+    refs = [detect(world.responder).reference for _ in range(5)]
+    client = verified_client(world.focal)
+    first = client.get("/api/cases/").json()
+    assert (first["count"], first["count_capped"], first["page"], first["pages"], first["has_next"]) == (
+        2, True, 1, 2, True,
+    )  # fmt: skip
+    second = client.get("/api/cases/", {"page": 2}).json()
+    assert (second["page"], second["has_next"]) == (2, False)  # the deepest page that may be asked for
+    assert [r["reference"] for r in first["results"] + second["results"]] == refs[::-1][:4]
+    assert client.get("/api/cases/", {"page": 99}).json()["page"] == 2
+
+
 def test_it_searches_by_name_through_a_post_and_a_hash(world):
     case = detect(world.responder, given_name="Nameto", family_name="Find")
     detect(world.responder)

@@ -22,6 +22,7 @@ from trm.cases import casework, consent, deadlines, identification, scoring, scr
 from trm.cases.access import get_case_for
 from trm.cases.models import Case, Deadline
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
+from trm.lib.paging import BoundedPaginator
 from trm.lib.text import DbId
 
 router = Router(tags=["cases"])
@@ -63,9 +64,16 @@ class CaseRow(Schema):
 
 
 class CasePage(Schema):
+    """One page of the list. The count is bounded, never a count of the whole scope: with
+    ``count_capped`` false, ``count`` and ``pages`` are exact; with it true, the list holds more
+    than ``count`` (1,000) cases, ``pages`` is the deepest page that may be asked for (10,000 rows)
+    and ``has_next`` says whether another page follows."""
+
     count: int
+    count_capped: bool
     page: int
     pages: int
+    has_next: bool
     results: list[CaseRow]
 
 
@@ -261,13 +269,17 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     form = CaseFilterForm({k: v for k, v in data.items() if k != "page"})
     if not form.is_valid():
         raise ValidationError(form.errors)
-    qs = filtered_cases(user, form.cleaned_data)
-    count = qs.count()
-    pages = max(1, -(-count // PAGE_SIZE))
-    page = min(max(1, filters.page), pages)
-    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    paginator = BoundedPaginator(filtered_cases(user, form.cleaned_data), PAGE_SIZE)
+    page = paginator.get_page(max(1, filters.page))
     record(user, Action.READ, object_type="cases.case", object_ref="list", fields=list(CaseRow.model_fields))
-    return {"count": count, "page": page, "pages": pages, "results": [_row(c) for c in rows]}
+    return {
+        "count": min(paginator.count, paginator.bound),
+        "count_capped": paginator.capped,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "has_next": page.has_next(),
+        "results": [_row(c) for c in page.object_list],
+    }
 
 
 @router.post("/", response={201: CaseOut})
