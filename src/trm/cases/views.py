@@ -117,8 +117,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         note=f"{len(page.object_list)} rows",
         request=request,
     )
+    # The labels once per page: get_state_display() rebuilds the field's choices on every call.
+    states, statuses = (dict(Case._meta.get_field(name).flatchoices) for name in ("state", "status"))
+    rows = [(case, states.get(case.state, case.state), statuses.get(case.status, case.status)) for case in page]
     template = "cases/list.html#results" if getattr(request, "htmx", False) else "cases/list.html"
-    context = {"form": form, "search": SearchForm(), "page": page, "today": timezone.localdate()}
+    context = {"form": form, "search": SearchForm(), "page": page, "rows": rows, "today": timezone.localdate()}
     return render(request, template, context)
 
 
