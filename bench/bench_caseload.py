@@ -16,8 +16,9 @@ state has one), owned by an NGO and routed, once referred, to one competent auth
 
 Each query is a whole GET through Django's test client: session, two-factor check, access
 scope, filter form, bounded count, the 25-row page, template and the audit entry every list
-read writes. The volumes run one after the other in the same process, so the smallest is the
-baseline under the same machine load; the load average is printed before and after each.
+read writes; two go through the JSON list (`GET /api/cases/`, 50 rows) instead. The volumes
+run one after the other in the same process, so the smallest is the baseline under the same
+machine load; the load average is printed before and after each.
 Stops by itself.
 """
 
@@ -185,6 +186,8 @@ def queries(ngo: Organisation) -> list[tuple[str, str, dict[str, object]]]:
         ("filter: nationality MD", "/cases/", {"nationality": "MD"}),
         ("filter: nationality SE", "/cases/", {"nationality": "SE"}),
         ("filter: child + UA + overdue", "/cases/", {"child": "yes", "nationality": "UA", "deadline": "overdue"}),
+        ("API list, first page", "/api/cases/", {}),
+        ("API filter: OrganRemoval", "/api/cases/", {"exploitation": "OrganRemoval"}),
         ("dashboard", "/", {}),
     ]
 
