@@ -25,8 +25,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -83,6 +84,10 @@ class Seeded:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Synthetic data for the whole module, rolled back at its end (like setUpTestData)."""
+    # As Django's test client does: a request must not close the connection that holds the
+    # test's transaction (it would on PostgreSQL, where the transaction turns autocommit off).
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -106,6 +111,8 @@ def seeded(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            for signal in (request_started, request_finished):
+                signal.connect(close_old_connections)
 
 
 def _signed_in(user: Any) -> dict[str, Any]:
