@@ -150,3 +150,14 @@ def test_it_answers_every_request_within_its_schema(case, seeded, session):
 @HYPOTHESIS
 def test_it_answers_the_secretariat_within_the_network_schema(case, seeded, session):
     _call(case, seeded, session)
+
+
+@pytest.mark.parametrize("role", ["focal"])
+def test_its_requests_are_signed_in_and_pass_the_csrf_check(seeded, session):
+    me = schema["/api/me"]["GET"].Case().call(**session)
+    assert me.status_code == 200
+    assert me.json()["roles"] == ["focal_point"]
+    mark_read = schema["/api/referrals/notifications/read"]["POST"]
+    assert mark_read.Case(body={"ids": []}).call(**session).status_code == 200
+    without_token = mark_read.Case(body={"ids": []}).call(cookies=session["cookies"])
+    assert without_token.status_code == 403
