@@ -203,11 +203,14 @@ class State:
 
 
 def _meeting_of(obj: Any) -> Meeting | None:
+    """The meeting a step is about: the object itself, or the meeting it belongs to."""
     if isinstance(obj, Meeting):
         return obj
     if isinstance(obj, tuple):  # a country update: (meeting, country)
-        return obj[0]
-    return getattr(obj, "meeting", None)
+        obj = obj[0]
+    else:  # a session, an attendance or a country update: their meeting
+        obj = getattr(obj, "meeting", None)
+    return obj if isinstance(obj, Meeting) else None
 
 
 def _not_cancelled(obj: Any) -> bool:
