@@ -262,3 +262,18 @@ def test_the_api_answers_a_cancelled_meetings_update_with_409(world):
     body = assert_problem(verified_client(world.actors["bg"]).put(api, {"trends": "Up."},
                                                                   content_type="application/json"), 409)
     assert body["code"] == "meeting_cancelled"
+
+
+def test_the_meeting_page_offers_no_form_a_cancelled_meeting_would_refuse(world):
+    secretariat = verified_client(world.actors["secretariat"])
+    url = reverse("network:meeting", kwargs={"pk": world.meeting.pk})
+    minutes = reverse("network:meeting_minutes", kwargs={"pk": world.meeting.pk})
+    conclude = reverse("network:conclusion_add", kwargs={"pk": world.meeting.pk})
+    update = reverse("network:country_update", kwargs={"pk": world.meeting.pk, "code": "BG"})
+    before = secretariat.get(url).content.decode()
+    assert minutes in before and conclude in before
+    assert update in verified_client(world.actors["bg"]).get(url).content.decode()
+    _cancel(world)
+    after = secretariat.get(url).content.decode()
+    assert minutes not in after and conclude not in after
+    assert update not in verified_client(world.actors["bg"]).get(url).content.decode()

@@ -206,11 +206,9 @@ def _meeting_of(obj: Any) -> Meeting | None:
     """The meeting a step is about: the object itself, or the meeting it belongs to."""
     if isinstance(obj, Meeting):
         return obj
-    if isinstance(obj, tuple):  # a country update: (meeting, country)
-        obj = obj[0]
-    else:  # a session, an attendance or a country update: their meeting
-        obj = getattr(obj, "meeting", None)
-    return obj if isinstance(obj, Meeting) else None
+    # A country update's step has (meeting, country); a session, an attendance, an update: .meeting
+    found = obj[0] if isinstance(obj, tuple) else getattr(obj, "meeting", None)
+    return found if isinstance(found, Meeting) else None
 
 
 def _not_cancelled(obj: Any) -> bool:

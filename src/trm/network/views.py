@@ -339,6 +339,11 @@ def meeting_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "is_secretariat": secretariat,
         "own_country": own,
+        # The forms the verbs would accept now (none on a cancelled meeting).
+        "may_record_minutes": access.may("record_minutes", request.user, meeting),
+        "may_add_session": access.may("add_session", request.user, meeting),
+        "may_conclude": access.may("add_conclusion", request.user, meeting),
+        "may_write_own_update": own is not None and access.may("save_update", request.user, (meeting, own)),
         "sessions": meeting.sessions.all(),
         "attendances": meeting.attendances.select_related("participant__country", "participant__organisation")
         if secretariat else Attendance.objects.none(),
