@@ -71,7 +71,8 @@ def test_it_gives_an_exact_count_and_pages_below_the_bound(world):
     for _ in range(3):
         detect(world.responder)
     body = verified_client(world.focal).get("/api/cases/").json()
-    assert (body["count"], body["count_capped"], body["page"], body["pages"], body["has_next"]) == (3, False, 1, 1, False)
+    figures = (body["count"], body["count_capped"], body["page"], body["pages"], body["has_next"])
+    assert figures == (3, False, 1, 1, False)
     assert len(body["results"]) == 3
 
 
