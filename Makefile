@@ -27,12 +27,18 @@ test-fast: $(STAMP)
 test-e2e: $(STAMP)
 	TRM_MODE=test $(BIN)/pytest -m e2e -p no:xdist
 
+## make lint: ruff, mypy (strict), djLint on the templates, migrations in step with the models,
+## and last the formatting check
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	TRM_MODE=test PYTHONPATH=$(CURDIR)/src $(BIN)/mypy
+	$(BIN)/djlint --lint src/trm/templates src/trm/*/templates
 	TRM_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff format --check src tests bench tools
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; TRM_MODE=test $(BIN)/python $$f || exit 1; done

@@ -10,7 +10,7 @@ from django.urls import reverse
 from trm.accounts.twofactor import confirmed_device
 
 # Paths a logged-in user who still owes a second factor may reach.
-_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/i18n/", "/static/")
+_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/accounts/link/", "/i18n/", "/static/")
 
 
 class TwoFactorRequiredMiddleware:
@@ -23,13 +23,13 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and user.requires_two_factor  # type: ignore[union-attr]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and user.requires_two_factor
+            and not user.is_verified()
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Two-factor verification required."}, status=401)
-            if confirmed_device(user) is not None:  # type: ignore[arg-type]
+            if confirmed_device(user) is not None:
                 # Has a device but this session never proved it: start again.
                 logout(request)
                 return redirect(reverse("accounts:login"))

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING, TypeAlias
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from trm.accounts import roles
+from trm.accounts.roles import Cap, Role
 from trm.vocab.countries import country_choices, validate_country
 from trm.vocab.htcds import OrganisationType
 
@@ -56,6 +58,10 @@ class User(AbstractUser):
         blank=True,
     )
 
+    if TYPE_CHECKING:
+        # Set on each request's user by django_otp's OTPMiddleware.
+        def is_verified(self) -> bool: ...
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -65,15 +71,21 @@ class User(AbstractUser):
         return frozenset(self.groups.values_list("name", flat=True))
 
     @property
-    def roles(self) -> list[roles.Role]:
+    def roles(self) -> list[Role]:
         return [roles.Role(r) for r in sorted(self.role_names) if r in roles.Role.values]
 
     @property
     def requires_two_factor(self) -> bool:
-        return self.is_superuser or roles.requires_two_factor(set(self.role_names))
+        # Staff reach the admin site, so they need the second factor whatever their roles.
+        return self.is_superuser or self.is_staff or roles.requires_two_factor(set(self.role_names))
 
-    def can(self, capability: roles.Cap) -> bool:
+    def can(self, capability: Cap) -> bool:
         """True if one of the user's roles has the capability (superusers have none implicitly)."""
         if not self.is_active:
             return False
         return capability in roles.capabilities_of(set(self.role_names))
+
+
+# Who makes a request (``request.user``): a signed-in user or the anonymous one. Access
+# modules take a Viewer and refuse the anonymous one themselves.
+Viewer: TypeAlias = User | AnonymousUser

@@ -15,12 +15,13 @@ DEVICE_NAME = "authenticator"
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device
 
 
 def pending_device(user: User) -> TOTPDevice:
     """The unconfirmed device being enrolled (one at a time)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
     return device
@@ -28,7 +29,7 @@ def pending_device(user: User) -> TOTPDevice:
 
 def check_token(device: TOTPDevice, token: str) -> bool:
     token = token.strip().replace(" ", "")
-    return token.isdigit() and len(token) == device.digits and device.verify_token(token)
+    return token.isdigit() and len(token) == device.digits and bool(device.verify_token(token))
 
 
 def confirm(request: HttpRequest, user: User, token: str) -> bool:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
+from trm.accounts.access import signed_in
+from trm.accounts.models import Viewer
 from trm.accounts.roles import Cap
 from trm.audit.models import AuditEvent
 
 
-def visible_events(user: Any) -> QuerySet[AuditEvent]:
-    if not getattr(user, "is_authenticated", False):
+def visible_events(user: Viewer) -> QuerySet[AuditEvent]:
+    if not signed_in(user):
         raise PermissionDenied
     if not user.can(Cap.VIEW_AUDIT_LOG):
         raise PermissionDenied

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from trm.accounts.access import signed_in
+from trm.accounts.models import Viewer
 from trm.audit import chain
 from trm.audit.events import Action
 from trm.audit.models import AuditEvent, AuditHead
@@ -22,7 +23,7 @@ def _ref(obj: models.Model | None, object_type: str, object_ref: str) -> tuple[s
 
 
 def record(
-    actor: Any,
+    actor: Viewer | None,
     action: Action | str,
     obj: models.Model | None = None,
     *,
@@ -37,7 +38,7 @@ def record(
     ``note`` is a short non-personal remark (a state name, an error code).
     """
     otype, oref = _ref(obj, object_type, object_ref)
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor if signed_in(actor) else None
     with transaction.atomic():
         head, _created = AuditHead.objects.select_for_update().get_or_create(
             id=1, defaults={"seq": 0, "hash": chain.GENESIS}
@@ -45,9 +46,9 @@ def record(
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
-            actor_id=actor.pk if is_user else None,
-            actor_label=actor.get_username() if is_user else "",
-            organisation_id=getattr(actor, "organisation_id", None) if is_user else None,
+            actor_id=user.pk if user is not None else None,
+            actor_label=user.get_username() if user is not None else "",
+            organisation_id=user.organisation_id if user is not None else None,
             action=str(action),
             object_type=otype,
             object_ref=oref,

@@ -23,9 +23,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from trm.accounts.models import Organisation
+from trm.accounts.models import Organisation, User, Viewer
 from trm.accounts.roles import Cap, Role
-from trm.cases.models import Case, GuardianAppointment
+from trm.cases.models import Case, CaseQuerySet, GuardianAppointment
 from trm.lib.refusals import Conflict
 from trm.vocab.htcds import CaseStatus
 
@@ -49,14 +49,14 @@ def _scope(user: Any) -> Q | None:
     return parts
 
 
-def visible_cases(user: Any) -> Any:
+def visible_cases(user: Viewer) -> CaseQuerySet:
     scope = _scope(user)
     if scope is None:
         return Case.objects.none()
     return Case.objects.filter(scope)
 
 
-def can_manage(user: Any, case: Case) -> bool:
+def can_manage(user: User, case: Case) -> bool:
     """May record screenings, events, consents, assessments and plans, and close the case."""
     if user.can(Cap.VIEW_ALL_CASES):
         return True
@@ -65,14 +65,14 @@ def can_manage(user: Any, case: Case) -> bool:
     return user.can(Cap.CREATE_CASE) and case.created_by_id == user.pk and case.referred_at is None
 
 
-def can_decide(user: Any, case: Case) -> bool:
+def can_decide(user: User, case: Case) -> bool:
     """May take identification decisions on this case (the competent authority it is routed to)."""
     if not user.can(Cap.DECIDE_IDENTIFICATION):
         return False
     return user.organisation_id is not None and user.organisation_id in (case.routed_to_org_id, case.owner_org_id)
 
 
-def get_case_for(user: Any, reference: str, *, write: bool = False) -> Case:
+def get_case_for(user: User, reference: str, *, write: bool = False) -> Case:
     """The case with this reference if the user may see it (404 otherwise); with write, may manage it (403)."""
     case = visible_cases(user).filter(reference=reference).select_related("person").first()
     if case is None:

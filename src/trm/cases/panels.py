@@ -13,7 +13,7 @@ from trm.dashboard.panels import Panel
 
 def deadlines_panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):
         return None
     items = tasks.tasks_for(user)
     if not items:

@@ -8,13 +8,16 @@ through their own access module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
 from trm.dashboard.panels import Panel
 
-SectionFactory = Callable[[HttpRequest, Any], Panel | None]
+if TYPE_CHECKING:
+    from trm.cases.models import Case
+
+SectionFactory = Callable[[HttpRequest, "Case"], Panel | None]
 _FACTORIES: list[SectionFactory] = []
 
 
@@ -24,6 +27,6 @@ def register(factory: SectionFactory) -> SectionFactory:
     return factory
 
 
-def sections_for(request: HttpRequest, case: Any) -> list[Panel]:
+def sections_for(request: HttpRequest, case: Case) -> list[Panel]:
     found = [p for p in (f(request, case) for f in _FACTORIES) if p is not None]
     return sorted(found, key=lambda p: p.order)

@@ -8,12 +8,12 @@ filters on it without a join.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from trm.accounts.models import Organisation, User
 from trm.cases import deadlines
 from trm.cases.models import Case, Deadline
 
@@ -32,8 +32,8 @@ def open_deadline(
     *,
     start: dt.date,
     due_on: dt.date | None = None,
-    assigned_org: Any = None,
-    assigned_user: Any = None,
+    assigned_org: Organisation | None = None,
+    assigned_user: User | None = None,
 ) -> Deadline:
     """Open (or move) the deadline of this kind on the case; at most one open per kind."""
     due = due_on or deadlines.due_date(kind, start=start, rules=rules())
@@ -72,7 +72,7 @@ def refresh_next_deadline(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
 
 
-def tasks_for(user: Any, *, limit: int = 20) -> list[Deadline]:
+def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
     """Open deadlines the user should see: on visible open cases, for them or their organisation.
 
     The focal point sees every open deadline of the node; others see those assigned to them,

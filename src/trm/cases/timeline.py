@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.cases import identification
 from trm.cases.models import Case, IdentificationState
 
@@ -28,7 +28,7 @@ def _at(day: dt.date | dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     return user.get_username() if user is not None else ""
 
 
@@ -63,8 +63,8 @@ def build(case: Case) -> list[Entry]:
         out.append(Entry(_at(r.assessed_on), "risk", r.get_kind_display(), r.get_level_display(), _who(r.recorded_by)))
     for p in case.support_plans.select_related("recorded_by"):
         out.append(Entry(_at(p.starts_on), "support", _("Support plan"), p.get_type_display(), _who(p.recorded_by)))
-    for p in case.permits.select_related("recorded_by"):
-        out.append(Entry(_at(p.issued_on), "permit", p.get_kind_display(), "", _who(p.recorded_by)))
+    for permit in case.permits.select_related("recorded_by"):
+        out.append(Entry(_at(permit.issued_on), "permit", permit.get_kind_display(), "", _who(permit.recorded_by)))
     for a in case.age_assessments.select_related("recorded_by"):
         out.append(
             Entry(_at(a.assessed_on), "child", _("Age assessment"), a.get_decision_display(), _who(a.recorded_by))

@@ -25,9 +25,9 @@ def rotate(batch_size: int = 500) -> RotationReport:
         if not fields:
             continue
         qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in fields)
+        columns = ", ".join(qn(str(f.column)) for f in fields)
         table = qn(model._meta.db_table)
-        pk = qn(model._meta.pk.column)
+        pk = qn(str(model._meta.pk.column))
         last = None
         while True:
             with connection.cursor() as cur:

@@ -17,10 +17,11 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from trm.demo.network import DemoNode
+    from trm.exchange.jose import PrivateKey
 
 _CLI = [sys.executable, "-m", "trm.cli"]
 
@@ -42,7 +43,7 @@ def _run_all(nodes: tuple[DemoNode, ...], data_dir: Path, args: list[str]) -> li
     return outputs
 
 
-def _authority_key(directory: Path) -> object:
+def _authority_key(directory: Path) -> PrivateKey:
     from trm.exchange import jose
 
     private = directory / "network-authority.jwk"
@@ -71,7 +72,7 @@ def after_prepare(nodes: tuple[DemoNode, ...], data_dir: Path) -> None:
         entry["organisation"] = node.name
         entry["endpoint"] = node.url()
     now = timezone.now().replace(microsecond=0)
-    doc = {
+    doc: dict[str, Any] = {
         "v": VERSION,
         "type": "trust_list",
         "network": "TRM demo network (synthetic)",
@@ -82,7 +83,7 @@ def after_prepare(nodes: tuple[DemoNode, ...], data_dir: Path) -> None:
         "nodes": entries,
     }
     token_file = data_dir / "trust-list.jws"
-    token_file.write_text(sign_trust_list(doc, authority_key=key, now=now) + "\n", encoding="ascii")  # type: ignore[arg-type]
+    token_file.write_text(sign_trust_list(doc, authority_key=key, now=now) + "\n", encoding="ascii")
     authority = str(data_dir / "network-authority.pub.json")
     _run_all(nodes, data_dir, ["trustlist_import", str(token_file), "--authority", authority])
     if len(nodes) > 1:

@@ -124,8 +124,8 @@ def receive(token: bytes, *, now: datetime | None = None) -> Answer:
         _store(message, receipt, now=now)
     except IntegrityError:
         # Another request stored this id between our check and our insert.
-        err = RemoteProtocolError(Code.REPLAYED, "message id already received", message_id=message.id)
-        return _duplicate(token, err, key=receipt_key, now=now)
+        replayed = RemoteProtocolError(Code.REPLAYED, "message id already received", message_id=message.id)
+        return _duplicate(token, replayed, key=receipt_key, now=now)
     if settings.TRM_EXCHANGE_PAUSE_AFTER_STORE:
         time.sleep(settings.TRM_EXCHANGE_PAUSE_AFTER_STORE)  # test-only: a crash window after commit
     return Answer(200, receipt)
@@ -154,7 +154,11 @@ def _store(message: Message, receipt: str, *, now: datetime) -> InboxMessage:
 
 
 def _duplicate(token: bytes, err: ProtocolError, *, key: jose.PrivateKey, now: datetime) -> Answer:
-    stored = InboxMessage.objects.filter(message_id=err.message_id).only("token_sha256", "receipt").first()
+    stored = (
+        InboxMessage.objects.filter(message_id=err.message_id).only("token_sha256", "receipt").first()
+        if err.message_id is not None
+        else None
+    )
     logger.info("inbox duplicate message=%s", err.message_id)
     if stored is not None and hashlib.sha256(token.strip()).hexdigest() == stored.token_sha256:
         return Answer(200, stored.receipt)

@@ -132,7 +132,7 @@ def private_key_to_json(key: PrivateKey) -> str:
     return json.dumps(private_jwk(key), sort_keys=True)
 
 
-def _import_okp(jwk: Any, use: KeyUse, *, private: bool) -> OKPKey:
+def _import_okp(jwk: object, use: KeyUse, *, private: bool) -> OKPKey:
     if not isinstance(jwk, dict):
         raise JoseFailure("key", "a JWK must be a JSON object")
     if jwk.get("kty") != "OKP" or jwk.get("crv") != _CURVE_FOR_USE[use]:
@@ -154,7 +154,7 @@ def _import_okp(jwk: Any, use: KeyUse, *, private: bool) -> OKPKey:
     return okp
 
 
-def private_key_from_jwk(jwk: Any, use: KeyUse) -> PrivateKey:
+def private_key_from_jwk(jwk: object, use: KeyUse) -> PrivateKey:
     return _wrap_private(_import_okp(jwk, use, private=True), use)
 
 
@@ -166,7 +166,7 @@ def private_key_from_json(text: str, use: KeyUse) -> PrivateKey:
     return private_key_from_jwk(data, use)
 
 
-def public_key_from_jwk(jwk: Any, use: KeyUse) -> PublicKey:
+def public_key_from_jwk(jwk: object, use: KeyUse) -> PublicKey:
     okp = _import_okp(jwk, use, private=False)
     key = PublicKey(okp.thumbprint(), use, {}, okp)
     return PublicKey(key.kid, use, public_jwk(key), okp)

@@ -44,14 +44,14 @@ def make_client(
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "").strip()
+    raw: str = response.headers.get("Retry-After", "").strip()
     if raw.isdigit():
         return float(min(int(raw), 24 * 3600))
     return None
 
 
 def _is_receipt(response: httpx.Response) -> bool:
-    media_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    media_type: str = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     return media_type == RECEIPT_CONTENT_TYPE
 
 

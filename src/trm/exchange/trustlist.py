@@ -240,7 +240,7 @@ def trust_list_document(trust_list: TrustList) -> dict[str, Any]:
     }
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: object) -> bytes:
     """UTF-8 JSON with sorted members and no insignificant white space."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

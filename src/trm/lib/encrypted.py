@@ -11,16 +11,36 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import models
 
 from trm.lib.fieldcrypto import FieldCipher
 
+_ST = TypeVar("_ST")  # what the field accepts
+_GT = TypeVar("_GT")  # what reading it returns
+
+if TYPE_CHECKING:
+    # django-stubs types a field by what it accepts and what it returns (nullable or not).
+    _GenericField = models.Field
+    _GenericTextField = models.TextField
+    _GenericDateField = models.DateField
+else:
+    # Django's field classes are not subscriptable at run time; these add nothing else.
+    class _GenericField(models.Field, Generic[_ST, _GT]):
+        pass
+
+    class _GenericTextField(models.TextField, Generic[_ST, _GT]):
+        pass
+
+    class _GenericDateField(models.DateField, Generic[_ST, _GT]):
+        pass
+
 
 def cipher() -> FieldCipher:
-    return settings.FIELD_CIPHER  # type: ignore[no-any-return]
+    field_cipher: FieldCipher = settings.FIELD_CIPHER
+    return field_cipher
 
 
 def blind_index(value: str, *, purpose: str) -> str:
@@ -30,7 +50,7 @@ def blind_index(value: str, *, purpose: str) -> str:
     return hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()
 
 
-class _EncryptedMixin(models.Field):  # type: ignore[type-arg]
+class _EncryptedMixin(_GenericField[_ST, _GT]):
     def _aad(self) -> str:
         return f"{self.model._meta.label_lower}.{self.name}"
 
@@ -55,7 +75,7 @@ class _EncryptedMixin(models.Field):  # type: ignore[type-arg]
         return cipher().encrypt(self.to_text(value), aad=self._aad())
 
 
-class EncryptedTextField(_EncryptedMixin, models.TextField):  # type: ignore[misc]
+class EncryptedTextField(_EncryptedMixin[_ST, _GT], _GenericTextField[_ST, _GT]):
     """Free text (names, narratives, contact details), encrypted."""
 
     def get_lookup(self, lookup_name: str) -> Any:
@@ -64,7 +84,7 @@ class EncryptedTextField(_EncryptedMixin, models.TextField):  # type: ignore[mis
         return None
 
 
-class EncryptedCharField(EncryptedTextField):
+class EncryptedCharField(EncryptedTextField[_ST, _GT]):
     """Short text, encrypted; max_length limits the plaintext, checked by validation."""
 
     def __init__(self, *args: Any, max_length: int | None = None, **kwargs: Any) -> None:
@@ -84,12 +104,16 @@ class EncryptedCharField(EncryptedTextField):
     def formfield(self, **kwargs: Any) -> Any:
         from django import forms
 
-        defaults = {"form_class": forms.CharField, "max_length": self.plain_max_length, "widget": forms.TextInput}
+        defaults: dict[str, Any] = {
+            "form_class": forms.CharField,
+            "max_length": self.plain_max_length,
+            "widget": forms.TextInput,
+        }
         defaults.update(kwargs)
         return super().formfield(**defaults)
 
 
-class EncryptedDateField(_EncryptedMixin, models.DateField):  # type: ignore[misc]
+class EncryptedDateField(_EncryptedMixin[_ST, _GT], _GenericDateField[_ST, _GT]):
     """A date (e.g. of birth), encrypted; compare in Python, not in the database."""
 
     def get_internal_type(self) -> str:
@@ -116,8 +140,12 @@ class EncryptedDateField(_EncryptedMixin, models.DateField):  # type: ignore[mis
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
 
-class EncryptedJSONField(_EncryptedMixin, models.TextField):  # type: ignore[misc]
+class EncryptedJSONField(_EncryptedMixin[_ST, _GT], _GenericTextField[_ST, _GT]):
     """Structured data (lists of aliases, documents, contacts), encrypted as one JSON text."""
+
+    # Any JSON value goes in and comes back out (not the text the column holds).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_text(self, value: Any) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -145,5 +173,5 @@ class EncryptedJSONField(_EncryptedMixin, models.TextField):  # type: ignore[mis
         return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
 
 
-def encrypted_fields(model: type[models.Model]) -> list[models.Field]:  # type: ignore[type-arg]
+def encrypted_fields(model: type[models.Model]) -> list[_EncryptedMixin[Any, Any]]:
     return [f for f in model._meta.concrete_fields if isinstance(f, _EncryptedMixin)]

@@ -16,39 +16,41 @@ A miss is ``Http404``; ``PermissionDenied`` only when the object is visible but 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from trm.accounts.access import signed_in
+from trm.accounts.models import Viewer
 from trm.accounts.roles import Cap
 from trm.network.models import (
     ActionItem,
+    ActionItemQuerySet,
     CountryUpdate,
     Meeting,
+    MeetingQuerySet,
     NetworkCountry,
     Participant,
 )
 
 
-def is_secretariat(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def is_secretariat(user: Viewer) -> bool:
+    if not signed_in(user):
         return False
     return bool(user.can(Cap.MANAGE_NETWORK))
 
 
-def participant_for(user: Any) -> Participant | None:
+def participant_for(user: Viewer) -> Participant | None:
     """The directory entry linked to an active, logged-in user, if any."""
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return None
     if not user.is_active:
         return None
     return Participant.objects.filter(user=user).select_related("country").first()
 
 
-def coordinator_country(user: Any) -> NetworkCountry | None:
+def coordinator_country(user: Viewer) -> NetworkCountry | None:
     """The country for which the user's linked participant holds a current position."""
     participant = participant_for(user)
     if participant is None:
@@ -61,12 +63,12 @@ def coordinator_country(user: Any) -> NetworkCountry | None:
     return position.country
 
 
-def require_secretariat(user: Any) -> None:
+def require_secretariat(user: Viewer) -> None:
     if not is_secretariat(user):
         raise PermissionDenied
 
 
-def require_network_access(user: Any) -> None:
+def require_network_access(user: Viewer) -> None:
     """The network's pages: the secretariat and linked participants; 403 for the rest."""
     if is_secretariat(user):
         return
@@ -74,7 +76,7 @@ def require_network_access(user: Any) -> None:
         raise PermissionDenied
 
 
-def visible_meetings(user: Any) -> Any:
+def visible_meetings(user: Viewer) -> MeetingQuerySet:
     meetings = Meeting.objects.select_related("host_country")
     if is_secretariat(user):
         return meetings
@@ -84,7 +86,7 @@ def visible_meetings(user: Any) -> Any:
     return meetings.filter(attendances__participant=participant).distinct()
 
 
-def get_meeting_for(user: Any, pk: int, *, write: bool = False) -> Meeting:
+def get_meeting_for(user: Viewer, pk: int, *, write: bool = False) -> Meeting:
     meeting = visible_meetings(user).filter(pk=pk).first()
     if meeting is None:
         raise Http404
@@ -93,7 +95,7 @@ def get_meeting_for(user: Any, pk: int, *, write: bool = False) -> Meeting:
     return meeting
 
 
-def get_participant_for(user: Any, pk: int) -> Participant:
+def get_participant_for(user: Viewer, pk: int) -> Participant:
     """Directory entries: the secretariat only (others get 404, the directory is not theirs)."""
     if not is_secretariat(user):
         raise Http404
@@ -103,7 +105,7 @@ def get_participant_for(user: Any, pk: int) -> Participant:
     return participant
 
 
-def get_country_for(user: Any, code: str) -> NetworkCountry:
+def get_country_for(user: Viewer, code: str) -> NetworkCountry:
     if not is_secretariat(user):
         raise Http404
     country = NetworkCountry.objects.filter(code=code).first()
@@ -112,14 +114,14 @@ def get_country_for(user: Any, code: str) -> NetworkCountry:
     return country
 
 
-def may_write_update(user: Any, country: NetworkCountry) -> bool:
+def may_write_update(user: Viewer, country: NetworkCountry) -> bool:
     if is_secretariat(user):
         return True
     own = coordinator_country(user)
     return own is not None and own.pk == country.pk
 
 
-def get_update_for(user: Any, meeting_pk: int, code: str, *, write: bool = False) -> tuple[Meeting, NetworkCountry]:
+def get_update_for(user: Viewer, meeting_pk: int, code: str, *, write: bool = False) -> tuple[Meeting, NetworkCountry]:
     """The (meeting, country) pair of a country update; the update itself may not exist yet."""
     meeting = get_meeting_for(user, meeting_pk)
     country = NetworkCountry.objects.filter(code=code).first()
@@ -130,7 +132,7 @@ def get_update_for(user: Any, meeting_pk: int, code: str, *, write: bool = False
     return meeting, country
 
 
-def visible_updates(user: Any, meeting: Meeting) -> Any:
+def visible_updates(user: Viewer, meeting: Meeting) -> QuerySet[CountryUpdate]:
     """Updates of a visible meeting; a coordinator sees the others' only once submitted."""
     updates = CountryUpdate.objects.filter(meeting=meeting).select_related("country")
     if is_secretariat(user):
@@ -141,7 +143,7 @@ def visible_updates(user: Any, meeting: Meeting) -> Any:
     return updates.filter(Q(status="submitted") | Q(country=own))
 
 
-def visible_action_items(user: Any) -> Any:
+def visible_action_items(user: Viewer) -> ActionItemQuerySet:
     items = ActionItem.objects.select_related("meeting", "owner_country", "owner_organisation")
     if is_secretariat(user):
         return items
@@ -151,7 +153,7 @@ def visible_action_items(user: Any) -> Any:
     return items.filter(owner_country=own)
 
 
-def get_action_item_for(user: Any, pk: int, *, write: bool = False) -> ActionItem:
+def get_action_item_for(user: Viewer, pk: int, *, write: bool = False) -> ActionItem:
     """Seeing an item lets one report progress on it; ``write`` (editing it) is the secretariat's."""
     item = visible_action_items(user).filter(pk=pk).first()
     if item is None:

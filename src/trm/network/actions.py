@@ -21,11 +21,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
 from trm.network.models import (
     ActionItem,
+    ActionItemQuerySet,
     ActionNote,
     ActionStatus,
     Conclusion,
@@ -45,7 +47,7 @@ EVENT_FOR_STATUS = {S.IN_PROGRESS: "start", S.DONE: "complete", S.DROPPED: "drop
 
 
 @transaction.atomic
-def add_conclusion(meeting: Meeting, *, text: str, by: Any, order: int | None = None) -> Conclusion:
+def add_conclusion(meeting: Meeting, *, text: str, by: User, order: int | None = None) -> Conclusion:
     if order is None:
         order = (meeting.conclusions.aggregate(m=Max("order"))["m"] or 0) + 1
     conclusion = Conclusion(meeting=meeting, text=text.strip(), order=order)
@@ -60,7 +62,7 @@ def add_action_item(
     meeting: Meeting,
     *,
     description: str,
-    by: Any,
+    by: User,
     owner_country: NetworkCountry | None = None,
     owner_organisation: PartnerOrganisation | None = None,
     due_date: date | None = None,
@@ -87,7 +89,7 @@ def add_action_item(
 
 @transaction.atomic
 def change_status(
-    item: ActionItem, *, event: str, by: Any, note: str = "", at_meeting: Meeting | None = None
+    item: ActionItem, *, event: str, by: User, note: str = "", at_meeting: Meeting | None = None
 ) -> ActionItem:
     """Move an item through TRANSITIONS; an event not allowed from its status is refused."""
     allowed = TRANSITIONS[item.status]
@@ -110,7 +112,7 @@ def change_status(
 
 
 @transaction.atomic
-def report_progress(item: ActionItem, *, text: str, by: Any, at_meeting: Meeting | None = None) -> ActionNote:
+def report_progress(item: ActionItem, *, text: str, by: User, at_meeting: Meeting | None = None) -> ActionNote:
     if not text.strip():
         raise ValidationError({"text": _("Say what progress was made.")})
     note = ActionNote(item=item, meeting=at_meeting, status=item.status, text=text.strip(), by=_user(by))
@@ -121,7 +123,7 @@ def report_progress(item: ActionItem, *, text: str, by: Any, at_meeting: Meeting
 
 
 @transaction.atomic
-def update_action_item(item: ActionItem, *, by: Any, **changes: Any) -> ActionItem:
+def update_action_item(item: ActionItem, *, by: User, **changes: Any) -> ActionItem:
     allowed = ("description", "owner_country", "owner_organisation", "due_date", "conclusion")
     changed = apply_changes(item, changes, allowed)
     if item.due_date is not None and item.due_date < item.meeting.start_date:
@@ -133,15 +135,18 @@ def update_action_item(item: ActionItem, *, by: Any, **changes: Any) -> ActionIt
     return item
 
 
-def open_commitments_by_country(items: Any) -> list[tuple[NetworkCountry, list[ActionItem]]]:
+def open_commitments_by_country(items: ActionItemQuerySet) -> list[tuple[NetworkCountry, list[ActionItem]]]:
     """Open items grouped by owner country (countries in name order)."""
     grouped: dict[int, list[ActionItem]] = defaultdict(list)
     countries: dict[int, NetworkCountry] = {}
     for item in items.open().filter(owner_country__isnull=False).order_by("due_date", "pk"):
-        grouped[item.owner_country_id].append(item)
-        countries[item.owner_country_id] = item.owner_country
+        country = item.owner_country
+        if country is None:  # excluded by the filter
+            continue
+        grouped[country.pk].append(item)
+        countries[country.pk] = country
     return sorted(((countries[pk], rows) for pk, rows in grouped.items()), key=lambda pair: pair[0].name)
 
 
-def _user(by: Any) -> Any:
+def _user(by: User) -> User | None:
     return by if getattr(by, "is_authenticated", False) else None

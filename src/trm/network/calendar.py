@@ -31,7 +31,8 @@ def escape_text(value: str) -> str:
 def fold(line: str) -> str:
     """Fold one content line into chunks of at most 75 octets, continuation lines start with a space."""
     out: list[str] = []
-    chunk, size, limit = [], 0, 75
+    chunk: list[str] = []
+    size, limit = 0, 75
     for char in line:
         width = len(char.encode("utf-8"))
         if size + width > limit:

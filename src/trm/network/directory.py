@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
@@ -35,7 +36,7 @@ def normalise_email(value: str) -> str:
 def add_country(
     *,
     code: str,
-    by: Any,
+    by: User,
     membership: str = Membership.MEMBER,
     footnote: str | None = None,
     rotation_order: int | None = None,
@@ -54,7 +55,7 @@ def add_country(
 
 
 @transaction.atomic
-def update_country(country: NetworkCountry, *, by: Any, **changes: Any) -> NetworkCountry:
+def update_country(country: NetworkCountry, *, by: User, **changes: Any) -> NetworkCountry:
     changed = apply_changes(country, changes, COUNTRY_FIELDS)
     if changed:
         country.full_clean()
@@ -64,7 +65,7 @@ def update_country(country: NetworkCountry, *, by: Any, **changes: Any) -> Netwo
 
 
 @transaction.atomic
-def add_organisation(*, name: str, kind: str, by: Any, short_name: str = "", website: str = "") -> PartnerOrganisation:
+def add_organisation(*, name: str, kind: str, by: User, short_name: str = "", website: str = "") -> PartnerOrganisation:
     org = PartnerOrganisation(name=name, kind=kind, short_name=short_name, website=website)
     org.full_clean()
     org.save(force_insert=True)
@@ -78,11 +79,11 @@ def add_participant(
     first_name: str,
     last_name: str,
     email: str,
-    by: Any,
+    by: User,
     phone: str = "",
     country: NetworkCountry | None = None,
     organisation: PartnerOrganisation | None = None,
-    user: Any = None,
+    user: User | None = None,
 ) -> Participant:
     participant = Participant(
         first_name=first_name.strip(),
@@ -100,7 +101,7 @@ def add_participant(
 
 
 @transaction.atomic
-def update_participant(participant: Participant, *, by: Any, **changes: Any) -> Participant:
+def update_participant(participant: Participant, *, by: User, **changes: Any) -> Participant:
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
     changed = apply_changes(participant, changes, PARTICIPANT_FIELDS)
@@ -117,7 +118,7 @@ def add_position(
     *,
     kind: str,
     start_date: date,
-    by: Any,
+    by: User,
     title: str = "",
     institution: str = "",
     country: NetworkCountry | None = None,
@@ -148,7 +149,7 @@ def add_position(
 
 
 @transaction.atomic
-def end_position(position: Position, *, end_date: date, by: Any) -> Position:
+def end_position(position: Position, *, end_date: date, by: User) -> Position:
     position.end_date = end_date
     position.full_clean()
     position.save(update_fields=["end_date"])

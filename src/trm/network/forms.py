@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trm.accounts.models import User
@@ -21,6 +22,12 @@ from trm.network.models import (
     Session,
 )
 
+if TYPE_CHECKING:
+    # ModelForm is generic in django-stubs only.
+    _ModelForm = forms.ModelForm[Any]
+else:
+    _ModelForm = forms.ModelForm
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -33,7 +40,7 @@ class TimeInput(forms.TimeInput):
     input_type = "time"
 
 
-class CountryForm(forms.ModelForm):
+class CountryForm(_ModelForm):
     class Meta:
         model = NetworkCountry
         fields = ["code", "membership", "footnote", "rotation_order", "joined_on"]
@@ -45,14 +52,14 @@ class CountryEditForm(CountryForm):
         fields = ["membership", "footnote", "rotation_order", "joined_on"]
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(_ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
     class Meta:
         model = PartnerOrganisation
         fields = ["name", "short_name", "kind", "website"]
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(_ModelForm):
     user = forms.ModelChoiceField(
         User.objects.filter(is_active=True).order_by("username"), required=False, label=_("User account"),
         help_text=_("Link a user of this node: they can then write their country's updates."),
@@ -67,14 +74,14 @@ class ParticipantForm(forms.ModelForm):
         return str(self.cleaned_data["email"]).strip().lower()
 
 
-class PositionForm(forms.ModelForm):
+class PositionForm(_ModelForm):
     class Meta:
         model = Position
         fields = ["kind", "title", "institution", "country", "organisation", "start_date", "end_date"]
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(_ModelForm):
     class Meta:
         model = Meeting
         fields = [
@@ -87,7 +94,7 @@ class MeetingForm(forms.ModelForm):
         }
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(_ModelForm):
     class Meta:
         model = Session
         fields = ["title", "day", "starts_at", "ends_at", "chair", "description", "outcome"]
@@ -105,11 +112,12 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["participants"]
-        field.queryset = field.queryset.exclude(attendances__meeting=meeting)  # type: ignore[attr-defined]
+        field = cast("forms.ModelMultipleChoiceField[Participant]", self.fields["participants"])
+        if field.queryset is not None:
+            field.queryset = field.queryset.exclude(attendances__meeting=meeting)
 
 
-class AttendanceForm(forms.ModelForm):
+class AttendanceForm(_ModelForm):
     class Meta:
         model = Attendance
         fields = ["status"]
@@ -123,14 +131,14 @@ class ImportForm(forms.Form):
                                      empty_label=_("(no meeting)"))
 
 
-class MinutesForm(forms.ModelForm):
+class MinutesForm(_ModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes"]
         widgets = {"minutes": forms.Textarea(attrs={"rows": 12})}
 
 
-class CountryUpdateForm(forms.ModelForm):
+class CountryUpdateForm(_ModelForm):
     submit = forms.BooleanField(required=False, label=_("Submit: share this update with the network"))
 
     class Meta:
@@ -177,7 +185,7 @@ class ActionItemForm(ActionFields):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["conclusion"].queryset = meeting.conclusions.all()  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Conclusion]", self.fields["conclusion"]).queryset = meeting.conclusions.all()
 
 
 EVENT_LABELS = {"start": _("Start"), "complete": _("Mark done"), "drop": _("Drop"), "reopen": _("Reopen")}
@@ -188,12 +196,12 @@ class ActionStatusForm(forms.Form):
     note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
     meeting = forms.ModelChoiceField(Meeting.objects.none(), required=False, label=_("Reported at meeting"))
 
-    def __init__(self, *args: Any, status: str, meetings: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, status: str, meetings: QuerySet[Meeting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event"].choices = [("", _("(no change)"))] + [
+        cast(forms.ChoiceField, self.fields["event"]).choices = [("", _("(no change)"))] + [
             (event, EVENT_LABELS[event]) for event in TRANSITIONS[status]
         ]
-        self.fields["meeting"].queryset = meetings  # type: ignore[attr-defined]
+        cast("forms.ModelChoiceField[Meeting]", self.fields["meeting"]).queryset = meetings
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -221,7 +229,7 @@ class JWKField(forms.CharField):
         return json.dumps(value) if isinstance(value, dict) else value
 
 
-class NodeForm(forms.ModelForm):
+class NodeForm(_ModelForm):
     signing_jwk = JWKField(required=False, label=_("Public signature key (JWK)"))
     encryption_jwk = JWKField(required=False, label=_("Public encryption key (JWK)"))
     endpoint = forms.URLField(label=_("endpoint URL"), max_length=500, assume_scheme="https")

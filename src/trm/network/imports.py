@@ -23,6 +23,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
+from trm.lib.text import text_problem
 from trm.network import directory, meetings
 from trm.network.models import (
     Attendance,
@@ -112,7 +114,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows = []
     try:
@@ -215,6 +217,10 @@ def _check_row(
 ) -> list[RowError]:
     errors = []
     values = row.values
+    for key, value in values.items():
+        if text_problem(value) is not None:
+            errors.append(RowError(row.line, _("%(column)s holds characters that are not allowed.") % {
+                "column": HEADERS[key]}))
     for key in REQUIRED:
         if not values.get(key):
             errors.append(RowError(row.line, _("%(column)s is empty.") % {"column": HEADERS[key]}))
@@ -255,7 +261,7 @@ def _check_row(
 
 @transaction.atomic
 def import_participants(
-    data: bytes, *, filename: str, by: Any, register_for: Meeting | None = None, today: date
+    data: bytes, *, filename: str, by: User, register_for: Meeting | None = None, today: date
 ) -> ImportResult:
     """Import a participant list; with ``register_for`` everyone on it is registered for that meeting."""
     rows, errors, notes = check_rows(read_table(data, filename))
@@ -292,7 +298,7 @@ def import_participants(
     return result
 
 
-def _maybe_add_position(participant: Participant, row: Row, *, by: Any, today: date) -> None:
+def _maybe_add_position(participant: Participant, row: Row, *, by: User, today: date) -> None:
     role = row.values.get("role", "").lower()
     title, institution = row.values.get("position", ""), row.values.get("institution", "")
     if not (role or title or institution):
@@ -324,7 +330,7 @@ def export_rows(attendances_or_participants: Iterable[Any], *, today: date) -> l
             institution = first.institution if first else ""
             role = str(first.get_kind_display()) if first else ""
         out.append([
-            person.country.name if person.country_id else "", str(person.organisation or ""),
+            person.country.name if person.country is not None else "", str(person.organisation or ""),
             person.last_name, person.first_name, role, position, institution, person.email, person.phone,
         ])
     return out

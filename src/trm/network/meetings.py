@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
@@ -41,7 +42,7 @@ def plan_meeting(
     end_date: date,
     host_country: NetworkCountry,
     city: str,
-    by: Any,
+    by: User,
     **details: Any,
 ) -> Meeting:
     """Plan a meeting; dates out of order are refused (ValidationError)."""
@@ -58,7 +59,7 @@ def plan_meeting(
 
 
 @transaction.atomic
-def update_meeting(meeting: Meeting, *, by: Any, **changes: Any) -> Meeting:
+def update_meeting(meeting: Meeting, *, by: User, **changes: Any) -> Meeting:
     changed = apply_changes(meeting, changes, MEETING_FIELDS)
     if changed:
         meeting.full_clean()
@@ -68,7 +69,7 @@ def update_meeting(meeting: Meeting, *, by: Any, **changes: Any) -> Meeting:
     return meeting
 
 
-def record_minutes(meeting: Meeting, *, minutes: str, by: Any) -> Meeting:
+def record_minutes(meeting: Meeting, *, minutes: str, by: User) -> Meeting:
     return update_meeting(meeting, minutes=minutes, by=by)
 
 
@@ -90,7 +91,7 @@ def suggestion(*, today: date) -> planning.Suggestion:
 
 
 @transaction.atomic
-def add_session(meeting: Meeting, *, title: str, by: Any, order: int | None = None, **details: Any) -> Session:
+def add_session(meeting: Meeting, *, title: str, by: User, order: int | None = None, **details: Any) -> Session:
     unknown = set(details) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
@@ -105,7 +106,7 @@ def add_session(meeting: Meeting, *, title: str, by: Any, order: int | None = No
 
 
 @transaction.atomic
-def update_session(session: Session, *, by: Any, **changes: Any) -> Session:
+def update_session(session: Session, *, by: User, **changes: Any) -> Session:
     changed = apply_changes(session, changes, SESSION_FIELDS)
     if changed:
         session.full_clean()
@@ -134,11 +135,12 @@ def _check_sessions_within(meeting: Meeting) -> None:
 def _position_at(participant: Participant, day: date) -> Position | None:
     positions = list(participant.positions.all())
     current = [p for p in positions if p.is_current(day)]
-    return (current or positions or [None])[0]
+    candidates = current or positions
+    return candidates[0] if candidates else None
 
 
 @transaction.atomic
-def invite(meeting: Meeting, *, participants: Iterable[Participant], by: Any) -> int:
+def invite(meeting: Meeting, *, participants: Iterable[Participant], by: User) -> int:
     """Invite people (idempotent); position and institution are kept as at the meeting."""
     created = 0
     for participant in participants:
@@ -150,7 +152,7 @@ def invite(meeting: Meeting, *, participants: Iterable[Participant], by: Any) ->
 
 
 @transaction.atomic
-def register(meeting: Meeting, *, participant: Participant, by: Any) -> Attendance:
+def register(meeting: Meeting, *, participant: Participant, by: User) -> Attendance:
     """Register someone for the meeting (inviting them first if needed)."""
     attendance = Attendance.objects.filter(meeting=meeting, participant=participant).first()
     if attendance is None:
@@ -159,7 +161,7 @@ def register(meeting: Meeting, *, participant: Participant, by: Any) -> Attendan
 
 
 @transaction.atomic
-def set_attendance(attendance: Attendance, *, status: str, by: Any) -> Attendance:
+def set_attendance(attendance: Attendance, *, status: str, by: User) -> Attendance:
     if attendance.status != status:
         attendance.status = status
         attendance.full_clean()
@@ -168,7 +170,7 @@ def set_attendance(attendance: Attendance, *, status: str, by: Any) -> Attendanc
     return attendance
 
 
-def _new_attendance(meeting: Meeting, participant: Participant, status: str, *, by: Any) -> Attendance:
+def _new_attendance(meeting: Meeting, participant: Participant, status: str, *, by: User) -> Attendance:
     position = _position_at(participant, meeting.start_date)
     attendance = Attendance(
         meeting=meeting,

@@ -108,7 +108,7 @@ class Participant(models.Model):
     def affiliation(self) -> str:
         if self.organisation_id:
             return str(self.organisation)
-        return self.country.name if self.country_id else ""
+        return self.country.name if self.country is not None else ""
 
     def current_positions(self, on: date) -> list[Position]:
         return [p for p in self.positions.all() if p.is_current(on)]

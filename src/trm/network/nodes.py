@@ -10,16 +10,22 @@ loads (the key never lives in this database).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from trm.exchange.jose import KeyUse, PrivateKey
 
 NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
                "signing_jwk", "encryption_jwk")
@@ -31,7 +37,8 @@ DEFAULT_VALIDITY = timedelta(days=30)
 def _check_keys(node: NetworkNode) -> None:
     from trm.exchange import jose
 
-    for field, use in (("signing_jwk", "sig"), ("encryption_jwk", "enc")):
+    uses: tuple[tuple[str, KeyUse], ...] = (("signing_jwk", "sig"), ("encryption_jwk", "enc"))
+    for field, use in uses:
         value = getattr(node, field)
         if value in (None, {}, ""):
             setattr(node, field, None)
@@ -44,7 +51,7 @@ def _check_keys(node: NetworkNode) -> None:
 
 @transaction.atomic
 def register_node(
-    *, country: NetworkCountry, node_id: str, organisation: str, endpoint: str, since: date, by: Any, **details: Any
+    *, country: NetworkCountry, node_id: str, organisation: str, endpoint: str, since: date, by: User, **details: Any
 ) -> NetworkNode:
     unknown = set(details) - set(NODE_FIELDS)
     if unknown:
@@ -60,7 +67,7 @@ def register_node(
 
 
 @transaction.atomic
-def update_node(node: NetworkNode, *, by: Any, **changes: Any) -> NetworkNode:
+def update_node(node: NetworkNode, *, by: User, **changes: Any) -> NetworkNode:
     changed = apply_changes(node, changes, NODE_FIELDS)
     if changed:
         node.full_clean()
@@ -78,10 +85,10 @@ def _format(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _key_entry(jwk: dict[str, Any], use: str, since: date, until: date | None, revoked: bool) -> dict[str, Any]:
+def _key_entry(jwk: dict[str, Any], use: KeyUse, since: date, until: date | None, revoked: bool) -> dict[str, Any]:
     from trm.exchange import jose
 
-    key = jose.public_key_from_jwk(jwk, use)  # type: ignore[arg-type]
+    key = jose.public_key_from_jwk(jwk, use)
     entry: dict[str, Any] = {
         "kid": key.kid, "use": use, "jwk": jose.public_jwk(key), "not_before": _format(_midnight(since)),
         "revoked": revoked,
@@ -91,15 +98,16 @@ def _key_entry(jwk: dict[str, Any], use: str, since: date, until: date | None, r
     return entry
 
 
-def trust_list_entries(nodes: Any, *, today: date) -> list[dict[str, Any]]:
+def trust_list_entries(nodes: QuerySet[NetworkNode], *, today: date) -> list[dict[str, Any]]:
     """The ``nodes`` array of a trust list document (trm.exchange.trustlist format)."""
     out = []
     for node in nodes.filter(status__in=LISTED_STATUSES).select_related("country").order_by("node_id"):
         ended = node.until is not None and node.until < today
         revoked = node.status in (NodeStatus.SUSPENDED, NodeStatus.RETIRED) or ended
+        jwks: tuple[tuple[Any, KeyUse], ...] = ((node.signing_jwk, "sig"), (node.encryption_jwk, "enc"))
         keys = [
             _key_entry(jwk, use, node.since, node.until, False)
-            for jwk, use in ((node.signing_jwk, "sig"), (node.encryption_jwk, "enc"))
+            for jwk, use in jwks
             if jwk
         ]
         entry: dict[str, Any] = {
@@ -113,7 +121,7 @@ def trust_list_entries(nodes: Any, *, today: date) -> list[dict[str, Any]]:
 
 
 def trust_list_document(
-    nodes: Any, *, network: str, sequence: int, now: datetime, validity: timedelta = DEFAULT_VALIDITY
+    nodes: QuerySet[NetworkNode], *, network: str, sequence: int, now: datetime, validity: timedelta = DEFAULT_VALIDITY
 ) -> dict[str, Any]:
     """A whole unsigned trust list document; checked with ``trustlist.parse_trust_list``."""
     from trm.exchange import trustlist
@@ -127,7 +135,7 @@ def trust_list_document(
     return doc
 
 
-def sign(doc: dict[str, Any], *, authority_key: Any, now: datetime) -> str:
+def sign(doc: dict[str, Any], *, authority_key: PrivateKey, now: datetime) -> str:
     """Sign a document from ``trust_list_document`` with the network authority's private key."""
     from trm.exchange import trustlist
 

@@ -171,8 +171,8 @@ def markdown(data: ReportData) -> str:
                    f"{_cell(a.position)} | {_cell(a.institution)} |")
     if data.footnotes:
         out.append("")
-        for c in data.footnotes:
-            out.append(f"\\* {c.footnote}")
+        for footnoted in data.footnotes:
+            out.append(f"\\* {footnoted.footnote}")
     return "\n".join(out).rstrip() + "\n"
 
 

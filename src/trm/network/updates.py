@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.network.models import CountryUpdate, Meeting, NetworkCountry, UpdateStatus
@@ -45,7 +46,7 @@ def save_update(
     meeting: Meeting,
     country: NetworkCountry,
     *,
-    by: Any,
+    by: User,
     key_activities: str = "",
     good_practices: str = "",
     trends: str = "",
@@ -66,7 +67,7 @@ def save_update(
 
 
 @transaction.atomic
-def attach_node_statistics(update: CountryUpdate, *, period_start: date, by: Any) -> Mapping[str, Any] | None:
+def attach_node_statistics(update: CountryUpdate, *, period_start: date, by: User) -> Mapping[str, Any] | None:
     """Attach the node's protected statistics for the period up to the meeting, if a provider exists."""
     provider = _statistics_provider
     if provider is None:

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.network import access, actions, directory, imports, meetings, nodes, reports, updates
@@ -84,11 +85,11 @@ def _attachment(content: bytes, filename: str, content_type: str) -> HttpRespons
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     today = timezone.localdate()
     visible = access.visible_meetings(request.user)
-    context = {
+    context: dict[str, Any] = {
         "upcoming": visible.upcoming(today)[:5],
         "past": visible.filter(end_date__lt=today).order_by("-start_date")[:5],
         "is_secretariat": access.is_secretariat(request.user),
@@ -107,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def country_list(request: HttpRequest) -> HttpResponse:
+def country_list(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     today = timezone.localdate()
     countries = NetworkCountry.objects.prefetch_related("positions__participant", "nodes")
@@ -120,7 +121,7 @@ def country_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def country_add(request: HttpRequest) -> HttpResponse:
+def country_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     form = CountryForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -134,7 +135,7 @@ def country_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def country_edit(request: HttpRequest, code: str) -> HttpResponse:
+def country_edit(request: SignedInRequest, code: str) -> HttpResponse:
     country = access.get_country_for(request.user, code)
     form = CountryEditForm(_posted(request), instance=NetworkCountry.objects.get(pk=country.pk))
     if request.method == "POST" and form.is_valid():
@@ -148,14 +149,14 @@ def country_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     return render(request, "network/organisation_list.html", {"organisations": PartnerOrganisation.objects.all()})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def organisation_add(request: HttpRequest) -> HttpResponse:
+def organisation_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     form = OrganisationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -167,7 +168,7 @@ def organisation_add(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def participant_list(request: HttpRequest) -> HttpResponse:
+def participant_list(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     today = timezone.localdate()
     people = Participant.objects.select_related("country", "organisation").prefetch_related("positions")
@@ -182,7 +183,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def participant_add(request: HttpRequest) -> HttpResponse:
+def participant_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     form = ParticipantForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -194,7 +195,7 @@ def participant_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def participant_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     person = access.get_participant_for(request.user, pk)
     form = PositionForm(_posted(request), initial={"country": person.country, "organisation": person.organisation,
                                                        "start_date": timezone.localdate()})
@@ -215,7 +216,7 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def participant_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     person = access.get_participant_for(request.user, pk)
     form = ParticipantForm(_posted(request), instance=Participant.objects.get(pk=person.pk))
     if request.method == "POST" and form.is_valid():
@@ -227,7 +228,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def participant_import(request: HttpRequest) -> HttpResponse:
+def participant_import(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     files = request.FILES if request.method == "POST" else None
     form = ImportForm(_posted(request), files, initial={"meeting": request.GET.get("meeting")})
@@ -256,7 +257,7 @@ def participant_import(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def participant_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def participant_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     access.require_secretariat(request.user)
     people = Participant.objects.select_related("country", "organisation").prefetch_related("positions")
     rows = imports.export_rows(people, today=timezone.localdate())
@@ -278,7 +279,7 @@ def _export(rows: list[list[str]], name: str, fmt: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     today = timezone.localdate()
     context: dict[str, Any] = {"meetings": access.visible_meetings(request.user), "today": today,
@@ -291,7 +292,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_add(request: HttpRequest) -> HttpResponse:
+def meeting_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     suggestion = meetings.suggestion(today=timezone.localdate())
     host = NetworkCountry.objects.filter(code=suggestion.host).first() if suggestion.host else None
@@ -308,7 +309,7 @@ def meeting_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = MeetingForm(_posted(request), instance=Meeting.objects.get(pk=meeting.pk))
     if request.method == "POST" and form.is_valid():
@@ -324,7 +325,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk)
     secretariat = access.is_secretariat(request.user)
     own = access.coordinator_country(request.user)
@@ -352,7 +353,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def session_add(request: HttpRequest, pk: int) -> HttpResponse:
+def session_add(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = SessionForm(request.POST, prefix="session")
     if form.is_valid():
@@ -369,7 +370,7 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_invite(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = InviteForm(_posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
@@ -381,7 +382,7 @@ def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def attendance_update(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+def attendance_update(request: SignedInRequest, pk: int, attendance_pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     attendance = meeting.attendances.filter(pk=attendance_pk).first()
     if attendance is None:
@@ -396,7 +397,7 @@ def attendance_update(request: HttpRequest, pk: int, attendance_pk: int) -> Http
 
 @require_GET
 @login_required
-def participants_print(request: HttpRequest, pk: int) -> HttpResponse:
+def participants_print(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     data = reports.collect(meeting, today=timezone.localdate())
     return render(request, "network/participants_print.html", {"meeting": meeting, "r": data})
@@ -404,7 +405,7 @@ def participants_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def participants_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def participants_export(request: SignedInRequest, pk: int, fmt: str) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     rows = imports.export_rows(meetings.participants_list(meeting), today=timezone.localdate())
     record(request.user, Action.EXPORT, meeting, note=f"participants.{fmt}")
@@ -413,7 +414,7 @@ def participants_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_minutes(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = MinutesForm(_posted(request), instance=Meeting.objects.get(pk=meeting.pk))
     if request.method == "POST" and form.is_valid():
@@ -425,7 +426,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def conclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
+def conclusion_add(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = ConclusionForm(request.POST, prefix="conclusion")
     if form.is_valid():
@@ -450,7 +451,7 @@ def conclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_add(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = ActionItemForm(request.POST, meeting=meeting, prefix="action")
     if form.is_valid():
@@ -467,7 +468,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def country_update(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def country_update(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     meeting, country = access.get_update_for(request.user, pk, code, write=True)
     existing = CountryUpdate.objects.filter(meeting=meeting, country=country).first()
     form = CountryUpdateForm(_posted(request), instance=existing)
@@ -482,7 +483,7 @@ def country_update(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def meeting_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def meeting_report(request: SignedInRequest, pk: int, fmt: str) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     data = reports.collect(meeting, today=timezone.localdate())
     name = f"report-{meeting.start_date.isoformat()}-{slugify(meeting.title)[:50]}"
@@ -496,7 +497,7 @@ def meeting_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk)
     body = ics.calendar([meeting], node_id=settings.TRM_NODE_ID, now=timezone.now(), name=reports.network_name(),
                         url_for=lambda m: request.build_absolute_uri(reverse("network:meeting", args=[m.pk])))
@@ -505,7 +506,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def calendar_ics(request: HttpRequest) -> HttpResponse:
+def calendar_ics(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     visible = access.visible_meetings(request.user).order_by("start_date")
     body = ics.calendar(visible, node_id=settings.TRM_NODE_ID, now=timezone.now(), name=reports.network_name(),
@@ -518,7 +519,7 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def commitments(request: HttpRequest) -> HttpResponse:
+def commitments(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     items = access.visible_action_items(request.user)
     grouped = actions.open_commitments_by_country(items)
@@ -530,7 +531,7 @@ def commitments(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def action_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     item = access.get_action_item_for(request.user, pk)
     form = ActionStatusForm(_posted(request), status=item.status,
                             meetings=access.visible_meetings(request.user).filter(start_date__gte=item.meeting.start_date))
@@ -558,14 +559,14 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def node_list(request: HttpRequest) -> HttpResponse:
+def node_list(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     return render(request, "network/node_list.html", {"nodes": NetworkNode.objects.select_related("country")})
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def node_add(request: HttpRequest) -> HttpResponse:
+def node_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     form = NodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -581,7 +582,7 @@ def node_add(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def node_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def node_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     access.require_secretariat(request.user)
     node = NetworkNode.objects.filter(pk=pk).first()
     if node is None:
@@ -600,7 +601,7 @@ def node_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def trust_list_entries(request: HttpRequest) -> HttpResponse:
+def trust_list_entries(request: SignedInRequest) -> HttpResponse:
     """The nodes in the trust list format (unsigned; the authority signs it offline)."""
     access.require_secretariat(request.user)
     import json

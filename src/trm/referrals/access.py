@@ -15,22 +15,23 @@ until the case goes to the competent authority), on an open case.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from trm.accounts.access import signed_in
+from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Cap
 from trm.cases.access import can_manage, visible_cases
-from trm.referrals.models import ACTIVE_STATUSES, Basis, Provider, Referral
+from trm.cases.models import Case
+from trm.referrals.models import ACTIVE_STATUSES, Basis, Provider, ProviderQuerySet, Referral, ReferralQuerySet
 from trm.vocab.htcds import CaseStatus
 
 OPEN_CASE = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
 
 
-def _receiving_scope(user: Any) -> Q | None:
+def _receiving_scope(user: User) -> Q | None:
     if not user.can(Cap.HANDLE_REFERRALS):
         return None
     if user.organisation_id is None:
@@ -44,17 +45,17 @@ def _receiving_scope(user: Any) -> Q | None:
     return Q(basis, to_org_id=user.organisation_id, status__in=ACTIVE_STATUSES, case__status__in=OPEN_CASE)
 
 
-def receiving_referrals(user: Any) -> Any:
+def receiving_referrals(user: Viewer) -> ReferralQuerySet:
     """Referrals the user's organisation is handling now (the provider's list)."""
-    scope = _receiving_scope(user) if getattr(user, "is_authenticated", False) else None
+    scope = _receiving_scope(user) if signed_in(user) else None
     if scope is None:
         return Referral.objects.none()
     return Referral.objects.filter(scope)
 
 
-def visible_referrals(user: Any) -> Any:
+def visible_referrals(user: Viewer) -> ReferralQuerySet:
     """Every referral the user may open, from either side."""
-    if not getattr(user, "is_authenticated", False):
+    if not signed_in(user):
         return Referral.objects.none()
     if not user.can(Cap.SEE_CASE_DATA):
         return Referral.objects.none()
@@ -65,16 +66,16 @@ def visible_referrals(user: Any) -> Any:
     return Referral.objects.filter(scope)
 
 
-def is_receiving(user: Any, referral: Referral) -> bool:
+def is_receiving(user: Viewer, referral: Referral) -> bool:
     """True if the user reads this referral as its provider (and only through the projection)."""
     return receiving_referrals(user).filter(pk=referral.pk).exists()
 
 
-def is_referring(user: Any, referral: Referral) -> bool:
+def is_referring(user: Viewer, referral: Referral) -> bool:
     return visible_cases(user).filter(pk=referral.case_id).exists()
 
 
-def get_referral_for(user: Any, reference: str) -> Referral:
+def get_referral_for(user: Viewer, reference: str) -> Referral:
     """The referral if the user may open it; 404 otherwise (outside its organisation, or after it ended)."""
     referral = visible_referrals(user).filter(reference=reference).select_related("provider", "to_org").first()
     if referral is None:
@@ -82,15 +83,15 @@ def get_referral_for(user: Any, reference: str) -> Referral:
     return referral
 
 
-def may_refer(user: Any, case: Any) -> bool:
-    if not case.is_open:
+def may_refer(user: Viewer, case: Case) -> bool:
+    if not signed_in(user) or not case.is_open:
         return False
     if user.can(Cap.REFER_NATIONALLY):
         return True
     return bool(can_manage(user, case))
 
 
-def may_withdraw(user: Any, referral: Referral) -> bool:
+def may_withdraw(user: User, referral: Referral) -> bool:
     """The referring side ends a referral: who may refer on the case, or its original referrer."""
     if not referral.is_active:
         return False
@@ -99,7 +100,7 @@ def may_withdraw(user: Any, referral: Referral) -> bool:
     return user.can(Cap.REFER_NATIONALLY) or bool(can_manage(user, referral.case))
 
 
-def get_case_to_refer(user: Any, reference: str) -> Any:
+def get_case_to_refer(user: Viewer, reference: str) -> Case:
     """The case for a new referral: 404 if unseen, 403 if seen but the user may not refer it."""
     case = visible_cases(user).filter(reference=reference).select_related("person").first()
     if case is None:
@@ -113,19 +114,19 @@ def get_case_to_refer(user: Any, reference: str) -> Any:
 # Directory (no personal data: every member of the node may consult it)
 
 
-def may_maintain_directory(user: Any) -> bool:
-    return user.can(Cap.MAINTAIN_DIRECTORY) or user.can(Cap.MANAGE_USERS)
+def may_maintain_directory(user: Viewer) -> bool:
+    return signed_in(user) and (user.can(Cap.MAINTAIN_DIRECTORY) or user.can(Cap.MANAGE_USERS))
 
 
-def visible_providers(user: Any) -> Any:
-    if not getattr(user, "is_authenticated", False):
+def visible_providers(user: Viewer) -> ProviderQuerySet:
+    if not signed_in(user):
         return Provider.objects.none()
     if may_maintain_directory(user):
         return Provider.objects.all()
     return Provider.objects.active()
 
 
-def get_provider_for(user: Any, pk: int, *, write: bool = False) -> Provider:
+def get_provider_for(user: Viewer, pk: int, *, write: bool = False) -> Provider:
     provider = visible_providers(user).filter(pk=pk).select_related("organisation").first()
     if provider is None:
         raise Http404
@@ -134,8 +135,8 @@ def get_provider_for(user: Any, pk: int, *, write: bool = False) -> Provider:
     return provider
 
 
-def may_update_capacity(user: Any, provider: Provider) -> bool:
+def may_update_capacity(user: Viewer, provider: Provider) -> bool:
     """The maintainers, and the provider's own case managers for their free places."""
     if may_maintain_directory(user):
         return True
-    return user.can(Cap.HANDLE_REFERRALS) and user.organisation_id == provider.organisation_id
+    return signed_in(user) and user.can(Cap.HANDLE_REFERRALS) and user.organisation_id == provider.organisation_id

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import User, Viewer
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.referrals import access
@@ -49,7 +50,7 @@ def _unique(items: Iterable[str]) -> list[str]:
 
 
 @transaction.atomic
-def add_provider(*, organisation: Any, by: Any, **data: Any) -> Provider:
+def add_provider(*, organisation: Any, by: User, **data: Any) -> Provider:
     if not access.may_maintain_directory(by):
         raise PermissionDenied(_("You may not maintain the directory."))
     unknown = set(data) - set(EDITABLE)
@@ -70,12 +71,15 @@ def add_provider(*, organisation: Any, by: Any, **data: Any) -> Provider:
 
 
 @transaction.atomic
-def update_provider(provider: Provider, *, by: Any, **changes: Any) -> Provider:
+def update_provider(provider: Provider, *, by: User, **changes: Any) -> Provider:
     if not access.may_maintain_directory(by):
         raise PermissionDenied(_("You may not maintain the directory."))
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("These details cannot be changed here."))
+    emptied = [key for key, value in changes.items() if value is None and not Provider._meta.get_field(key).null]
+    if emptied:
+        raise ValidationError({key: _("This detail cannot be empty.") for key in emptied})
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     changed = []
     for key, value in changes.items():
@@ -96,7 +100,7 @@ def update_provider(provider: Provider, *, by: Any, **changes: Any) -> Provider:
 
 
 @transaction.atomic
-def set_capacity(provider: Provider, *, by: Any, free_places: int, capacity: int | None = None) -> Provider:
+def set_capacity(provider: Provider, *, by: User, free_places: int, capacity: int | None = None) -> Provider:
     """The provider (or a maintainer) states its free places now."""
     if not access.may_update_capacity(by, provider):
         raise PermissionDenied(_("You may not change this provider's free places."))
@@ -143,7 +147,7 @@ def matches(provider: Provider, f: Filters, *, today: dt.date) -> bool:
     return True
 
 
-def search(user: Any, filters: Filters) -> list[Provider]:
+def search(user: Viewer, filters: Filters) -> list[Provider]:
     today = timezone.localdate()
     providers = access.visible_providers(user).select_related("organisation").order_by("organisation__name")
     return [p for p in providers if matches(p, filters, today=today)]

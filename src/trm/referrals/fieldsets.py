@@ -19,10 +19,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from trm.cases.models import Case, Person, RiskAssessment
+    from trm.referrals.models import Referral
+
+# What a shared field holds: JSON-ready, never a model instance.
+SharedValue: TypeAlias = "str | bool | list[str] | None"
 
 # The consent scope item that allows health information to be shared.
 HEALTH_SCOPE = "health"
@@ -176,7 +183,7 @@ def age_band(age: int | None, *, is_child: bool) -> str:
 class SharedField:
     key: str
     label: str
-    value: Any  # str, bool, list[str] or None: JSON-ready, never a model instance
+    value: SharedValue
 
 
 @dataclass(frozen=True)
@@ -196,16 +203,16 @@ class Projection:
         return next((f for f in self.fields if f.key == key), None)
 
 
-def _latest_risk(case: Any) -> Any:
+def _latest_risk(case: Case) -> RiskAssessment | None:
     return case.risk_assessments.order_by("-assessed_on", "-id").first()
 
 
-def _risk_level(referral: Any, case: Any, person: Any) -> str:
+def _risk_level(referral: Referral, case: Case, person: Person) -> str:
     risk = _latest_risk(case)
     return str(risk.get_level_display()) if risk is not None else str(_("Not assessed"))
 
 
-def _age_band(referral: Any, case: Any, person: Any) -> str:
+def _age_band(referral: Referral, case: Case, person: Person) -> str:
     return age_band(person.age_on(_today()), is_child=case.is_child)
 
 
@@ -215,7 +222,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _events(referral: Any, case: Any, person: Any) -> list[str]:
+def _events(referral: Referral, case: Case, person: Person) -> list[str]:
     out = []
     for e in case.events.all():
         when = e.start_date.strftime("%Y-%m") if e.start_date else "—"
@@ -224,28 +231,28 @@ def _events(referral: Any, case: Any, person: Any) -> list[str]:
     return out
 
 
-def _exploitation(referral: Any, case: Any, person: Any) -> list[str]:
+def _exploitation(referral: Referral, case: Case, person: Person) -> list[str]:
     from trm.vocab.htcds import ExploitationType
 
     labels = dict(ExploitationType.choices)
     return [str(labels.get(x, x)) for x in case.exploitation_list()]
 
 
-def _permit(referral: Any, case: Any, person: Any) -> str:
+def _permit(referral: Referral, case: Case, person: Person) -> str:
     permit = case.permits.order_by("-issued_on", "-id").first()
     if permit is None:
         return str(_("None recorded"))
     return str(_("%(kind)s, valid until %(day)s") % {"kind": permit.get_kind_display(), "day": permit.valid_until})
 
 
-def _languages(referral: Any, case: Any, person: Any) -> list[str]:
+def _languages(referral: Referral, case: Case, person: Person) -> list[str]:
     from trm.vocab.countries import language_names
 
     names = language_names()
     return [names.get(code, code) for code in person.languages]
 
 
-_EXTRACTORS: dict[str, Callable[[Any, Any, Any], Any]] = {
+_EXTRACTORS: dict[str, Callable[[Referral, Case, Person], SharedValue]] = {
     "pseudonym": lambda r, c, p: str(_("Person %(ref)s") % {"ref": r.reference}),
     "given_name": lambda r, c, p: p.given_name or None,
     "family_name": lambda r, c, p: p.family_name or None,
@@ -266,16 +273,16 @@ _EXTRACTORS: dict[str, Callable[[Any, Any, Any], Any]] = {
 }
 
 
-def health_consented(referral: Any) -> bool:
+def health_consented(referral: Referral) -> bool:
     consent = getattr(referral, "consent", None)
     return consent is not None and HEALTH_SCOPE in (consent.scope or [])
 
 
-def shared_keys(referral: Any) -> tuple[str, ...]:
+def shared_keys(referral: Referral) -> tuple[str, ...]:
     return fields_for(referral.field_set, health_consent=health_consented(referral))
 
 
-def project(referral: Any) -> Projection:
+def project(referral: Referral) -> Projection:
     """The fields of the referral's set, read now from the case; nothing else."""
     case = referral.case
     person = case.person

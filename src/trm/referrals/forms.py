@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -54,7 +54,7 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = _blank(_languages(), _("Any"))
+        cast(forms.ChoiceField, self.fields["language"]).choices = _blank(_languages(), _("Any"))
 
 
 class ProviderForm(forms.Form):
@@ -91,12 +91,13 @@ class ProviderForm(forms.Form):
                 "regions": ", ".join(provider.regions),
             }
         super().__init__(*args, **kwargs)
-        self.fields["languages"].choices = _languages()
+        cast(forms.ChoiceField, self.fields["languages"]).choices = _languages()
+        organisation = cast("forms.ModelChoiceField[Organisation]", self.fields["organisation"])
         if provider is not None:
-            self.fields["organisation"].queryset = Organisation.objects.filter(pk=provider.organisation_id)
-            self.fields["organisation"].disabled = True
+            organisation.queryset = Organisation.objects.filter(pk=provider.organisation_id)
+            organisation.disabled = True
         else:
-            self.fields["organisation"].queryset = Organisation.objects.active().filter(provider_profile__isnull=True)
+            organisation.queryset = Organisation.objects.active().filter(provider_profile__isnull=True)
 
     @staticmethod
     def verb_fields() -> tuple[str, ...]:
@@ -150,9 +151,10 @@ class ReferForm(forms.Form):
     def __init__(self, *args: Any, providers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         qs = providers if providers is not None else Provider.objects.active()
-        self.fields["provider"].queryset = qs.select_related("organisation")
-        self.fields["provider"].label_from_instance = _provider_label  # type: ignore[attr-defined]
-        self.fields["field_set"].choices = _field_set_choices()
+        provider_field = cast("forms.ModelChoiceField[Provider]", self.fields["provider"])
+        provider_field.queryset = qs.select_related("organisation")
+        provider_field.label_from_instance = _provider_label  # type: ignore[assignment]  # Django reads this hook off the instance
+        cast(forms.ChoiceField, self.fields["field_set"]).choices = _field_set_choices()
 
 
 def _provider_label(provider: Provider) -> str:

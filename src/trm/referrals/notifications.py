@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,15 +74,15 @@ def notify(recipients: Iterable[User], *, kind: str, referral: Referral) -> list
     return items
 
 
-def unread_for(user: Any) -> Any:
+def unread_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True)
 
 
-def for_user(user: Any) -> Any:
+def for_user(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("referral")
 
 
-def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
     qs = unread_for(user)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,14 +18,14 @@ PANEL_ROWS = 10
 
 def referrals_panel(request: HttpRequest) -> Panel | None:
     user = request.user
-    if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+    if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):
         return None
     today = timezone.localdate()
     incoming = access.receiving_referrals(user).filter(status=Status.OFFERED).select_related("provider__organisation")
     outgoing = (
         access.visible_referrals(user).filter(status__in=ACTIVE_STATUSES, referred_by=user).select_related("to_org")
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for side, qs in (("incoming", incoming), ("outgoing", outgoing)):
         for r in qs.order_by("answer_due", "id")[:PANEL_ROWS]:
             rows.append({"referral": r, "side": side, "overdue": r.is_overdue(today)})

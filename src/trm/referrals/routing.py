@@ -39,6 +39,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trm.accounts.models import Organisation, User, Viewer
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.audit.refusals import record_refusal
@@ -128,7 +129,7 @@ def refusal_code(exc: Exception) -> str:
 
 @contextmanager
 def audited_refusals(
-    user: Any,
+    user: Viewer | None,
     *,
     what: str,
     obj: Any = None,
@@ -162,7 +163,7 @@ def audited_refusals(
 # Referring
 
 
-def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
+def _covering_consent(case: Case, org: Organisation, at: dt.datetime) -> Consent | None:
     """The consent row that consent.covers() relies on (recipient-specific ones first)."""
     if not consents.covers(case, purpose=PURPOSE, recipient_org=org, at=at):
         return None
@@ -182,7 +183,7 @@ def _covering_consent(case: Case, org: Any, at: dt.datetime) -> Consent | None:
     return general
 
 
-def legal_basis(case: Case, org: Any, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
+def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
     """Consent (adults; a child's given by the guardian or parent) or a child's best interests record."""
     found = _covering_consent(case, org, at)
     if found is not None and not (case.is_child and found.given_by == ConsentGiver.PERSON):
@@ -236,7 +237,7 @@ def refer(
     to: Provider,
     service: str,
     field_set: str,
-    by: Any,
+    by: User,
     needs: str = "",
     health_notes: str = "",
     urgent: bool = False,
@@ -313,7 +314,7 @@ def _lock(referral: Referral) -> Referral:
     return Referral.objects.select_for_update().select_related("provider", "case").get(pk=referral.pk)
 
 
-def _require_receiving(by: Any, referral: Referral) -> None:
+def _require_receiving(by: User, referral: Referral) -> None:
     if not access.is_receiving(by, referral):
         raise PermissionDenied(_("Only the organisation the case was referred to may do this."))
 
@@ -331,7 +332,7 @@ def _release_place(referral: Referral) -> list[str]:
 
 
 @transaction.atomic
-def accept(referral: Referral, *, by: Any) -> Referral:
+def accept(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     old = referral.status
@@ -360,7 +361,7 @@ def accept(referral: Referral, *, by: Any) -> Referral:
 
 
 @transaction.atomic
-def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Referral:
+def decline(referral: Referral, *, by: User, reason: str, note: str = "") -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if reason not in DeclineReason.values:
@@ -385,7 +386,7 @@ def decline(referral: Referral, *, by: Any, reason: str, note: str = "") -> Refe
     return referral
 
 
-def _start(referral: Referral, by: Any) -> None:
+def _start(referral: Referral, by: User) -> None:
     old = referral.status
     referral.status = next_state(referral, START)
     referral.started_at = timezone.now()
@@ -396,7 +397,7 @@ def _start(referral: Referral, by: Any) -> None:
 
 
 @transaction.atomic
-def start(referral: Referral, *, by: Any) -> Referral:
+def start(referral: Referral, *, by: User) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     _start(referral, by)
@@ -405,7 +406,7 @@ def start(referral: Referral, *, by: Any) -> Referral:
 
 @transaction.atomic
 def record_service(
-    referral: Referral, *, by: Any, service: str, delivered_on: dt.date, description: str
+    referral: Referral, *, by: User, service: str, delivered_on: dt.date, description: str
 ) -> ServiceDelivery:
     """The provider records a service delivered: this is the feedback the referring side reads."""
     _require_receiving(by, referral)
@@ -431,7 +432,7 @@ def record_service(
 
 
 @transaction.atomic
-def complete(referral: Referral, *, by: Any, report: str) -> Referral:
+def complete(referral: Referral, *, by: User, report: str) -> Referral:
     _require_receiving(by, referral)
     referral = _lock(referral)
     if not report.strip():
@@ -452,7 +453,7 @@ def complete(referral: Referral, *, by: Any, report: str) -> Referral:
 # Ending from the referring side, or by the system
 
 
-def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
+def _end(referral: Referral, *, by: User | None, reason: str) -> Referral:
     old = referral.status
     referral.status = next_state(referral, WITHDRAW)
     changed = _release_place(referral)
@@ -465,7 +466,7 @@ def _end(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
+def withdraw(referral: Referral, *, by: User, reason: str) -> Referral:
     if not access.may_withdraw(by, referral):
         raise PermissionDenied(_("Only the referring side may withdraw an active referral."))
     if reason not in EndReason.values or reason == EndReason.COMPLETED:
@@ -474,7 +475,7 @@ def withdraw(referral: Referral, *, by: Any, reason: str) -> Referral:
 
 
 @transaction.atomic
-def end_for_withdrawn_consent(consent_row: Consent, *, by: Any = None) -> list[Referral]:
+def end_for_withdrawn_consent(consent_row: Consent, *, by: User | None = None) -> list[Referral]:
     """Withdraw the active referrals that rely on a consent that is no longer in force."""
     now = timezone.now()
     consent_row = Consent.objects.get(pk=consent_row.pk)

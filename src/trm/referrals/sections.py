@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from trm.dashboard.panels import Panel
 from trm.referrals import access
 
+if TYPE_CHECKING:
+    from trm.cases.models import Case
 
-def case_referrals(request: HttpRequest, case: Any) -> Panel | None:
+
+def case_referrals(request: HttpRequest, case: Case) -> Panel | None:
     user = request.user
     referrals = access.visible_referrals(user).filter(case=case).select_related("provider__organisation")
     may_refer = access.may_refer(user, case)

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trm.accounts.access import capability_required
+from trm.accounts.access import SignedInRequest, capability_required
+from trm.accounts.models import User
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
@@ -55,7 +56,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _may_start_referrals(user: Any) -> bool:
+def _may_start_referrals(user: User) -> bool:
     return any(user.can(c) for c in (Cap.REFER_NATIONALLY, Cap.VIEW_ORG_CASES, Cap.CREATE_CASE))
 
 
@@ -65,7 +66,7 @@ def _may_start_referrals(user: Any) -> bool:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: SignedInRequest) -> HttpResponse:
     user = request.user
     form = ReferralFilterForm(request.GET)
     if not form.is_valid():
@@ -100,14 +101,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
         "choose": ChooseCaseForm() if _may_start_referrals(user) else None,
-        "is_provider": user.can(Cap.HANDLE_REFERRALS),  # type: ignore[union-attr]
+        "is_provider": user.can(Cap.HANDLE_REFERRALS),
     }
     return render(request, "referrals/list.html", context)
 
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_start(request: HttpRequest) -> HttpResponse:
+def referral_start(request: SignedInRequest) -> HttpResponse:
     form = ChooseCaseForm(request.GET)
     if not form.is_valid():
         messages.error(request, _("Give a case reference."))
@@ -121,7 +122,7 @@ def referral_start(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_new(request: HttpRequest, case_ref: str) -> HttpResponse:
+def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
@@ -217,7 +218,7 @@ ACTIONS: dict[str, ReferralAction] = {
 }
 
 
-def _forms_for(user: Any, referral: Referral, receiving: bool, bound: dict[str, Any]) -> dict[str, Any]:
+def _forms_for(user: User, referral: Referral, receiving: bool, bound: dict[str, Any]) -> dict[str, Any]:
     forms: dict[str, Any] = {}
     events = routing.allowed_events(referral)
     for name, spec in ACTIONS.items():
@@ -234,7 +235,9 @@ def _forms_for(user: Any, referral: Referral, receiving: bool, bound: dict[str, 
     return forms
 
 
-def _detail(request: HttpRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200) -> Any:
+def _detail(
+    request: SignedInRequest, referral: Referral, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     user = request.user
     receiving = access.is_receiving(user, referral)
     projection = fieldsets.project(referral)
@@ -257,7 +260,7 @@ def _detail(request: HttpRequest, referral: Referral, bound: dict[str, Any] | No
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     notifications.mark_read(
         request.user, referral.notifications.filter(recipient=request.user).values_list("pk", flat=True)
@@ -267,7 +270,7 @@ def referral_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def referral_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -291,7 +294,7 @@ def referral_action(request: HttpRequest, reference: str, action: str) -> HttpRe
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_field(request: HttpRequest, reference: str, field: str) -> HttpResponse:
+def referral_field(request: SignedInRequest, reference: str, field: str) -> HttpResponse:
     """One field of the referral, only if it was shared; asking for another is refused and audited."""
     referral = access.get_referral_for(request.user, reference)
     if field not in fieldsets.FIELDS:
@@ -315,7 +318,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_pdf(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     projection = fieldsets.project(referral)
     record(request.user, Action.EXPORT, referral, fields=projection.keys, note="referral form", request=request)
@@ -324,7 +327,7 @@ def referral_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def referral_receipt(request: HttpRequest, reference: str) -> HttpResponse:
+def referral_receipt(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     record(request.user, Action.EXPORT, referral, note="referral receipt", request=request)
     return _pdf_response(pdf.receipt_pdf(referral), f"receipt-{referral.reference}.pdf")
@@ -336,7 +339,7 @@ def referral_receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         notifications.mark_read(request.user)
         messages.success(request, _("All notifications marked as read."))
@@ -352,7 +355,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def directory_list(request: HttpRequest) -> HttpResponse:
+def directory_list(request: SignedInRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "referrals/directory.html", {"form": form, "providers": []}, status=400)
@@ -369,7 +372,7 @@ def directory_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk)
     context = {
         "p": provider,
@@ -384,7 +387,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def provider_new(request: HttpRequest) -> HttpResponse:
+def provider_new(request: SignedInRequest) -> HttpResponse:
     if not access.may_maintain_directory(request.user):
         raise PermissionDenied
     form = ProviderForm(request.POST or None)
@@ -407,7 +410,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk, write=True)
     form = ProviderForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
@@ -425,7 +428,7 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def provider_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_capacity(request: SignedInRequest, pk: int) -> HttpResponse:
     provider = access.get_provider_for(request.user, pk)
     if not access.may_update_capacity(request.user, provider):
         raise PermissionDenied

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from typing import Any
 
@@ -19,10 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=int, default=0, help="Repeat every N seconds (0: run once).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stop = {"now": False}
+        stop = threading.Event()
 
         def _stop(signum: int, frame: Any) -> None:
-            stop["now"] = True
+            stop.set()
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
@@ -30,9 +31,9 @@ class Command(BaseCommand):
             counts = routing.sweep()
             if options["verbosity"] > 0:
                 self.stdout.write(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-            if not options["every"] or stop["now"]:
+            if not options["every"] or stop.is_set():
                 return
             for _ in range(options["every"]):
-                if stop["now"]:
+                if stop.is_set():
                     return
                 time.sleep(1)
