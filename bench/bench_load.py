@@ -256,7 +256,9 @@ async def _log_in(node: Node, client: httpx.AsyncClient, account: dict[str, Any]
 
 async def virtual_user(node: Node, account: dict[str, Any], ops: str, results: Results, budget: Budget,
                        logged_in: asyncio.Barrier, logins: asyncio.Semaphore, think: float) -> None:
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    # One connection per user, dropped when idle before gunicorn's 2 s keep-alive closes it
+    # (otherwise a request can race the server's close: "Server disconnected").
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=node.url, timeout=60, limits=limits) as client:
         async with logins:
             ok = await _log_in(node, client, account, results)
