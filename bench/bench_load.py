@@ -12,7 +12,8 @@ begun is finished unless it runs past twice the level's time):
     case list -> case page -> save a screening -> national referral (-> withdraw it)
     -> a sealed trm/1 case notification POSTed to the inbox
 
-(``--ops read``: only the case list and the case page, for the caseload runs). Prints per
+(``--ops read``: only the case list and the case page, for the caseload runs; ``--ops
+write``: only the four writes, to load the database's locks). Prints per
 operation p50/p95/p99 latency, throughput and errors by status, with the load average at
 the start and end of each level; the first level (one user by default) is the baseline the
 others are compared with, because the machine is shared. Stops by itself and kills the node.
@@ -269,12 +270,13 @@ async def virtual_user(node: Node, account: dict[str, Any], ops: str, results: R
         provider = node.plan["provider"]
         # A round once begun is finished (unless it runs past twice the level's time), so that
         # every operation is measured at least once.
-        while budget.take(6 if ops == "all" else 2):
-            await _timed(results, "case list", client.get("/cases/"))
-            if budget.spent():
-                return
-            await _timed(results, "case page", client.get(f"/cases/{case}/"))
-            if ops == "all" and not budget.spent():
+        while budget.take({"all": 6, "read": 2, "write": 4}[ops]):
+            if ops != "write":
+                await _timed(results, "case list", client.get("/cases/"))
+                if budget.spent():
+                    return
+                await _timed(results, "case page", client.get(f"/cases/{case}/"))
+            if ops != "read" and not budget.spent():
                 await _timed(results, "screening", client.post(f"/cases/{case}/screen/", data=SCREENING,
                                                                headers=_csrf(client)))
                 if budget.spent():
@@ -348,7 +350,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="work time per level, after the logins")
     parser.add_argument("--max-requests", type=int, default=20_000, help="request budget per level")
     parser.add_argument("--cases", type=int, default=0, help="bulk synthetic cases to seed (at least 20 per user)")
-    parser.add_argument("--ops", choices=("all", "read"), default="all")
+    parser.add_argument("--ops", choices=("all", "read", "write"), default="all")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--login-concurrency", type=int, default=0,
