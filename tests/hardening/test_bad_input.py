@@ -8,6 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from tests.factories import verified_client
+from tests.problems import field_errors
 from tests.referrals.builders import World
 from trm.cases.models import Case, Consent
 from trm.referrals.models import Provider
@@ -87,7 +88,7 @@ def test_it_refuses_a_negative_recipient_over_the_api(world, focal):
     response = post_json(
         focal, f"/api/cases/{case.reference}/consents", {"purpose": "assistance", "language": "ro", "recipients": [-1]}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize("pk", [str(TOO_BIG), "-1", str(2**80), "1e3"])
@@ -112,7 +113,7 @@ def test_it_refuses_notification_ids_out_of_range(focal, ids):
 
 def test_it_refuses_a_negative_notification_id(focal):
     response = post_json(focal, "/api/referrals/notifications/read", {"ids": [-5]})
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
 
 
 def test_it_refuses_a_multipart_body_to_a_json_endpoint(world):
@@ -139,7 +140,7 @@ def test_it_refuses_to_empty_a_provider_detail_with_null(world, focal, field):
     provider = world.shelter_provider
     response = post_json(focal, f"/api/referrals/providers/{provider.pk}", {field: None}, method="patch")
     assert response.status_code == 400, response.content
-    assert field in response.json()["errors"]
+    assert field in field_errors(response)
     provider.refresh_from_db()
     assert provider.services == ["shelter", "psychological"]
 
