@@ -250,8 +250,8 @@ def refer(
         raise PermissionDenied(_("You may not refer this case."))
     now = timezone.now()
     today = timezone.localdate()
-    # Locked before the audit entry (which locks the chain head), as accept and withdraw do:
-    # otherwise the referral's foreign-key check at commit waits for the provider row while
+    # Locked before the audit entry (which locks the chain head), as accept does: otherwise
+    # the referral's foreign-key check at commit waits for the provider row while
     # holding the chain head, and PostgreSQL breaks the cycle by failing one request.
     provider = Provider.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(
         pk=to.pk
