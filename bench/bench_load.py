@@ -1,8 +1,8 @@
 """Concurrent users against a real node: latency, throughput and errors under load.
 
 Starts one demo node (gunicorn with a few workers and threads, on a free 127.0.0.1 port; its
-own SQLite file, or the PostgreSQL database ``trm_load`` when DATABASE_URL names a PostgreSQL
-server), seeds it (demo data, bulk synthetic cases, one focal-point account per virtual user,
+own SQLite file, or the PostgreSQL database ``trm_load``, dropped and recreated, on the server
+that DATABASE_URL names), seeds it (demo data, bulk synthetic cases, one focal-point account per virtual user,
 each with an open adult case that has consent to a shelter with unlimited places), trusts a
 synthetic sender node, then runs each load level in turn. Every virtual user logs in once
 (password + TOTP; all users of a level log in at the same moment), then, until the level's
@@ -116,8 +116,9 @@ def _database(tmp: Path) -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         return f"sqlite:///{tmp / 'node.sqlite3'}", "SQLite (WAL)"
-    base, _, name = url.rpartition("/")
-    name = name or "trm_load"
+    # Only the server is taken from the URL: the benchmark drops and recreates its own database.
+    base, _, _db = url.rpartition("/")
+    name = "trm_load"
     import psycopg
 
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
