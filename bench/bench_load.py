@@ -1,11 +1,12 @@
 """Concurrent users against a real node: latency, throughput and errors under load.
 
 Starts one demo node (gunicorn with a few workers and threads, on a free 127.0.0.1 port; its
-own SQLite file, or the PostgreSQL database ``trm_load``, dropped and recreated, on the server
-that DATABASE_URL names), seeds it (demo data, bulk synthetic cases, one focal-point account per virtual user,
-each with an open adult case that has consent to a shelter with unlimited places), trusts a
-synthetic sender node, then runs each load level in turn. Every virtual user logs in once
-(password + TOTP; all users of a level log in at the same moment), then, until the level's
+own SQLite file, or the PostgreSQL database ``trm_load``, dropped and recreated, on the
+server that DATABASE_URL names), seeds it (demo data, bulk synthetic cases, one focal-point
+account per virtual user, each with an open adult case that has consent to a shelter with
+unlimited places), trusts a synthetic sender node, then runs each load level in turn. Every
+virtual user logs in once (password + TOTP; the users of a level together, at most
+workers x threads logins in flight), then, until the level's
 time or request budget is spent, repeats (with no think time unless --think; a round once
 begun is finished unless it runs past twice the level's time):
 
