@@ -22,11 +22,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trm.accounts.access import capability_required
+from trm.accounts.access import SignedInRequest, capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import access, casework, children, consent, identification, screening, sections, tasks, timeline
+from trm.cases import (
+    access,
+    casework,
+    children,
+    consent,
+    deadlines,
+    identification,
+    screening,
+    sections,
+    tasks,
+    timeline,
+)
 from trm.cases.access import get_case_for, visible_cases
 from trm.cases.forms import (
     REFERENCE_RE,
@@ -337,7 +348,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     today = timezone.localdate()
     rules = tasks.rules()
     open_deadlines = [
-        {"deadline": d, "urgency": tasks.deadlines.urgency(d.due_on, today=today, rules=rules)}
+        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)}
         for d in case.deadlines.open()
     ]
     return {
@@ -368,7 +379,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 
 @require_GET
 @login_required
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
     return render(request, "cases/detail.html", _detail_context(request, case))
@@ -387,7 +398,7 @@ def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[st
 
 @require_POST
 @login_required
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -424,7 +435,7 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def case_screen(request: HttpRequest, reference: str) -> HttpResponse:
+def case_screen(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     try:
         identification.check(identification.SCREEN, request.user, case)
