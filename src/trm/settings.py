@@ -105,6 +105,7 @@ if DEMO or TESTING:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "trm.core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -121,6 +122,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its refusals still get every security header; before any view reads the body.
+    "trm.core.middleware.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "trm.urls"
@@ -152,16 +155,35 @@ _default_db = f"sqlite:///{DATA_DIR / 'trm.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", _default_db),
+        # Persistent connections, checked before reuse: after a database outage the node
+        # reconnects by itself on the next request (a dead connection is never reused).
         conn_max_age=env_int("TRM_DB_CONN_MAX_AGE", 600, minimum=0),
         conn_health_checks=True,
     )
 }
+# How long a write waits for SQLite's single write lock before giving up (then: a 503).
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("TRM_SQLITE_BUSY_TIMEOUT", 20, minimum=1)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the one writer; a wait beats "database is locked" errors.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # SQLite as an embedded default that holds under load (docs/operations.md):
+    # - IMMEDIATE: a transaction takes the write lock when it begins, so it waits for the
+    #   busy timeout instead of failing at once with "database is locked" when a read in a
+    #   deferred transaction tries to upgrade to a write (the audit chain head, for one);
+    # - WAL: readers never block the writer, nor the writer the readers;
+    # - busy_timeout: how long to wait for the lock (also set by the driver's ``timeout``).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
+            ),
+        }
     )
+# Requests run in autocommit: only the verbs' own atomic blocks take the write lock, so a
+# page that only reads never waits for the writer (a per-request transaction would).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -231,6 +253,10 @@ CONTENT_SECURITY_POLICY = {
 
 OTP_TOTP_ISSUER = f"TRM {TRM_COUNTRY}"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# No page of the admin site shows a second-factor secret (trm.accounts.admin removes them too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# One-time links to choose a password (trm.accounts.enrolment) expire after this long.
+PASSWORD_RESET_TIMEOUT = env_int("TRM_LINK_VALID_HOURS", 72, minimum=1) * 3600
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]
@@ -251,6 +277,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Request bodies (forms and the JSON API) are kept in memory up to this size and refused
+# above it: the API answers 413 (trm.core.middleware), pages 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TRM_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 EMAIL_BACKEND = env_str("TRM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("TRM_FROM_EMAIL", f"trm@{TRM_NODE_ID}.invalid")

@@ -9,6 +9,10 @@ from trm.api import api
 admin.site.site_header = "TRM node administration"
 admin.site.site_title = "TRM"
 
+# Error pages that need neither a session nor the database (see trm.core.errors).
+handler400 = "trm.core.errors.bad_request"
+handler500 = "trm.core.errors.server_error"
+
 urlpatterns = [
     path("", include("trm.dashboard.urls")),
     path("accounts/", include("trm.accounts.urls")),

@@ -18,3 +18,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self)
+        # django.contrib.admin (first in INSTALLED_APPS) has loaded every admin module by now.
+        from django.contrib import admin
+
+        from trm.accounts.admin import audit_every_model_admin
+
+        audit_every_model_admin(admin.site)

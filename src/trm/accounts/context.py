@@ -15,5 +15,6 @@ def node(request: HttpRequest) -> dict[str, Any]:
         "node_name": settings.TRM_NODE_NAME,
         "node_country": country_name(settings.TRM_COUNTRY),
         "demo_mode": settings.DEMO,
-        "nav_items": items_for(request),
+        # A request refused before the middleware ran (an unknown Host header) has no user.
+        "nav_items": items_for(request) if hasattr(request, "user") else [],
     }

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trm.lib.text import StrictTextForm
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
@@ -30,3 +32,39 @@ class TokenForm(forms.Form):
         error_messages={"invalid": _("Enter the six digits shown by your app.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class LinkPasswordForm(StrictTextForm):
+    """Choosing a password through a one-time link (and a current code, when asked)."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    code = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        required=False,
+        error_messages={"invalid": _("Enter the six digits shown by your app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args: Any, needs_code: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if needs_code:
+            self.fields["code"].required = True
+        else:
+            del self.fields["code"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

@@ -10,7 +10,7 @@ from django.urls import reverse
 from trm.accounts.twofactor import confirmed_device
 
 # Paths a logged-in user who still owes a second factor may reach.
-_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/i18n/", "/static/")
+_OPEN_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/accounts/link/", "/i18n/", "/static/")
 
 
 class TwoFactorRequiredMiddleware:

@@ -76,7 +76,8 @@ class User(AbstractUser):
 
     @property
     def requires_two_factor(self) -> bool:
-        return self.is_superuser or roles.requires_two_factor(set(self.role_names))
+        # Staff reach the admin site, so they need the second factor whatever their roles.
+        return self.is_superuser or self.is_staff or roles.requires_two_factor(set(self.role_names))
 
     def can(self, capability: Cap) -> bool:
         """True if one of the user's roles has the capability (superusers have none implicitly)."""

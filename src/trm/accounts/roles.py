@@ -84,8 +84,8 @@ ADMIN_MODEL_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "accounts.change_organisation",
         "accounts.view_organisation",
         "auth.view_group",
+        # Devices are listed read-only; a lost one is replaced through a one-time link.
         "otp_totp.view_totpdevice",
-        "otp_totp.delete_totpdevice",
     ),
 }
 

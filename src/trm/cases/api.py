@@ -23,6 +23,7 @@ from trm.cases import casework, consent, deadlines, identification, scoring, scr
 from trm.cases.access import get_case_for
 from trm.cases.models import Case, Deadline, Decision
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
+from trm.lib.text import DbId
 
 router = Router(tags=["cases"])
 PAGE_SIZE = 50
@@ -156,7 +157,7 @@ class DecisionOut(Schema):
 class ConsentIn(Schema):
     purpose: str
     language: str
-    recipients: list[int] = []
+    recipients: list[DbId] = []
     interpreter: bool = False
     given_by: str = "person"
 

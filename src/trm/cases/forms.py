@@ -30,6 +30,7 @@ from trm.cases.models import (
     SupportPlanStatus,
     TracingStatus,
 )
+from trm.lib.text import BoundedModelMultipleChoiceField
 from trm.vocab.countries import country_choices, language_names
 from trm.vocab.htcds import (
     CaseStatus,
@@ -251,7 +252,7 @@ CONSENT_SCOPES = [
 
 class ConsentForm(CaseForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = BoundedModelMultipleChoiceField(
         label=_("Recipients"),
         required=False,
         queryset=Organisation.objects.none(),

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from trm.accounts.models import User
+from trm.lib.text import text_problem
 from trm.network import directory, meetings
 from trm.network.models import (
     Attendance,
@@ -216,6 +217,10 @@ def _check_row(
 ) -> list[RowError]:
     errors = []
     values = row.values
+    for key, value in values.items():
+        if text_problem(value) is not None:
+            errors.append(RowError(row.line, _("%(column)s holds characters that are not allowed.") % {
+                "column": HEADERS[key]}))
     for key in REQUIRED:
         if not values.get(key):
             errors.append(RowError(row.line, _("%(column)s is empty.") % {"column": HEADERS[key]}))

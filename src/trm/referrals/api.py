@@ -23,6 +23,7 @@ from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.audit.refusals import record_refusal
+from trm.lib.text import DbId
 from trm.referrals import access, directory, fieldsets, notifications, routing
 from trm.referrals.models import Provider, Referral
 
@@ -216,7 +217,7 @@ class NotificationOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = None
+    ids: list[DbId] | None = None
 
 
 class MarkedOut(Schema):

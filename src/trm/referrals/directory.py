@@ -77,6 +77,9 @@ def update_provider(provider: Provider, *, by: User, **changes: Any) -> Provider
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("These details cannot be changed here."))
+    emptied = [key for key, value in changes.items() if value is None and not Provider._meta.get_field(key).null]
+    if emptied:
+        raise ValidationError({key: _("This detail cannot be empty.") for key in emptied})
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     changed = []
     for key, value in changes.items():
