@@ -7,6 +7,7 @@ to clearly labelled insecure values so that a fresh clone runs with no set-up.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,6 +64,14 @@ TRM_NODE_NAME = env_str("TRM_NODE_NAME", f"TRM node {TRM_NODE_ID}")
 TRM_PUBLIC_URL = env_str("TRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Test-only: seconds the trm/1 inbox waits after storing a message, before it answers.
 TRM_EXCHANGE_PAUSE_AFTER_STORE = env_int("TRM_EXCHANGE_PAUSE_AFTER_STORE", 0, minimum=0) if TESTING else 0
+# The node (on the trust list) that witnesses this node's audit chain: the exchange worker
+# sends it the chain's head every TRM_AUDIT_PUBLISH_EVERY seconds (docs/security.md). Empty: off.
+TRM_AUDIT_WITNESS = env_str("TRM_AUDIT_WITNESS", "")
+if TRM_AUDIT_WITNESS and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,62}", TRM_AUDIT_WITNESS):
+    raise ImproperlyConfigured("TRM_AUDIT_WITNESS must be a node id of the trust list, e.g. authority.trm.")
+if TRM_AUDIT_WITNESS and TRM_AUDIT_WITNESS == TRM_NODE_ID:
+    raise ImproperlyConfigured("TRM_AUDIT_WITNESS must be another node than TRM_NODE_ID.")
+TRM_AUDIT_PUBLISH_EVERY = env_int("TRM_AUDIT_PUBLISH_EVERY", 3600, minimum=60)
 
 DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:

@@ -61,6 +61,9 @@ def test_it_refuses_to_start_in_production_without(missing):
         ("TRM_SECRET_KEY", "short", "at least 50 characters"),
         ("TRM_SESSION_IDLE_MINUTES", "ten", "must be an integer"),
         ("TRM_DEBUG", "true", "TRM_DEBUG cannot be true"),
+        ("TRM_AUDIT_WITNESS", "Not A Node", "TRM_AUDIT_WITNESS must be a node id"),
+        ("TRM_AUDIT_WITNESS", "se-nrm", "TRM_AUDIT_WITNESS must be another node"),
+        ("TRM_AUDIT_PUBLISH_EVERY", "10", "TRM_AUDIT_PUBLISH_EVERY"),
     ],
 )
 def test_it_gives_a_clear_error_for_a_malformed_setting(name, value, message):

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from tests.factories import verified_client
+from tests.problems import field_errors
 from tests.referrals.builders import World
 from trm.cases.models import Case, Consent
 from trm.referrals.models import Provider
@@ -139,7 +140,7 @@ def test_it_refuses_to_empty_a_provider_detail_with_null(world, focal, field):
     provider = world.shelter_provider
     response = post_json(focal, f"/api/referrals/providers/{provider.pk}", {field: None}, method="patch")
     assert response.status_code == 400, response.content
-    assert field in response.json()["errors"]
+    assert field in field_errors(response)
     provider.refresh_from_db()
     assert provider.services == ["shelter", "psychological"]
 

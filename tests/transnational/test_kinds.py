@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from trm.exchange import inbox, schemas
-from trm.exchange.messages import MESSAGE_TYPES
+from trm.exchange.messages import CASE_TYPES, MESSAGE_TYPES
 from trm.transnational import kinds, timeline
 from trm.transnational.forms import FollowUpForm
 
 
-def test_every_protocol_type_has_exactly_one_kind() -> None:
-    assert set(kinds.KINDS) == set(MESSAGE_TYPES)
+def test_every_protocol_type_about_a_case_has_exactly_one_kind() -> None:
+    assert set(kinds.KINDS) == CASE_TYPES
+    assert {name for name, spec in MESSAGE_TYPES.items() if spec.about_a_case} == CASE_TYPES
     assert all(kind.type == name for name, kind in kinds.KINDS.items())
 
 

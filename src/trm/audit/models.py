@@ -56,3 +56,51 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head {self.seq}"
+
+
+class PublishedHead(models.Model):
+    """A head of this node's chain as sent to the witness node in a signed trm/1 ``audit_head``.
+
+    The witness keeps its own copy; ``receipt`` is its signed receipt of the exact token
+    sent, copied from the outbox once delivered.
+    """
+
+    seq = models.PositiveBigIntegerField(db_index=True)
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()  # the time of the entry at ``seq``
+    witness = models.CharField(max_length=64)
+    message_id = models.UUIDField(unique=True)
+    published_at = models.DateTimeField(db_index=True)
+    receipt = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["seq", "id"]
+
+    def __str__(self) -> str:
+        return f"head {self.seq} to {self.witness}"
+
+
+class HeadAlarm(models.TextChoices):
+    NONE = "", _("none")
+    FORK = "fork", _("same entry, other hash")
+    ROLLBACK = "rollback", _("chain cut back")
+
+
+class WitnessedHead(models.Model):
+    """A head another node sent us to witness. Rows are only ever added, never changed."""
+
+    node = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+    created = models.DateTimeField()  # the envelope's ``created``, signed by the sender
+    message_id = models.UUIDField(unique=True)
+    received_at = models.DateTimeField()
+    alarm = models.CharField(max_length=10, choices=HeadAlarm.choices, blank=True)
+
+    class Meta:
+        ordering = ["node", "created", "id"]
+        indexes = [models.Index(fields=["node", "seq"]), models.Index(fields=["node", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.node} head {self.seq}"

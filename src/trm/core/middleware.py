@@ -21,9 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from trm.lib.problems import problem_response
 from trm.lib.text import form_problem, json_problem
 
 logger = logging.getLogger("trm.core")
@@ -34,13 +35,13 @@ RETRY_AFTER_SECONDS = 30
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
-def problem(status: int, title: str, detail: str = "", **headers: str) -> JsonResponse:
-    """An RFC 9457 problem-details response; ``detail`` also serves clients that read only it."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
-    response = JsonResponse(body, status=status, content_type="application/problem+json")
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+def problem(status: int, title: str, detail: str = "") -> HttpResponse:
+    """An RFC 9457 problem-details response, in the API's one shape (``trm.lib.problems``).
+
+    ``title`` names the case for readers of this module; the response's title is the
+    status's standard phrase, as for every other problem the API answers.
+    """
+    return problem_response(status, detail or title)
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -94,7 +95,7 @@ class InputGuardMiddleware:
                 return bad_input_page()
         return None
 
-    def _api_refusal(self, request: HttpRequest) -> JsonResponse | None:
+    def _api_refusal(self, request: HttpRequest) -> HttpResponse | None:
         found = form_problem(request.GET.lists())
         if found is not None:
             return problem(400, "Bad request", found)

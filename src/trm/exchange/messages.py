@@ -29,6 +29,9 @@ class TypeSpec:
     purposes: frozenset[str]
     is_reply: bool = False
     vital_interests_allowed: bool = False
+    # False for a message about the sending node itself (``audit_head``): it carries no
+    # personal data, so it has no safeguard reference and a public-law legal basis.
+    about_a_case: bool = True
 
 
 MESSAGE_TYPES: dict[str, TypeSpec] = {
@@ -49,7 +52,13 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "case_closure": TypeSpec(frozenset({"case_management", "monitoring"})),
     "consent_withdrawn": TypeSpec(frozenset({"case_management"})),
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
+    "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }
+
+# The types about a case: what TRM's transnational workflows send and receive.
+CASE_TYPES: frozenset[str] = frozenset(name for name, spec in MESSAGE_TYPES.items() if spec.about_a_case)
+# Legal bases for a message about no case (no personal data, no consent to refer to).
+NODE_LEGAL_BASES = frozenset({"legal_obligation", "public_task"})
 
 assert set(MESSAGE_TYPES) == set(schemas.BODY_SCHEMAS)
 
@@ -195,6 +204,12 @@ def check_message(message: Message) -> None:
 
 def _check_safeguard(message: Message, spec: TypeSpec) -> None:
     mid = message.id
+    if not spec.about_a_case:
+        if message.consent_ref is not None or message.best_interests_ref is not None:
+            raise _fail(Code.MALFORMED_ENVELOPE, f"{message.type} carries no safeguard reference", mid)
+        if message.legal_basis not in NODE_LEGAL_BASES:
+            raise _fail(Code.MALFORMED_ENVELOPE, f"legal basis {message.legal_basis} for {message.type}", mid)
+        return
     if message.consent_ref is not None and message.best_interests_ref is not None:
         raise _fail(Code.MALFORMED_ENVELOPE, "both consent_ref and best_interests_ref", mid)
     if message.legal_basis == "consent" and message.consent_ref is None:

@@ -375,6 +375,15 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         ["case_ref", "alert_kind", "is_child", "contact_point"],
     ),
+    # About the sending node itself, never about a case: the head of its audit chain.
+    "audit_head": _object(
+        {
+            "seq": {"type": "integer", "minimum": 1},
+            "hash": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+            "at": TIMESTAMP,
+        },
+        ["seq", "hash", "at"],
+    ),
 }
 
 HANDLING_CODES = ["H0", "H1", "H2", "H3"]
@@ -387,6 +396,7 @@ PURPOSES = [
     "monitoring",
     "protection",
     "case_management",
+    "accountability",
 ]
 LEGAL_BASES = ["consent", "best_interests", "vital_interests", "legal_obligation", "public_task"]
 

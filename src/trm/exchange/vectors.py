@@ -273,6 +273,11 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "last_seen_country": "XK",
         "contact_point": "Duty officer, national coordinator's office",
     },
+    "audit_head": {
+        "seq": 1042,
+        "hash": hashlib.sha256(b"trm/1 test vector audit entry 1042").hexdigest(),
+        "at": "2026-03-02T09:59:58Z",
+    },
 }
 
 _PURPOSE = {
@@ -293,6 +298,7 @@ _PURPOSE = {
     "case_closure": "case_management",
     "consent_withdrawn": "case_management",
     "urgent_alert": "protection",
+    "audit_head": "accountability",
 }
 
 
@@ -312,6 +318,8 @@ def sample_message(type_: str, *, sender: str = "xk.nrm", recipient: str = "al.n
     }
     if type_ == "urgent_alert":
         arguments["legal_basis"] = "vital_interests"
+    elif not MESSAGE_TYPES[type_].about_a_case:
+        arguments.update(legal_basis="public_task", handling=Handling(("H0",)))
     elif child:
         arguments.update(legal_basis="best_interests", best_interests_ref="BID-2026-0007")
     else:

@@ -13,8 +13,12 @@ class NetworkConfig(AppConfig):
         from trm import navigation
         from trm.accounts.roles import Cap
         from trm.dashboard import panels
-        from trm.network.panels import network_panel
+        from trm.network import anchoring
+        from trm.network.panels import audit_alarm_panel, network_panel
 
         # Coordinators with an account reach the module from their dashboard panel.
         navigation.register(navigation.NavItem(_("Network"), "network:home", Cap.MANAGE_NETWORK, order=80))
         panels.register(network_panel)
+        # This node witnesses other nodes' audit heads and publishes its own (docs/security.md).
+        anchoring.register()
+        panels.register(audit_alarm_panel)

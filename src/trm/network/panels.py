@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trm.accounts.roles import Cap
+from trm.audit import anchors
 from trm.dashboard.panels import Panel
 from trm.network import access
 
@@ -25,3 +29,18 @@ def network_panel(request: HttpRequest) -> Panel | None:
         "is_secretariat": secretariat,
     }
     return Panel(title=_("Network of coordinators"), template="network/_panel.html", context=context, order=40)
+
+
+def audit_alarm_panel(request: HttpRequest) -> Panel | None:
+    """Heads of another node's audit chain that contradict earlier ones (this node is its witness)."""
+    user: Any = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not any(user.can(cap) for cap in (Cap.SEND_TRANSNATIONAL, Cap.MANAGE_NETWORK, Cap.VIEW_AUDIT_LOG)):
+        return None
+    alarms = anchors.alarms()
+    count = alarms.count()
+    if not count:
+        return None
+    context = {"alarms": list(alarms[:10]), "count": count}
+    return Panel(title=_("Audit chain alarms"), template="network/_audit_alarms.html", context=context, order=5)

@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from trm.exchange.messages import MESSAGE_TYPES
+from trm.exchange.messages import CASE_TYPES
 from trm.lib.refusals import Conflict, ValidationError
 from trm.transnational import fieldsets, handlers, history, reports
 from trm.transnational.models import Direction, Link
@@ -242,8 +242,9 @@ KINDS: dict[str, Kind] = {
     )
 }
 
-# Every protocol type has exactly one meaning here (a new type without a Kind fails at import).
-assert set(KINDS) == set(MESSAGE_TYPES), sorted(set(KINDS) ^ set(MESSAGE_TYPES))
+# Every protocol type about a case has exactly one meaning here (a new type without a Kind
+# fails at import). A type about the node itself (``audit_head``) is handled elsewhere.
+assert set(KINDS) == CASE_TYPES, sorted(set(KINDS) ^ CASE_TYPES)
 
 # Those a focal point chooses on a conversation page, in menu order.
 FOLLOW_UPS: tuple[str, ...] = tuple(k.type for k in KINDS.values() if k.action is not None)

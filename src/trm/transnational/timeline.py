@@ -42,7 +42,8 @@ def build(conversation: Any) -> list[dict[str, Any]]:
 
 def latest_received(limit: int = 50) -> list[dict[str, Any]]:
     """The node's latest received messages of every conversation (types, times and states only)."""
-    rows = InboxMessage.objects.order_by("-received_at", "-id").only(
+    # Only messages about cases: a node's audit heads (``audit_head``) are no case work.
+    rows = InboxMessage.objects.filter(type__in=list(kinds.KINDS)).order_by("-received_at", "-id").only(
         "message_id", "sender", "type", "conversation", "received_at", "status"
     )[:limit]
     return [

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
-from trm.exchange import inbox, outbox, transport
+from trm.exchange import chores, inbox, outbox, transport
 
 logger = logging.getLogger("trm.exchange.worker")
 
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             while not stop.is_set():
                 _refresh_connection()
                 try:
+                    chores.run_due(timezone.now())  # first, so that what a chore queues leaves in this pass
                     outcomes = outbox.deliver_due(client=client, rng=rng, batch=options["batch"], base=base, cap=cap)
                     processed = inbox.process_received(batch=options["batch"])
                 except Exception as err:  # a database outage must not end the worker
