@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import re
+
 from django.core.management import call_command
 
 from trm.audit.models import AuditEvent
 from trm.cases.access import visible_cases
+from trm.cases.forms import REFERENCE_RE
 from trm.cases.models import Case, Deadline, Person
 from trm.demo.synthetic_cases import bulk_cases, seed_cases
 
@@ -30,6 +33,15 @@ def test_it_bulk_inserts_many_cases(world):
                       batch=100) == 300  # fmt: skip
     assert Case.objects.count() == Person.objects.count() == 300
     assert Case.objects.filter(next_deadline__isnull=False).count() == Deadline.objects.count()
+
+
+def test_bulk_references_never_collide_even_when_the_same_seed_runs_again(world):
+    for _ in range(2):  # the same seed draws the same references: the stored ones must be skipped
+        bulk_cases(150, seed=9, owner_org=world.ngo, created_by=world.responder, batch=40)
+    references = list(Case.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references)) == 300
+    assert Person.objects.values("reference").distinct().count() == 300
+    assert all(re.fullmatch(REFERENCE_RE, r) for r in references)
 
 
 def test_the_demo_seed_adds_cases(db, settings):

@@ -84,16 +84,26 @@ def test_it_shows_a_case_and_audits_the_read_with_field_names_only(world):
     assert "Radostina" not in str(event.chained_fields())
 
 
-@pytest.mark.parametrize(
-    "who", ["other_responder", "ca", "other_ca", "guardian", "provider", "police", "dpo", "rapporteur", "admin",
-            "secretariat"],
-)  # fmt: skip
+@pytest.mark.parametrize("who", ["other_responder", "ca", "other_ca", "guardian", "provider", "police"])
 def test_a_guessed_url_is_a_404_for_every_role_that_must_not_see(world, who):
     case = detect(world.responder)
     client = verified_client(getattr(world, who))
     assert client.get(f"/cases/{case.reference}/").status_code == 404
     assert client.post(f"/cases/{case.reference}/note/", {"text": "x"}).status_code == 404
     assert client.get(f"/cases/{case.reference}/screen/").status_code == 404
+    assert not case.notes.exists()
+
+
+@pytest.mark.parametrize("who", ["dpo", "rapporteur", "admin", "secretariat"])
+def test_a_role_that_sees_no_case_content_is_a_403_for_any_case_on_page_and_api(world, who):
+    # Refused for the role, whatever the reference: the same answer for a real and a guessed one.
+    case = detect(world.responder)
+    client = verified_client(getattr(world, who))
+    for reference in (case.reference, "ZZ-NOPE-0000"):
+        assert client.get(f"/cases/{reference}/").status_code == 403
+        assert client.post(f"/cases/{reference}/note/", {"text": "x"}).status_code == 403
+        assert client.get(f"/cases/{reference}/screen/").status_code == 403
+        assert client.get(f"/api/cases/{reference}").status_code == 403
     assert not case.notes.exists()
 
 

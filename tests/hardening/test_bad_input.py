@@ -88,7 +88,7 @@ def test_it_refuses_a_negative_recipient_over_the_api(world, focal):
     response = post_json(
         focal, f"/api/cases/{case.reference}/consents", {"purpose": "assistance", "language": "ro", "recipients": [-1]}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize("pk", [str(TOO_BIG), "-1", str(2**80), "1e3"])
@@ -113,7 +113,7 @@ def test_it_refuses_notification_ids_out_of_range(focal, ids):
 
 def test_it_refuses_a_negative_notification_id(focal):
     response = post_json(focal, "/api/referrals/notifications/read", {"ids": [-5]})
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
 
 
 def test_it_refuses_a_multipart_body_to_a_json_endpoint(world):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -10,6 +9,7 @@ from trm.accounts.roles import Cap
 from trm.audit.access import visible_events
 from trm.audit.forms import AuditFilterForm
 from trm.audit.verification import verify_chain
+from trm.lib.paging import BoundedPaginator
 
 
 @require_GET
@@ -28,6 +28,6 @@ def log(request: HttpRequest) -> HttpResponse:
         events = events.filter(object_ref=data["object_ref"])
     if data["actor"]:
         events = events.filter(actor_label=data["actor"])
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(events, 50).get_page(request.GET.get("page"))
     verified = verify_chain() if request.GET.get("verify") == "1" else None
     return render(request, "audit/log.html", {"form": form, "page": page, "verified": verified})

@@ -198,7 +198,8 @@ class Case(models.Model):
             models.Index(fields=["nationality", "-created_at"], name="case_nationality_idx"),
             models.Index(fields=["is_child", "-created_at"], name="case_child_idx"),
             models.Index(fields=["next_deadline"], name="case_deadline_idx"),
-            models.Index(fields=["state"], name="case_state_idx"),
+            # In list order, so that a deep page of one state reads its rows in order instead of sorting them all.
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_recent_idx"),
         ]
 
     def __str__(self) -> str:
@@ -348,6 +349,10 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["done_at", "due_on"], name="deadline_open_idx"),
             models.Index(fields=["assigned_org", "done_at", "due_on"], name="deadline_org_idx"),
+            # Open deadlines in the order the dashboard shows them, without sorting them all.
+            models.Index(
+                fields=["due_on", "id"], condition=models.Q(done_at__isnull=True), name="deadline_due_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:

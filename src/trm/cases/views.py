@@ -10,9 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -63,6 +61,7 @@ from trm.cases.forms import (
     WithdrawConsentForm,
 )
 from trm.cases.models import Case, Consent, TraffickingEvent
+from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
 
 PAGE_SIZE = 25
@@ -118,7 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "reference", "status", "state", "is_child", "nationality", "next_deadline", "detected_on", "created_at",
         "exploitation_types",
     )  # fmt: skip
-    paginator = Paginator(cases, PAGE_SIZE)
+    paginator = BoundedPaginator(cases, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     record(
         request.user,
@@ -378,7 +377,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 
 
 @require_GET
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
@@ -397,7 +396,7 @@ def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[st
 
 
 @require_POST
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -434,7 +433,7 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@capability_required(Cap.SEE_CASE_DATA)
 def case_screen(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     try:

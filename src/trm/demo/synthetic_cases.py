@@ -21,7 +21,7 @@ from faker import Faker
 from trm.accounts.models import User
 from trm.accounts.roles import Role
 from trm.cases import casework, children, consent, deadlines, identification, scoring, screening
-from trm.cases.models import Case, Deadline, IdentificationState, Person, TraffickingEvent, new_reference
+from trm.cases.models import Case, Deadline, IdentificationState, Person, TraffickingEvent
 from trm.demo.synthetic import FAKER_LOCALES
 from trm.vocab.htcds import ExploitationType, Gender, MethodOfControl, MethodOfRecruitment, RelationshipToTrafficker
 
@@ -253,16 +253,39 @@ def bulk_cases(
     today = timezone.localdate()
     now = timezone.now()
     states = [s for s, _w in PATHS if s in IdentificationState.values]
+    # References cannot collide: a counter goes through a bijection of the 40-bit reference space
+    # (odd multipliers and xor-shifts, each invertible mod 2**40), so one call never repeats one, and
+    # each batch is checked against the references already stored by earlier calls.
+    alphabet, mask = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ", (1 << 40) - 1
+    mul1, mul2 = rng.randrange(1 << 39) * 2 + 1, rng.randrange(1 << 39) * 2 + 1
+    counter = [rng.randrange(1 << 40)]
+
+    def draw(prefix: str) -> str:
+        x = counter[0] = (counter[0] + 1) & mask
+        x = (x * mul1) & mask
+        x ^= x >> 19
+        x = (x * mul2) & mask
+        x ^= x >> 21
+        body = "".join(alphabet[(x >> (5 * i)) & 31] for i in range(8))
+        return f"{prefix}-{body[:4]}-{body[4:]}"
+
+    def fresh(model: Any, prefix: str, size: int) -> list[str]:
+        refs = [draw(prefix) for _ in range(size)]
+        while taken := set(model.objects.filter(reference__in=refs).values_list("reference", flat=True)):
+            refs = [draw(prefix) if r in taken else r for r in refs]
+        return refs
+
     rules = deadlines.rules_for(settings.TRM_COUNTRY)
     made = 0
     while made < n:
         size = min(batch, n - made)
         persons, cases = [], []
-        for _ in range(size):
+        person_refs, case_refs = fresh(Person, "P", size), fresh(Case, settings.TRM_COUNTRY, size)
+        for i in range(size):
             data = _person_data(rng, today)
             persons.append(
                 Person(
-                    reference=new_reference("P"),
+                    reference=person_refs[i],
                     given_name=data["given_name"],
                     family_name=data["family_name"],
                     date_of_birth=data["date_of_birth"],
@@ -283,7 +306,7 @@ def bulk_cases(
             for p in persons:
                 p.pk = ids[p.reference]
         forms = []
-        for person in persons:
+        for person, case_ref in zip(persons, case_refs, strict=True):
             state = rng.choice(states)
             form = _pick(rng, FORMS)
             forms.append(form)
@@ -297,7 +320,7 @@ def bulk_cases(
                 due = detected + dt.timedelta(days=rules.reflection_period_days + rng.randrange(0, 10))
             cases.append(
                 Case(
-                    reference=new_reference(settings.TRM_COUNTRY),
+                    reference=case_ref,
                     person=person,
                     owner_org=owner_org,
                     created_by=created_by,

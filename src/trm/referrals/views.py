@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.audit.refusals import record_refusal
 from trm.cases.models import ConsentPurpose
+from trm.lib.paging import BoundedPaginator
 from trm.referrals import access, directory, fieldsets, notifications, pdf, routing
 from trm.referrals.forms import (
     CapacityForm,
@@ -84,7 +84,7 @@ def referral_list(request: SignedInRequest) -> HttpResponse:
         outgoing = outgoing.exclude(status__in=ACTIVE_STATUSES)
     if case_ref:
         outgoing = outgoing.filter(case__reference=case_ref)
-    page = Paginator(outgoing.order_by("-referred_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(outgoing.order_by("-referred_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     incoming_rows = list(incoming[:200])
     record(
         user,
