@@ -36,6 +36,14 @@ lint: $(STAMP)
 	TRM_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff format --check src tests bench tools
 
+## make audit: bandit over src/ ([tool.bandit] in pyproject.toml) and pip-audit over the installed packages
+## (needs PyPI's vulnerability data; PIP_AUDIT_ARGS=--strict also fails on a package it could not look up)
+PIP_AUDIT_ARGS ?=
+.PHONY: audit
+audit: $(STAMP)
+	$(BIN)/bandit -q -c pyproject.toml -r src
+	$(BIN)/pip-audit --skip-editable --progress-spinner off $(PIP_AUDIT_ARGS)
+
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench tools
 	$(BIN)/ruff format src tests bench tools

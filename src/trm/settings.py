@@ -31,7 +31,7 @@ TESTING = TRM_MODE == "test"
 DATA_DIR = Path(env_str("TRM_DATA_DIR", str(Path.cwd() / "var")))
 
 # Fixed development-only secrets: usable only outside production, and only with synthetic data.
-_INSECURE_SECRET = "insecure-development-secret-key-do-not-use-in-production-0123456789"  # noqa: S105 - development only, refused in production
+_INSECURE_SECRET = "insecure-development-secret-key-do-not-use-in-production-0123456789"  # noqa: S105 - development only, refused in production  # nosec B105
 _INSECURE_FIELD_KEYS = "dev1:ZGV2ZWxvcG1lbnQtb25seS1maWVsZC1rZXktMzJieXQ"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.audit.tampering import allow_tampering
 from trm.audit import chain, record
 from trm.audit.events import Action
 from trm.audit.models import AuditEvent, AuditHead
@@ -12,6 +13,7 @@ from trm.audit.verification import verify_chain
 @pytest.fixture
 def three_events(db, user_with_role):
     actor = user_with_role("focal_point")
+    allow_tampering()  # these tests edit and delete entries to show that verification notices
     return [
         record.record(actor, Action.READ, object_type="cases.case", object_ref=f"C-{i}", fields=["status"])
         for i in range(3)

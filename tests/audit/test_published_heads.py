@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from tests.audit.tampering import allow_tampering
 from trm.audit import anchors, chain, record
 from trm.audit.events import Action
 from trm.audit.models import AuditEvent, AuditHead, PublishedHead
@@ -35,6 +36,7 @@ def publish_head(witness: str = "authority.trm") -> PublishedHead:
 
 def rebuild_chain_with(seq: int, **changes: object) -> None:
     """Edit entry ``seq`` and recompute every hash and the head: the chain's own check passes."""
+    allow_tampering()
     AuditEvent.objects.filter(seq=seq).update(**changes)
     prev = chain.GENESIS
     for event in AuditEvent.objects.order_by("seq"):
@@ -91,6 +93,7 @@ def test_an_edit_after_the_last_published_head_is_not_caught_by_it(published: Pu
 
 
 def test_it_fails_when_published_entries_were_cut_off(published: PublishedHead) -> None:
+    allow_tampering()
     AuditEvent.objects.filter(seq__gte=3).delete()
     last = AuditEvent.objects.get(seq=2)
     AuditHead.objects.filter(id=1).update(seq=2, hash=last.hash)

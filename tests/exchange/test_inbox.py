@@ -27,7 +27,9 @@ from tests.exchange.shell_support import (
     signed,
     trust_list_doc,
 )
+from trm.audit.events import Action
 from trm.audit.models import AuditEvent
+from trm.audit.record import record
 from trm.exchange import inbox, jose, keys, protocol
 from trm.exchange.models import InboxMessage, InboxStatus, TrustListState
 from trm.exchange.trustlist import canonical_json
@@ -262,7 +264,7 @@ def test_the_worker_hands_messages_to_their_handler(net: Net, handlers) -> None:
 
 def test_a_failing_handler_leaves_the_message_failed_and_its_writes_undone(net: Net, handlers) -> None:
     def handler(row: InboxMessage) -> None:
-        AuditEvent.objects.all().delete()
+        record(None, Action.READ, object_type="exchange.inboxmessage", object_ref="undone")
         raise RuntimeError("synthetic failure with XK-2026-0042")
 
     inbox.register_handler("case_notification", handler)

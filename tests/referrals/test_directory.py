@@ -92,3 +92,16 @@ def test_bad_directory_input_is_refused(world):
         directory.update_provider(world.shelter_provider, by=world.focal, owner="x")
     with pytest.raises(ValidationError):
         directory.set_capacity(world.legal_provider, by=world.other_provider, free_places=1)
+
+
+def test_a_verb_on_a_provider_the_actor_does_not_see_is_a_404(world):
+    from django.http import Http404
+
+    directory.update_provider(world.shelter_provider, by=world.focal, is_active=False)
+    before = AuditEvent.objects.count()
+    with pytest.raises(Http404):  # an inactive entry is not the provider's own to see any more
+        directory.set_capacity(world.shelter_provider, by=world.shelter, free_places=1)
+    with pytest.raises(Http404):
+        directory.update_provider(world.shelter_provider, by=world.shelter, accepts_men=False)
+    assert AuditEvent.objects.count() == before
+    directory.set_capacity(world.shelter_provider, by=world.focal, free_places=1)  # a maintainer still may

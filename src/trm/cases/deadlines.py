@@ -43,6 +43,13 @@ class Rules:
     weekend: frozenset[int] = frozenset({6, 7})
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     decision_body: str = "NonPoliceGovernmentalOrganization"
+    # Retention of closed cases (core/retention.py applies it): years after closing, then
+    # "anonymise" (keep the statistical fields) or "delete".
+    retention_closed_case_years: int = 5
+    retention_action: str = "anonymise"
+
+
+RETENTION_ACTIONS = ("anonymise", "delete")
 
 
 _INT_KEYS = (
@@ -90,6 +97,15 @@ def parse_rules(data: dict[str, Any]) -> Rules:
     except ValueError:
         raise RulesError("calendar.holidays must be ISO dates (YYYY-MM-DD)") from None
     kwargs["decision_body"] = str(data.get("identification", {}).get("decision_body", Rules.decision_body))
+    retention = data.get("retention", {})
+    years = retention.get("closed_case_years", Rules.retention_closed_case_years)
+    if not isinstance(years, int) or isinstance(years, bool) or years < 1:
+        raise RulesError("retention.closed_case_years must be a positive integer")
+    action = retention.get("action", Rules.retention_action)
+    if action not in RETENTION_ACTIONS:
+        raise RulesError("retention.action must be anonymise or delete")
+    kwargs["retention_closed_case_years"] = years
+    kwargs["retention_action"] = action
     return Rules(**kwargs)
 
 

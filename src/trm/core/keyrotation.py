@@ -33,10 +33,10 @@ def rotate(batch_size: int = 500) -> RotationReport:
             with connection.cursor() as cur:
                 # Plain SELECT on both SQLite and PostgreSQL: raw ciphertexts, key ids readable.
                 if last is None:
-                    cur.execute(f"SELECT {pk}, {columns} FROM {table} ORDER BY {pk} LIMIT %s", [batch_size])  # noqa: S608
+                    cur.execute(f"SELECT {pk}, {columns} FROM {table} ORDER BY {pk} LIMIT %s", [batch_size])  # noqa: S608 - names from model meta, values bound  # nosec B608
                 else:
                     cur.execute(
-                        f"SELECT {pk}, {columns} FROM {table} WHERE {pk} > %s ORDER BY {pk} LIMIT %s",  # noqa: S608
+                        f"SELECT {pk}, {columns} FROM {table} WHERE {pk} > %s ORDER BY {pk} LIMIT %s",  # noqa: S608 - names from model meta, values bound  # nosec B608
                         [last, batch_size],
                     )
                 rows = cur.fetchall()

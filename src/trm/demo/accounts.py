@@ -13,7 +13,7 @@ from django_otp.oath import totp
 
 from trm.accounts.roles import Role
 
-DEMO_PASSWORD = "demo-Synthetic-2026"  # noqa: S105 - synthetic demo data only
+DEMO_PASSWORD = "demo-Synthetic-2026"  # noqa: S105 - synthetic demo data only  # nosec B105
 
 
 @dataclass(frozen=True)

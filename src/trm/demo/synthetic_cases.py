@@ -118,7 +118,7 @@ def seed_cases(n: int, *, seed: int = 1, country: str | None = None) -> list[Cas
         raise RuntimeError(
             "seed_cases needs a first responder (or focal point), a competent authority and a focal point"
         )
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security  # nosec B311
     today = timezone.localdate()
     made = []
     for _ in range(n):
@@ -249,7 +249,7 @@ def bulk_cases(
     """Insert n plain cases quickly (no audit, no decisions): for measuring the list at scale."""
     from trm.lib.encrypted import blind_index
 
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security  # nosec B311
     today = timezone.localdate()
     now = timezone.now()
     states = [s for s, _w in PATHS if s in IdentificationState.values]

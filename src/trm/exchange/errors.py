@@ -22,7 +22,7 @@ from typing import NoReturn
 class Code(StrEnum):
     # Transport-level shape of the token.
     OVERSIZED = "oversized"
-    MALFORMED_TOKEN = "malformed_token"  # noqa: S105 (an error code, not a secret)
+    MALFORMED_TOKEN = "malformed_token"  # noqa: S105 - an error code, not a secret  # nosec B105
     UNSUPPORTED_VERSION = "unsupported_version"
     # Encryption layer.
     UNKNOWN_RECIPIENT_KEY = "unknown_recipient_key"

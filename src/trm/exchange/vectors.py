@@ -531,7 +531,7 @@ def _trust_list_cases(net: _Network) -> list[dict[str, Any]]:
         },
         {
             "name": "reject_malformed",
-            "token": "not a trust list",
+            "token": "not a trust list",  # a malformed test vector, not a secret  # nosec B105
             "now": format_time(NOW),
             "previous_sequence": None,
             "expect": {"error": "trust_list_malformed"},

@@ -16,20 +16,28 @@ A miss is ``Http404``; ``PermissionDenied`` only when the object is visible but 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trm.accounts.access import signed_in
 from trm.accounts.models import Viewer
 from trm.accounts.roles import Cap
+from trm.lib.refusals import Conflict
 from trm.network.models import (
     ActionItem,
     ActionItemQuerySet,
     CountryUpdate,
     Meeting,
     MeetingQuerySet,
+    MeetingStatus,
     NetworkCountry,
     Participant,
 )
@@ -161,3 +169,157 @@ def get_action_item_for(user: Viewer, pk: int, *, write: bool = False) -> Action
     if write and not is_secretariat(user):
         raise PermissionDenied
     return item
+
+
+# ------------------------------------------------------------------------------------------
+# Who may take which step, and in which state of the object.
+#
+# Every verb of the network app calls check(step, by, obj) before it writes; a page may call
+# may(step, user, obj) to decide whether to offer the step. Both read the one STEPS table, and
+# the actor rules are the ones the pages and the API applied before (so they answer as before):
+#
+# | actor rule    | refused with                                                              |
+# |---------------|---------------------------------------------------------------------------|
+# | secretariat   | 403 for anyone but the secretariat (new entries, nodes, imports)          |
+# | directory     | 404 for anyone but the secretariat (a country's or person's entry)        |
+# | meeting       | 404 for a meeting the actor does not see, 403 unless the secretariat      |
+# | update        | 404 for an unseen meeting, 403 unless the secretariat or that country's   |
+# |               | coordinator                                                               |
+# | item          | 404 for an action item the actor does not see (progress, status)          |
+# | item_edit     | 404 for an unseen item, 403 unless the secretariat                        |
+#
+# Then the object's state (Conflict, 409). ``by=None`` is the system itself (the demo seed and
+# management commands, which have no signed-in user); it is never what a page or the API passes
+# (an anonymous request carries an AnonymousUser, which is refused like any other outsider).
+
+
+@dataclass(frozen=True)
+class State:
+    """A condition on the object's state, and the refusal when it does not hold."""
+
+    holds: Callable[[Any], bool]
+    message: Any
+    code: str
+
+
+def _meeting_of(obj: Any) -> Meeting | None:
+    """The meeting a step is about: the object itself, or the meeting it belongs to."""
+    if isinstance(obj, Meeting):
+        return obj
+    # A country update's step has (meeting, country); a session, an attendance, an update: .meeting
+    found = obj[0] if isinstance(obj, tuple) else getattr(obj, "meeting", None)
+    return found if isinstance(found, Meeting) else None
+
+
+def _not_cancelled(obj: Any) -> bool:
+    meeting = _meeting_of(obj)
+    return meeting is None or meeting.status != MeetingStatus.CANCELLED
+
+
+MEETING_HELD_OR_PLANNED = State(_not_cancelled, gettext_lazy("The meeting is cancelled."), "meeting_cancelled")
+POSITION_CURRENT = State(
+    lambda p: p.end_date is None, gettext_lazy("This position has already ended."), "position_ended"
+)
+
+
+def _secretariat(user: Viewer, obj: Any) -> None:
+    if not is_secretariat(user):
+        raise PermissionDenied(_("Only the secretariat may do this."))
+
+
+def _directory(user: Viewer, obj: Any) -> None:
+    if not is_secretariat(user):
+        raise Http404
+
+
+def _meeting(user: Viewer, obj: Any) -> None:
+    meeting = _meeting_of(obj)
+    if meeting is None or not visible_meetings(user).filter(pk=meeting.pk).exists():
+        raise Http404
+    if not is_secretariat(user):
+        raise PermissionDenied(_("Only the secretariat may change a meeting."))
+
+
+def _update(user: Viewer, obj: Any) -> None:
+    meeting, country = obj
+    if not visible_meetings(user).filter(pk=meeting.pk).exists():
+        raise Http404
+    if not may_write_update(user, country):
+        raise PermissionDenied(_("You may write only your own country's update."))
+
+
+def _item(user: Viewer, obj: Any) -> None:
+    if not visible_action_items(user).filter(pk=obj.pk).exists():
+        raise Http404
+
+
+def _item_edit(user: Viewer, obj: Any) -> None:
+    _item(user, obj)
+    if not is_secretariat(user):
+        raise PermissionDenied(_("Only the secretariat may change an action item."))
+
+
+@dataclass(frozen=True)
+class Step:
+    actor: Callable[[Viewer, Any], None]
+    states: tuple[State, ...] = ()
+
+
+_OPEN_MEETING = (MEETING_HELD_OR_PLANNED,)
+
+STEPS: dict[str, Step] = {
+    # directory (directory.py)
+    "add_country": Step(_secretariat),
+    "update_country": Step(_directory),
+    "add_organisation": Step(_secretariat),
+    "add_participant": Step(_secretariat),
+    "update_participant": Step(_directory),
+    "add_position": Step(_directory),
+    "end_position": Step(_directory, states=(POSITION_CURRENT,)),
+    # meetings (meetings.py); a cancelled meeting may still be edited (to reinstate it)
+    "plan_meeting": Step(_secretariat),
+    "update_meeting": Step(_meeting),
+    "record_minutes": Step(_meeting, states=_OPEN_MEETING),
+    "add_session": Step(_meeting, states=_OPEN_MEETING),
+    "update_session": Step(_meeting, states=_OPEN_MEETING),
+    "invite": Step(_meeting, states=_OPEN_MEETING),
+    "register": Step(_meeting, states=_OPEN_MEETING),
+    "set_attendance": Step(_meeting, states=_OPEN_MEETING),
+    # conclusions and action items (actions.py); the item's own transitions are checked there
+    "add_conclusion": Step(_meeting, states=_OPEN_MEETING),
+    "add_action_item": Step(_meeting, states=_OPEN_MEETING),
+    "change_status": Step(_item),
+    "report_progress": Step(_item),
+    "update_action_item": Step(_item_edit),
+    # country updates (updates.py): the object is (meeting, country)
+    "save_update": Step(_update, states=_OPEN_MEETING),
+    "attach_node_statistics": Step(_update, states=_OPEN_MEETING),
+    # nodes (nodes.py) and the spreadsheet import (imports.py; the object is the meeting
+    # everyone is registered for, or None)
+    "register_node": Step(_secretariat),
+    "update_node": Step(_secretariat),
+    "import_participants": Step(_secretariat, states=_OPEN_MEETING),
+}
+
+
+def check_state(obj: Any, *states: State) -> None:
+    for state in states:
+        if not state.holds(obj):
+            raise Conflict(str(state.message), code=state.code)
+
+
+def check(step: str, user: Viewer | None, obj: Any = None) -> None:
+    """Refuse the step unless this user may take it on this object now (actor first, then state)."""
+    rule = STEPS[step]
+    if user is not None:  # None: the system itself (see above)
+        rule.actor(user, obj)
+    check_state(obj, *rule.states)
+
+
+def may(step: str, user: Viewer, obj: Any = None) -> bool:
+    """Whether to offer the step: check() would let it through."""
+    try:
+        check(step, user, obj)
+    except (Http404, PermissionDenied, ValidationError):
+        return False
+    return True

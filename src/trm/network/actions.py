@@ -25,6 +25,8 @@ from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
+from trm.lib.refusals import Conflict
+from trm.network import access
 from trm.network.models import (
     ActionItem,
     ActionItemQuerySet,
@@ -48,6 +50,7 @@ EVENT_FOR_STATUS = {S.IN_PROGRESS: "start", S.DONE: "complete", S.DROPPED: "drop
 
 @transaction.atomic
 def add_conclusion(meeting: Meeting, *, text: str, by: User, order: int | None = None) -> Conclusion:
+    access.check("add_conclusion", by, meeting)
     if order is None:
         order = (meeting.conclusions.aggregate(m=Max("order"))["m"] or 0) + 1
     conclusion = Conclusion(meeting=meeting, text=text.strip(), order=order)
@@ -69,6 +72,7 @@ def add_action_item(
     conclusion: Conclusion | None = None,
 ) -> ActionItem:
     """Agree an action at ``meeting``; it may not fall due before the meeting starts."""
+    access.check("add_action_item", by, meeting)
     if conclusion is not None and conclusion.meeting_id != meeting.pk:
         raise ValidationError({"conclusion": _("The conclusion belongs to another meeting.")})
     if due_date is not None and due_date < meeting.start_date:
@@ -91,10 +95,13 @@ def add_action_item(
 def change_status(
     item: ActionItem, *, event: str, by: User, note: str = "", at_meeting: Meeting | None = None
 ) -> ActionItem:
-    """Move an item through TRANSITIONS; an event not allowed from its status is refused."""
+    """Move an item through TRANSITIONS; an event not allowed from its status is a Conflict."""
+    access.check("change_status", by, item)
+    if event not in EVENT_FOR_STATUS.values():
+        raise ValidationError({"event": ValidationError(_("Unknown event."), code="invalid_choice")})
     allowed = TRANSITIONS[item.status]
     if event not in allowed:
-        raise ValidationError(_("This change is not possible for an item in this state."), code="bad_transition")
+        raise Conflict(_("This change is not possible for an item in this state."), code="bad_transition")
     old = item.status
     item.status = allowed[event]
     fields = ["status"]
@@ -113,6 +120,7 @@ def change_status(
 
 @transaction.atomic
 def report_progress(item: ActionItem, *, text: str, by: User, at_meeting: Meeting | None = None) -> ActionNote:
+    access.check("report_progress", by, item)
     if not text.strip():
         raise ValidationError({"text": _("Say what progress was made.")})
     note = ActionNote(item=item, meeting=at_meeting, status=item.status, text=text.strip(), by=_user(by))
@@ -124,6 +132,7 @@ def report_progress(item: ActionItem, *, text: str, by: User, at_meeting: Meetin
 
 @transaction.atomic
 def update_action_item(item: ActionItem, *, by: User, **changes: Any) -> ActionItem:
+    access.check("update_action_item", by, item)
     allowed = ("description", "owner_country", "owner_organisation", "due_date", "conclusion")
     changed = apply_changes(item, changes, allowed)
     if item.due_date is not None and item.due_date < item.meeting.start_date:

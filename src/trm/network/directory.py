@@ -11,6 +11,7 @@ from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
+from trm.network import access
 from trm.network.models import (
     Membership,
     NetworkCountry,
@@ -43,6 +44,7 @@ def add_country(
     joined_on: date | None = None,
 ) -> NetworkCountry:
     """Add a country; Kosovo* gets the network's footnote unless another one is given."""
+    access.check("add_country", by)
     if footnote is None:
         footnote = str(KOSOVO_FOOTNOTE) if code == KOSOVO else ""
     country = NetworkCountry(
@@ -56,6 +58,7 @@ def add_country(
 
 @transaction.atomic
 def update_country(country: NetworkCountry, *, by: User, **changes: Any) -> NetworkCountry:
+    access.check("update_country", by, country)
     changed = apply_changes(country, changes, COUNTRY_FIELDS)
     if changed:
         country.full_clean()
@@ -66,6 +69,7 @@ def update_country(country: NetworkCountry, *, by: User, **changes: Any) -> Netw
 
 @transaction.atomic
 def add_organisation(*, name: str, kind: str, by: User, short_name: str = "", website: str = "") -> PartnerOrganisation:
+    access.check("add_organisation", by)
     org = PartnerOrganisation(name=name, kind=kind, short_name=short_name, website=website)
     org.full_clean()
     org.save(force_insert=True)
@@ -85,6 +89,7 @@ def add_participant(
     organisation: PartnerOrganisation | None = None,
     user: User | None = None,
 ) -> Participant:
+    access.check("add_participant", by)
     participant = Participant(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -102,6 +107,7 @@ def add_participant(
 
 @transaction.atomic
 def update_participant(participant: Participant, *, by: User, **changes: Any) -> Participant:
+    access.check("update_participant", by, participant)
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
     changed = apply_changes(participant, changes, PARTICIPANT_FIELDS)
@@ -126,6 +132,7 @@ def add_position(
     end_date: date | None = None,
 ) -> Position:
     """Record a role; for a single-holder role the predecessor's open term ends the day before."""
+    access.check("add_position", by, participant)
     position = Position(
         participant=participant,
         kind=kind,
@@ -150,6 +157,8 @@ def add_position(
 
 @transaction.atomic
 def end_position(position: Position, *, end_date: date, by: User) -> Position:
+    """End a current term; ending one that has already ended is refused (Conflict)."""
+    access.check("end_position", by, position)
     position.end_date = end_date
     position.full_clean()
     position.save(update_fields=["end_date"])

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from trm.accounts.models import User
 from trm.lib.text import text_problem
-from trm.network import directory, meetings
+from trm.network import access, directory, meetings
 from trm.network.models import (
     Attendance,
     Meeting,
@@ -264,6 +264,7 @@ def import_participants(
     data: bytes, *, filename: str, by: User, register_for: Meeting | None = None, today: date
 ) -> ImportResult:
     """Import a participant list; with ``register_for`` everyone on it is registered for that meeting."""
+    access.check("import_participants", by, register_for)
     rows, errors, notes = check_rows(read_table(data, filename))
     if errors:
         raise ImportRefused(errors)

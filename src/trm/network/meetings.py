@@ -15,7 +15,7 @@ from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
-from trm.network import planning
+from trm.network import access, planning
 from trm.network.models import (
     Attendance,
     AttendanceStatus,
@@ -46,6 +46,7 @@ def plan_meeting(
     **details: Any,
 ) -> Meeting:
     """Plan a meeting; dates out of order are refused (ValidationError)."""
+    access.check("plan_meeting", by)
     unknown = set(details) - set(MEETING_FIELDS)
     if unknown:
         raise TypeError(f"unknown meeting fields: {sorted(unknown)}")
@@ -60,6 +61,9 @@ def plan_meeting(
 
 @transaction.atomic
 def update_meeting(meeting: Meeting, *, by: User, **changes: Any) -> Meeting:
+    access.check("update_meeting", by, meeting)
+    if "minutes" in changes:
+        access.check("record_minutes", by, meeting)
     changed = apply_changes(meeting, changes, MEETING_FIELDS)
     if changed:
         meeting.full_clean()
@@ -70,6 +74,7 @@ def update_meeting(meeting: Meeting, *, by: User, **changes: Any) -> Meeting:
 
 
 def record_minutes(meeting: Meeting, *, minutes: str, by: User) -> Meeting:
+    """Minutes of a cancelled meeting are refused (Conflict)."""
     return update_meeting(meeting, minutes=minutes, by=by)
 
 
@@ -92,6 +97,7 @@ def suggestion(*, today: date) -> planning.Suggestion:
 
 @transaction.atomic
 def add_session(meeting: Meeting, *, title: str, by: User, order: int | None = None, **details: Any) -> Session:
+    access.check("add_session", by, meeting)
     unknown = set(details) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
@@ -107,6 +113,7 @@ def add_session(meeting: Meeting, *, title: str, by: User, order: int | None = N
 
 @transaction.atomic
 def update_session(session: Session, *, by: User, **changes: Any) -> Session:
+    access.check("update_session", by, session)
     changed = apply_changes(session, changes, SESSION_FIELDS)
     if changed:
         session.full_clean()
@@ -142,6 +149,7 @@ def _position_at(participant: Participant, day: date) -> Position | None:
 @transaction.atomic
 def invite(meeting: Meeting, *, participants: Iterable[Participant], by: User) -> int:
     """Invite people (idempotent); position and institution are kept as at the meeting."""
+    access.check("invite", by, meeting)
     created = 0
     for participant in participants:
         if Attendance.objects.filter(meeting=meeting, participant=participant).exists():
@@ -154,6 +162,7 @@ def invite(meeting: Meeting, *, participants: Iterable[Participant], by: User) -
 @transaction.atomic
 def register(meeting: Meeting, *, participant: Participant, by: User) -> Attendance:
     """Register someone for the meeting (inviting them first if needed)."""
+    access.check("register", by, meeting)
     attendance = Attendance.objects.filter(meeting=meeting, participant=participant).first()
     if attendance is None:
         return _new_attendance(meeting, participant, AttendanceStatus.REGISTERED, by=by)
@@ -162,6 +171,7 @@ def register(meeting: Meeting, *, participant: Participant, by: User) -> Attenda
 
 @transaction.atomic
 def set_attendance(attendance: Attendance, *, status: str, by: User) -> Attendance:
+    access.check("set_attendance", by, attendance)
     if attendance.status != status:
         attendance.status = status
         attendance.full_clean()

@@ -20,6 +20,7 @@ from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.lib.changes import apply_changes
+from trm.network import access
 from trm.network.models import NetworkCountry, NetworkNode, NodeStatus
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def _check_keys(node: NetworkNode) -> None:
 def register_node(
     *, country: NetworkCountry, node_id: str, organisation: str, endpoint: str, since: date, by: User, **details: Any
 ) -> NetworkNode:
+    access.check("register_node", by)
     unknown = set(details) - set(NODE_FIELDS)
     if unknown:
         raise TypeError(f"unknown node fields: {sorted(unknown)}")
@@ -68,6 +70,7 @@ def register_node(
 
 @transaction.atomic
 def update_node(node: NetworkNode, *, by: User, **changes: Any) -> NetworkNode:
+    access.check("update_node", by, node)
     changed = apply_changes(node, changes, NODE_FIELDS)
     if changed:
         node.full_clean()

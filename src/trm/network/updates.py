@@ -23,6 +23,7 @@ from django.utils import timezone
 from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.network import access
 from trm.network.models import CountryUpdate, Meeting, NetworkCountry, UpdateStatus
 
 StatisticsProvider = Callable[[str, date, date], Mapping[str, Any] | None]
@@ -53,6 +54,7 @@ def save_update(
     submit: bool = False,
 ) -> CountryUpdate:
     """Create or change the country's update for the meeting; ``submit`` shares it with the others."""
+    access.check("save_update", by, (meeting, country))
     update, created = CountryUpdate.objects.select_for_update().get_or_create(meeting=meeting, country=country)
     update.key_activities = key_activities.strip()
     update.good_practices = good_practices.strip()
@@ -69,6 +71,7 @@ def save_update(
 @transaction.atomic
 def attach_node_statistics(update: CountryUpdate, *, period_start: date, by: User) -> Mapping[str, Any] | None:
     """Attach the node's protected statistics for the period up to the meeting, if a provider exists."""
+    access.check("attach_node_statistics", by, (update.meeting, update.country))
     provider = _statistics_provider
     if provider is None:
         return None

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.refusals import status_of
 from trm.network import access, actions, directory, imports, meetings, nodes, reports, updates
 from trm.network import calendar as ics
 from trm.network.forms import (
@@ -56,6 +57,8 @@ BAD_REQUEST = 400
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
+    """Show a verb's refusal on its form; the page answers 409 for the object's state, else 400."""
+    form.refusal_status = status_of(error)
     if hasattr(error, "error_dict"):
         for name, errs in error.error_dict.items():
             form.add_error(name if name in form.fields else None, errs)
@@ -69,7 +72,7 @@ def _posted(request: HttpRequest) -> Any:
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], *, form: Any = None) -> HttpResponse:
-    status = BAD_REQUEST if form is not None and form.is_bound and form.errors else 200
+    status = getattr(form, "refusal_status", BAD_REQUEST) if form is not None and form.is_bound and form.errors else 200
     return render(request, template, context, status=status)
 
 
@@ -243,6 +246,8 @@ def participant_import(request: SignedInRequest) -> HttpResponse:
             )
         except imports.ImportRefused as refused:
             problems = refused.errors
+        except ValidationError as err:
+            _add_errors(form, err)
         else:
             messages.success(request, _("Imported: %(c)d new, %(u)d updated, %(r)d registered.") % {
                 "c": result.created, "u": result.updated, "r": result.registered})
@@ -251,7 +256,7 @@ def participant_import(request: SignedInRequest) -> HttpResponse:
             if meeting is not None:
                 return redirect("network:meeting", pk=meeting.pk)
             return redirect("network:participants")
-    status = BAD_REQUEST if problems or (form.is_bound and form.errors) else 200
+    status = BAD_REQUEST if problems else getattr(form, "refusal_status", BAD_REQUEST) if form.errors else 200
     return render(request, "network/import.html", {"form": form, "problems": problems}, status=status)
 
 
@@ -334,6 +339,11 @@ def meeting_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "is_secretariat": secretariat,
         "own_country": own,
+        # The forms the verbs would accept now (none on a cancelled meeting).
+        "may_record_minutes": access.may("record_minutes", request.user, meeting),
+        "may_add_session": access.may("add_session", request.user, meeting),
+        "may_conclude": access.may("add_conclusion", request.user, meeting),
+        "may_write_own_update": own is not None and access.may("save_update", request.user, (meeting, own)),
         "sessions": meeting.sessions.all(),
         "attendances": meeting.attendances.select_related("participant__country", "participant__organisation")
         if secretariat else Attendance.objects.none(),
@@ -374,9 +384,13 @@ def meeting_invite(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = InviteForm(_posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
-        count = meetings.invite(meeting, participants=form.cleaned_data["participants"], by=request.user)
-        messages.success(request, _("%(n)d invited.") % {"n": count})
-        return redirect("network:meeting", pk=meeting.pk)
+        try:
+            count = meetings.invite(meeting, participants=form.cleaned_data["participants"], by=request.user)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            messages.success(request, _("%(n)d invited.") % {"n": count})
+            return redirect("network:meeting", pk=meeting.pk)
     return _page(request, "network/invite.html", {"form": form, "meeting": meeting}, form=form)
 
 
@@ -390,7 +404,10 @@ def attendance_update(request: SignedInRequest, pk: int, attendance_pk: int) -> 
     form = AttendanceForm(request.POST, instance=Attendance.objects.get(pk=attendance.pk))
     if not form.is_valid():
         return HttpResponse(_("Choose a valid status."), status=BAD_REQUEST, content_type="text/plain")
-    meetings.set_attendance(attendance, status=form.cleaned_data["status"], by=request.user)
+    try:
+        meetings.set_attendance(attendance, status=form.cleaned_data["status"], by=request.user)
+    except ValidationError as err:
+        return HttpResponse(" ".join(err.messages), status=status_of(err), content_type="text/plain")
     messages.success(request, _("Attendance updated."))
     return redirect(reverse("network:meeting", args=[meeting.pk]) + "#participants")
 
@@ -418,9 +435,13 @@ def meeting_minutes(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk, write=True)
     form = MinutesForm(_posted(request), instance=Meeting.objects.get(pk=meeting.pk))
     if request.method == "POST" and form.is_valid():
-        meetings.record_minutes(meeting, minutes=form.cleaned_data["minutes"], by=request.user)
-        messages.success(request, _("Minutes saved."))
-        return redirect("network:meeting", pk=meeting.pk)
+        try:
+            meetings.record_minutes(meeting, minutes=form.cleaned_data["minutes"], by=request.user)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            messages.success(request, _("Minutes saved."))
+            return redirect("network:meeting", pk=meeting.pk)
     return _page(request, "network/form.html", {"form": form, "title": _("Minutes"), "meeting": meeting}, form=form)
 
 
@@ -473,9 +494,13 @@ def country_update(request: SignedInRequest, pk: int, code: str) -> HttpResponse
     existing = CountryUpdate.objects.filter(meeting=meeting, country=country).first()
     form = CountryUpdateForm(_posted(request), instance=existing)
     if request.method == "POST" and form.is_valid():
-        updates.save_update(meeting, country, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Country update saved."))
-        return redirect("network:meeting", pk=meeting.pk)
+        try:
+            updates.save_update(meeting, country, by=request.user, **form.cleaned_data)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            messages.success(request, _("Country update saved."))
+            return redirect("network:meeting", pk=meeting.pk)
     context = {"form": form, "meeting": meeting, "country": country, "update": existing,
                "statistics_available": updates.statistics_provider() is not None}
     return _page(request, "network/country_update.html", context, form=form)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,12 @@ EDITABLE = (
 )
 
 
+def _check_sees(by: Viewer, provider: Provider) -> None:
+    """A provider entry the actor may not see (an inactive one, for a non-maintainer) is a 404."""
+    if not access.visible_providers(by).filter(pk=provider.pk).exists():
+        raise Http404
+
+
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
 
@@ -72,6 +79,7 @@ def add_provider(*, organisation: Any, by: User, **data: Any) -> Provider:
 
 @transaction.atomic
 def update_provider(provider: Provider, *, by: User, **changes: Any) -> Provider:
+    _check_sees(by, provider)
     if not access.may_maintain_directory(by):
         raise PermissionDenied(_("You may not maintain the directory."))
     unknown = set(changes) - set(EDITABLE)
@@ -102,6 +110,7 @@ def update_provider(provider: Provider, *, by: User, **changes: Any) -> Provider
 @transaction.atomic
 def set_capacity(provider: Provider, *, by: User, free_places: int, capacity: int | None = None) -> Provider:
     """The provider (or a maintainer) states its free places now."""
+    _check_sees(by, provider)
     if not access.may_update_capacity(by, provider):
         raise PermissionDenied(_("You may not change this provider's free places."))
     provider = Provider.objects.select_for_update().get(pk=provider.pk)

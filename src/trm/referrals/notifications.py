@@ -11,14 +11,17 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trm.accounts.models import User
+from trm.accounts.access import signed_in
+from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Role
 from trm.referrals.models import Notification, NotificationKind, Referral
 
@@ -82,8 +85,15 @@ def for_user(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("referral")
 
 
-def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
+def mark_read(user: Viewer, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (all, or those ``ids``); another's is a 404."""
+    if not signed_in(user):
+        raise PermissionDenied(_("Sign in to read your notifications."))
     qs = unread_for(user)
     if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
+        wanted = set(ids)
+        own = set(Notification.objects.filter(recipient=user, pk__in=wanted).values_list("pk", flat=True))
+        if wanted - own:
+            raise Http404
+        qs = qs.filter(pk__in=wanted)
     return int(qs.update(read_at=timezone.now()))

@@ -26,4 +26,4 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
         ]
         sys.stdout.flush()
-        os.execv(sys.executable, argv)  # noqa: S606
+        os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell  # nosec B606
