@@ -250,7 +250,12 @@ def refer(
         raise PermissionDenied(_("You may not refer this case."))
     now = timezone.now()
     today = timezone.localdate()
-    provider = Provider.objects.select_related("organisation").get(pk=to.pk)
+    # Locked before the audit entry (which locks the chain head), as accept does: otherwise
+    # the referral's foreign-key check at commit waits for the provider row while
+    # holding the chain head, and PostgreSQL breaks the cycle by failing one request.
+    provider = Provider.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(
+        pk=to.pk
+    )
     _check_provider(provider, case, service, today)
     try:
         fieldsets.check(field_set, service)
@@ -311,7 +316,8 @@ def refer(
 
 
 def _lock(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("provider", "case").get(pk=referral.pk)
+    # The referral row only: a step that changes the provider locks it itself (accept, release).
+    return Referral.objects.select_for_update(of=("self",)).select_related("provider", "case").get(pk=referral.pk)
 
 
 def _require_receiving(by: User, referral: Referral) -> None:
