@@ -57,7 +57,14 @@ def test_it_gives_one_message_whatever_was_wrong(client, focal, wrong):
     assert GENERIC in response.content
     assert b"password is wrong" not in response.content
     assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.filter(action="login_failed").count() == 1
+    failed = AuditEvent.objects.get(action="login_failed")
+    # The targeted account by id; never what was typed as the user name.
+    if wrong == "unknown user":
+        assert (failed.object_type, failed.object_ref) == ("", "")
+        assert failed.note.endswith("unknown user name")
+    else:
+        assert (failed.object_type, failed.object_ref) == ("accounts.user", str(focal.pk))
+    assert "nobody" not in str(failed.chained_fields()) and focal.username not in failed.note
 
 
 def test_it_locks_out_after_repeated_failures(client, focal, settings):

@@ -199,3 +199,34 @@ def test_an_empty_form_post_to_an_api_action_is_not_refused_as_a_body(world):
     # Passed on to the endpoint, whose schema then finds no JSON: its own 400, no crash.
     assert response.status_code == 400
     assert "Unsupported" not in response.content.decode()
+
+
+def test_it_refuses_a_text_over_the_hard_cap_in_the_api_and_stores_nothing(focal):
+    from trm.lib.text import MAX_TEXT_CHARS
+
+    before = Case.objects.count()
+    body = {"detected_on": "2025-01-01", "detection_country": "SE", "narrative": "a" * (MAX_TEXT_CHARS + 1)}
+    response = post_json(focal, "/api/cases/", body)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "longer than" in response.json()["detail"]
+    assert Case.objects.count() == before
+
+
+def test_it_refuses_a_list_over_the_hard_cap_in_the_api(focal):
+    from trm.lib.text import MAX_ITEMS
+
+    response = post_json(focal, "/api/referrals/notifications/read", {"ids": list(range(1, MAX_ITEMS + 2))})
+    assert response.status_code == 400
+    assert "more than" in response.json()["detail"]
+
+
+def test_it_refuses_a_form_field_over_the_hard_caps_on_a_page(world):
+    from trm.lib.text import MAX_ITEMS, MAX_TEXT_CHARS
+
+    client = verified_client(world.focal)
+    client.raise_request_exception = False
+    case = world.presumed_victim()
+    assert client.post(f"/cases/{case.reference}/note/", {"text": "a" * (MAX_TEXT_CHARS + 1)}).status_code == 400
+    assert client.post(f"/cases/{case.reference}/note/", {"text": ["a"] * (MAX_ITEMS + 1)}).status_code == 400
+    assert not case.notes.exists()

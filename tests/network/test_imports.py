@@ -130,3 +130,28 @@ def test_it_refuses_rows_with_more_cells_than_columns(network):
         imports.import_participants(data, filename="l.csv", by=None, today=builders.TODAY)
     assert [e.line for e in refused.value.errors] == [2]
     assert not Participant.objects.exists()
+
+
+def test_it_refuses_an_excel_file_that_would_unpack_beyond_the_limit_before_reading_it(network, monkeypatch):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (imports.MAX_EXPANDED_BYTES + 1))
+    data = buffer.getvalue()
+    assert len(data) < imports.MAX_BYTES  # small on the wire, huge once unpacked
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: pytest.fail("must not expand the file"))
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.read_table(data, "bomb.xlsx")
+    assert "too large once unpacked" in refused.value.errors[0].message
+
+
+def test_it_stops_reading_a_table_at_the_row_and_column_limits(network):
+    rows = "".join(f"Romania,,P{i},I,,,,p{i}@ro.example,\r\n" for i in range(imports.MAX_ROWS + 5))
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.read_table((HEADER + rows).encode(), "long.csv")
+    assert "rows" in refused.value.errors[0].message
+    wide = ",".join(["x"] * (imports.MAX_COLUMNS + 1)) + "\r\n"
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.read_table(wide.encode(), "wide.csv")
+    assert "columns" in refused.value.errors[0].message

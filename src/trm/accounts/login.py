@@ -20,6 +20,21 @@ class LoginResult:
     needs_enrolment: bool = False
 
 
+def _record_failure(request: HttpRequest, username: str, *, reason: str) -> None:
+    """Audit a failed login against the account it targeted (by id), never the typed name.
+
+    What was typed as a user name is sometimes a password or someone's real name: it is not
+    stored. An attempt on a name that is no account says so without repeating it.
+    """
+    target = User.objects.filter(username=username).only("pk").first() if username else None
+    if target is None:
+        record.record(None, Action.LOGIN_FAILED, note=f"{reason}: unknown user name", request=request)
+        return
+    record.record(
+        None, Action.LOGIN_FAILED, object_type="accounts.user", object_ref=str(target.pk), note=reason, request=request
+    )
+
+
 def attempt(request: HttpRequest, *, username: str, password: str, token: str) -> LoginResult:
     """Log the user in when the password and (if enrolled) the TOTP code are right.
 
@@ -28,7 +43,7 @@ def attempt(request: HttpRequest, *, username: str, password: str, token: str) -
     """
     user = authenticate(request, username=username, password=password)
     if user is None:
-        record.record(None, Action.LOGIN_FAILED, request=request)
+        _record_failure(request, username, reason="password")
         return LoginResult(user=None)
     assert isinstance(user, User)
     device = twofactor.confirmed_device(user)
@@ -36,7 +51,7 @@ def attempt(request: HttpRequest, *, username: str, password: str, token: str) -
         user_login_failed.send(
             sender=__name__, credentials={"username": username}, request=request
         )
-        record.record(None, Action.LOGIN_FAILED, request=request)
+        _record_failure(request, username, reason="second_factor")
         return LoginResult(user=None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:

@@ -14,13 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from trm.accounts.models import Organisation
+from trm.accounts.access import signed_in
+from trm.accounts.models import Organisation, User
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import casework, consent, deadlines, identification, scoring, screening, tasks
 from trm.cases.access import get_case_for
-from trm.cases.models import Case, Deadline
+from trm.cases.models import Case, Deadline, Decision
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
 from trm.lib.paging import BoundedPaginator
 from trm.lib.text import DbId
@@ -29,9 +30,9 @@ router = Router(tags=["cases"])
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> Any:
+def _user(request: HttpRequest) -> User:
     user = request.user
-    if not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+    if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
         raise PermissionDenied("Your role sees no case content.")
     return user
 
@@ -232,7 +233,7 @@ def _deadline(d: Deadline) -> dict[str, Any]:
     }
 
 
-def _detail(case: Case, user: Any) -> dict[str, Any]:
+def _detail(case: Case, user: User) -> dict[str, Any]:
     p = case.person
     return {
         **_row(case),
@@ -283,7 +284,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
 
 
 @router.post("/", response={201: CaseOut})
-def create_case(request: HttpRequest, payload: DetectionIn) -> Status:
+def create_case(request: HttpRequest, payload: DetectionIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = casework.record_detection(by=user, **payload.dict())
     return Status(201, _detail(case, user))
@@ -330,7 +331,7 @@ def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 
 @router.post("/{reference}/screenings", response={201: ScreeningOut})
-def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> Status:
+def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
     item = screening.record_screening(
@@ -355,7 +356,7 @@ def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> S
     )
 
 
-def _decision(d: Any) -> dict[str, Any]:
+def _decision(d: Decision) -> dict[str, Any]:
     return {
         "event": d.event,
         "from_state": d.from_state,
@@ -366,7 +367,7 @@ def _decision(d: Any) -> dict[str, Any]:
 
 
 @router.post("/{reference}/referral", response={201: DecisionOut})
-def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Status:
+def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
     # The verb refuses anything but a competent authority (a 400 on "to"), an unknown id included.
@@ -376,7 +377,7 @@ def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Sta
 
 
 @router.post("/{reference}/decisions", response={201: DecisionOut})
-def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> Status:
+def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
     if payload.event in (identification.SCREEN, identification.REFER):
@@ -393,7 +394,7 @@ def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> St
 
 
 @router.post("/{reference}/consents", response={201: ConsentOut})
-def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> Status:
+def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
     recipients = list(Organisation.objects.active().filter(pk__in=payload.recipients))
@@ -421,7 +422,7 @@ def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> St
 
 
 @router.post("/{reference}/events", response={201: EventOut})
-def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status:
+def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_case_for(user, reference)
     event = casework.add_event(case, by=user, **payload.dict())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -90,7 +90,7 @@ class PlainSelect(forms.Select):
         if any(isinstance(label, (list, tuple)) for _value, label in self.choices):
             return super().render(name, value, attrs, renderer)  # option groups: Django's templates
         chosen = set(self.format_value(value))
-        parts = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
+        parts: list[str] = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
         for option, label in self.choices:
             option = "" if option is None else str(option)
             selected = " selected" if option in chosen else ""
@@ -139,7 +139,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["nationality"].choices = _blank(country_choices(), _("Any"))
+        cast(forms.ChoiceField, self.fields["nationality"]).choices = _blank(country_choices(), _("Any"))
 
 
 class DetectionForm(forms.Form):
@@ -192,11 +192,11 @@ class DetectionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["citizenship"].choices = _countries()
-        self.fields["second_citizenship"].choices = _countries()
-        self.fields["detection_country"].choices = country_choices()
+        cast(forms.ChoiceField, self.fields["citizenship"]).choices = _countries()
+        cast(forms.ChoiceField, self.fields["second_citizenship"]).choices = _countries()
+        cast(forms.ChoiceField, self.fields["detection_country"]).choices = country_choices()
         self.fields["detection_country"].initial = settings.TRM_COUNTRY
-        self.fields["languages"].choices = _languages()
+        cast(forms.ChoiceField, self.fields["languages"]).choices = _languages()
         self.fields["detected_on"].initial = timezone.localdate
 
     def verb_kwargs(self) -> dict[str, Any]:
@@ -236,8 +236,8 @@ class PersonForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["citizenship"].choices = _countries()
-        self.fields["languages"].choices = _languages()
+        cast(forms.ChoiceField, self.fields["citizenship"]).choices = _countries()
+        cast(forms.ChoiceField, self.fields["languages"]).choices = _languages()
         person = self.case.person if self.case is not None else None
         if person is not None and not self.is_bound:
             self.initial.update(
@@ -282,7 +282,7 @@ class DecisionForm(CaseForm):
         events = []
         if self.case is not None and self.user is not None:
             events = identification.decisions_for(self.user, self.case)
-        self.fields["event"].choices = [(e, labels[e]) for e in events]
+        cast(forms.ChoiceField, self.fields["event"]).choices = [(e, labels[e]) for e in events]
 
 
 # Items a consent may explicitly cover beyond the purpose's ordinary data (GDPR Art. 9 data).
@@ -315,7 +315,7 @@ class ConsentForm(CaseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
-        self.fields["language"].choices = _languages()
+        cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
         if self.case is not None and self.case.person.languages:
             self.fields["language"].initial = self.case.person.languages[0]
 
@@ -351,7 +351,7 @@ class EventForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
 
 
 class NoteForm(CaseForm):
@@ -370,7 +370,7 @@ class RiskForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = _countries()
+        cast(forms.ChoiceField, self.fields["country"]).choices = _countries()
 
 
 class SupportPlanForm(CaseForm):
@@ -468,4 +468,4 @@ class FamilyTracingForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()

@@ -7,7 +7,7 @@ presumed victim). It is advice: it moves the case to SCREENED, never to a decisi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -95,7 +95,7 @@ class ScreeningForm(forms.Form):
         super().__init__(data)
         self.case = case
         sets = indicator_sets()
-        self.fields["indicator_set"].choices = [(s.id, s.title) for s in sets]
+        cast(forms.ChoiceField, self.fields["indicator_set"]).choices = [(s.id, s.title) for s in sets]
         chosen = (data or {}).get("indicator_set") or default_set_for(case)
         self.fields["indicator_set"].initial = chosen
         self.chosen = next((s for s in sets if s.id == chosen), None)

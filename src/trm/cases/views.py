@@ -20,11 +20,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trm.accounts.access import capability_required
+from trm.accounts.access import SignedInRequest, capability_required
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import access, casework, children, consent, identification, screening, sections, tasks, timeline
+from trm.cases import (
+    access,
+    casework,
+    children,
+    consent,
+    deadlines,
+    identification,
+    screening,
+    sections,
+    tasks,
+    timeline,
+)
 from trm.cases.access import get_case_for, visible_cases
 from trm.cases.forms import (
     REFERENCE_RE,
@@ -49,9 +60,10 @@ from trm.cases.forms import (
     SupportPlanForm,
     WithdrawConsentForm,
 )
-from trm.cases.models import Case, Consent, TraffickingEvent
+from trm.cases.models import Case, Consent, IdentificationState, TraffickingEvent
 from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
+from trm.vocab.htcds import CaseStatus
 
 PAGE_SIZE = 25
 DETAIL_FIELDS = (
@@ -118,7 +130,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request=request,
     )
     # The labels once per page: get_state_display() rebuilds the field's choices on every call.
-    states, statuses = (dict(Case._meta.get_field(name).flatchoices) for name in ("state", "status"))
+    states, statuses = dict(IdentificationState.choices), dict(CaseStatus.choices)
     rows = [(case, states.get(case.state, case.state), statuses.get(case.status, case.status)) for case in page]
     template = "cases/list.html#results" if getattr(request, "htmx", False) else "cases/list.html"
     context = {"form": form, "search": SearchForm(), "page": page, "rows": rows, "today": timezone.localdate()}
@@ -339,7 +351,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     today = timezone.localdate()
     rules = tasks.rules()
     open_deadlines = [
-        {"deadline": d, "urgency": tasks.deadlines.urgency(d.due_on, today=today, rules=rules)}
+        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)}
         for d in case.deadlines.open()
     ]
     return {
@@ -370,7 +382,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA)
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
     return render(request, "cases/detail.html", _detail_context(request, case))
@@ -389,7 +401,7 @@ def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[st
 
 @require_POST
 @capability_required(Cap.SEE_CASE_DATA)
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
@@ -426,7 +438,7 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Cap.SEE_CASE_DATA)
-def case_screen(request: HttpRequest, reference: str) -> HttpResponse:
+def case_screen(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     try:
         identification.check(identification.SCREEN, request.user, case)

@@ -157,10 +157,14 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DATABASE_ERRORS):
             return None
-        # The class name only: a database message may quote the statement's parameters.
+        # The class name and the driver's SQLSTATE code only (40P01 is a deadlock, 53100 a full
+        # disk): a database message may quote the statement's parameters.
+        cause = exception.__cause__
+        sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None) or "-"
         logger.error(
-            "database unavailable: %s on %s %s",
+            "database unavailable: %s (%s) on %s %s",
             type(exception).__name__,
+            sqlstate,
             request.method,
             request.resolver_match.route if request.resolver_match else "-",
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -299,7 +299,8 @@ def bulk_cases(
                 )
             )
         Person.objects.bulk_create(persons, batch_size=batch)
-        if persons[0].pk is None:  # backends that do not return ids
+        # The stubs type pk as an int; it stays None where the backend returns no ids.
+        if cast("int | None", persons[0].pk) is None:
             refs = [p.reference for p in persons]
             ids = dict(Person.objects.filter(reference__in=refs).values_list("reference", "pk"))
             for p in persons:
@@ -336,7 +337,7 @@ def bulk_cases(
                 )
             )
         Case.objects.bulk_create(cases, batch_size=batch)
-        if cases[0].pk is None:
+        if cast("int | None", cases[0].pk) is None:
             ids = dict(Case.objects.filter(reference__in=[c.reference for c in cases]).values_list("reference", "pk"))
             for c in cases:
                 c.pk = ids[c.reference]

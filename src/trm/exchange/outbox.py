@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 from django.conf import settings
@@ -170,6 +170,15 @@ def _write(row: OutboxMessage, event: str, now: datetime, **changes: Any) -> boo
     return won
 
 
+class _RetryClock(TypedDict):
+    """What every retry of one delivery attempt shares: its time, randomness and delays."""
+
+    now: datetime
+    rng: random.Random
+    base: timedelta
+    cap: timedelta
+
+
 def _retry(
     row: OutboxMessage,
     reason: str,
@@ -208,7 +217,7 @@ def deliver_one(
         logger.warning("outbox gave up message=%s to=%s attempts=%d: expired undelivered",
                        row.message_id, row.recipient, row.attempts)
         return Outcome(OutboxStatus.DEAD, "expired")
-    retry = {"now": now, "rng": rng, "base": base, "cap": cap}
+    retry: _RetryClock = {"now": now, "rng": rng, "base": base, "cap": cap}
     try:
         trust_list = keys.current_trust_list(now=now)
         url = trust_list.node(row.recipient, at=now).inbox_url

@@ -93,12 +93,30 @@ def int_out_of_range(value: Any) -> bool:
     return isinstance(value, int) and not DB_INT_MIN <= value <= DB_INT_MAX
 
 
+# Hard caps that hold for every field of every form, API body and query string, whatever its
+# own (usually much smaller) max_length: no free text is longer, no list or object has more
+# members. 100,000 characters are some fifty pages of minutes; no form offers 500 choices.
+MAX_TEXT_CHARS = 100_000
+MAX_ITEMS = 500
+
+
+def _too_long() -> str:
+    return str(_("A text is longer than %(n)d characters.") % {"n": MAX_TEXT_CHARS})
+
+
+def _too_many() -> str:
+    return str(_("A list has more than %(n)d items.") % {"n": MAX_ITEMS})
+
+
 def json_problem(data: Any) -> str | None:
-    """The first problem in a parsed JSON document: bad text in a key or value, or a huge integer."""
+    """The first problem in a parsed JSON document: bad or over-long text in a key or value, a
+    list or object over the cap, or a huge integer."""
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
+            if len(item) > MAX_TEXT_CHARS:
+                return _too_long()
             problem = text_problem(item)
             if problem is not None:
                 return problem
@@ -108,20 +126,30 @@ def json_problem(data: Any) -> str | None:
             if int_out_of_range(item):
                 return str(_("A number is out of range."))
         elif isinstance(item, dict):
+            if len(item) > MAX_ITEMS:
+                return _too_many()
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
+            if len(item) > MAX_ITEMS:
+                return _too_many()
             stack.extend(item)
     return None
 
 
 def form_problem(pairs: Iterable[tuple[str, Iterable[str]]]) -> str | None:
-    """The first bad text among the names and values of a query string or form post."""
+    """The first bad or over-long text among the names and values of a query string or form
+    post, or a name given more values than the cap."""
     for key, values in pairs:
         problem = text_problem(key)
         if problem is not None:
             return problem
+        values = list(values)
+        if len(values) > MAX_ITEMS:
+            return _too_many()
         for value in values:
+            if len(value) > MAX_TEXT_CHARS:
+                return _too_long()
             problem = text_problem(value)
             if problem is not None:
                 return problem

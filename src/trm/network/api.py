@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
+from trm.accounts.access import SignedInRequest
 from trm.network import access, actions, meetings, nodes, reports, updates
 from trm.network.models import ActionItem, Meeting, MeetingKind, NetworkCountry, NetworkNode, Participant
 
@@ -148,7 +149,7 @@ def list_meetings(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/meetings", response={201: MeetingOut})
-def create_meeting(request: HttpRequest, payload: MeetingIn) -> Status[dict[str, Any]]:
+def create_meeting(request: SignedInRequest, payload: MeetingIn) -> Status[dict[str, Any]]:
     access.require_secretariat(request.user)
     data = payload.dict()
     host = NetworkCountry.objects.filter(code=data.pop("host_country")).first()
@@ -176,7 +177,9 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
 
 
 @router.put("/meetings/{meeting_id}/updates/{code}", response=CountryUpdateOut)
-def put_country_update(request: HttpRequest, meeting_id: int, code: str, payload: CountryUpdateIn) -> dict[str, Any]:
+def put_country_update(
+    request: SignedInRequest, meeting_id: int, code: str, payload: CountryUpdateIn
+) -> dict[str, Any]:
     meeting, country = access.get_update_for(request.user, meeting_id, code, write=True)
     update = updates.save_update(meeting, country, by=request.user, **payload.dict())
     return {
@@ -197,7 +200,7 @@ def list_actions(request: HttpRequest, country: str = "", open_only: bool = True
 
 
 @router.post("/actions/{item_id}/status", response=ActionOut)
-def change_action_status(request: HttpRequest, item_id: int, payload: StatusIn) -> dict[str, Any]:
+def change_action_status(request: SignedInRequest, item_id: int, payload: StatusIn) -> dict[str, Any]:
     item = access.get_action_item_for(request.user, item_id)
     if payload.event not in actions.EVENT_FOR_STATUS.values():
         raise _field_error("event", "Unknown event.", "invalid_choice")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +39,10 @@ from trm.vocab.countries import country_names
 
 MAX_ROWS = 2000
 MAX_BYTES = 2 * 1024 * 1024
+MAX_COLUMNS = 60
+# What the zip of an XLSX may declare once unpacked (checked before openpyxl expands anything).
+MAX_EXPANDED_BYTES = 40 * 1024 * 1024
+MAX_ZIP_MEMBERS = 200
 
 # Column → accepted headers (lower-case). Order is the export order.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -116,27 +121,51 @@ def _read_csv(data: bytes) -> list[tuple[int, list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
+            _check_shape(len(rows), len(cells))
             rows.append((reader.line_num, [_undefuse(c.strip()) for c in cells]))
     except csv.Error:
         raise ImportRefused([RowError(reader.line_num, _("The CSV is malformed here."))]) from None
     return rows
 
 
+def _check_shape(rows_read: int, cells: int) -> None:
+    """Stop reading as soon as the table is larger than any import may be (header included)."""
+    if rows_read > MAX_ROWS:
+        raise ImportRefused([RowError(0, _("More than %(n)d rows.") % {"n": MAX_ROWS})])
+    if cells > MAX_COLUMNS:
+        raise ImportRefused([RowError(rows_read + 1, _("More than %(n)d columns.") % {"n": MAX_COLUMNS})])
+
+
+def _check_zip(data: bytes) -> None:
+    """An XLSX is a zip: refuse one that would expand beyond the limit before anything expands."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportRefused([RowError(0, _("The Excel file cannot be read."))]) from None
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_EXPANDED_BYTES:
+        raise ImportRefused([RowError(0, _("The Excel file is too large once unpacked."))])
+
+
 def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
         raise ImportRefused([RowError(0, _("The Excel file cannot be read."))]) from None
     sheet = book.worksheets[0]
-    rows = []
-    for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((number, ["" if c is None else str(c).strip() for c in cells]))
-    book.close()
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            _check_shape(len(rows), len(cells))
+            rows.append((number, ["" if c is None else str(c).strip() for c in cells]))
+    finally:
+        book.close()
     return rows
 
 

@@ -17,7 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from trm.accounts.models import Organisation
+from trm.accounts.access import SignedInRequest, signed_in
+from trm.accounts.models import Organisation, User
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
@@ -33,9 +34,9 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def _user(request: HttpRequest) -> Any:
+def _user(request: HttpRequest) -> User:
     user = request.user
-    if not user.can(Cap.SEE_CASE_DATA):  # type: ignore[union-attr]
+    if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
         raise PermissionDenied("Your role sees no case content.")
     return user
 
@@ -243,7 +244,7 @@ def _provider(p: Provider) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _steps(user: Any, r: Referral, receiving: bool) -> list[str]:
+def _steps(user: User, r: Referral, receiving: bool) -> list[str]:
     events = routing.allowed_events(r)
     if receiving:
         steps = sorted(e for e in events if e in routing.RECEIVING_EVENTS)
@@ -251,7 +252,7 @@ def _steps(user: Any, r: Referral, receiving: bool) -> list[str]:
     return sorted(e for e in events if e in routing.REFERRING_EVENTS and access.may_withdraw(user, r))
 
 
-def _referral_out(user: Any, r: Referral) -> dict[str, Any]:
+def _referral_out(user: User, r: Referral) -> dict[str, Any]:
     from django.utils import timezone
 
     receiving = access.is_receiving(user, r)
@@ -316,7 +317,7 @@ def get_provider(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.post("/providers", response={201: ProviderOut})
-def add_provider(request: HttpRequest, payload: ProviderIn) -> Status[dict[str, Any]]:
+def add_provider(request: SignedInRequest, payload: ProviderIn) -> Status[dict[str, Any]]:
     user = request.user
     data = payload.dict()
     org = Organisation.objects.filter(pk=data.pop("organisation")).first()
@@ -328,7 +329,7 @@ def add_provider(request: HttpRequest, payload: ProviderIn) -> Status[dict[str, 
 
 
 @router.patch("/providers/{pk}", response=ProviderOut)
-def update_provider(request: HttpRequest, pk: int, payload: ProviderPatch) -> dict[str, Any]:
+def update_provider(request: SignedInRequest, pk: int, payload: ProviderPatch) -> dict[str, Any]:
     user = request.user
     provider = access.get_provider_for(user, pk)
     changes = payload.dict(exclude_unset=True)
@@ -338,7 +339,7 @@ def update_provider(request: HttpRequest, pk: int, payload: ProviderPatch) -> di
 
 
 @router.post("/providers/{pk}/capacity", response=ProviderOut)
-def set_capacity(request: HttpRequest, pk: int, payload: CapacityIn) -> dict[str, Any]:
+def set_capacity(request: SignedInRequest, pk: int, payload: CapacityIn) -> dict[str, Any]:
     user = request.user
     provider = access.get_provider_for(user, pk)
     with routing.audited_refusals(user, what="capacity", obj=provider, request=request):
@@ -388,7 +389,7 @@ def refer(request: HttpRequest, payload: ReferIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/notifications", response=list[NotificationOut])
-def my_notifications(request: HttpRequest) -> list[dict[str, Any]]:
+def my_notifications(request: SignedInRequest) -> list[dict[str, Any]]:
     return [
         {
             "id": n.pk,
@@ -403,12 +404,12 @@ def my_notifications(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/notifications/read", response=MarkedOut)
-def mark_read(request: HttpRequest, payload: MarkReadIn) -> dict[str, int]:
+def mark_read(request: SignedInRequest, payload: MarkReadIn) -> dict[str, int]:
     return {"marked": notifications.mark_read(request.user, payload.ids)}
 
 
 @router.get("/{reference}", response=ReferralOut)
-def get_referral(request: HttpRequest, reference: str) -> dict[str, Any]:
+def get_referral(request: SignedInRequest, reference: str) -> dict[str, Any]:
     r = _referral(request, reference)
     record(request.user, Action.READ, r, fields=["status", "deliveries", "report"], request=request)
     return _referral_out(request.user, r)

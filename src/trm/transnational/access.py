@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from trm.accounts.roles import Cap
@@ -18,7 +19,7 @@ def may_use(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.can(Cap.SEND_TRANSNATIONAL))
 
 
-def visible_links(user: Any) -> Any:
+def visible_links(user: Any) -> QuerySet[Link]:
     if not may_use(user):
         return Link.objects.none()
     return Link.objects.all()

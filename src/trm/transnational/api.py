@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
+from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
@@ -118,7 +119,7 @@ def get_link(request: HttpRequest, conversation: uuid.UUID) -> Any:
 
 
 @router.post("/", response=LinkOut)
-def send(request: HttpRequest, payload: SendIn) -> Any:
+def send(request: SignedInRequest, payload: SendIn) -> Any:
     access.require(request.user)
     case = get_case_for(request.user, payload.case, write=True)
     data = payload.dict()

@@ -26,7 +26,7 @@ def erase_conversation(link: Link) -> None:
         sent.envelope = {**sent.envelope, "body": {"erased": True}}
         sent.token = ""  # erases the sent token, sets no secret  # nosec B105
         sent.save(update_fields=["envelope", "token"])
-    if link.case_id is not None:
+    if link.case is not None:
         person = link.case.person
         person.given_name = person.family_name = ""
         person.aliases, person.documents, person.contacts = [], [], []

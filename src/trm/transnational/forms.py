@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +54,8 @@ class SendForm(forms.Form):
     to_node = forms.ChoiceField(label=_("Country and node"))
     offer = forms.TypedChoiceField(
         label=_("What to send"), coerce=lambda v: v == "referral", initial="referral", widget=forms.RadioSelect,
-        required=False, empty_value=True,
+        # django-stubs type empty_value as str | None; Django returns any value given for no answer.
+        required=False, empty_value=True,  # type: ignore[arg-type]
         choices=[("referral", _("Case notification and referral offer (services on return)")),
                  ("notification", _("Case notification / request for cooperation only"))],
     )
@@ -88,7 +89,7 @@ class SendForm(forms.Form):
         super().__init__(*args, **kwargs)
         from trm.vocab.countries import country_name
 
-        self.fields["to_node"].choices = [
+        cast(forms.ChoiceField, self.fields["to_node"]).choices = [
             (p.node_id, f"{country_name(p.country)} — {p.organisation} ({p.node_id})") for p in peers
         ]
 
@@ -128,7 +129,7 @@ class ChooseFollowUpForm(forms.Form):
 
     def __init__(self, *args: Any, types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["message"].choices = follow_up_choices(types)
+        cast(forms.ChoiceField, self.fields["message"]).choices = follow_up_choices(types)
 
 
 class FollowUpForm(forms.Form):

@@ -30,12 +30,12 @@ def build(conversation: Any) -> list[dict[str, Any]]:
             "state": row.get_status_display(), "delivered": row.status == "delivered", "receipt": bool(row.receipt),
             "body": row.envelope.get("body", {}), "peer": row.recipient, "id": row.message_id,
         })
-    for row in InboxMessage.objects.filter(conversation=conversation):
+    for got in InboxMessage.objects.filter(conversation=conversation):
         items.append({
-            "at": row.received_at, "direction": "received", "type": row.type, "label": label(row.type),
-            "summary": _summary(row.type, row.envelope.get("body", {})),
-            "state": row.get_status_display(), "delivered": True, "receipt": bool(row.receipt),
-            "body": row.envelope.get("body", {}), "peer": row.sender, "id": row.message_id,
+            "at": got.received_at, "direction": "received", "type": got.type, "label": label(got.type),
+            "summary": _summary(got.type, got.envelope.get("body", {})),
+            "state": got.get_status_display(), "delivered": True, "receipt": bool(got.receipt),
+            "body": got.envelope.get("body", {}), "peer": got.sender, "id": got.message_id,
         })
     return sorted(items, key=lambda i: i["at"])
 

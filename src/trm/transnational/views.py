@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
@@ -95,6 +96,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
     try:
         if action == "accept":
             link = workflows.accept(link, by=request.user)
+            assert link.case is not None  # accepting opened the linked case
             messages.success(request, _("Referral accepted: case %(ref)s opened.") % {"ref": link.case.reference})
         elif action == "decline":
             form = DeclineForm(request.POST)
@@ -128,7 +130,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def send(request: HttpRequest, case_ref: str) -> HttpResponse:
+def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
     access.require(request.user)
     case = get_case_for(request.user, case_ref, write=True)
     peers = workflows.peers()

@@ -103,6 +103,7 @@ def _conversation_basis(link: Link, kind: Kind) -> dict[str, str]:
         return {"legal_basis": "vital_interests"}
     if link.direction == Direction.INCOMING:
         return history.reply_basis(link)
+    assert link.case is not None  # an outgoing conversation always started from a case here
     try:
         return _refs(basis_for(link.case))
     except ValidationError:
@@ -367,6 +368,7 @@ def on_consent_withdrawn(row: Consent, by: Any) -> None:
 def case_ref_of(link: Link) -> str:
     """The conversation's case reference: always the sending node's."""
     if link.direction == Direction.OUTGOING:
+        assert link.case is not None  # an outgoing conversation always started from a case here
         return link.case.reference
     return link.remote_case_ref
 
@@ -375,8 +377,9 @@ def follow_ups_for(link: Link) -> list[str]:
     """The follow-up kinds offered on this conversation's page (``send`` checks every rule again)."""
     if not link.is_live:
         return []
-    is_child = link.case.is_child if link.case_id else link.is_child
-    asylum = bool(link.case_id and link.case.asylum_seeker)
+    case = link.case
+    is_child = case.is_child if case is not None else link.is_child
+    asylum = bool(case is not None and case.asylum_seeker)
     return [
         t for t in FOLLOW_UPS
         if (is_child or not KINDS[t].children_only)

@@ -8,9 +8,10 @@ from django.db import transaction
 
 from trm.accounts.models import User
 from trm.cases import consent
-from trm.cases.models import Case, CaseStatus, ConsentPurpose
+from trm.cases.models import Case, ConsentPurpose
 from trm.transnational import workflows
 from trm.transnational.models import Direction, Link
+from trm.vocab.htcds import CaseStatus
 
 
 class Command(BaseCommand):
