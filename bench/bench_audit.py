@@ -1,7 +1,7 @@
 """Audit chain: append rate (each append locks the head row) and verification rate.
 
-    TRM_MODE=test .venv/bin/python bench/bench_audit.py            # SQLite
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/bench_audit.py
+TRM_MODE=test .venv/bin/python bench/bench_audit.py            # SQLite
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/bench_audit.py
 """
 
 from __future__ import annotations

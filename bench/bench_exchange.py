@@ -52,15 +52,23 @@ def free_port() -> int:
 
 def receiver_env(data_dir: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
-    env.update({"TRM_MODE": "test", "TRM_NODE_ID": RECEIVER, "TRM_COUNTRY": "BG", "TRM_DATA_DIR": str(data_dir),
-                "TRM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])})
+    env.update(
+        {
+            "TRM_MODE": "test",
+            "TRM_NODE_ID": RECEIVER,
+            "TRM_COUNTRY": "BG",
+            "TRM_DATA_DIR": str(data_dir),
+            "TRM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        }
+    )
     return env
 
 
 def trm(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "trm.cli", *args], env=env, capture_output=True, text=True,
-                          check=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "trm.cli", *args], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
     return done.stdout
 
 
@@ -76,19 +84,38 @@ def main() -> None:
     authority = jose.generate_signing_key()
     (tmp / "authority.json").write_text(json.dumps(jose.public_jwk(authority)))
     stamp = now.replace(microsecond=0)
-    doc = {"v": "trm/1", "type": "trust_list", "network": "Bench network", "sequence": 1,
-           "issued": format_time(stamp), "next_update": format_time(stamp + timedelta(days=1)),
-           "expires": format_time(stamp + timedelta(days=2)),
-           "nodes": [keys.export_entry(endpoint="http://127.0.0.1:1"), receiver_entry]}
+    doc = {
+        "v": "trm/1",
+        "type": "trust_list",
+        "network": "Bench network",
+        "sequence": 1,
+        "issued": format_time(stamp),
+        "next_update": format_time(stamp + timedelta(days=1)),
+        "expires": format_time(stamp + timedelta(days=2)),
+        "nodes": [keys.export_entry(endpoint="http://127.0.0.1:1"), receiver_entry],
+    }
     token = sign_trust_list(doc, authority_key=authority, now=stamp)
     (tmp / "list.jws").write_text(token)
     trm(env, "trustlist_import", str(tmp / "list.jws"), "--authority", str(tmp / "authority.json"))
     keys.pin_authority(jose.public_jwk(authority))
     keys.import_trust_list(token, now=now)
     server = subprocess.Popen(
-        [sys.executable, "-m", "trm.cli", "serve", "--bind", f"127.0.0.1:{port}", "--no-migrate",
-         "--workers", str(WORKERS)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "trm.cli",
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-migrate",
+            "--workers",
+            str(WORKERS),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -106,8 +133,14 @@ def main() -> None:
             for n in (200, 2_000):
                 start = time.perf_counter()
                 for _ in range(n):
-                    outbox.enqueue("case_notification", recipient=RECEIVER, body=body, purpose="assistance",
-                                   legal_basis="consent", consent_ref="CONSENT-2026-0042")
+                    outbox.enqueue(
+                        "case_notification",
+                        recipient=RECEIVER,
+                        body=body,
+                        purpose="assistance",
+                        legal_basis="consent",
+                        consent_ref="CONSENT-2026-0042",
+                    )
                 enqueue_rate = n / (time.perf_counter() - start)
                 latencies: list[float] = []
                 start = time.perf_counter()
@@ -119,8 +152,10 @@ def main() -> None:
                         assert outcome.status == "delivered", outcome
                 elapsed = time.perf_counter() - start
                 assert OutboxMessage.objects.exclude(status="delivered").count() == 0
-                print(f"{n:>5} messages: enqueue {enqueue_rate:6.0f}/s; delivered {len(latencies) / elapsed:6.1f}/s "
-                      f"({elapsed:.1f} s); delivery {percentiles(latencies)}")
+                print(
+                    f"{n:>5} messages: enqueue {enqueue_rate:6.0f}/s; delivered {len(latencies) / elapsed:6.1f}/s "
+                    f"({elapsed:.1f} s); delivery {percentiles(latencies)}"
+                )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

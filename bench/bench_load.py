@@ -60,18 +60,27 @@ from trm.exchange.vectors import SAMPLE_BODIES  # noqa: E402
 
 NODE_ID, SENDER_ID = "load-se", "load-bg"
 MAX_USERS = 200  # never more concurrent connections than this
-EXPECTED = {"login": 302, "case list": 200, "case page": 200, "screening": 302, "referral": 302,
-            "withdraw referral": 302, "inbox receive": 200}
-SCREENING = {"indicator_set": "delphi-adults-labour",
-             "dim_deceptive_recruitment": ["dr.deceived_nature_of_job", "dr.deceived_conditions_of_work"],
-             "dim_exploitative_conditions": ["ec.excessive_hours"]}
+EXPECTED = {
+    "login": 302,
+    "case list": 200,
+    "case page": 200,
+    "screening": 302,
+    "referral": 302,
+    "withdraw referral": 302,
+    "inbox receive": 200,
+}
+SCREENING = {
+    "indicator_set": "delphi-adults-labour",
+    "dim_deceptive_recruitment": ["dr.deceived_nature_of_job", "dr.deceived_conditions_of_work"],
+    "dim_exploitative_conditions": ["ec.excessive_hours"],
+}
 
 
 def totp(key_hex: str, at: float) -> str:
     """RFC 6238 code (SHA-1, 30 s, 6 digits), as django-otp's TOTPDevice checks it."""
     digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 def free_port() -> int:
@@ -106,8 +115,9 @@ class Node:
 
 
 def _run(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=1800,
-                          check=False, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=1800, check=False, cwd=ROOT
+    )
     if done.returncode != 0:
         raise SystemExit(f"`{' '.join(args)}` failed:\n{done.stderr[-3000:]}")
     return done.stdout
@@ -133,10 +143,20 @@ def start_node(*, users: int, cases: int, workers: int, threads: int, tmp: Path)
     url = f"http://127.0.0.1:{port}"
     database_url, database = _database(tmp)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
-    env.update({"TRM_MODE": "demo", "TRM_NODE_ID": NODE_ID, "TRM_COUNTRY": "SE", "TRM_NODE_NAME": "Load test node",
-                "TRM_DATA_DIR": str(tmp / "node"), "TRM_PUBLIC_URL": url, "TRM_DEMO_DIR": str(tmp),
-                "DATABASE_URL": database_url, "TRM_LOG_LEVEL": "WARNING",
-                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])})
+    env.update(
+        {
+            "TRM_MODE": "demo",
+            "TRM_NODE_ID": NODE_ID,
+            "TRM_COUNTRY": "SE",
+            "TRM_NODE_NAME": "Load test node",
+            "TRM_DATA_DIR": str(tmp / "node"),
+            "TRM_PUBLIC_URL": url,
+            "TRM_DEMO_DIR": str(tmp),
+            "DATABASE_URL": database_url,
+            "TRM_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        }
+    )
     (tmp / "node").mkdir(parents=True)
     t = time.perf_counter()
     _run(env, "-m", "trm.cli", "migrate", "--verbosity", "0")
@@ -144,31 +164,78 @@ def start_node(*, users: int, cases: int, workers: int, threads: int, tmp: Path)
     node_entry = json.loads(_run(env, "-m", "trm.cli", "keys_export", "--init"))
     # A synthetic sender node and a network authority that lists both nodes.
     now = datetime.now(UTC).replace(microsecond=0)
-    sender_sig, sender_enc, authority = (jose.generate_signing_key(), jose.generate_encryption_key(),
-                                         jose.generate_signing_key())
+    sender_sig, sender_enc, authority = (
+        jose.generate_signing_key(),
+        jose.generate_encryption_key(),
+        jose.generate_signing_key(),
+    )
     listed = format_time(now - timedelta(days=1))
-    sender_entry = {"node_id": SENDER_ID, "country": "BG", "organisation": "Load test sender",
-                    "endpoint": "http://127.0.0.1:9", "revoked": False,
-                    "keys": [{"kid": k.kid, "use": k.use, "jwk": jose.public_jwk(k), "not_before": listed,
-                              "revoked": False} for k in (sender_enc, sender_sig)]}
-    doc = {"v": "trm/1", "type": "trust_list", "network": "Load test network (synthetic)", "sequence": 1,
-           "issued": format_time(now), "next_update": format_time(now + timedelta(days=1)),
-           "expires": format_time(now + timedelta(days=2)), "nodes": [node_entry, sender_entry]}
+    sender_entry = {
+        "node_id": SENDER_ID,
+        "country": "BG",
+        "organisation": "Load test sender",
+        "endpoint": "http://127.0.0.1:9",
+        "revoked": False,
+        "keys": [
+            {"kid": k.kid, "use": k.use, "jwk": jose.public_jwk(k), "not_before": listed, "revoked": False}
+            for k in (sender_enc, sender_sig)
+        ],
+    }
+    doc = {
+        "v": "trm/1",
+        "type": "trust_list",
+        "network": "Load test network (synthetic)",
+        "sequence": 1,
+        "issued": format_time(now),
+        "next_update": format_time(now + timedelta(days=1)),
+        "expires": format_time(now + timedelta(days=2)),
+        "nodes": [node_entry, sender_entry],
+    }
     (tmp / "list.jws").write_text(sign_trust_list(doc, authority_key=authority, now=now))
     (tmp / "authority.json").write_text(json.dumps(jose.public_jwk(authority)))
     _run(env, "-m", "trm.cli", "trustlist_import", str(tmp / "list.jws"), "--authority", str(tmp / "authority.json"))
     enc = next(k for k in node_entry["keys"] if k["use"] == "enc")
-    print(f"node prepared in {time.perf_counter() - t:.0f} s: {database}, {plan['cases']:,} cases, "
-          f"{len(plan['accounts'])} load accounts")
+    print(
+        f"node prepared in {time.perf_counter() - t:.0f} s: {database}, {plan['cases']:,} cases, "
+        f"{len(plan['accounts'])} load accounts"
+    )
     log = tmp / "server.log"
-    node = Node(url=url, plan=plan, recipient_key=jose.public_key_from_jwk(enc["jwk"], "enc"), sender_key=sender_sig,
-                database=database, log=log)
+    node = Node(
+        url=url,
+        plan=plan,
+        recipient_key=jose.public_key_from_jwk(enc["jwk"], "enc"),
+        sender_key=sender_sig,
+        database=database,
+        log=log,
+    )
     with log.open("wb") as out:
         node.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "trm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-             "--backlog", "512", "--timeout", "120", "--error-logfile", "-"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "trm.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--worker-class",
+                "gthread",
+                "--backlog",
+                "512",
+                "--timeout",
+                "120",
+                "--error-logfile",
+                "-",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -237,10 +304,18 @@ def _csrf(client: httpx.AsyncClient) -> dict[str, str]:
 
 def _sealed(node: Node) -> bytes:
     now = datetime.now(UTC)
-    message = protocol.build("case_notification", sender=SENDER_ID, recipient=NODE_ID,
-                             body=SAMPLE_BODIES["case_notification"], message_id=uuid.uuid4(),
-                             conversation=uuid.uuid4(), now=now, purpose="assistance", legal_basis="consent",
-                             consent_ref="CONSENT-2026-0042")
+    message = protocol.build(
+        "case_notification",
+        sender=SENDER_ID,
+        recipient=NODE_ID,
+        body=SAMPLE_BODIES["case_notification"],
+        message_id=uuid.uuid4(),
+        conversation=uuid.uuid4(),
+        now=now,
+        purpose="assistance",
+        legal_basis="consent",
+        consent_ref="CONSENT-2026-0042",
+    )
     token = protocol.seal(message, sender_key=node.sender_key, recipient_key=node.recipient_key, now=now)
     return token.encode("ascii")
 
@@ -251,14 +326,25 @@ async def _log_in(node: Node, client: httpx.AsyncClient, account: dict[str, Any]
         results.add("login", page.status_code, 0.0)
         return False
     # The code is taken just before it is sent, as a person would type it.
-    form = {"username": account["username"], "password": node.plan["password"],
-            "otp_token": totp(account["totp_key"], time.time())}
+    form = {
+        "username": account["username"],
+        "password": node.plan["password"],
+        "otp_token": totp(account["totp_key"], time.time()),
+    }
     answer = await _timed(results, "login", client.post("/accounts/login/", data=form, headers=_csrf(client)))
     return answer is not None and answer.status_code == EXPECTED["login"]
 
 
-async def virtual_user(node: Node, account: dict[str, Any], ops: str, results: Results, budget: Budget,
-                       logged_in: asyncio.Barrier, logins: asyncio.Semaphore, think: float) -> None:
+async def virtual_user(
+    node: Node,
+    account: dict[str, Any],
+    ops: str,
+    results: Results,
+    budget: Budget,
+    logged_in: asyncio.Barrier,
+    logins: asyncio.Semaphore,
+    think: float,
+) -> None:
     # One connection per user, dropped when idle before gunicorn's 2 s keep-alive closes it
     # (otherwise a request can race the server's close: "Server disconnected").
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=1.0)
@@ -279,33 +365,64 @@ async def virtual_user(node: Node, account: dict[str, Any], ops: str, results: R
                     return
                 await _timed(results, "case page", client.get(f"/cases/{case}/"))
             if ops != "read" and not budget.spent():
-                await _timed(results, "screening", client.post(f"/cases/{case}/screen/", data=SCREENING,
-                                                               headers=_csrf(client)))
+                await _timed(
+                    results, "screening", client.post(f"/cases/{case}/screen/", data=SCREENING, headers=_csrf(client))
+                )
                 if budget.spent():
                     return
-                referral = await _timed(results, "referral", client.post(
-                    f"/referrals/new/{case}/", headers=_csrf(client),
-                    data={"provider": provider, "service": "shelter", "field_set": "shelter", "needs": "Quiet room."}))
+                referral = await _timed(
+                    results,
+                    "referral",
+                    client.post(
+                        f"/referrals/new/{case}/",
+                        headers=_csrf(client),
+                        data={
+                            "provider": provider,
+                            "service": "shelter",
+                            "field_set": "shelter",
+                            "needs": "Quiet room.",
+                        },
+                    ),
+                )
                 if referral is not None and referral.status_code == 302:
                     reference = referral.headers["location"].rstrip("/").rsplit("/", 1)[-1]
-                    await _timed(results, "withdraw referral", client.post(
-                        f"/referrals/{reference}/withdraw/", data={"reason": "not_needed"}, headers=_csrf(client)))
+                    await _timed(
+                        results,
+                        "withdraw referral",
+                        client.post(
+                            f"/referrals/{reference}/withdraw/", data={"reason": "not_needed"}, headers=_csrf(client)
+                        ),
+                    )
                 if budget.spent():
                     return
-                await _timed(results, "inbox receive", client.post(
-                    "/trm/1/inbox", content=_sealed(node), headers={"Content-Type": "application/trm1+jwe"}))
+                await _timed(
+                    results,
+                    "inbox receive",
+                    client.post(
+                        "/trm/1/inbox", content=_sealed(node), headers={"Content-Type": "application/trm1+jwe"}
+                    ),
+                )
             if think:
                 await asyncio.sleep(think)
 
 
-async def run_level(node: Node, accounts: list[dict[str, Any]], *, ops: str, seconds: float, max_requests: int,
-                    login_concurrency: int, think: float) -> tuple[Results, float, float]:
+async def run_level(
+    node: Node,
+    accounts: list[dict[str, Any]],
+    *,
+    ops: str,
+    seconds: float,
+    max_requests: int,
+    login_concurrency: int,
+    think: float,
+) -> tuple[Results, float, float]:
     results, budget = Results(), Budget(seconds, max_requests)
     logged_in = asyncio.Barrier(len(accounts) + 1)
     logins = asyncio.Semaphore(login_concurrency)
     t = time.perf_counter()
-    tasks = [asyncio.create_task(virtual_user(node, a, ops, results, budget, logged_in, logins, think))
-             for a in accounts]
+    tasks = [
+        asyncio.create_task(virtual_user(node, a, ops, results, budget, logged_in, logins, think)) for a in accounts
+    ]
     await logged_in.wait()
     login_seconds = time.perf_counter() - t
     budget.start()
@@ -323,12 +440,22 @@ def pct(samples: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))] * 1000
 
 
-def report(users: int, results: Results, login_s: float, steady_s: float, load: tuple[float, float],
-           baseline: dict[str, float] | None) -> dict[str, float]:
-    print(f"\n{users} concurrent users: login phase {login_s:.1f} s, then {steady_s:.1f} s of work; "
-          f"load average (1 min) {load[0]:.2f} at start, {load[1]:.2f} at end")
-    print(f"  {'operation':<18} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'per s':>7} "
-          f"{'p50 vs base':>11}  errors by status")
+def report(
+    users: int,
+    results: Results,
+    login_s: float,
+    steady_s: float,
+    load: tuple[float, float],
+    baseline: dict[str, float] | None,
+) -> dict[str, float]:
+    print(
+        f"\n{users} concurrent users: login phase {login_s:.1f} s, then {steady_s:.1f} s of work; "
+        f"load average (1 min) {load[0]:.2f} at start, {load[1]:.2f} at end"
+    )
+    print(
+        f"  {'operation':<18} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'per s':>7} "
+        f"{'p50 vs base':>11}  errors by status"
+    )
     p50s = {}
     for op in EXPECTED:
         samples = results.latencies.get(op)
@@ -338,8 +465,10 @@ def report(users: int, results: Results, login_s: float, steady_s: float, load: 
         rate = len(samples) / (login_s if op == "login" else steady_s)
         vs = f"{p50s[op] / baseline[op]:.1f}x" if baseline and baseline.get(op) else "-"
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(results.errors[op].items())) or "none"
-        print(f"  {op:<18} {len(samples):>6} {p50s[op]:>8.0f} {pct(samples, 0.95):>8.0f} {pct(samples, 0.99):>8.0f} "
-              f"{rate:>7.1f} {vs:>11}  {errors}")
+        print(
+            f"  {op:<18} {len(samples):>6} {p50s[op]:>8.0f} {pct(samples, 0.95):>8.0f} {pct(samples, 0.99):>8.0f} "
+            f"{rate:>7.1f} {vs:>11}  {errors}"
+        )
     total = sum(len(v) for op, v in results.latencies.items() if op != "login")
     fives = sum(n for c in results.errors.values() for k, n in c.items() if k[:1] == "5")
     print(f"  all work requests: {total} ({total / steady_s:.1f}/s); 5xx: {fives}")
@@ -355,8 +484,9 @@ def main() -> None:
     parser.add_argument("--ops", choices=("all", "read", "write"), default="all")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--login-concurrency", type=int, default=0,
-                        help="logins in flight at once (default: workers x threads)")
+    parser.add_argument(
+        "--login-concurrency", type=int, default=0, help="logins in flight at once (default: workers x threads)"
+    )
     parser.add_argument("--think", type=float, default=0, help="seconds a user waits between rounds")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
@@ -365,9 +495,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="trm-bench-load-"))
     # Each level logs in its own accounts: a TOTP code is accepted once per account and 30 s.
     node = start_node(users=sum(levels), cases=args.cases, workers=args.workers, threads=args.threads, tmp=tmp)
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads on {node.url}; ops: {args.ops}; "
-          f"{args.seconds:.0f} s or {args.max_requests} requests per level; think time {args.think:g} s; "
-          f"{os.cpu_count()} cores, shared with other work")
+    print(
+        f"gunicorn: {args.workers} workers x {args.threads} threads on {node.url}; ops: {args.ops}; "
+        f"{args.seconds:.0f} s or {args.max_requests} requests per level; think time {args.think:g} s; "
+        f"{os.cpu_count()} cores, shared with other work"
+    )
     fives = 0
     try:
         accounts = node.plan["accounts"]
@@ -376,8 +508,16 @@ def main() -> None:
             mine, accounts = accounts[:users], accounts[users:]
             load_start = os.getloadavg()[0]
             results, login_s, steady_s = asyncio.run(
-                run_level(node, mine, ops=args.ops, seconds=args.seconds, max_requests=args.max_requests,
-                          login_concurrency=args.login_concurrency or args.workers * args.threads, think=args.think))
+                run_level(
+                    node,
+                    mine,
+                    ops=args.ops,
+                    seconds=args.seconds,
+                    max_requests=args.max_requests,
+                    login_concurrency=args.login_concurrency or args.workers * args.threads,
+                    think=args.think,
+                )
+            )
             p50s = report(users, results, login_s, steady_s, (load_start, os.getloadavg()[0]), baseline)
             baseline = baseline or p50s
             fives += sum(n for c in results.errors.values() for k, n in c.items() if k[:1] == "5")

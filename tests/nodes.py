@@ -54,11 +54,21 @@ def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240) -
     """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers."""
     base = free_base_port(nodes)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
-    env.update({"TRM_MODE": "demo", "TRM_DATA_DIR": str(data_dir), "TRM_DEMO_BASE_PORT": str(base),
-                "PYTHONPATH": str(ROOT / "src")})
+    env.update(
+        {
+            "TRM_MODE": "demo",
+            "TRM_DATA_DIR": str(data_dir),
+            "TRM_DEMO_BASE_PORT": str(base),
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trm.cli", "demo", "--nodes", str(nodes)], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "trm.cli", "demo", "--nodes", str(nodes)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     urls = [f"http://127.0.0.1:{base + i}" for i in range(nodes)]
     try:

@@ -55,8 +55,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "network:trust_list": frozenset({R.SECRETARIAT}),
     # The directory of service providers holds no case data: every staff member may search it.
     "referrals:directory": ALL,
-    "referrals:list": frozenset({R.FOCAL_POINT, R.PROVIDER, R.FIRST_RESPONDER, R.COMPETENT_AUTHORITY, R.GUARDIAN,
-                                 R.LAW_ENFORCEMENT}),
+    "referrals:list": frozenset(
+        {R.FOCAL_POINT, R.PROVIDER, R.FIRST_RESPONDER, R.COMPETENT_AUTHORITY, R.GUARDIAN, R.LAW_ENFORCEMENT}
+    ),
     "referrals:notifications": ALL,
     "referrals:provider_new": frozenset({R.FOCAL_POINT, R.NODE_ADMIN}),
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
@@ -103,9 +104,7 @@ def clients(db):
 
     org = make_org(name="Matrix Organisation")
     return {
-        role: verified_client(
-            make_user(role, org=org, username=f"matrix-{role.value}", is_staff=role == R.NODE_ADMIN)
-        )
+        role: verified_client(make_user(role, org=org, username=f"matrix-{role.value}", is_staff=role == R.NODE_ADMIN))
         for role in Role
     }
 

@@ -77,9 +77,7 @@ DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("TRM_DEBUG cannot be true when TRM_MODE=production.")
 
-ALLOWED_HOSTS = env_list(
-    "TRM_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
-)
+ALLOWED_HOSTS = env_list("TRM_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("TRM_ALLOWED_HOSTS must be set when TRM_MODE=production.")
 CSRF_TRUSTED_ORIGINS = env_list("TRM_CSRF_TRUSTED_ORIGINS", [])

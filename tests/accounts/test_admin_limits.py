@@ -214,7 +214,6 @@ def test_staff_without_a_role_must_enrol_a_second_factor(db):
     assert response["Location"] == "/accounts/two-factor/setup/"
 
 
-
 def test_every_model_in_the_admin_site_is_audited(db):
     from django.contrib import admin
 

@@ -154,7 +154,12 @@ def test_logout_needs_post(client, focal):
 def test_it_only_redirects_to_local_urls(client, focal):
     response = client.post(
         LOGIN + "?next=https://evil.example/",
-        {"username": focal.username, "password": PASSWORD, "otp_token": code_for(focal), "next": "https://evil.example/"},
+        {
+            "username": focal.username,
+            "password": PASSWORD,
+            "otp_token": code_for(focal),
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("dashboard:home")
 

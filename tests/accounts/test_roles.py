@@ -74,9 +74,15 @@ def test_admin_changes_are_audited(db):
     response = client.post(
         f"/admin/accounts/user/{target.pk}/change/",
         {
-            "username": target.username, "email": "", "first_name": "", "last_name": "",
-            "is_active": "on", "groups": [Group.objects.get(name=Role.GUARDIAN).pk],
-            "organisation": target.organisation_id, "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+            "username": target.username,
+            "email": "",
+            "first_name": "",
+            "last_name": "",
+            "is_active": "on",
+            "groups": [Group.objects.get(name=Role.GUARDIAN).pk],
+            "organisation": target.organisation_id,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
         },
     )
     assert response.status_code == 302, response.content[:2000]
@@ -93,8 +99,12 @@ def test_a_node_admin_cannot_change_their_own_roles(db):
     client.post(
         f"/admin/accounts/user/{admin.pk}/change/",
         {
-            "username": admin.username, "email": "", "first_name": "", "last_name": "",
-            "is_active": "on", "groups": [Group.objects.get(name=Role.FOCAL_POINT).pk],
+            "username": admin.username,
+            "email": "",
+            "first_name": "",
+            "last_name": "",
+            "is_active": "on",
+            "groups": [Group.objects.get(name=Role.FOCAL_POINT).pk],
             "organisation": admin.organisation_id,
         },
     )

@@ -34,8 +34,17 @@ def test_it_never_stores_values(three_events):
     e = three_events[0]
     assert e.fields == ["status"]
     assert set(e.chained_fields()) == {
-        "seq", "at", "actor_id", "actor_label", "organisation_id", "action", "object_type",
-        "object_ref", "fields", "note", "remote_addr",
+        "seq",
+        "at",
+        "actor_id",
+        "actor_label",
+        "organisation_id",
+        "action",
+        "object_type",
+        "object_ref",
+        "fields",
+        "note",
+        "remote_addr",
     }
 
 

@@ -30,8 +30,14 @@ def publish_head(witness: str = "authority.trm") -> PublishedHead:
     """What network.anchoring.publish keeps (the message itself is tested in tests/network)."""
     head = AuditHead.objects.get()
     entry = AuditEvent.objects.get(seq=head.seq)
-    return PublishedHead.objects.create(seq=entry.seq, hash=entry.hash, at=entry.at, witness=witness,
-                                        message_id=uuid.uuid4(), published_at=timezone.now())
+    return PublishedHead.objects.create(
+        seq=entry.seq,
+        hash=entry.hash,
+        at=entry.at,
+        witness=witness,
+        message_id=uuid.uuid4(),
+        published_at=timezone.now(),
+    )
 
 
 def rebuild_chain_with(seq: int, **changes: object) -> None:
@@ -49,11 +55,16 @@ def rebuild_chain_with(seq: int, **changes: object) -> None:
 
 def export_of(heads: list[PublishedHead], *, node: str | None = None) -> str:
     """The witness's export (trm audit export-heads) of these heads."""
-    return json.dumps({
-        "v": "trm/1", "type": "audit_heads", "witness": "authority.trm", "node": node or settings.TRM_NODE_ID,
-        "exported": "2026-03-02T10:00:00Z",
-        "heads": [{"seq": h.seq, "hash": h.hash, "at": anchors.format_time(h.at), "alarm": ""} for h in heads],
-    })
+    return json.dumps(
+        {
+            "v": "trm/1",
+            "type": "audit_heads",
+            "witness": "authority.trm",
+            "node": node or settings.TRM_NODE_ID,
+            "exported": "2026-03-02T10:00:00Z",
+            "heads": [{"seq": h.seq, "hash": h.hash, "at": anchors.format_time(h.at), "alarm": ""} for h in heads],
+        }
+    )
 
 
 @pytest.fixture
@@ -73,10 +84,14 @@ def test_it_passes_while_the_published_heads_match(published: PublishedHead, cap
 
 def test_it_fails_when_the_chain_was_rebuilt_after_publishing(published: PublishedHead, capsys) -> None:
     rebuild_chain_with(2, object_ref="C-forged")
-    assert chain.verify(
-        (chain.Entry(e.seq, e.prev_hash, e.hash, e.chained_fields()) for e in AuditEvent.objects.order_by("seq")),
-        head_seq=5, head_hash=AuditHead.objects.get().hash,
-    ) == []  # the chain alone looks intact
+    assert (
+        chain.verify(
+            (chain.Entry(e.seq, e.prev_hash, e.hash, e.chained_fields()) for e in AuditEvent.objects.order_by("seq")),
+            head_seq=5,
+            head_hash=AuditHead.objects.get().hash,
+        )
+        == []
+    )  # the chain alone looks intact
     report = verify_chain()
     assert [(p.seq, p.kind) for p in report.problems] == [(3, "rewritten_after_publishing")]
     with pytest.raises(CommandError, match="audit chain broken: 1 problem"):
@@ -141,7 +156,10 @@ def test_it_says_when_the_file_cannot_be_read(db, tmp_path) -> None:
 
 
 def test_check_heads_names_missing_and_rewritten_entries() -> None:
-    heads = [anchors.Head(1, "a" * 64, "published"), anchors.Head(2, "b" * 64, "published"),
-             anchors.Head(3, "c" * 64, "published")]
+    heads = [
+        anchors.Head(1, "a" * 64, "published"),
+        anchors.Head(2, "b" * 64, "published"),
+        anchors.Head(3, "c" * 64, "published"),
+    ]
     found = anchors.check_heads({1: "a" * 64, 2: "f" * 64}, heads)
     assert [(h.seq, what) for h, what in found] == [(2, "rewritten"), (3, "missing")]

@@ -355,10 +355,18 @@ def test_the_person_s_details_can_be_corrected_and_stay_encrypted(world):
     client = verified_client(world.focal)
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Correct the person" in page and 'value="Testova"' in page
-    response = client.post(f"/cases/{case.reference}/person/", {
-        "given_name": "Ana Maria", "family_name": "Corrected", "aliases": "Ani\nMara", "date_of_birth": "1995-04-02",
-        "gender": "Feminine", "citizenship": "RO", "languages": ["ro", "en"],
-    })
+    response = client.post(
+        f"/cases/{case.reference}/person/",
+        {
+            "given_name": "Ana Maria",
+            "family_name": "Corrected",
+            "aliases": "Ani\nMara",
+            "date_of_birth": "1995-04-02",
+            "gender": "Feminine",
+            "citizenship": "RO",
+            "languages": ["ro", "en"],
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.person.family_name, case.person.aliases, case.nationality) == ("Corrected", ["Ani", "Mara"], "RO")

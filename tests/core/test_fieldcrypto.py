@@ -68,7 +68,9 @@ def test_it_stores_only_ciphertext_in_the_database(settings):
 
     settings.FIELD_CIPHER = FieldCipher.from_spec(K1)
     s = Secret.objects.create(
-        name="Mirela Synthetic", narrative="Recruited through a job advert", born=dt.date(2001, 5, 4),
+        name="Mirela Synthetic",
+        narrative="Recruited through a job advert",
+        born=dt.date(2001, 5, 4),
         contacts=[{"phone": "+359000000"}],
     )
     row = raw_row(s.pk)

@@ -42,10 +42,12 @@ def _refusals() -> list[str]:
 
 
 def test_a_django_validation_error_is_a_400_with_each_field_error(worker):
-    exc = ValidationError({
-        "service": ValidationError("Not offered.", code="service_not_offered"),
-        "__all__": ValidationError("Consent is missing.", code="no_consent"),
-    })
+    exc = ValidationError(
+        {
+            "service": ValidationError("Not offered.", code="service_not_offered"),
+            "__all__": ValidationError("Consent is missing.", code="no_consent"),
+        }
+    )
     response, body = _answer(exc, worker)
     assert response.status_code == 400
     assert body["title"] == "Bad Request" and body["type"] == "about:blank"
@@ -101,8 +103,9 @@ def test_an_authentication_error_is_a_401_with_a_challenge(worker):
 
 def test_a_schema_error_names_each_field_also_nested_ones(client_as):
     client = client_as(Role.NODE_ADMIN)
-    response = client.post("/api/referrals/providers", {"organisation": "x", "services": [1]},
-                           content_type="application/json")
+    response = client.post(
+        "/api/referrals/providers", {"organisation": "x", "services": [1]}, content_type="application/json"
+    )
     body = assert_problem(response, 400, fields={"organisation", "services.0"})
     assert {e["code"] for e in body["errors"]} == {"int_parsing", "string_type"}
     assert body["detail"] == "The input is not valid: organisation, services.0."
@@ -119,8 +122,9 @@ def test_a_query_parameter_of_the_wrong_type_is_a_400(client_as):
 
 
 def test_a_malformed_json_body_is_a_400(client_as):
-    response = client_as(Role.FOCAL_POINT).post("/api/referrals/notifications/read", "{oops",
-                                                 content_type="application/json")
+    response = client_as(Role.FOCAL_POINT).post(
+        "/api/referrals/notifications/read", "{oops", content_type="application/json"
+    )
     assert_problem(response, 400)
 
 
@@ -148,8 +152,9 @@ def test_a_method_the_operation_does_not_take_is_a_405_problem(client_as):
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
 def test_an_oversized_body_is_a_413_problem(client_as):
-    response = client_as(Role.FOCAL_POINT).post("/api/referrals/notifications/read", '{"ids": [' + "1," * 100 + "1]}",
-                                                 content_type="application/json")
+    response = client_as(Role.FOCAL_POINT).post(
+        "/api/referrals/notifications/read", '{"ids": [' + "1," * 100 + "1]}", content_type="application/json"
+    )
     assert_problem(response, 413)
 
 
@@ -168,7 +173,9 @@ def test_the_openapi_schema_describes_the_problem_once(client, db):
 
 
 def test_the_detail_names_the_fields_at_fault_when_nothing_is_said_of_the_whole():
-    errors = [problems.FieldError(field="a", message="x", code="invalid"),
-              problems.FieldError(field="a", message="y", code="invalid")]
+    errors = [
+        problems.FieldError(field="a", message="x", code="invalid"),
+        problems.FieldError(field="a", message="y", code="invalid"),
+    ]
     assert problems.detail_of(errors) == "The input is not valid: a."
     assert problems.detail_of([]) == "The input is not valid."

@@ -18,7 +18,10 @@ def run_check(**env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trm.cli", "check"],
         env={**clean, "PYTHONPATH": os.path.join(ROOT, "src")},
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
 
 

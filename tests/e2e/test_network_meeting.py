@@ -50,8 +50,9 @@ PARTICIPANTS_CSV = (
 def network(db):
     for order, code in enumerate(("SI", "BG", "RO", "XK", "SE"), start=1):
         directory.add_country(code=code, rotation_order=order if code != "SE" else None, by=None)
-    directory.add_organisation(name="Regional Centre for Migration Policy", short_name="RCMP",
-                               kind="secretariat", by=None)
+    directory.add_organisation(
+        name="Regional Centre for Migration Policy", short_name="RCMP", kind="secretariat", by=None
+    )
 
 
 def _fill_meeting(page, *, title: str, start, city: str, host: str) -> None:
@@ -82,8 +83,13 @@ def test_the_secretariat_runs_a_meeting_from_plan_to_report(live_server, page, n
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Network").click()
     page.get_by_role("link", name="Plan a meeting").first.click()
     start = timezone.localdate() + timedelta(days=40)
-    _fill_meeting(page, title=f"Regular meeting of the national coordinators, Brdo {start.year}", start=start,
-                  city="Kranj", host="Slovenia")
+    _fill_meeting(
+        page,
+        title=f"Regular meeting of the national coordinators, Brdo {start.year}",
+        start=start,
+        city="Kranj",
+        host="Slovenia",
+    )
     expect(page.get_by_text("Meeting planned.")).to_be_visible()
     meeting = Meeting.objects.get()
 
@@ -116,7 +122,8 @@ def test_the_secretariat_runs_a_meeting_from_plan_to_report(live_server, page, n
     conclusions = page.locator("form[action$='/conclusions/add/']")
     page.get_by_text("Record a conclusion (with an action item)").click()
     conclusions.get_by_label("Conclusion").fill(
-        "Countries will nominate contact points for the pilot transnational referrals before the next meeting.")
+        "Countries will nominate contact points for the pilot transnational referrals before the next meeting."
+    )
     conclusions.get_by_label("Action").fill("Nominate a contact point for pilot referrals.")
     conclusions.get_by_label("Owner (country)").select_option(label="Bulgaria")
     conclusions.get_by_label("Due date").fill((start + timedelta(days=90)).isoformat())
@@ -150,19 +157,33 @@ def test_the_secretariat_runs_a_meeting_from_plan_to_report(live_server, page, n
         pages = sorted(OUT.glob("page-*.png"))
         assert len(pages) >= 4  # cover, contents, body, annex
     if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                              text=True).stdout
-        for expected in (f"Regular meeting of the national coordinators, Brdo {start.year}", "Framework project",
-                         "Agenda and sessions", "Conclusions and agreed actions", "Annex: list of participants",
-                         "Berisha, Drita", "Nominate a contact point", "Page 2 of", "UNSCR 1244"):
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        for expected in (
+            f"Regular meeting of the national coordinators, Brdo {start.year}",
+            "Framework project",
+            "Agenda and sessions",
+            "Conclusions and agreed actions",
+            "Annex: list of participants",
+            "Berisha, Drita",
+            "Nominate a contact point",
+            "Page 2 of",
+            "UNSCR 1244",
+        ):
             assert expected in text, expected
         assert text.count("Popescu, Andrei") == 1  # merged on import
 
     # The next meeting carries the open action items.
     page.get_by_role("link", name="Meetings", exact=True).click()
     page.get_by_role("link", name="Plan a meeting").click()
-    _fill_meeting(page, title="Regular meeting of the national coordinators, Sofia",
-                  start=start + timedelta(days=182), city="Sofia", host="Bulgaria")
+    _fill_meeting(
+        page,
+        title="Regular meeting of the national coordinators, Sofia",
+        start=start + timedelta(days=182),
+        city="Sofia",
+        host="Bulgaria",
+    )
     expect(page.get_by_text("Meeting planned.")).to_be_visible()
     follow_up = page.locator("#follow-up")
     expect(follow_up.get_by_role("link", name="Nominate a contact point for pilot referrals.")).to_be_visible()

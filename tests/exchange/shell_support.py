@@ -43,21 +43,38 @@ STRANGER_SIG, STRANGER_ENC = seeded("zz.sig", "sig"), seeded("zz.enc", "enc")
 
 
 def key_doc(key: jose.PrivateKey, not_before: datetime, **extra: Any) -> dict[str, Any]:
-    doc = {"kid": key.kid, "use": key.use, "jwk": jose.public_jwk(key), "not_before": format_time(not_before),
-           "revoked": False}
+    doc = {
+        "kid": key.kid,
+        "use": key.use,
+        "jwk": jose.public_jwk(key),
+        "not_before": format_time(not_before),
+        "revoked": False,
+    }
     doc.update(extra)
     return doc
 
 
 def peer_entry(node_id: str, country: str, keyset: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    entry = {"node_id": node_id, "country": country, "organisation": f"Test coordinator {node_id}",
-             "endpoint": f"https://{node_id}.example", "revoked": False, "keys": keyset}
+    entry = {
+        "node_id": node_id,
+        "country": country,
+        "organisation": f"Test coordinator {node_id}",
+        "endpoint": f"https://{node_id}.example",
+        "revoked": False,
+        "keys": keyset,
+    }
     entry.update(extra)
     return entry
 
 
-def trust_list_doc(now: datetime, *, sequence: int = 5, us: dict[str, Any] | None = None,
-                   issued: datetime | None = None, expires: datetime | None = None) -> dict[str, Any]:
+def trust_list_doc(
+    now: datetime,
+    *,
+    sequence: int = 5,
+    us: dict[str, Any] | None = None,
+    issued: datetime | None = None,
+    expires: datetime | None = None,
+) -> dict[str, Any]:
     issued = issued or now - timedelta(hours=1)
     expires = expires or now + timedelta(days=14)
     month_ago = now - timedelta(days=30)
@@ -72,17 +89,30 @@ def trust_list_doc(now: datetime, *, sequence: int = 5, us: dict[str, Any] | Non
         "expires": format_time(expires),
         "nodes": [
             us,
-            peer_entry(PEER, "XK", [
-                key_doc(PEER_OLD_SIG, month_ago, not_after=format_time(now + timedelta(days=1))),
-                key_doc(PEER_SIG, now - timedelta(days=2)),
-                key_doc(PEER_ENC, month_ago),
-            ]),
-            peer_entry(REVOKED_NODE, "ME", [key_doc(ME_SIG, month_ago), key_doc(ME_ENC, month_ago)],
-                       revoked=True, revoked_at=format_time(now - timedelta(days=1))),
-            peer_entry(KEY_REVOKED_NODE, "RS", [
-                key_doc(RS_SIG, month_ago, revoked=True, revoked_at=format_time(now - timedelta(days=1))),
-                key_doc(RS_ENC, month_ago),
-            ]),
+            peer_entry(
+                PEER,
+                "XK",
+                [
+                    key_doc(PEER_OLD_SIG, month_ago, not_after=format_time(now + timedelta(days=1))),
+                    key_doc(PEER_SIG, now - timedelta(days=2)),
+                    key_doc(PEER_ENC, month_ago),
+                ],
+            ),
+            peer_entry(
+                REVOKED_NODE,
+                "ME",
+                [key_doc(ME_SIG, month_ago), key_doc(ME_ENC, month_ago)],
+                revoked=True,
+                revoked_at=format_time(now - timedelta(days=1)),
+            ),
+            peer_entry(
+                KEY_REVOKED_NODE,
+                "RS",
+                [
+                    key_doc(RS_SIG, month_ago, revoked=True, revoked_at=format_time(now - timedelta(days=1))),
+                    key_doc(RS_ENC, month_ago),
+                ],
+            ),
         ],
     }
 
@@ -105,8 +135,7 @@ class Net:
         overrides.setdefault("message_id", uuid.uuid4())
         return sample_message(type_, sender=sender, recipient=self.us, **overrides)
 
-    def seal(self, message: Message, *, signer: jose.PrivateKey = PEER_SIG,
-             to: jose.PublicKey | None = None) -> str:
+    def seal(self, message: Message, *, signer: jose.PrivateKey = PEER_SIG, to: jose.PublicKey | None = None) -> str:
         to = to or self.trust_list.encryption_key(self.us, timezone.now())
         return protocol.seal(message, sender_key=signer, recipient_key=to, now=timezone.now())
 
@@ -152,21 +181,23 @@ class PeerInbox:
             return httpx.Response(503, headers={"Retry-After": str(action[1])})
         if isinstance(action, tuple) and action[0] == "reject":
             err = ProtocolError(action[1], "scripted refusal")
-            receipt = protocol.receipt_for_error(request.content, err, receiver=PEER, key=PEER_SIG,
-                                                 now=timezone.now())
-            return httpx.Response(err.http_status, content=receipt.encode(),
-                                  headers={"Content-Type": "application/trm1-receipt+jws"})
+            receipt = protocol.receipt_for_error(request.content, err, receiver=PEER, key=PEER_SIG, now=timezone.now())
+            return httpx.Response(
+                err.http_status, content=receipt.encode(), headers={"Content-Type": "application/trm1-receipt+jws"}
+            )
         if action == "garbage":
             return httpx.Response(200, content=b"x.y.z", headers={"Content-Type": "application/trm1-receipt+jws"})
         token = request.content
         now = timezone.now()
         try:
-            message = protocol.open_(token, our_node_id=PEER, our_keys=[PEER_ENC], trust_list=self.net.trust_list,
-                                     now=now, seen=self.seen)
+            message = protocol.open_(
+                token, our_node_id=PEER, our_keys=[PEER_ENC], trust_list=self.net.trust_list, now=now, seen=self.seen
+            )
         except ProtocolError as err:
             receipt = protocol.receipt_for_error(token, err, receiver=PEER, key=PEER_SIG, now=now)
-            return httpx.Response(err.http_status, content=receipt.encode(),
-                                  headers={"Content-Type": "application/trm1-receipt+jws"})
+            return httpx.Response(
+                err.http_status, content=receipt.encode(), headers={"Content-Type": "application/trm1-receipt+jws"}
+            )
         receipt = protocol.receipt_for(message, key=PEER_SIG, now=now)
         self.seen[message.id] = receipt
         self.stored.append(message.id)

@@ -55,8 +55,9 @@ def receipt_of(response) -> dict:
 
 
 def verified(net: Net, response, token: str):
-    return protocol.verify_receipt(response.content, sent_token=token, receiver=net.us,
-                                   trust_list=net.trust_list, now=timezone.now())
+    return protocol.verify_receipt(
+        response.content, sent_token=token, receiver=net.us, trust_list=net.trust_list, now=timezone.now()
+    )
 
 
 def test_it_stores_a_message_and_answers_a_signed_accepted_receipt(net: Net) -> None:
@@ -160,9 +161,17 @@ REFUSALS = {
     "malformed_token": (400, lambda net: "this is not a token"),
     "malformed_envelope": (422, lambda net: _crafted(net, {"conversation": "nope"})),
     "body_field_not_allowed": (422, lambda net: _crafted(net, {"body": {**net.message().body, "name": "X"}})),
-    "asylum_seeker_identity_request": (451, lambda net: _crafted(net, {
-        "type": "identity_verification_request", "purpose": "identification",
-        "body": {**net.message("identity_verification_request").body, "asylum_seeker": True}})),
+    "asylum_seeker_identity_request": (
+        451,
+        lambda net: _crafted(
+            net,
+            {
+                "type": "identity_verification_request",
+                "purpose": "identification",
+                "body": {**net.message("identity_verification_request").body, "asylum_seeker": True},
+            },
+        ),
+    ),
 }
 
 
@@ -221,8 +230,10 @@ def test_it_answers_503_without_a_trust_list(net: Net) -> None:
 
 def test_it_answers_503_when_the_trust_list_expired(net: Net) -> None:
     now = timezone.now()
-    keys.import_trust_list(signed(trust_list_doc(now, sequence=6, issued=now - timedelta(days=2),
-                                                 expires=now + timedelta(seconds=2))), now=now)
+    keys.import_trust_list(
+        signed(trust_list_doc(now, sequence=6, issued=now - timedelta(days=2), expires=now + timedelta(seconds=2))),
+        now=now,
+    )
     token = net.token()
     answer_later = timezone.now() + timedelta(seconds=5)
     with pytest.raises(inbox.Unavailable):

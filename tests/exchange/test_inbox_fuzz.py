@@ -79,10 +79,17 @@ def test_mutated_tokens_are_refused_or_accepted_whole(net: Net, token: str, data
 
 
 @FUZZ
-@given(envelope=st.dictionaries(st.text(max_size=12), st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=10), max_size=8))
+@given(
+    envelope=st.dictionaries(
+        st.text(max_size=12),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+            max_leaves=10,
+        ),
+        max_size=8,
+    )
+)
 def test_validly_sealed_garbage_envelopes_are_refused(net: Net, envelope: dict) -> None:
     from django.utils import timezone
 

@@ -103,7 +103,10 @@ def test_the_exported_entry_is_a_valid_trust_list_node(settings) -> None:
     keys.init(now=timezone.now())
     entry = keys.export_entry()
     assert (entry["node_id"], entry["country"], entry["endpoint"]) == (
-        settings.TRM_NODE_ID, settings.TRM_COUNTRY, "https://se.trm.example")
+        settings.TRM_NODE_ID,
+        settings.TRM_COUNTRY,
+        "https://se.trm.example",
+    )
     assert all("d" not in k["jwk"] for k in entry["keys"])
     doc = trust_list_doc(timezone.now(), us=entry)
     assert parse_trust_list(doc).nodes[0].node_id == settings.TRM_NODE_ID

@@ -55,8 +55,9 @@ class MaxRandom(random.Random):
 def test_it_stores_a_sealed_message_for_the_worker(net: Net) -> None:
     row = enqueue()
     assert (row.status, row.recipient, row.attempts) == (OutboxStatus.PENDING, PEER, 0)
-    message = protocol.open_(row.token, our_node_id=PEER, our_keys=[PEER_ENC], trust_list=net.trust_list,
-                             now=timezone.now(), seen=set())
+    message = protocol.open_(
+        row.token, our_node_id=PEER, our_keys=[PEER_ENC], trust_list=net.trust_list, now=timezone.now(), seen=set()
+    )
     assert (message.id, message.sender, message.body["case_ref"]) == (str(row.message_id), net.us, "XK-2026-0042")
     assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="queued case_notification")
 
@@ -80,16 +81,28 @@ def test_it_rolls_back_with_the_callers_transaction(net: Net) -> None:
 def test_it_refuses_a_message_the_protocol_forbids_and_stores_nothing(net: Net) -> None:
     body = {**SAMPLE_BODIES["identity_verification_request"], "asylum_seeker": True}
     with pytest.raises(LocalProtocolError) as info:
-        outbox.enqueue("identity_verification_request", recipient=PEER, body=body, purpose="identification",
-                       legal_basis="consent", consent_ref="CONSENT-1")
+        outbox.enqueue(
+            "identity_verification_request",
+            recipient=PEER,
+            body=body,
+            purpose="identification",
+            legal_basis="consent",
+            consent_ref="CONSENT-1",
+        )
     assert info.value.code == Code.ASYLUM_SEEKER_IDENTITY_REQUEST
     assert OutboxMessage.objects.count() == 0
 
 
 def test_it_refuses_a_recipient_without_encryption_key(net: Net) -> None:
     with pytest.raises(LocalProtocolError) as info:
-        outbox.enqueue("case_notification", recipient="zz.nrm", body=SAMPLE_BODIES["case_notification"],
-                       purpose="assistance", legal_basis="consent", consent_ref="C-1")
+        outbox.enqueue(
+            "case_notification",
+            recipient="zz.nrm",
+            body=SAMPLE_BODIES["case_notification"],
+            purpose="assistance",
+            legal_basis="consent",
+            consent_ref="C-1",
+        )
     assert info.value.code == Code.NO_ENCRYPTION_KEY
 
 
@@ -173,8 +186,9 @@ def test_it_delivers_and_keeps_the_verified_receipt(net: Net, peer: PeerInbox) -
     assert [o.status for o in deliver(peer)] == ["delivered"]
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.DELIVERED, 1, "")
-    receipt = protocol.verify_receipt(row.receipt, sent_token=row.token, receiver=PEER, trust_list=net.trust_list,
-                                      now=timezone.now())
+    receipt = protocol.verify_receipt(
+        row.receipt, sent_token=row.token, receiver=PEER, trust_list=net.trust_list, now=timezone.now()
+    )
     assert receipt.status == "accepted"
     assert peer.stored == [str(row.message_id)]
     assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="delivered").exists()
@@ -182,8 +196,14 @@ def test_it_delivers_and_keeps_the_verified_receipt(net: Net, peer: PeerInbox) -
 
 @pytest.mark.parametrize(
     ("action", "reason"),
-    [(503, "http_503"), (500, "http_500"), (429, "http_429"), ("drop", "connect"), ("timeout", "timeout"),
-     ("garbage", "receipt_malformed_receipt")],
+    [
+        (503, "http_503"),
+        (500, "http_500"),
+        (429, "http_429"),
+        ("drop", "connect"),
+        ("timeout", "timeout"),
+        ("garbage", "receipt_malformed_receipt"),
+    ],
 )
 def test_it_retries_later_after_a_failure(net: Net, peer: PeerInbox, action, reason) -> None:
     row = enqueue()

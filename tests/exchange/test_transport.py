@@ -48,9 +48,10 @@ def test_it_retries_server_errors_and_throttling(status: int) -> None:
 
 
 def test_it_reads_retry_after_in_seconds() -> None:
-    with client_for(answer(503, headers={"Retry-After": "120"})) as client, pytest.raises(
-        transport.DeliveryError
-    ) as info:
+    with (
+        client_for(answer(503, headers={"Retry-After": "120"})) as client,
+        pytest.raises(transport.DeliveryError) as info,
+    ):
         transport.post(client, URL, "t")
     assert info.value.retry_after == 120
 
@@ -64,25 +65,28 @@ def test_it_ignores_a_retry_after_date() -> None:
 
 @pytest.mark.parametrize("status", [404, 405, 415, 301])
 def test_a_status_without_a_receipt_is_permanent(status: int) -> None:
-    with client_for(answer(status, headers={"Content-Type": "text/html"})) as client, pytest.raises(
-        transport.DeliveryError
-    ) as info:
+    with (
+        client_for(answer(status, headers={"Content-Type": "text/html"})) as client,
+        pytest.raises(transport.DeliveryError) as info,
+    ):
         transport.post(client, URL, "t")
     assert (info.value.reason, info.value.retryable) == (f"http_{status}", False)
 
 
 def test_a_200_without_a_receipt_is_retried() -> None:
-    with client_for(answer(200, headers={"Content-Type": "text/html"})) as client, pytest.raises(
-        transport.DeliveryError
-    ) as info:
+    with (
+        client_for(answer(200, headers={"Content-Type": "text/html"})) as client,
+        pytest.raises(transport.DeliveryError) as info,
+    ):
         transport.post(client, URL, "t")
     assert info.value.retryable
 
 
 def test_it_refuses_an_oversized_receipt() -> None:
-    with client_for(answer(200, body=b"x" * (transport.MAX_RECEIPT_BYTES + 1))) as client, pytest.raises(
-        transport.DeliveryError
-    ) as info:
+    with (
+        client_for(answer(200, body=b"x" * (transport.MAX_RECEIPT_BYTES + 1))) as client,
+        pytest.raises(transport.DeliveryError) as info,
+    ):
         transport.post(client, URL, "t")
     assert (info.value.reason, info.value.retryable) == ("receipt_too_large", True)
 

@@ -39,8 +39,19 @@ def test_an_authority_signs_a_list_that_a_node_imports(tmp_path, capsys) -> None
     entry = keys.export_entry(endpoint="http://127.0.0.1:8001")
     nodes = write(tmp_path, "nodes.json", json.dumps([entry]))
     out = tmp_path / "list.jws"
-    call_command("trustlist_sign", "--authority-key", str(tmp_path / "authority.jwk"), "--nodes", nodes,
-                 "--sequence", "3", "--network", "Synthetic", "--out", str(out))
+    call_command(
+        "trustlist_sign",
+        "--authority-key",
+        str(tmp_path / "authority.jwk"),
+        "--nodes",
+        nodes,
+        "--sequence",
+        "3",
+        "--network",
+        "Synthetic",
+        "--out",
+        str(out),
+    )
     call_command("trustlist_pin_authority", write(tmp_path, "pub.json", json.dumps(public)))
     call_command("trustlist_import", str(out))
     assert "imported trust list 3 (1 nodes)" in capsys.readouterr().out
@@ -59,14 +70,35 @@ def test_sign_refuses_bad_inputs(tmp_path) -> None:
     key = write(tmp_path, "a.jwk", jose.private_key_to_json(AUTHORITY))
     nodes = write(tmp_path, "n.json", json.dumps([{"node_id": "x"}]))
     with pytest.raises(CommandError, match="refused"):
-        call_command("trustlist_sign", "--authority-key", key, "--nodes", nodes, "--sequence", "1",
-                     "--out", str(tmp_path / "o"))
+        call_command(
+            "trustlist_sign", "--authority-key", key, "--nodes", nodes, "--sequence", "1", "--out", str(tmp_path / "o")
+        )
     with pytest.raises(CommandError, match="cannot read"):
-        call_command("trustlist_sign", "--authority-key", nodes, "--nodes", nodes, "--sequence", "1",
-                     "--out", str(tmp_path / "o"))
+        call_command(
+            "trustlist_sign",
+            "--authority-key",
+            nodes,
+            "--nodes",
+            nodes,
+            "--sequence",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+        )
     with pytest.raises(CommandError):
-        call_command("trustlist_sign", "--authority-key", key, "--nodes", nodes, "--sequence", "1",
-                     "--next-update-days", "30", "--out", str(tmp_path / "o"))
+        call_command(
+            "trustlist_sign",
+            "--authority-key",
+            key,
+            "--nodes",
+            nodes,
+            "--sequence",
+            "1",
+            "--next-update-days",
+            "30",
+            "--out",
+            str(tmp_path / "o"),
+        )
 
 
 def test_import_refuses_without_a_pinned_key(node, tmp_path) -> None:
@@ -137,9 +169,16 @@ def test_the_commands_have_two_word_names() -> None:
     from trm.cli import resolve
 
     available = set(get_commands())
-    for words in (["keys", "init"], ["keys", "rotate"], ["keys", "export"], ["trustlist", "sign"],
-                  ["trustlist", "import"], ["trustlist", "show"], ["trustlist", "pin-authority"],
-                  ["exchange", "worker"]):
+    for words in (
+        ["keys", "init"],
+        ["keys", "rotate"],
+        ["keys", "export"],
+        ["trustlist", "sign"],
+        ["trustlist", "import"],
+        ["trustlist", "show"],
+        ["trustlist", "pin-authority"],
+        ["exchange", "worker"],
+    ):
         assert resolve([*words, "x"], available)[0] == "_".join(words).replace("-", "_")
 
 

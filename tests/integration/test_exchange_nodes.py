@@ -58,26 +58,47 @@ class Network:
 
     def env(self, node: str, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
-        env.update({
-            "TRM_MODE": "test", "TRM_NODE_ID": node, "TRM_COUNTRY": NODES[node],
-            "TRM_DATA_DIR": str(self.base / node), "TRM_PUBLIC_URL": self.url(node),
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]), **extra,
-        })
+        env.update(
+            {
+                "TRM_MODE": "test",
+                "TRM_NODE_ID": node,
+                "TRM_COUNTRY": NODES[node],
+                "TRM_DATA_DIR": str(self.base / node),
+                "TRM_PUBLIC_URL": self.url(node),
+                "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+                **extra,
+            }
+        )
         return env
 
     def url(self, node: str) -> str:
         return f"http://127.0.0.1:{self.ports[node]}"
 
     def trm(self, node: str, *args: str, timeout: float = 120) -> str:
-        done = subprocess.run([sys.executable, "-m", "trm.cli", *args], env=self.env(node), cwd=ROOT,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "trm.cli", *args],
+            env=self.env(node),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         assert done.returncode == 0, f"trm {args[0]} on {node}: {done.stderr[-2000:]}"
         return done.stdout
 
     def trm_all(self, args_for: dict[str, list[str]]) -> dict[str, str]:
-        procs = {node: subprocess.Popen([sys.executable, "-m", "trm.cli", *args], env=self.env(node), cwd=ROOT,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for node, args in args_for.items()}
+        procs = {
+            node: subprocess.Popen(
+                [sys.executable, "-m", "trm.cli", *args],
+                env=self.env(node),
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for node, args in args_for.items()
+        }
         outputs = {}
         for node, proc in procs.items():
             out, err = proc.communicate(timeout=180)
@@ -87,9 +108,21 @@ class Network:
 
     def start(self, node: str, **extra: str) -> None:
         self.servers[node] = subprocess.Popen(
-            [sys.executable, "-m", "trm.cli", "serve", "--bind", f"127.0.0.1:{self.ports[node]}", "--no-migrate",
-             "--workers", "1"],
-            env=self.env(node, **extra), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "trm.cli",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.ports[node]}",
+                "--no-migrate",
+                "--workers",
+                "1",
+            ],
+            env=self.env(node, **extra),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -110,8 +143,14 @@ class Network:
         proc.wait(timeout=10)
 
     def spawn(self, node: str, *args: str) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "trm.cli", *args], env=self.env(node), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "trm.cli", *args],
+            env=self.env(node),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.others.append(proc)
         return proc
 
@@ -147,8 +186,12 @@ def network(tmp_path):
         authority = jose.generate_signing_key()
         now = datetime.now(UTC).replace(microsecond=0)
         doc = {
-            "v": "trm/1", "type": "trust_list", "network": "Synthetic integration network", "sequence": 1,
-            "issued": format_time(now), "next_update": format_time(now + timedelta(days=1)),
+            "v": "trm/1",
+            "type": "trust_list",
+            "network": "Synthetic integration network",
+            "sequence": 1,
+            "issued": format_time(now),
+            "next_update": format_time(now + timedelta(days=1)),
             "expires": format_time(now + timedelta(days=2)),
             "nodes": [json.loads(exports[node]) for node in NODES],
         }
@@ -156,8 +199,12 @@ def network(tmp_path):
         net.authority = authority.public()
         (tmp_path / "list.jws").write_text(net.token)
         (tmp_path / "authority.json").write_text(json.dumps(jose.public_jwk(authority)))
-        net.trm_all({node: ["trustlist_import", str(tmp_path / "list.jws"), "--authority",
-                            str(tmp_path / "authority.json")] for node in NODES})
+        net.trm_all(
+            {
+                node: ["trustlist_import", str(tmp_path / "list.jws"), "--authority", str(tmp_path / "authority.json")]
+                for node in NODES
+            }
+        )
         yield net
     finally:
         net.stop_all()
@@ -177,8 +224,9 @@ def assert_valid_receipt(net: Network, mid: str, receiver: str) -> None:
     token, receipt = json.loads(output.strip().splitlines()[-1])
     now = datetime.now(UTC)
     trust_list = load_trust_list(net.token, authority_public_key=net.authority, now=now)
-    checked = protocol.verify_receipt(receipt, sent_token=token, receiver=receiver, trust_list=trust_list, now=now,
-                                      message_id=mid)
+    checked = protocol.verify_receipt(
+        receipt, sent_token=token, receiver=receiver, trust_list=trust_list, now=now, message_id=mid
+    )
     assert checked.status in ("accepted", "duplicate")
 
 

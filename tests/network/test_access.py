@@ -32,8 +32,7 @@ def test_inactive_linked_users_are_not_participants(db):
 def test_a_participant_without_a_current_country_position_has_no_country(db):
     user = make_user(Role.FOCAL_POINT)
     p = builders.person(user=user, start=builders.TODAY - timedelta(days=900))
-    directory.end_position(Position.objects.get(participant=p), end_date=builders.TODAY - timedelta(days=800),
-                           by=None)
+    directory.end_position(Position.objects.get(participant=p), end_date=builders.TODAY - timedelta(days=800), by=None)
     assert access.coordinator_country(user) is None
     assert not access.visible_action_items(user).exists()
     m = builders.meeting()

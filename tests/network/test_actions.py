@@ -22,8 +22,13 @@ def test_an_item_has_exactly_one_owner(db):
     with pytest.raises(ValidationError):
         actions.add_action_item(m, description="Nobody's", by=None)
     with pytest.raises(ValidationError):
-        actions.add_action_item(m, description="Two owners", owner_country=builders.country("BG"),
-                                owner_organisation=builders.organisation(), by=None)
+        actions.add_action_item(
+            m,
+            description="Two owners",
+            owner_country=builders.country("BG"),
+            owner_organisation=builders.organisation(),
+            by=None,
+        )
 
 
 def test_a_conclusion_of_another_meeting_is_refused(db):

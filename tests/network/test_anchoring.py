@@ -52,9 +52,14 @@ def test_it_sends_the_chain_head_to_the_witness_and_keeps_its_signed_receipt(net
     assert witness.stored == [str(published.message_id)]
     assert anchoring.collect_receipts() == 1
     published.refresh_from_db()
-    receipt = protocol.verify_receipt(published.receipt, sent_token=sent.token, receiver=PEER,
-                                      trust_list=net.trust_list, now=timezone.now(),
-                                      message_id=str(published.message_id))
+    receipt = protocol.verify_receipt(
+        published.receipt,
+        sent_token=sent.token,
+        receiver=PEER,
+        trust_list=net.trust_list,
+        now=timezone.now(),
+        message_id=str(published.message_id),
+    )
     assert receipt.status == "accepted"
 
 
@@ -127,12 +132,19 @@ def send_head(net: Net, seq: int, hash_: str, *, created_ago: timedelta = timede
     """xk.nrm sends us (its witness) a head; the inbox stores it and the worker handles it."""
     now = timezone.now() - created_ago
     message = protocol.build(
-        "audit_head", sender=PEER, recipient=net.us, body={"seq": seq, "hash": hash_, "at": format_time(now)},
-        message_id=uuid.uuid4(), conversation=anchoring.conversation_for(PEER, net.us), now=now,
-        purpose="accountability", legal_basis="public_task",
+        "audit_head",
+        sender=PEER,
+        recipient=net.us,
+        body={"seq": seq, "hash": hash_, "at": format_time(now)},
+        message_id=uuid.uuid4(),
+        conversation=anchoring.conversation_for(PEER, net.us),
+        now=now,
+        purpose="accountability",
+        legal_basis="public_task",
     )
-    token = protocol.seal(message, sender_key=PEER_SIG, recipient_key=net.trust_list.encryption_key(net.us, now),
-                          now=now)
+    token = protocol.seal(
+        message, sender_key=PEER_SIG, recipient_key=net.trust_list.encryption_key(net.us, now), now=now
+    )
     assert inbox.receive(token.encode()).status == 200
     inbox.process_received()
     return InboxMessage.objects.get(message_id=message.id)
@@ -198,8 +210,12 @@ def test_a_delivered_head_leaves_the_outbox_as_delivered(net: Net, witness: Peer
 
 @pytest.mark.parametrize(
     ("role", "shown"),
-    [("focal_point", True), ("network_secretariat", True), ("data_protection_officer", True),
-     ("first_responder", False)],
+    [
+        ("focal_point", True),
+        ("network_secretariat", True),
+        ("data_protection_officer", True),
+        ("first_responder", False),
+    ],
 )
 def test_the_dashboard_shows_an_alarm_to_those_who_act_on_it(net: Net, client_as, role: str, shown: bool) -> None:
     send_head(net, 10, "a" * 64, created_ago=timedelta(minutes=2))

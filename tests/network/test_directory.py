@@ -43,8 +43,13 @@ def test_a_new_coordinator_ends_the_predecessors_term(db):
 def test_it_refuses_a_position_that_ends_before_it_starts(db):
     p = builders.person()
     with pytest.raises(ValidationError):
-        directory.add_position(p, kind=PositionKind.ADVISOR, start_date=builders.TODAY,
-                               end_date=builders.TODAY - timedelta(days=1), by=None)
+        directory.add_position(
+            p,
+            kind=PositionKind.ADVISOR,
+            start_date=builders.TODAY,
+            end_date=builders.TODAY - timedelta(days=1),
+            by=None,
+        )
     assert Position.objects.filter(kind=PositionKind.ADVISOR).count() == 0
 
 

@@ -12,8 +12,14 @@ from trm.network.models import Attendance, AttendanceStatus, Meeting
 
 def test_it_refuses_dates_out_of_order(db):
     with pytest.raises(ValidationError):
-        meetings.plan_meeting(title="X", start_date=date(2026, 5, 20), end_date=date(2026, 5, 19),
-                              host_country=builders.country("SI"), city="Ljubljana", by=None)
+        meetings.plan_meeting(
+            title="X",
+            start_date=date(2026, 5, 20),
+            end_date=date(2026, 5, 19),
+            host_country=builders.country("SI"),
+            city="Ljubljana",
+            by=None,
+        )
     assert not Meeting.objects.exists()
 
 

@@ -15,8 +15,15 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 def _node(node_id: str = "bg-nrm", **kw):
     kw.setdefault("status", "active")
-    return nodes.register_node(country=builders.country("BG"), node_id=node_id, organisation="NRM Bulgaria",
-                               endpoint="https://bg.trm.example", since=date(2026, 1, 1), by=None, **kw)
+    return nodes.register_node(
+        country=builders.country("BG"),
+        node_id=node_id,
+        organisation="NRM Bulgaria",
+        endpoint="https://bg.trm.example",
+        since=date(2026, 1, 1),
+        by=None,
+        **kw,
+    )
 
 
 def test_it_refuses_a_node_that_ends_before_it_starts(db):

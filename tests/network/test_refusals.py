@@ -54,8 +54,14 @@ def world(db, org):
     meetings.invite(meeting, participants=[bg_person, ro_person], by=None)  # both see the meeting
     item = builders.action(meeting, owner="BG")
     session = meetings.add_session(meeting, title="Tour de table", by=None)
-    node = nodes.register_node(country=builders.country("BG"), node_id="bg-nrm", organisation="NRM Bulgaria",
-                               endpoint="https://bg.trm.example", since=date(2026, 1, 1), by=None)
+    node = nodes.register_node(
+        country=builders.country("BG"),
+        node_id="bg-nrm",
+        organisation="NRM Bulgaria",
+        endpoint="https://bg.trm.example",
+        since=date(2026, 1, 1),
+        by=None,
+    )
     update = updates.save_update(meeting, builders.country("BG"), by=None)
     actors = {
         "secretariat": make_user(Role.SECRETARIAT, org=org),
@@ -64,8 +70,14 @@ def world(db, org):
         "case_manager": make_user(Role.PROVIDER, org=org),
         "anonymous": AnonymousUser(),
     }
-    extra = {"newcomer": builders.person(code="SI"), "session": session, "node": node, "update": update,
-             "person": bg_person, "attendance": meeting.attendances.get(participant=bg_person)}
+    extra = {
+        "newcomer": builders.person(code="SI"),
+        "session": session,
+        "node": node,
+        "update": update,
+        "person": bg_person,
+        "attendance": meeting.attendances.get(participant=bg_person),
+    }
     return World(meeting, item, bg_person.positions.get(), actors, extra)
 
 
@@ -76,8 +88,12 @@ class Verb:
     refused: dict[str, type[Exception] | None]
 
 
-SECRETARIAT = {"bg": PermissionDenied, "ro": PermissionDenied, "case_manager": PermissionDenied,
-               "anonymous": PermissionDenied}
+SECRETARIAT = {
+    "bg": PermissionDenied,
+    "ro": PermissionDenied,
+    "case_manager": PermissionDenied,
+    "anonymous": PermissionDenied,
+}
 DIRECTORY = {"bg": Http404, "ro": Http404, "case_manager": Http404, "anonymous": Http404}
 MEETING = {"bg": PermissionDenied, "ro": PermissionDenied, "case_manager": Http404, "anonymous": Http404}
 BG_UPDATE = {"bg": None, "ro": PermissionDenied, "case_manager": Http404, "anonymous": Http404}
@@ -86,48 +102,77 @@ BG_ITEM_EDIT = {"bg": PermissionDenied, "ro": Http404, "case_manager": Http404, 
 
 VERBS: dict[str, Verb] = {
     "add_country": Verb(lambda w, by: directory.add_country(code="MK", by=by), SECRETARIAT),
-    "update_country": Verb(lambda w, by: directory.update_country(builders.country("BG"), rotation_order=9, by=by),
-                           DIRECTORY),
-    "add_organisation": Verb(lambda w, by: directory.add_organisation(name="Donor", kind="donor", by=by),
-                             SECRETARIAT),
-    "add_participant": Verb(lambda w, by: directory.add_participant(
-        first_name="Given", last_name="Family", email="new@coordination.example", by=by), SECRETARIAT),
-    "update_participant": Verb(lambda w, by: directory.update_participant(w.extra["person"], phone="+1", by=by),
-                               DIRECTORY),
-    "add_position": Verb(lambda w, by: directory.add_position(
-        w.extra["person"], kind="advisor", start_date=builders.TODAY, by=by), DIRECTORY),
-    "end_position": Verb(lambda w, by: directory.end_position(w.position, end_date=builders.TODAY, by=by),
-                         DIRECTORY),
-    "plan_meeting": Verb(lambda w, by: meetings.plan_meeting(
-        title="Next", start_date=builders.TODAY, end_date=builders.TODAY, host_country=builders.country("SI"),
-        city="Ljubljana", by=by), SECRETARIAT),
+    "update_country": Verb(
+        lambda w, by: directory.update_country(builders.country("BG"), rotation_order=9, by=by), DIRECTORY
+    ),
+    "add_organisation": Verb(lambda w, by: directory.add_organisation(name="Donor", kind="donor", by=by), SECRETARIAT),
+    "add_participant": Verb(
+        lambda w, by: directory.add_participant(
+            first_name="Given", last_name="Family", email="new@coordination.example", by=by
+        ),
+        SECRETARIAT,
+    ),
+    "update_participant": Verb(
+        lambda w, by: directory.update_participant(w.extra["person"], phone="+1", by=by), DIRECTORY
+    ),
+    "add_position": Verb(
+        lambda w, by: directory.add_position(w.extra["person"], kind="advisor", start_date=builders.TODAY, by=by),
+        DIRECTORY,
+    ),
+    "end_position": Verb(lambda w, by: directory.end_position(w.position, end_date=builders.TODAY, by=by), DIRECTORY),
+    "plan_meeting": Verb(
+        lambda w, by: meetings.plan_meeting(
+            title="Next",
+            start_date=builders.TODAY,
+            end_date=builders.TODAY,
+            host_country=builders.country("SI"),
+            city="Ljubljana",
+            by=by,
+        ),
+        SECRETARIAT,
+    ),
     "update_meeting": Verb(lambda w, by: meetings.update_meeting(w.meeting, city="Maribor", by=by), MEETING),
     "record_minutes": Verb(lambda w, by: meetings.record_minutes(w.meeting, minutes="Agreed.", by=by), MEETING),
     "add_session": Verb(lambda w, by: meetings.add_session(w.meeting, title="Closing", by=by), MEETING),
-    "update_session": Verb(lambda w, by: meetings.update_session(w.extra["session"], chair="Chair", by=by),
-                           MEETING),
-    "invite": Verb(lambda w, by: meetings.invite(w.meeting, participants=[w.extra["newcomer"]], by=by),
-                   MEETING),
+    "update_session": Verb(lambda w, by: meetings.update_session(w.extra["session"], chair="Chair", by=by), MEETING),
+    "invite": Verb(lambda w, by: meetings.invite(w.meeting, participants=[w.extra["newcomer"]], by=by), MEETING),
     "register": Verb(lambda w, by: meetings.register(w.meeting, participant=w.extra["person"], by=by), MEETING),
-    "set_attendance": Verb(lambda w, by: meetings.set_attendance(w.extra["attendance"], status="declined", by=by),
-                           MEETING),
+    "set_attendance": Verb(
+        lambda w, by: meetings.set_attendance(w.extra["attendance"], status="declined", by=by), MEETING
+    ),
     "add_conclusion": Verb(lambda w, by: actions.add_conclusion(w.meeting, text="Agreed.", by=by), MEETING),
-    "add_action_item": Verb(lambda w, by: actions.add_action_item(
-        w.meeting, description="Report.", owner_country=builders.country("BG"), by=by), MEETING),
+    "add_action_item": Verb(
+        lambda w, by: actions.add_action_item(
+            w.meeting, description="Report.", owner_country=builders.country("BG"), by=by
+        ),
+        MEETING,
+    ),
     "change_status": Verb(lambda w, by: actions.change_status(w.item, event="start", by=by), BG_ITEM),
     "report_progress": Verb(lambda w, by: actions.report_progress(w.item, text="Drafted.", by=by), BG_ITEM),
-    "update_action_item": Verb(lambda w, by: actions.update_action_item(w.item, description="Other.", by=by),
-                               BG_ITEM_EDIT),
-    "save_update": Verb(lambda w, by: updates.save_update(w.meeting, builders.country("BG"), trends="Up.", by=by),
-                        BG_UPDATE),
-    "attach_node_statistics": Verb(lambda w, by: updates.attach_node_statistics(
-        w.extra["update"], period_start=builders.TODAY, by=by), BG_UPDATE),
-    "register_node": Verb(lambda w, by: nodes.register_node(
-        country=builders.country("RO"), node_id="ro-nrm", organisation="NRM Romania",
-        endpoint="https://ro.trm.example", since=date(2026, 1, 1), by=by), SECRETARIAT),
+    "update_action_item": Verb(
+        lambda w, by: actions.update_action_item(w.item, description="Other.", by=by), BG_ITEM_EDIT
+    ),
+    "save_update": Verb(
+        lambda w, by: updates.save_update(w.meeting, builders.country("BG"), trends="Up.", by=by), BG_UPDATE
+    ),
+    "attach_node_statistics": Verb(
+        lambda w, by: updates.attach_node_statistics(w.extra["update"], period_start=builders.TODAY, by=by), BG_UPDATE
+    ),
+    "register_node": Verb(
+        lambda w, by: nodes.register_node(
+            country=builders.country("RO"),
+            node_id="ro-nrm",
+            organisation="NRM Romania",
+            endpoint="https://ro.trm.example",
+            since=date(2026, 1, 1),
+            by=by,
+        ),
+        SECRETARIAT,
+    ),
     "update_node": Verb(lambda w, by: nodes.update_node(w.extra["node"], organisation="NRM", by=by), SECRETARIAT),
-    "import_participants": Verb(lambda w, by: imports.import_participants(
-        CSV, filename="list.csv", today=builders.TODAY, by=by), SECRETARIAT),
+    "import_participants": Verb(
+        lambda w, by: imports.import_participants(CSV, filename="list.csv", today=builders.TODAY, by=by), SECRETARIAT
+    ),
 }
 
 REFUSALS = [
@@ -165,8 +210,18 @@ def test_the_coordinator_may_take_the_steps_on_their_own_country(world, verb):
 
 # --- the object's state ------------------------------------------------------------------------
 
-ON_A_CANCELLED_MEETING = ["record_minutes", "add_session", "update_session", "invite", "register", "set_attendance",
-                          "add_conclusion", "add_action_item", "save_update", "attach_node_statistics"]
+ON_A_CANCELLED_MEETING = [
+    "record_minutes",
+    "add_session",
+    "update_session",
+    "invite",
+    "register",
+    "set_attendance",
+    "add_conclusion",
+    "add_action_item",
+    "save_update",
+    "attach_node_statistics",
+]
 
 
 def _cancel(world: World) -> None:
@@ -204,8 +259,9 @@ def test_a_cancelled_meeting_may_be_reinstated(world):
 def test_it_refuses_registering_an_import_for_a_cancelled_meeting(world):
     _cancel(world)
     with pytest.raises(Conflict):
-        imports.import_participants(CSV, filename="list.csv", today=builders.TODAY, register_for=world.meeting,
-                                    by=world.actors["secretariat"])
+        imports.import_participants(
+            CSV, filename="list.csv", today=builders.TODAY, register_for=world.meeting, by=world.actors["secretariat"]
+        )
     assert not world.meeting.attendances.filter(participant__email="given.family@coordination.example").exists()
 
 
@@ -259,8 +315,9 @@ def test_the_page_and_the_api_refuse_another_countrys_update_with_403(world):
 def test_the_api_answers_a_cancelled_meetings_update_with_409(world):
     _cancel(world)
     api = f"/api/network/meetings/{world.meeting.pk}/updates/BG"
-    body = assert_problem(verified_client(world.actors["bg"]).put(api, {"trends": "Up."},
-                                                                  content_type="application/json"), 409)
+    body = assert_problem(
+        verified_client(world.actors["bg"]).put(api, {"trends": "Up."}, content_type="application/json"), 409
+    )
     assert body["code"] == "meeting_cancelled"
 
 

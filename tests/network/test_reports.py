@@ -13,16 +13,27 @@ def held(db):
     builders.country("XK")
     first = builders.meeting(start=builders.TODAY - timedelta(days=200), title="Spring meeting")
     carried = builders.action(first, owner="XK", text="Share the national guidelines.")
-    m = builders.meeting(start=builders.TODAY, title="Autumn meeting", organisers="Host office",
-                         framework_project="Regional Partnership (synthetic)", objectives="Exchange | compare.")
+    m = builders.meeting(
+        start=builders.TODAY,
+        title="Autumn meeting",
+        organisers="Host office",
+        framework_project="Regional Partnership (synthetic)",
+        objectives="Exchange | compare.",
+    )
     meetings.add_session(m, title="Tour de table", chair="Secretariat", outcome="Agreed pilots.", by=None)
     for code in ("BG", "XK"):
         meetings.register(m, participant=builders.person(code=code), by=None)
     updates.save_update(m, builders.country("BG"), key_activities="Trained officers.", submit=True, by=None)
     updates.save_update(m, builders.country("XK"), key_activities="Draft only.", by=None)
     c = actions.add_conclusion(m, text="The network will meet twice a year.", by=None)
-    actions.add_action_item(m, description="Nominate contact points.", owner_country=builders.country("BG"),
-                            due_date=m.start_date + timedelta(days=60), conclusion=c, by=None)
+    actions.add_action_item(
+        m,
+        description="Nominate contact points.",
+        owner_country=builders.country("BG"),
+        due_date=m.start_date + timedelta(days=60),
+        conclusion=c,
+        by=None,
+    )
     return m, carried
 
 
@@ -30,9 +41,19 @@ def test_the_markdown_report_has_every_section(held):
     m, carried = held
     text = reports.markdown(reports.collect(m, today=builders.TODAY))
     assert text.startswith("# Autumn meeting\n")
-    for part in ("Framework project", "## 1. Objectives", "Tour de table", "Agreed pilots.", "Trained officers.",
-                 "The network will meet twice a year.", "Nominate contact points.", carried.description,
-                 "Annex: list of participants", "Kosovo*", "UNSCR 1244"):
+    for part in (
+        "Framework project",
+        "## 1. Objectives",
+        "Tour de table",
+        "Agreed pilots.",
+        "Trained officers.",
+        "The network will meet twice a year.",
+        "Nominate contact points.",
+        carried.description,
+        "Annex: list of participants",
+        "Kosovo*",
+        "UNSCR 1244",
+    ):
         assert part in text
     assert "Draft only." not in text  # drafts are not in the report
     assert "Exchange | compare." in text

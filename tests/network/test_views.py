@@ -30,33 +30,61 @@ def world(db):
     p = builders.person(code="RO")
     meetings.register(m, participant=p, by=None)
     item = builders.action(m, owner="RO")
-    node = nodes.register_node(country=builders.country("RO"), node_id="ro-nrm", organisation="NRM",
-                               endpoint="https://ro.trm.example", since=builders.TODAY, by=None, status="active")
+    node = nodes.register_node(
+        country=builders.country("RO"),
+        node_id="ro-nrm",
+        organisation="NRM",
+        endpoint="https://ro.trm.example",
+        since=builders.TODAY,
+        by=None,
+        status="active",
+    )
     return {"meeting": m, "person": p, "item": item, "attendance": m.attendances.get(), "node": node}
 
 
 def routes(w):
     m, p = w["meeting"].pk, w["person"].pk
     return [
-        ("network:home", {}), ("network:countries", {}), ("network:country_add", {}),
-        ("network:country_edit", {"code": "RO"}), ("network:organisations", {}), ("network:organisation_add", {}),
-        ("network:participants", {}), ("network:participant_add", {}), ("network:participant_import", {}),
-        ("network:participant_export", {"fmt": "csv"}), ("network:participant_export", {"fmt": "xlsx"}),
-        ("network:participant", {"pk": p}), ("network:participant_edit", {"pk": p}),
-        ("network:meetings", {}), ("network:meeting_add", {}), ("network:calendar_ics", {}),
-        ("network:meeting", {"pk": m}), ("network:meeting_edit", {"pk": m}), ("network:meeting_invite", {"pk": m}),
-        ("network:participants_print", {"pk": m}), ("network:participants_export", {"pk": m, "fmt": "csv"}),
-        ("network:participants_export", {"pk": m, "fmt": "xlsx"}), ("network:meeting_minutes", {"pk": m}),
-        ("network:country_update", {"pk": m, "code": "RO"}), ("network:meeting_report", {"pk": m, "fmt": "md"}),
+        ("network:home", {}),
+        ("network:countries", {}),
+        ("network:country_add", {}),
+        ("network:country_edit", {"code": "RO"}),
+        ("network:organisations", {}),
+        ("network:organisation_add", {}),
+        ("network:participants", {}),
+        ("network:participant_add", {}),
+        ("network:participant_import", {}),
+        ("network:participant_export", {"fmt": "csv"}),
+        ("network:participant_export", {"fmt": "xlsx"}),
+        ("network:participant", {"pk": p}),
+        ("network:participant_edit", {"pk": p}),
+        ("network:meetings", {}),
+        ("network:meeting_add", {}),
+        ("network:calendar_ics", {}),
+        ("network:meeting", {"pk": m}),
+        ("network:meeting_edit", {"pk": m}),
+        ("network:meeting_invite", {"pk": m}),
+        ("network:participants_print", {"pk": m}),
+        ("network:participants_export", {"pk": m, "fmt": "csv"}),
+        ("network:participants_export", {"pk": m, "fmt": "xlsx"}),
+        ("network:meeting_minutes", {"pk": m}),
+        ("network:country_update", {"pk": m, "code": "RO"}),
+        ("network:meeting_report", {"pk": m, "fmt": "md"}),
         ("network:meeting_report", {"pk": m, "fmt": "pdf"}),
-        ("network:meeting_ics", {"pk": m}), ("network:commitments", {}), ("network:action", {"pk": w["item"].pk}),
-        ("network:nodes", {}), ("network:node_add", {}), ("network:node_edit", {"pk": w["node"].pk}),
+        ("network:meeting_ics", {"pk": m}),
+        ("network:commitments", {}),
+        ("network:action", {"pk": w["item"].pk}),
+        ("network:nodes", {}),
+        ("network:node_add", {}),
+        ("network:node_edit", {"pk": w["node"].pk}),
         ("network:trust_list", {}),
     ]
 
 
 POST_ONLY = [
-    ("network:session_add", "pk"), ("network:conclusion_add", "pk"), ("network:action_add", "pk"),
+    ("network:session_add", "pk"),
+    ("network:conclusion_add", "pk"),
+    ("network:action_add", "pk"),
 ]
 
 
@@ -98,10 +126,18 @@ def test_the_pdf_report_downloads(world, secretariat):
 
 def test_planning_a_meeting_with_dates_out_of_order_is_refused(world, secretariat):
     before = Meeting.objects.count()
-    response = secretariat.post(reverse("network:meeting_add"), {
-        "title": "Wrong", "kind": "regular", "status": "planned", "start_date": "2026-06-10",
-        "end_date": "2026-06-09", "host_country": builders.country("SI").pk, "city": "Ljubljana",
-    })
+    response = secretariat.post(
+        reverse("network:meeting_add"),
+        {
+            "title": "Wrong",
+            "kind": "regular",
+            "status": "planned",
+            "start_date": "2026-06-10",
+            "end_date": "2026-06-09",
+            "host_country": builders.country("SI").pk,
+            "city": "Ljubljana",
+        },
+    )
     assert response.status_code == 400
     assert "cannot be before the first day" in response.content.decode()
     assert Meeting.objects.count() == before
@@ -109,10 +145,18 @@ def test_planning_a_meeting_with_dates_out_of_order_is_refused(world, secretaria
 
 def test_editing_a_meeting_with_dates_out_of_order_is_refused(world, secretariat):
     m = world["meeting"]
-    response = secretariat.post(reverse("network:meeting_edit", kwargs={"pk": m.pk}), {
-        "title": m.title, "kind": "regular", "status": "planned", "start_date": "2026-06-10",
-        "end_date": "2026-06-01", "host_country": m.host_country.pk, "city": "X",
-    })
+    response = secretariat.post(
+        reverse("network:meeting_edit", kwargs={"pk": m.pk}),
+        {
+            "title": m.title,
+            "kind": "regular",
+            "status": "planned",
+            "start_date": "2026-06-10",
+            "end_date": "2026-06-01",
+            "host_country": m.host_country.pk,
+            "city": "X",
+        },
+    )
     assert response.status_code == 400
     m.refresh_from_db()
     assert m.city == "Ljubljana"
@@ -120,39 +164,55 @@ def test_editing_a_meeting_with_dates_out_of_order_is_refused(world, secretariat
 
 def test_a_session_outside_the_meeting_is_refused(world, secretariat):
     m = world["meeting"]
-    response = secretariat.post(reverse("network:session_add", kwargs={"pk": m.pk}), {
-        "session-title": "Late", "session-day": (m.end_date + timedelta(days=3)).isoformat(),
-    })
+    response = secretariat.post(
+        reverse("network:session_add", kwargs={"pk": m.pk}),
+        {
+            "session-title": "Late",
+            "session-day": (m.end_date + timedelta(days=3)).isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert not Session.objects.exists()
 
 
 def test_a_conclusion_whose_action_has_no_owner_is_refused_whole(world, secretariat):
     m = world["meeting"]
-    response = secretariat.post(reverse("network:conclusion_add", kwargs={"pk": m.pk}), {
-        "conclusion-text": "Agreed.", "conclusion-description": "Do it.",
-    })
+    response = secretariat.post(
+        reverse("network:conclusion_add", kwargs={"pk": m.pk}),
+        {
+            "conclusion-text": "Agreed.",
+            "conclusion-description": "Do it.",
+        },
+    )
     assert response.status_code == 400
     assert not Conclusion.objects.exists()
 
 
 def test_an_action_due_before_the_meeting_is_refused(world, secretariat):
     m = world["meeting"]
-    response = secretariat.post(reverse("network:action_add", kwargs={"pk": m.pk}), {
-        "action-description": "Late.", "action-owner_country": builders.country("RO").pk,
-        "action-due_date": (m.start_date - timedelta(days=1)).isoformat(),
-    })
+    response = secretariat.post(
+        reverse("network:action_add", kwargs={"pk": m.pk}),
+        {
+            "action-description": "Late.",
+            "action-owner_country": builders.country("RO").pk,
+            "action-due_date": (m.start_date - timedelta(days=1)).isoformat(),
+        },
+    )
     assert response.status_code == 400
     assert ActionItem.objects.count() == 1
 
 
 def test_a_conclusion_with_its_action_is_recorded(world, secretariat):
     m = world["meeting"]
-    response = secretariat.post(reverse("network:conclusion_add", kwargs={"pk": m.pk}), {
-        "conclusion-text": "Agreed.", "conclusion-description": "Do it.",
-        "conclusion-owner_country": builders.country("RO").pk,
-        "conclusion-due_date": (m.start_date + timedelta(days=30)).isoformat(),
-    })
+    response = secretariat.post(
+        reverse("network:conclusion_add", kwargs={"pk": m.pk}),
+        {
+            "conclusion-text": "Agreed.",
+            "conclusion-description": "Do it.",
+            "conclusion-owner_country": builders.country("RO").pk,
+            "conclusion-due_date": (m.start_date + timedelta(days=30)).isoformat(),
+        },
+    )
     assert response.status_code == 302
     assert Conclusion.objects.get().action_items.get().description == "Do it."
 
@@ -180,11 +240,15 @@ def test_a_good_import_registers_for_the_meeting(world, secretariat):
 def test_bad_directory_input_is_refused(world, secretariat):
     assert secretariat.post(reverse("network:country_add"), {"code": "QQ", "membership": "member"}).status_code == 400
     assert secretariat.post(reverse("network:organisation_add"), {"name": "", "kind": "donor"}).status_code == 400
-    response = secretariat.post(reverse("network:participant_add"), {
-        "first_name": "A", "last_name": "B", "email": world["person"].email.upper()})
+    response = secretariat.post(
+        reverse("network:participant_add"),
+        {"first_name": "A", "last_name": "B", "email": world["person"].email.upper()},
+    )
     assert response.status_code == 400
-    response = secretariat.post(reverse("network:participant", kwargs={"pk": world["person"].pk}), {
-        "kind": "advisor", "start_date": "2026-05-01", "end_date": "2026-04-01"})
+    response = secretariat.post(
+        reverse("network:participant", kwargs={"pk": world["person"].pk}),
+        {"kind": "advisor", "start_date": "2026-05-01", "end_date": "2026-04-01"},
+    )
     assert response.status_code == 400
     assert NetworkCountry.objects.count() == 2
     assert not PartnerOrganisation.objects.exists()
@@ -193,18 +257,27 @@ def test_bad_directory_input_is_refused(world, secretariat):
 
 
 def test_bad_node_input_is_refused(world, secretariat):
-    response = secretariat.post(reverse("network:node_add"), {
-        "country": builders.country("RO").pk, "node_id": "Bad Id!", "organisation": "X",
-        "endpoint": "not a url", "status": "active", "since": "2026-01-01", "until": "2025-01-01",
-        "signing_jwk": "{not json",
-    })
+    response = secretariat.post(
+        reverse("network:node_add"),
+        {
+            "country": builders.country("RO").pk,
+            "node_id": "Bad Id!",
+            "organisation": "X",
+            "endpoint": "not a url",
+            "status": "active",
+            "since": "2026-01-01",
+            "until": "2025-01-01",
+            "signing_jwk": "{not json",
+        },
+    )
     assert response.status_code == 400
     assert NetworkNode.objects.count() == 1
 
 
 def test_a_bad_attendance_status_is_refused(world, secretariat):
-    url = reverse("network:attendance_update", kwargs={"pk": world["meeting"].pk,
-                                                       "attendance_pk": world["attendance"].pk})
+    url = reverse(
+        "network:attendance_update", kwargs={"pk": world["meeting"].pk, "attendance_pk": world["attendance"].pk}
+    )
     assert secretariat.post(url, {"status": "vip"}).status_code == 400
     assert secretariat.post(url, {"status": "attended"}).status_code == 302
     assert Attendance.objects.get().status == "attended"
@@ -266,8 +339,7 @@ def test_a_former_coordinator_loses_write_access(world, client_as):
     p = builders.person(code="BG", user=user, start=builders.TODAY - timedelta(days=800))
     from trm.network.models import Position
 
-    directory.end_position(Position.objects.get(participant=p), end_date=builders.TODAY - timedelta(days=400),
-                           by=None)
+    directory.end_position(Position.objects.get(participant=p), end_date=builders.TODAY - timedelta(days=400), by=None)
     meetings.invite(world["meeting"], participants=[p], by=None)
     client = verified_client(user)
     url = reverse("network:country_update", kwargs={"pk": world["meeting"].pk, "code": "BG"})

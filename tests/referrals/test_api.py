@@ -151,8 +151,11 @@ def test_the_directory_api(world):
     assert response.status_code == 200 and response.json()["free_places"] == 1
     other = verified_client(world.other_provider)
     assert_problem(_post(other, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 9}), 403)
-    assert_problem(_post(ngo, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 99}), 400,
-                   fields={"free_places"})
+    assert_problem(
+        _post(ngo, f"{API}/providers/{world.shelter_provider.pk}/capacity", {"free_places": 99}),
+        400,
+        fields={"free_places"},
+    )
     patch = verified_client(world.shelter).patch(
         f"{API}/providers/{world.shelter_provider.pk}",
         json.dumps({"accepts_men": False}),
@@ -168,10 +171,14 @@ def test_the_directory_api(world):
     org = make_org(name="New Clinic")
     created = _post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]})
     assert created.status_code == 201
-    assert_problem(_post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}), 400,
-                   fields={"organisation"})
-    assert_problem(_post(admin, f"{API}/providers", {"organisation": 99999, "services": ["medical"]}), 400,
-                   fields={"organisation"})
+    assert_problem(
+        _post(admin, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}),
+        400,
+        fields={"organisation"},
+    )
+    assert_problem(
+        _post(admin, f"{API}/providers", {"organisation": 99999, "services": ["medical"]}), 400, fields={"organisation"}
+    )
     assert_problem(_post(ngo, f"{API}/providers", {"organisation": org.pk, "services": ["medical"]}), 403)
     assert next(f["key"] for f in ngo.get(f"{API}/field-sets").json()) == "minimal"
 

@@ -28,10 +28,12 @@ def test_it_refuses_to_mark_anothers_notification_read(world):
 def test_the_api_answers_anothers_notification_with_404(world):
     world.refer()
     theirs = list(Notification.objects.filter(recipient=world.shelter).values_list("pk", flat=True))
-    response = verified_client(world.ca).post("/api/referrals/notifications/read", {"ids": theirs},
-                                              content_type="application/json")
+    response = verified_client(world.ca).post(
+        "/api/referrals/notifications/read", {"ids": theirs}, content_type="application/json"
+    )
     assert_problem(response, 404)
     assert not Notification.objects.filter(read_at__isnull=False).exists()
-    own = verified_client(world.shelter).post("/api/referrals/notifications/read", {"ids": theirs},
-                                              content_type="application/json")
+    own = verified_client(world.shelter).post(
+        "/api/referrals/notifications/read", {"ids": theirs}, content_type="application/json"
+    )
     assert own.json() == {"marked": len(theirs)}

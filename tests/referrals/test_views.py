@@ -100,8 +100,12 @@ def test_a_field_that_was_not_shared_is_refused_and_audited(world):
     refused = client.get(reverse("referrals:field", args=[referral.reference, "family_name"]))
     assert refused.status_code == 403
     assert "was not shared with your organisation" in _html(refused) and "Testova" not in _html(refused)
-    assert AuditEvent.objects.filter(action="refused", object_ref=referral.reference,
-                                     note="403 GET referrals:field field not shared").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="refused", object_ref=referral.reference, note="403 GET referrals:field field not shared"
+        ).count()
+        == 1
+    )
     assert client.get(reverse("referrals:field", args=[referral.reference, "nonsense"])).status_code == 404
 
 

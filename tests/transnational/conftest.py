@@ -40,9 +40,16 @@ class Two:
     def receive(self, type_: str, body: dict[str, Any], *, conversation: uuid.UUID, **extra: Any) -> None:
         """The peer sends us a message; it is stored and handled as the worker would."""
         message = protocol.build(
-            type_, sender=PEER, recipient=self.net.us, body=body, message_id=uuid.uuid4(),
-            conversation=conversation, now=timezone.now(), purpose=extra.pop("purpose", "assistance"),
-            legal_basis=extra.pop("legal_basis", "consent"), consent_ref=extra.pop("consent_ref", "CONSENT-7"),
+            type_,
+            sender=PEER,
+            recipient=self.net.us,
+            body=body,
+            message_id=uuid.uuid4(),
+            conversation=conversation,
+            now=timezone.now(),
+            purpose=extra.pop("purpose", "assistance"),
+            legal_basis=extra.pop("legal_basis", "consent"),
+            consent_ref=extra.pop("consent_ref", "CONSENT-7"),
             **extra,
         )
         answer = inbox.receive(self.net.seal(message).encode())
@@ -69,6 +76,3 @@ def two(db):
     net = setup_network()
     org = make_org(name="Coordinator's office SE")
     return Two(net=net, focal=make_user(Role.FOCAL_POINT, org=org), responder=make_user(Role.FIRST_RESPONDER, org=org))
-
-
-

@@ -64,8 +64,11 @@ def test_the_focal_point_sends_and_lists(two):
 )
 def test_bad_input_is_a_400_and_nothing_is_sent(two, body):
     case = two.case()
-    response = post(verified_client(two.focal), f"{API}/",
-                    {"case": case.reference, "to_node": PEER, "services": ["shelter"], **body})
+    response = post(
+        verified_client(two.focal),
+        f"{API}/",
+        {"case": case.reference, "to_node": PEER, "services": ["shelter"], **body},
+    )
     assert response.status_code == 400, response.content
     assert nothing_sent()
 
@@ -86,18 +89,22 @@ def test_form_errors_are_raised_as_field_errors():
 def test_a_missing_basis_or_a_closed_case_is_a_409(two):
     client = verified_client(two.focal)
     no_consent = two.case(consented=False)
-    assert post(client, f"{API}/", {"case": no_consent.reference, "to_node": PEER,
-                                    "services": ["shelter"]}).status_code == 409
+    assert (
+        post(client, f"{API}/", {"case": no_consent.reference, "to_node": PEER, "services": ["shelter"]}).status_code
+        == 409
+    )
     closed = two.case()
     casework.close(closed, by=two.focal, reason="recovered")
-    assert post(client, f"{API}/", {"case": closed.reference, "to_node": PEER,
-                                    "services": ["shelter"]}).status_code == 409
+    assert (
+        post(client, f"{API}/", {"case": closed.reference, "to_node": PEER, "services": ["shelter"]}).status_code == 409
+    )
     assert nothing_sent()
 
 
 def test_an_unknown_case_is_a_404(two):
-    response = post(verified_client(two.focal), f"{API}/", {"case": "SE-NOPE", "to_node": PEER,
-                                                             "services": ["shelter"]})
+    response = post(
+        verified_client(two.focal), f"{API}/", {"case": "SE-NOPE", "to_node": PEER, "services": ["shelter"]}
+    )
     assert response.status_code == 404
     assert nothing_sent()
 
@@ -122,10 +129,16 @@ def test_every_other_role_gets_403_and_nothing_changes(two, sent, role):
     assert post(client, f"{API}/{link.conversation}/accept").status_code == 403
     assert post(client, f"{API}/{link.conversation}/decline", {"reason": "safety"}).status_code == 403
     assert post(client, f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}).status_code == 403
-    assert post(client, f"{API}/{sent.conversation}/messages",
-                {"type": "case_closure", "data": {"closure_reason": "other"}}).status_code == 403
-    assert post(client, f"{API}/", {"case": sent.case.reference, "to_node": PEER,
-                                    "services": ["shelter"]}).status_code == 403
+    assert (
+        post(
+            client, f"{API}/{sent.conversation}/messages", {"type": "case_closure", "data": {"closure_reason": "other"}}
+        ).status_code
+        == 403
+    )
+    assert (
+        post(client, f"{API}/", {"case": sent.case.reference, "to_node": PEER, "services": ["shelter"]}).status_code
+        == 403
+    )
     link.refresh_from_db()
     sent.refresh_from_db()
     assert (link.status, sent.status) == (LinkStatus.OFFERED, LinkStatus.OFFERED)
@@ -137,8 +150,12 @@ def test_a_guessed_conversation_is_a_404(two):
     guess = uuid.uuid4()
     assert client.get(f"{API}/{guess}").status_code == 404
     assert post(client, f"{API}/{guess}/accept").status_code == 404
-    assert post(client, f"{API}/{guess}/messages", {"type": "case_closure",
-                                                    "data": {"closure_reason": "other"}}).status_code == 404
+    assert (
+        post(
+            client, f"{API}/{guess}/messages", {"type": "case_closure", "data": {"closure_reason": "other"}}
+        ).status_code
+        == 404
+    )
 
 
 def test_accept_and_decline(two):
@@ -163,18 +180,43 @@ def test_the_sender_cannot_answer_its_own_offer(two, sent):
 def test_follow_ups_and_withdrawal(two, sent):
     client = verified_client(two.focal)
     messages = f"{API}/{sent.conversation}/messages"
-    assert post(client, messages, {"type": "risk_assessment_request",
-                                   "data": {"topics": ["retaliation_risk"]}}).status_code == 200
+    assert (
+        post(
+            client, messages, {"type": "risk_assessment_request", "data": {"topics": ["retaliation_risk"]}}
+        ).status_code
+        == 200
+    )
     assert post(client, messages, {"type": "risk_assessment_request", "data": {}}).status_code == 400
     assert post(client, messages, {"type": "nonsense"}).status_code == 400
-    assert post(client, messages, {"type": "family_tracing_request",  # an adult's conversation
-                                   "data": {"relationship": "mother"}}).status_code == 400
-    assert post(client, messages, {"type": "risk_assessment_response",  # nothing to answer yet
-                                   "data": {"overall_risk": "low", "recommendation": "return_possible"}}
-                ).status_code == 409
+    assert (
+        post(
+            client,
+            messages,
+            {
+                "type": "family_tracing_request",  # an adult's conversation
+                "data": {"relationship": "mother"},
+            },
+        ).status_code
+        == 400
+    )
+    assert (
+        post(
+            client,
+            messages,
+            {
+                "type": "risk_assessment_response",  # nothing to answer yet
+                "data": {"overall_risk": "low", "recommendation": "return_possible"},
+            },
+        ).status_code
+        == 409
+    )
     assert post(client, f"{API}/{sent.conversation}/withdraw", {"reason": "because"}).status_code == 400
     assert post(client, f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}).json()["status"] == "withdrawn"
     assert post(client, f"{API}/{sent.conversation}/withdraw", {"reason": "duplicate"}).status_code == 409
     assert post(client, messages, {"type": "case_closure", "data": {"closure_reason": "other"}}).status_code == 409
     assert [r.type for r in OutboxMessage.objects.order_by("created", "id")] == [
-        "case_notification", "referral_offer", "risk_assessment_request", "referral_withdraw"]
+        "case_notification",
+        "referral_offer",
+        "risk_assessment_request",
+        "referral_withdraw",
+    ]

@@ -49,8 +49,13 @@ def test_the_send_page_sends_a_notification_alone_with_handling_restrictions(two
     case = two.case()
     client = verified_client(two.focal)
     url = reverse("transnational:send", args=[case.reference])
-    data = {"to_node": PEER, "offer": "notification", "requested_actions": ["risk_assessment"],
-            "urgency": "priority", "handling_codes": ["H0", "H2"]}
+    data = {
+        "to_node": PEER,
+        "offer": "notification",
+        "requested_actions": ["risk_assessment"],
+        "urgency": "priority",
+        "handling_codes": ["H0", "H2"],
+    }
     preview = client.post(url, {**data, "preview": "1"}).content.decode()
     assert "referral_offer" not in preview and "H0 H2" in preview and "consent_ref" in preview
     assert client.post(url, {**data, "send": "1"}).status_code == 302
@@ -77,9 +82,14 @@ def test_the_send_page_refuses_and_stores_nothing(two, data):
 
 def test_an_urgent_alert_comes_first_on_the_receiving_dashboard(two):
     conversation = uuid.uuid4()
-    two.receive("urgent_alert", {"case_ref": "XK-REF-9", "alert_kind": "missing_child", "is_child": True,
-                                 "contact_point": "Duty desk"},
-                conversation=conversation, purpose="protection", legal_basis="vital_interests", consent_ref=None)
+    two.receive(
+        "urgent_alert",
+        {"case_ref": "XK-REF-9", "alert_kind": "missing_child", "is_child": True, "contact_point": "Duty desk"},
+        conversation=conversation,
+        purpose="protection",
+        legal_basis="vital_interests",
+        consent_ref=None,
+    )
     html = verified_client(two.focal).get("/").content.decode()
     assert "Urgent alert from another country" in html and "XK-REF-9" in html
 
@@ -91,8 +101,9 @@ def test_the_dashboard_lists_post_return_reports_due(two):
     from django.utils import timezone
 
     arrived = timezone.localdate() - dt.timedelta(days=85)
-    workflows.send(link, by=two.focal, kind="arrival_confirmation",
-                   data={"received_by": "Synthetic NGO", "date": arrived})
+    workflows.send(
+        link, by=two.focal, kind="arrival_confirmation", data={"received_by": "Synthetic NGO", "date": arrived}
+    )
     html = verified_client(two.focal).get("/").content.decode()
     assert "Post-return reports due" in html and "3-month report" in html
     page = verified_client(two.focal).get(reverse("transnational:detail", args=[link.conversation])).content.decode()
@@ -103,18 +114,29 @@ def test_the_dashboard_lists_post_return_reports_due(two):
 def test_other_roles_cannot_send_follow_ups(two, sent, role):
     client = verified_client(make_user(role, org=two.focal.organisation))
     before = OutboxMessage.objects.count()
-    page = client.post(reverse("transnational:act", args=[sent.conversation, "follow-up"]),
-                       {"type": "case_closure", "closure_reason": "other"})
+    page = client.post(
+        reverse("transnational:act", args=[sent.conversation, "follow-up"]),
+        {"type": "case_closure", "closure_reason": "other"},
+    )
     assert page.status_code == 404
-    assert client.get(reverse("transnational:detail", args=[sent.conversation]), {"message": "urgent_alert"}) \
-        .status_code == 404
+    assert (
+        client.get(reverse("transnational:detail", args=[sent.conversation]), {"message": "urgent_alert"}).status_code
+        == 404
+    )
     assert OutboxMessage.objects.count() == before
 
 
 def test_sending_a_follow_up_is_audited_with_ids_only(two, sent):
-    workflows.send(sent, by=two.focal, kind="urgent_alert",
-                   data={"alert_kind": "immediate_danger", "contact_point": "Duty desk",
-                         "remarks": "Synthetic danger description."})
+    workflows.send(
+        sent,
+        by=two.focal,
+        kind="urgent_alert",
+        data={
+            "alert_kind": "immediate_danger",
+            "contact_point": "Duty desk",
+            "remarks": "Synthetic danger description.",
+        },
+    )
     event = AuditEvent.objects.order_by("-id").first()
     assert "Synthetic danger" not in str(event.__dict__) and "Testova" not in str(event.__dict__)
 
@@ -128,9 +150,16 @@ def test_the_inbox_lists_the_messages_received_with_their_conversation(two):
 
 
 def test_the_timeline_names_each_message_and_its_receipt(two, sent):
-    two.receive("referral_accept", {"case_ref": sent.case.reference, "accepted_services": ["shelter"],
-                                    "reception_organisation": "Synthetic Reception NGO"},
-                conversation=sent.conversation, in_reply_to=sent.offer_message_id)
+    two.receive(
+        "referral_accept",
+        {
+            "case_ref": sent.case.reference,
+            "accepted_services": ["shelter"],
+            "reception_organisation": "Synthetic Reception NGO",
+        },
+        conversation=sent.conversation,
+        in_reply_to=sent.offer_message_id,
+    )
     html = verified_client(two.focal).get(reverse("transnational:detail", args=[sent.conversation])).content.decode()
     assert "Referral accepted" in html and "signed receipt returned" in html and 'id="link-status">Accepted' in html
 
@@ -138,9 +167,14 @@ def test_the_timeline_names_each_message_and_its_receipt(two, sent):
 def test_an_urgent_alert_panel_is_ordered_first(two, rf):
     from trm.transnational import views
 
-    two.receive("urgent_alert", {"case_ref": "XK-REF-9", "alert_kind": "immediate_danger", "is_child": False,
-                                 "contact_point": "Duty desk"},
-                conversation=uuid.uuid4(), purpose="protection", legal_basis="vital_interests", consent_ref=None)
+    two.receive(
+        "urgent_alert",
+        {"case_ref": "XK-REF-9", "alert_kind": "immediate_danger", "is_child": False, "contact_point": "Duty desk"},
+        conversation=uuid.uuid4(),
+        purpose="protection",
+        legal_basis="vital_interests",
+        consent_ref=None,
+    )
     request = rf.get("/")
     request.user = two.focal
     panel = views.dashboard_panel(request)

@@ -31,8 +31,13 @@ def appoint(two, case):
 
 
 def test_a_notification_alone_asks_for_cooperation_without_an_offer(two):
-    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, offer=False,
-                                   requested_actions=["risk_assessment", "identity_verification"])
+    link = workflows.send_referral(
+        two.case(),
+        by=two.focal,
+        to_node=PEER,
+        offer=False,
+        requested_actions=["risk_assessment", "identity_verification"],
+    )
     (row,) = two.sent()
     assert row.type == "case_notification"
     assert row.envelope["body"]["requested_actions"] == ["risk_assessment", "identity_verification"]
@@ -44,21 +49,29 @@ def test_a_notification_alone_asks_for_cooperation_without_an_offer(two):
 def test_identity_verification_is_never_asked_for_an_asylum_seeker_and_nothing_is_stored(two):
     case = two.case(asylum_seeker=True)
     with pytest.raises(ValidationError, match="never requested"):
-        workflows.send_referral(case, by=two.focal, to_node=PEER, services=["legal"],
-                                requested_actions=["identity_verification"])
+        workflows.send_referral(
+            case, by=two.focal, to_node=PEER, services=["legal"], requested_actions=["identity_verification"]
+        )
     assert two.sent() == [] and not Link.objects.exists()
 
 
 def test_family_tracing_is_never_asked_for_an_adult(two):
     with pytest.raises(ValidationError, match="children only"):
-        workflows.send_referral(two.case(), by=two.focal, to_node=PEER, offer=False,
-                                requested_actions=["family_tracing"])
+        workflows.send_referral(
+            two.case(), by=two.focal, to_node=PEER, offer=False, requested_actions=["family_tracing"]
+        )
     assert two.sent() == []
 
 
 def test_the_handling_restrictions_go_with_every_message_of_the_conversation(two):
-    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"],
-                                   handling_codes=["H1", "H3"], handling_text="Only for the reception service.")
+    link = workflows.send_referral(
+        two.case(),
+        by=two.focal,
+        to_node=PEER,
+        services=["shelter"],
+        handling_codes=["H1", "H3"],
+        handling_text="Only for the reception service.",
+    )
     workflows.send(link, by=two.focal, kind="risk_assessment_request", data={"topics": ["trafficker_links"]})
     for row in two.sent():
         assert row.envelope["handling"] == {"codes": ["H1", "H3"], "text": "Only for the reception service."}
@@ -89,11 +102,17 @@ def test_family_tracing_for_a_child_goes_through_the_guardian(two):
     with pytest.raises(ValidationError, match="guardian"):
         workflows.send(link, by=two.focal, kind="family_tracing_request", data={"relationship": "mother"})
     appointment = appoint(two, case)
-    workflows.send(link, by=two.focal, kind="family_tracing_request",
-                   data={"relationship": "mother", "last_known_locality": "Synthetic Town"})
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="family_tracing_request",
+        data={"relationship": "mother", "last_known_locality": "Synthetic Town"},
+    )
     row = two.sent("family_tracing_request")[0]
     assert row.envelope["body"] == {
-        "case_ref": case.reference, "is_child": True, "guardian_ref": f"GA-{appointment.pk}",
+        "case_ref": case.reference,
+        "is_child": True,
+        "guardian_ref": f"GA-{appointment.pk}",
         "family_members": [{"relationship": "mother", "last_known_locality": "Synthetic Town"}],
     }
     assert row.envelope["legal_basis"] == "best_interests" and row.envelope["purpose"] == "family_tracing"
@@ -104,8 +123,12 @@ def test_an_answer_needs_a_request_and_replies_to_it(two):
     data = {"overall_risk": "low", "recommendation": "return_possible"}
     with pytest.raises(ValidationError, match="no request to answer"):
         workflows.send(link, by=two.focal, kind="risk_assessment_response", data=data)
-    two.receive("risk_assessment_request", {"case_ref": "XK-REF-1", "is_child": False, "topics": ["retaliation_risk"]},
-                conversation=conversation, purpose="risk_assessment")
+    two.receive(
+        "risk_assessment_request",
+        {"case_ref": "XK-REF-1", "is_child": False, "topics": ["retaliation_risk"]},
+        conversation=conversation,
+        purpose="risk_assessment",
+    )
     request = two.net_inbox("risk_assessment_request")
     workflows.send(link, by=two.focal, kind="risk_assessment_response", data=data)
     (row,) = two.sent("risk_assessment_response")
@@ -115,30 +138,55 @@ def test_an_answer_needs_a_request_and_replies_to_it(two):
 
 def test_the_origin_answers_an_identity_verification(two):
     link = workflows.accept(offer_from_peer(two, conversation := uuid.uuid4()), by=two.focal)
-    two.receive("identity_verification_request",
-                {"case_ref": "XK-REF-1", "asylum_seeker": False,
-                 "identity": {"family_name": "Synthetica", "given_names": "Maria"}},
-                conversation=conversation, purpose="identification")
-    workflows.send(link, by=two.focal, kind="identity_verification_response",
-                   data={"verification_outcome": "confirmed", "verified_nationality": "MD",
-                         "travel_document_possible": True})
+    two.receive(
+        "identity_verification_request",
+        {
+            "case_ref": "XK-REF-1",
+            "asylum_seeker": False,
+            "identity": {"family_name": "Synthetica", "given_names": "Maria"},
+        },
+        conversation=conversation,
+        purpose="identification",
+    )
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="identity_verification_response",
+        data={"verification_outcome": "confirmed", "verified_nationality": "MD", "travel_document_possible": True},
+    )
     assert two.sent("identity_verification_response")[0].envelope["body"] == {
-        "case_ref": "XK-REF-1", "outcome": "confirmed", "verified_nationality": "MD",
-        "travel_document_possible": True}
+        "case_ref": "XK-REF-1",
+        "outcome": "confirmed",
+        "verified_nationality": "MD",
+        "travel_document_possible": True,
+    }
 
 
-RETURN = {"planned_date": dt.date(2026, 12, 10), "reception_organisation": "Synthetic Reception NGO",
-          "arrival_point": "Airport", "voluntary": True, "travel_document": "laissez_passer"}
+RETURN = {
+    "planned_date": dt.date(2026, 12, 10),
+    "reception_organisation": "Synthetic Reception NGO",
+    "arrival_point": "Airport",
+    "voluntary": True,
+    "travel_document": "laissez_passer",
+}
 
 
 def test_a_return_is_arranged_only_after_the_origin_assessed_the_risk(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["reintegration"])
     with pytest.raises(ValidationError, match="risk assessment"):
         workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
-    two.receive("risk_assessment_response",
-                {"case_ref": link.case.reference, "overall_risk": "low", "recommendation": "return_possible",
-                 "assessed_on": "2026-11-20"},
-                conversation=link.conversation, purpose="risk_assessment", in_reply_to=str(uuid.uuid4()))
+    two.receive(
+        "risk_assessment_response",
+        {
+            "case_ref": link.case.reference,
+            "overall_risk": "low",
+            "recommendation": "return_possible",
+            "assessed_on": "2026-11-20",
+        },
+        conversation=link.conversation,
+        purpose="risk_assessment",
+        in_reply_to=str(uuid.uuid4()),
+    )
     workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
     body = two.sent("return_arrangements")[0].envelope["body"]
     assert body["risk_assessment_ref"] == str(two.net_inbox("risk_assessment_response").message_id)
@@ -148,11 +196,21 @@ def test_a_return_is_arranged_only_after_the_origin_assessed_the_risk(two):
 def test_a_child_returns_only_with_the_safeguards_in_place(two):
     case = two.child_case()
     link = workflows.send_referral(case, by=two.focal, to_node=PEER, services=["family_reunification"])
-    two.receive("risk_assessment_response",
-                {"case_ref": case.reference, "overall_risk": "low", "recommendation": "return_possible",
-                 "assessed_on": "2026-11-20"},
-                conversation=link.conversation, purpose="risk_assessment", in_reply_to=str(uuid.uuid4()),
-                legal_basis="best_interests", consent_ref=None, best_interests_ref="BI-3")
+    two.receive(
+        "risk_assessment_response",
+        {
+            "case_ref": case.reference,
+            "overall_risk": "low",
+            "recommendation": "return_possible",
+            "assessed_on": "2026-11-20",
+        },
+        conversation=link.conversation,
+        purpose="risk_assessment",
+        in_reply_to=str(uuid.uuid4()),
+        legal_basis="best_interests",
+        consent_ref=None,
+        best_interests_ref="BI-3",
+    )
     with pytest.raises(ValidationError, match="best interests determination"):
         workflows.send(link, by=two.focal, kind="return_arrangements", data=RETURN)
     assert not two.sent("return_arrangements")
@@ -160,41 +218,83 @@ def test_a_child_returns_only_with_the_safeguards_in_place(two):
 
 def test_arrival_schedules_the_3_6_12_month_reports_and_a_report_closes_its_own(two):
     link = workflows.accept(offer_from_peer(two, uuid.uuid4()), by=two.focal)
-    workflows.send(link, by=two.focal, kind="arrival_confirmation",
-                   data={"received_by": "Synthetic Reception NGO", "date": dt.date(2026, 1, 31)})
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="arrival_confirmation",
+        data={"received_by": "Synthetic Reception NGO", "date": dt.date(2026, 1, 31)},
+    )
     due = {r.months: r.due_on for r in ReportDue.objects.filter(link=link)}
     assert due == {3: dt.date(2026, 4, 30), 6: dt.date(2026, 7, 31), 12: dt.date(2027, 1, 31)}
-    workflows.send(link, by=two.focal, kind="post_return_report",
-                   data={"months_after_return": 3, "reintegration_status": "stable",
-                         "re_trafficking_alert": False})
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="post_return_report",
+        data={"months_after_return": 3, "reintegration_status": "stable", "re_trafficking_alert": False},
+    )
     assert list(ReportDue.objects.open().filter(link=link).values_list("months", flat=True)) == [6, 12]
 
 
 def test_the_sender_expects_the_reports_once_arrival_is_confirmed(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["reintegration"])
-    two.receive("arrival_confirmation", {"case_ref": link.case.reference, "arrived_on": "2026-02-01",
-                                         "received_by": "Synthetic Reception NGO"},
-                conversation=link.conversation, purpose="return")
-    two.receive("arrival_confirmation", {"case_ref": link.case.reference, "arrived_on": "2026-02-01",
-                                         "received_by": "Synthetic Reception NGO"},
-                conversation=link.conversation, purpose="return")  # a second delivery changes nothing
+    two.receive(
+        "arrival_confirmation",
+        {"case_ref": link.case.reference, "arrived_on": "2026-02-01", "received_by": "Synthetic Reception NGO"},
+        conversation=link.conversation,
+        purpose="return",
+    )
+    two.receive(
+        "arrival_confirmation",
+        {"case_ref": link.case.reference, "arrived_on": "2026-02-01", "received_by": "Synthetic Reception NGO"},
+        conversation=link.conversation,
+        purpose="return",
+    )  # a second delivery changes nothing
     assert ReportDue.objects.filter(link=link).count() == 3
-    two.receive("post_return_report", {"case_ref": link.case.reference, "months_after_return": 6,
-                                       "reintegration_status": "progressing", "re_trafficking_alert": False},
-                conversation=link.conversation, purpose="monitoring")
+    two.receive(
+        "post_return_report",
+        {
+            "case_ref": link.case.reference,
+            "months_after_return": 6,
+            "reintegration_status": "progressing",
+            "re_trafficking_alert": False,
+        },
+        conversation=link.conversation,
+        purpose="monitoring",
+    )
     assert sorted(ReportDue.objects.open().filter(link=link).values_list("months", flat=True)) == [3, 12]
 
 
 EXAMPLES = {
-    "topics": ["family_environment"], "overall_risk": "high", "recommendation": "return_not_advised",
-    "verification_outcome": "unable_to_verify", "verified_nationality": "MD", "travel_document_possible": "true",
-    "relationship": "father", "family_name": "Synthetic", "given_names": "Ion", "last_known_locality": "Town",
-    "tracing_outcome": "traced", "caregiver_willing": "true", "caregiver_able": "false", "safety_concerns": "some",
-    "planned_date": "2026-12-01", "arrival_point": "Port", "escort": "on", "travel_document": "passport",
-    "reception_organisation": "Synthetic NGO", "voluntary": "on", "received_by": "Synthetic NGO",
-    "months_after_return": "12", "reintegration_status": "stable", "re_trafficking_alert": "on",
-    "closure_reason": "reintegrated", "alert_kind": "missing_child", "contact_point": "Duty desk",
-    "date": "2026-11-01", "due_date": "2026-12-01", "remarks": "Synthetic remark.",
+    "topics": ["family_environment"],
+    "overall_risk": "high",
+    "recommendation": "return_not_advised",
+    "verification_outcome": "unable_to_verify",
+    "verified_nationality": "MD",
+    "travel_document_possible": "true",
+    "relationship": "father",
+    "family_name": "Synthetic",
+    "given_names": "Ion",
+    "last_known_locality": "Town",
+    "tracing_outcome": "traced",
+    "caregiver_willing": "true",
+    "caregiver_able": "false",
+    "safety_concerns": "some",
+    "planned_date": "2026-12-01",
+    "arrival_point": "Port",
+    "escort": "on",
+    "travel_document": "passport",
+    "reception_organisation": "Synthetic NGO",
+    "voluntary": "on",
+    "received_by": "Synthetic NGO",
+    "months_after_return": "12",
+    "reintegration_status": "stable",
+    "re_trafficking_alert": "on",
+    "closure_reason": "reintegrated",
+    "alert_kind": "missing_child",
+    "contact_point": "Duty desk",
+    "date": "2026-11-01",
+    "due_date": "2026-12-01",
+    "remarks": "Synthetic remark.",
 }
 
 

@@ -22,13 +22,20 @@ def sent(two):
 
 
 def test_the_sender_requests_a_risk_assessment(two, sent):
-    workflows.send(sent, by=two.focal, kind="risk_assessment_request",
-                   data={"topics": ["family_environment", "retaliation_risk"],
-                         "due_date": dt.date(2026, 12, 1)})
+    workflows.send(
+        sent,
+        by=two.focal,
+        kind="risk_assessment_request",
+        data={"topics": ["family_environment", "retaliation_risk"], "due_date": dt.date(2026, 12, 1)},
+    )
     (row,) = two.sent("risk_assessment_request")
     assert row.conversation == sent.conversation and row.envelope["purpose"] == "risk_assessment"
-    assert row.envelope["body"] == {"case_ref": sent.case.reference, "is_child": False,
-                                    "topics": ["family_environment", "retaliation_risk"], "due_date": "2026-12-01"}
+    assert row.envelope["body"] == {
+        "case_ref": sent.case.reference,
+        "is_child": False,
+        "topics": ["family_environment", "retaliation_risk"],
+        "due_date": "2026-12-01",
+    }
 
 
 def test_identity_verification_is_never_requested_for_an_asylum_seeker(two):
@@ -47,17 +54,29 @@ def test_identity_verification_carries_the_identity_otherwise(two, sent):
 
 def test_the_origin_reports_after_return(two):
     link = workflows.accept(offer_from_peer(two, uuid.uuid4()), by=two.focal)
-    workflows.send(link, by=two.focal, kind="post_return_report",
-                   data={"months_after_return": "3", "reintegration_status": "progressing",
-                         "re_trafficking_alert": False, "remarks": "Attends vocational training."})
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="post_return_report",
+        data={
+            "months_after_return": "3",
+            "reintegration_status": "progressing",
+            "re_trafficking_alert": False,
+            "remarks": "Attends vocational training.",
+        },
+    )
     row = two.sent("post_return_report")[0]
     assert row.envelope["body"]["case_ref"] == "XK-REF-1" and row.envelope["body"]["months_after_return"] == 3
     assert row.envelope["purpose"] == "monitoring"
 
 
 def test_an_urgent_alert_goes_on_vital_interests(two, sent):
-    workflows.send(sent, by=two.focal, kind="urgent_alert",
-                   data={"alert_kind": "missing_person", "contact_point": "Duty officer, +46 000 000"})
+    workflows.send(
+        sent,
+        by=two.focal,
+        kind="urgent_alert",
+        data={"alert_kind": "missing_person", "contact_point": "Duty officer, +46 000 000"},
+    )
     assert two.sent("urgent_alert")[0].envelope["legal_basis"] == "vital_interests"
 
 
@@ -75,7 +94,10 @@ def test_the_page_form_sends_and_refuses_incomplete_messages(two, sent):
     assert OutboxMessage.objects.count() == before
     response = client.post(url, {"type": "case_closure", "closure_reason": "reintegrated", "date": "2026-11-20"})
     assert response.status_code == 302
-    assert two.sent("case_closure")[0].envelope["body"] == {"case_ref": sent.case.reference,
-                                                           "reason": "reintegrated", "closed_on": "2026-11-20"}
+    assert two.sent("case_closure")[0].envelope["body"] == {
+        "case_ref": sent.case.reference,
+        "reason": "reintegrated",
+        "closed_on": "2026-11-20",
+    }
     page = client.get(reverse("transnational:detail", args=[sent.conversation])).content.decode()
     assert "Send a message in this conversation" in page and "case_closure" in page

@@ -48,15 +48,28 @@ def test_the_timeline_shows_the_kinds_label_and_an_unknown_type_as_is() -> None:
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda k: k.type)
 def test_a_summary_shows_only_coded_members_of_the_body(kind: kinds.Kind) -> None:
     properties = schemas.BODY_SCHEMAS[kind.type]["properties"]
-    free_text = {"summary", "needs_summary", "remarks", "description", "reason_text", "assessment_summary",
-                 "contact_point", "reception_organisation", "received_by", "identity", "family_members"}
+    free_text = {
+        "summary",
+        "needs_summary",
+        "remarks",
+        "description",
+        "reason_text",
+        "assessment_summary",
+        "contact_point",
+        "reception_organisation",
+        "received_by",
+        "identity",
+        "family_members",
+    }
     assert set(kind.summary) <= set(properties)
     assert not set(kind.summary) & free_text
 
 
 def test_a_summary_joins_the_values_and_skips_what_is_absent() -> None:
     kind = kinds.KINDS["risk_assessment_response"]
-    assert kind.summarise({"overall_risk": "low", "recommendation": "return_possible", "remarks": "x"}) \
+    assert (
+        kind.summarise({"overall_risk": "low", "recommendation": "return_possible", "remarks": "x"})
         == "low · return_possible"
+    )
     assert kinds.KINDS["referral_offer"].summarise({"services": ["shelter", "medical"]}) == "shelter, medical"
     assert kind.summarise({"erased": True}) == ""

@@ -97,8 +97,12 @@ def test_accept_and_decline_from_the_page(two):
     assert again.status_code == 409  # answered already
     other = offer_from_peer(two, uuid.uuid4())
     assert client.post(reverse("transnational:act", args=[other.conversation, "decline"]), {}).status_code == 400
-    assert client.post(reverse("transnational:act", args=[other.conversation, "decline"]),
-                       {"reason": "no_capacity"}).status_code == 302
+    assert (
+        client.post(
+            reverse("transnational:act", args=[other.conversation, "decline"]), {"reason": "no_capacity"}
+        ).status_code
+        == 302
+    )
     assert client.post(reverse("transnational:act", args=[other.conversation, "nonsense"])).status_code == 404
 
 

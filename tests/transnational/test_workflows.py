@@ -32,8 +32,14 @@ def test_it_sends_a_notification_and_an_offer_in_one_conversation(two):
 
 def test_only_the_field_set_of_each_type_leaves(two):
     case = two.case()
-    workflows.send_referral(case, by=two.focal, to_node=PEER, services=["shelter"], share_identity=True,
-                            needs_summary="Needs a safe place on arrival.")
+    workflows.send_referral(
+        case,
+        by=two.focal,
+        to_node=PEER,
+        services=["shelter"],
+        share_identity=True,
+        needs_summary="Needs a safe place on arrival.",
+    )
     for row in two.sent():
         allowed = set(schemas.BODY_SCHEMAS[row.type]["properties"])
         assert set(row.envelope["body"]) <= allowed
@@ -78,14 +84,30 @@ def test_an_unknown_node_is_refused(two):
 
 
 def offer_from_peer(two, conversation, *, identity=True):
-    body = {"case_ref": "XK-REF-1", "nationality": "MD", "is_child": False, "age_band": "25-34", "gender": "female",
-            "exploitation_types": ["labour"], "urgency": "routine", "languages": ["ro"]}
+    body = {
+        "case_ref": "XK-REF-1",
+        "nationality": "MD",
+        "is_child": False,
+        "age_band": "25-34",
+        "gender": "female",
+        "exploitation_types": ["labour"],
+        "urgency": "routine",
+        "languages": ["ro"],
+    }
     if identity:
-        body.update(identity={"family_name": "Synthetica", "given_names": "Maria", "date_of_birth": "1996-02-03",
-                              "sex": "female"}, identity_consent=True)
+        body.update(
+            identity={
+                "family_name": "Synthetica",
+                "given_names": "Maria",
+                "date_of_birth": "1996-02-03",
+                "sex": "female",
+            },
+            identity_consent=True,
+        )
     two.receive("case_notification", body, conversation=conversation)
-    two.receive("referral_offer", {"case_ref": "XK-REF-1", "services": ["shelter", "medical"]},
-                conversation=conversation)
+    two.receive(
+        "referral_offer", {"case_ref": "XK-REF-1", "services": ["shelter", "medical"]}, conversation=conversation
+    )
     return Link.objects.get(conversation=conversation)
 
 
@@ -123,9 +145,16 @@ def test_declining_answers_with_the_reason(two):
 
 def test_answers_from_the_peer_update_the_sent_referral(two):
     link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
-    two.receive("referral_accept", {"case_ref": link.case.reference, "accepted_services": ["shelter"],
-                                    "reception_organisation": "Synthetic Reception NGO"},
-                conversation=link.conversation, in_reply_to=link.offer_message_id)
+    two.receive(
+        "referral_accept",
+        {
+            "case_ref": link.case.reference,
+            "accepted_services": ["shelter"],
+            "reception_organisation": "Synthetic Reception NGO",
+        },
+        conversation=link.conversation,
+        in_reply_to=link.offer_message_id,
+    )
     link.refresh_from_db()
     assert link.status == LinkStatus.ACCEPTED
 
@@ -152,15 +181,21 @@ def test_the_receiver_erases_the_shared_data_when_consent_is_withdrawn(two):
     conversation = uuid.uuid4()
     link = workflows.accept(offer_from_peer(two, conversation), by=two.focal)
     case_pk = link.case_id
-    two.receive("consent_withdrawn", {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase",
-                                      "scope": "conversation"}, conversation=conversation, purpose="case_management")
+    two.receive(
+        "consent_withdrawn",
+        {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase", "scope": "conversation"},
+        conversation=conversation,
+        purpose="case_management",
+    )
     link.refresh_from_db()
     assert link.status == LinkStatus.ERASED
     person = Case.objects.get(pk=case_pk).person
     assert person.family_name == "" and person.given_name == "" and person.date_of_birth is None
     for row in InboxMessage.objects.filter(conversation=conversation):
-        assert row.envelope["body"] in ({"erased": True}, {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20",
-                                                           "instruction": "erase", "scope": "conversation"})
+        assert row.envelope["body"] in (
+            {"erased": True},
+            {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase", "scope": "conversation"},
+        )
     # Decrypted, nothing of the person is left in any stored message of the conversation.
     assert all("Synthetica" not in str(row.envelope) for row in InboxMessage.objects.all())
 
@@ -188,14 +223,26 @@ def test_erasure_also_drops_what_this_node_sent_once_it_left_and_keeps_the_trail
 
     conversation = uuid.uuid4()
     link = workflows.accept(offer_from_peer(two, conversation), by=two.focal)
-    workflows.send(link, by=two.focal, kind="post_return_report",
-                   data={"months_after_return": 3, "reintegration_status": "progressing",
-                         "re_trafficking_alert": False, "remarks": "Synthetic remark on Maria."})
+    workflows.send(
+        link,
+        by=two.focal,
+        kind="post_return_report",
+        data={
+            "months_after_return": 3,
+            "reintegration_status": "progressing",
+            "re_trafficking_alert": False,
+            "remarks": "Synthetic remark on Maria.",
+        },
+    )
     with PeerInbox(two.net).client() as client:
         outbox.deliver_due(client=client, rng=random.Random(1))
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
-    two.receive("consent_withdrawn", {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase",
-                                      "scope": "conversation"}, conversation=conversation, purpose="case_management")
+    two.receive(
+        "consent_withdrawn",
+        {"case_ref": "XK-REF-1", "withdrawn_on": "2026-11-20", "instruction": "erase", "scope": "conversation"},
+        conversation=conversation,
+        purpose="case_management",
+    )
     for row in OutboxMessage.objects.filter(conversation=conversation):
         assert row.envelope["body"] == {"erased": True} and row.token == ""
         assert row.status == "delivered" and row.receipt  # the trail stays
@@ -209,8 +256,11 @@ def test_erasure_also_drops_what_this_node_sent_once_it_left_and_keeps_the_trail
 def test_a_withdrawal_from_the_sender_closes_the_received_offer(two):
     conversation = uuid.uuid4()
     link = offer_from_peer(two, conversation)
-    two.receive("referral_withdraw", {"case_ref": "XK-REF-1", "offer_id": str(link.offer_message_id),
-                                      "reason": "person_declined"}, conversation=conversation)
+    two.receive(
+        "referral_withdraw",
+        {"case_ref": "XK-REF-1", "offer_id": str(link.offer_message_id), "reason": "person_declined"},
+        conversation=conversation,
+    )
     link.refresh_from_db()
     assert link.status == LinkStatus.WITHDRAWN
     with pytest.raises(ValidationError):
@@ -220,9 +270,12 @@ def test_a_withdrawal_from_the_sender_closes_the_received_offer(two):
 
 def test_an_answer_to_nothing_we_sent_changes_nothing(two):
     conversation = uuid.uuid4()
-    two.receive("referral_accept", {"case_ref": "SE-NONE", "accepted_services": ["shelter"],
-                                    "reception_organisation": "Synthetic Reception NGO"},
-                conversation=conversation, in_reply_to=str(uuid.uuid4()))
+    two.receive(
+        "referral_accept",
+        {"case_ref": "SE-NONE", "accepted_services": ["shelter"], "reception_organisation": "Synthetic Reception NGO"},
+        conversation=conversation,
+        in_reply_to=str(uuid.uuid4()),
+    )
     assert not Link.objects.exists()
     assert InboxMessage.objects.get(conversation=conversation).status == "processed"
 
@@ -244,9 +297,12 @@ def test_every_verb_checks_its_actor_and_the_conversations_state(two):
     received = offer_from_peer(two, uuid.uuid4())
     sent = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
     before = len(two.sent())
-    for verb in (lambda by: workflows.accept(received, by=by), lambda by: workflows.decline(received, by=by,
-                 reason="safety"), lambda by: workflows.withdraw(sent, by=by),
-                 lambda by: workflows.send(sent, kind="case_closure", data={"closure_reason": "other"}, by=by)):
+    for verb in (
+        lambda by: workflows.accept(received, by=by),
+        lambda by: workflows.decline(received, by=by, reason="safety"),
+        lambda by: workflows.withdraw(sent, by=by),
+        lambda by: workflows.send(sent, kind="case_closure", data={"closure_reason": "other"}, by=by),
+    ):
         with pytest.raises(PermissionDenied):
             verb(two.responder)
     gone = Link(pk=10**9, conversation=uuid.uuid4(), status=LinkStatus.OFFERED)
@@ -264,8 +320,13 @@ def test_every_verb_checks_its_actor_and_the_conversations_state(two):
 
 def test_the_preview_plans_exactly_what_send_queues(two):
     case = two.case()
-    data = {"to_node": PEER, "services": ["shelter"], "purpose": "return", "handling_codes": ["H1"],
-            "needs_summary": "Safe accommodation."}
+    data = {
+        "to_node": PEER,
+        "services": ["shelter"],
+        "purpose": "return",
+        "handling_codes": ["H1"],
+        "needs_summary": "Safe accommodation.",
+    }
     drafts = workflows.plan(case, kind="referral_offer", data=data, by=two.focal)
     assert two.sent() == []
     workflows.send(case, kind="referral_offer", data=data, by=two.focal)

@@ -47,7 +47,6 @@ else:
 admin.site.__class__ = OTPAdminSite
 
 
-
 class AuditedAdmin(_ModelAdmin):
     """Every change made in the admin site goes into the audit chain too (field names only)."""
 

@@ -48,9 +48,7 @@ def attempt(request: HttpRequest, *, username: str, password: str, token: str) -
     assert isinstance(user, User)
     device = twofactor.confirmed_device(user)
     if device is not None and not twofactor.check_token(device, token):
-        user_login_failed.send(
-            sender=__name__, credentials={"username": username}, request=request
-        )
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
         _record_failure(request, username, reason="second_factor")
         return LoginResult(user=None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

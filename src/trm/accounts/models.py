@@ -24,14 +24,10 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     type = models.CharField(_("type"), max_length=40, choices=OrganisationType.choices)
-    country = models.CharField(
-        _("country"), max_length=2, choices=country_choices, validators=[validate_country]
-    )
+    country = models.CharField(_("country"), max_length=2, choices=country_choices, validators=[validate_country])
     region = models.CharField(_("region"), max_length=120, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(
-        _("phone"), max_length=16, blank=True, help_text=_("E.164 format, e.g. +38111123456")
-    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("E.164 format, e.g. +38111123456"))
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -121,9 +121,7 @@ def sync_groups(using: str = "default") -> None:
         wanted = [perms[c] for c in CAPABILITIES[role]]
         for dotted in ADMIN_MODEL_PERMISSIONS.get(role, ()):
             app_label, codename = dotted.split(".")
-            found = Permission.objects.using(using).filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            found = Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
             if found is not None:
                 wanted.append(found)
         group.permissions.set(wanted)

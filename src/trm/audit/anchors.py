@@ -83,13 +83,19 @@ def witness(
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"trm audit witness {node}"])
     alarm = _alarm_for(node, seq=seq, hash_=hash_, created=created)
-    row = WitnessedHead(node=node, seq=seq, hash=hash_, at=at, created=created, message_id=message_id,
-                        received_at=now, alarm=alarm)
+    row = WitnessedHead(
+        node=node, seq=seq, hash=hash_, at=at, created=created, message_id=message_id, received_at=now, alarm=alarm
+    )
     row.save(force_insert=True)
     if alarm:
         logger.error("audit head alarm=%s node=%s seq=%d message=%s", alarm, node, seq, message_id)
-        record(None, Action.RECEIVE, row, object_type="audit.witnessedhead",
-               note=f"audit head alarm: {alarm} from {node} at entry {seq}")
+        record(
+            None,
+            Action.RECEIVE,
+            row,
+            object_type="audit.witnessedhead",
+            note=f"audit head alarm: {alarm} from {node} at entry {seq}",
+        )
     return row
 
 
@@ -108,8 +114,15 @@ def export_heads(node: str, *, now: datetime) -> dict[str, Any]:
         "node": node,
         "exported": format_time(now),
         "heads": [
-            {"seq": r.seq, "hash": r.hash, "at": format_time(r.at), "created": format_time(r.created),
-             "message_id": str(r.message_id), "received": format_time(r.received_at), "alarm": r.alarm}
+            {
+                "seq": r.seq,
+                "hash": r.hash,
+                "at": format_time(r.at),
+                "created": format_time(r.created),
+                "message_id": str(r.message_id),
+                "received": format_time(r.received_at),
+                "alarm": r.alarm,
+            }
             for r in rows
         ],
     }
@@ -137,8 +150,13 @@ def load_heads(text: str, *, node: str) -> list[Head]:
     for index, item in enumerate(data["heads"]):
         seq = item.get("seq") if isinstance(item, dict) else None
         hash_ = item.get("hash") if isinstance(item, dict) else None
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or not isinstance(hash_, str) \
-                or not _HASH.fullmatch(hash_):
+        if (
+            not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or seq < 1
+            or not isinstance(hash_, str)
+            or not _HASH.fullmatch(hash_)
+        ):
             raise HeadsFileError(f"heads[{index}] is not a head (seq, hash)")
         heads.append(Head(seq, hash_, source))
     return heads

@@ -241,9 +241,13 @@ class PersonForm(CaseForm):
         person = self.case.person if self.case is not None else None
         if person is not None and not self.is_bound:
             self.initial.update(
-                given_name=person.given_name, family_name=person.family_name, aliases="\n".join(person.aliases),
-                date_of_birth=person.date_of_birth, gender=person.gender,
-                citizenship=person.citizenships[0] if person.citizenships else "", languages=person.languages,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                aliases="\n".join(person.aliases),
+                date_of_birth=person.date_of_birth,
+                gender=person.gender,
+                citizenship=person.citizenships[0] if person.citizenships else "",
+                languages=person.languages,
             )
 
     @staticmethod

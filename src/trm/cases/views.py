@@ -351,8 +351,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     today = timezone.localdate()
     rules = tasks.rules()
     open_deadlines = [
-        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)}
-        for d in case.deadlines.open()
+        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)} for d in case.deadlines.open()
     ]
     return {
         "case": case,

@@ -42,11 +42,7 @@ def rotate(batch_size: int = 500) -> RotationReport:
                 rows = cur.fetchall()
             if not rows:
                 break
-            stale = [
-                row[0]
-                for row in rows
-                if any(v and FieldCipher.key_id_of(v) != primary for v in row[1:])
-            ]
+            stale = [row[0] for row in rows if any(v and FieldCipher.key_id_of(v) != primary for v in row[1:])]
             with transaction.atomic():
                 for obj in model._default_manager.filter(pk__in=stale).select_for_update():
                     obj.save(update_fields=[f.name for f in fields])

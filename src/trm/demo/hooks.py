@@ -91,8 +91,11 @@ def after_prepare(nodes: tuple[DemoNode, ...], data_dir: Path) -> None:
         from trm.demo.network import node_env
 
         subprocess.run(
-            [*_CLI, "transnational_demo_send", "--to", nodes[1].node_id], env=node_env(nodes[0], data_dir),
-            check=True, stdout=subprocess.DEVNULL, timeout=120,
+            [*_CLI, "transnational_demo_send", "--to", nodes[1].node_id],
+            env=node_env(nodes[0], data_dir),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
         )
 
 

@@ -16,9 +16,24 @@ from trm.vocab.htcds import OrganisationType as T
 
 # Faker locales of the region (Faker has no Serbian, Albanian or Bosnian name provider).
 FAKER_LOCALES = {
-    "BG": "bg_BG", "RO": "ro_RO", "HR": "hr_HR", "SI": "sl_SI", "MK": "mk_MK", "GR": "el_GR",
-    "SE": "sv_SE", "MD": "ro_RO", "UA": "uk_UA", "RS": "hr_HR", "BA": "hr_HR", "ME": "hr_HR",
-    "AL": "en_GB", "XK": "en_GB", "AT": "de_AT", "DE": "de_DE", "IT": "it_IT", "HU": "hu_HU",
+    "BG": "bg_BG",
+    "RO": "ro_RO",
+    "HR": "hr_HR",
+    "SI": "sl_SI",
+    "MK": "mk_MK",
+    "GR": "el_GR",
+    "SE": "sv_SE",
+    "MD": "ro_RO",
+    "UA": "uk_UA",
+    "RS": "hr_HR",
+    "BA": "hr_HR",
+    "ME": "hr_HR",
+    "AL": "en_GB",
+    "XK": "en_GB",
+    "AT": "de_AT",
+    "DE": "de_DE",
+    "IT": "it_IT",
+    "HU": "hu_HU",
 }
 
 
@@ -75,7 +90,8 @@ def seed_staff(country: str, *, node_id: str) -> dict[str, Organisation]:
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=account.role.value))
         TOTPDevice.objects.update_or_create(
-            user=user, name="authenticator",
+            user=user,
+            name="authenticator",
             defaults={"key": totp_key(account.username), "confirmed": True, "tolerance": 1},
         )
     return orgs

@@ -54,8 +54,9 @@ def run_due(now: datetime, *, clock: Callable[[], float] = time.monotonic) -> in
         try:
             entry.run(now)
         except Exception as err:
-            places = ", ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
-                               for f in traceback.extract_tb(err.__traceback__))
+            places = ", ".join(
+                f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in traceback.extract_tb(err.__traceback__)
+            )
             logger.error("chore %s failed: %s at %s", name, type(err).__name__, places)
         ran += 1
     return ran

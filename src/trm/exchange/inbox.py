@@ -171,8 +171,13 @@ def _note_refusal(err: ProtocolError) -> None:
         return
     # The signature verified: an identified peer sent a message we refuse.
     with transaction.atomic():
-        record(None, Action.REFUSED, object_type="exchange.inboxmessage", object_ref=err.message_id,
-               note=f"refused: {err.code}")
+        record(
+            None,
+            Action.REFUSED,
+            object_type="exchange.inboxmessage",
+            object_ref=err.message_id,
+            note=f"refused: {err.code}",
+        )
 
 
 # --- processing -------------------------------------------------------------------------
@@ -202,15 +207,21 @@ def process_received(*, batch: int = 50, now: datetime | None = None) -> int:
             with transaction.atomic():
                 # Taking the row first makes a second worker skip it (row lock / SQLite write lock).
                 taken = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).update(
-                    status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"), processed_at=now,
+                    status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"),
+                    processed_at=now,
                     last_error="",
                 )
                 if not taken:
                     continue
                 handler(row)
         except Exception as err:
-            logger.error("inbox handler failed message=%s type=%s error=%s at %s", row.message_id, row.type,
-                         type(err).__name__, where(err))
+            logger.error(
+                "inbox handler failed message=%s type=%s error=%s at %s",
+                row.message_id,
+                row.type,
+                type(err).__name__,
+                where(err),
+            )
             _set(row, "failed", now, last_error=type(err).__name__[:64])
         done += 1
     return done

@@ -219,8 +219,14 @@ def import_trust_list(token: str, *, now: datetime) -> TrustList:
     state.expires = trust_list.expires
     state.imported_at = now
     state.save(update_fields=["token", "sequence", "network", "issued", "expires", "imported_at"])
-    record(None, Action.UPDATE, state, object_type="exchange.trustlist", object_ref=str(trust_list.sequence),
-           note="trust list imported")
+    record(
+        None,
+        Action.UPDATE,
+        state,
+        object_type="exchange.trustlist",
+        object_ref=str(trust_list.sequence),
+        note="trust list imported",
+    )
     return trust_list
 
 

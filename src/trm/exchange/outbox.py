@@ -214,8 +214,12 @@ def deliver_one(
         raise ValueError("deliver_one needs a row returned by claim")
     if now >= row.expires:
         _write(row, "expire", now, last_error="expired")
-        logger.warning("outbox gave up message=%s to=%s attempts=%d: expired undelivered",
-                       row.message_id, row.recipient, row.attempts)
+        logger.warning(
+            "outbox gave up message=%s to=%s attempts=%d: expired undelivered",
+            row.message_id,
+            row.recipient,
+            row.attempts,
+        )
         return Outcome(OutboxStatus.DEAD, "expired")
     retry: _RetryClock = {"now": now, "rng": rng, "base": base, "cap": cap}
     try:
@@ -263,8 +267,16 @@ def _reseal(row: OutboxMessage, *, now: datetime, trust_list: Any, attempts: int
         code = str(getattr(err, "code", "no_keys"))
         _write(row, "rejected", now, attempts=attempts, last_error=code[:64])
         return Outcome(OutboxStatus.REJECTED, code)
-    _write(row, "retry", now, attempts=attempts, token=token, resealed=True, next_attempt_at=now,
-           last_error=str(Code.UNKNOWN_RECIPIENT_KEY))
+    _write(
+        row,
+        "retry",
+        now,
+        attempts=attempts,
+        token=token,
+        resealed=True,
+        next_attempt_at=now,
+        last_error=str(Code.UNKNOWN_RECIPIENT_KEY),
+    )
     return Outcome(OutboxStatus.PENDING, str(Code.UNKNOWN_RECIPIENT_KEY))
 
 
@@ -282,4 +294,3 @@ def deliver_due(
     for row in claim(batch, now=clock()):
         outcomes.append(deliver_one(row, client=client, now=clock(), rng=rng, base=base, cap=cap))
     return outcomes
-

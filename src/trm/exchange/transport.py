@@ -39,8 +39,9 @@ def make_client(
     *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
     """The client a worker keeps open (pooled connections); never follows redirects."""
-    return httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
-                        headers={"User-Agent": "trm-node (trm/1)"})
+    return httpx.Client(
+        timeout=timeout, transport=transport, follow_redirects=False, headers={"User-Agent": "trm-node (trm/1)"}
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -64,7 +64,10 @@ def coordinator_country(user: Viewer) -> NetworkCountry | None:
     if participant is None:
         return None
     position = (
-        participant.positions.current(timezone.localdate()).filter(country__isnull=False).select_related("country").first()
+        participant.positions.current(timezone.localdate())
+        .filter(country__isnull=False)
+        .select_related("country")
+        .first()
     )
     if position is None:
         return None

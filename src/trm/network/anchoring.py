@@ -67,8 +67,9 @@ def publish(*, witness: str | None = None, now: datetime | None = None) -> Publi
         handling=Handling(("H0",)),
         now=now,
     )
-    published = PublishedHead(seq=entry.seq, hash=entry.hash, at=entry.at, witness=witness,
-                              message_id=row.message_id, published_at=now)
+    published = PublishedHead(
+        seq=entry.seq, hash=entry.hash, at=entry.at, witness=witness, message_id=row.message_id, published_at=now
+    )
     published.save(force_insert=True)
     return published
 

@@ -123,18 +123,29 @@ class NodeOut(Schema):
 
 def _meeting(m: Meeting) -> dict[str, Any]:
     return {
-        "id": m.pk, "title": m.title, "kind": m.kind, "status": m.status, "start_date": m.start_date,
-        "end_date": m.end_date, "host_country": m.host_country.code, "city": m.city, "venue": m.venue,
-        "organisers": m.organisers, "framework_project": m.framework_project,
+        "id": m.pk,
+        "title": m.title,
+        "kind": m.kind,
+        "status": m.status,
+        "start_date": m.start_date,
+        "end_date": m.end_date,
+        "host_country": m.host_country.code,
+        "city": m.city,
+        "venue": m.venue,
+        "organisers": m.organisers,
+        "framework_project": m.framework_project,
     }
 
 
 def _action(i: ActionItem) -> dict[str, Any]:
     return {
-        "id": i.pk, "meeting_id": i.meeting_id, "description": i.description,
+        "id": i.pk,
+        "meeting_id": i.meeting_id,
+        "description": i.description,
         "owner_country": i.owner_country.code if i.owner_country else None,
         "owner_organisation": str(i.owner_organisation) if i.owner_organisation else None,
-        "due_date": i.due_date, "status": i.status,
+        "due_date": i.due_date,
+        "status": i.status,
     }
 
 
@@ -183,8 +194,12 @@ def put_country_update(
     meeting, country = access.get_update_for(request.user, meeting_id, code, write=True)
     update = updates.save_update(meeting, country, by=request.user, **payload.dict())
     return {
-        "meeting_id": meeting.pk, "country": country.code, "key_activities": update.key_activities,
-        "good_practices": update.good_practices, "trends": update.trends, "status": update.status,
+        "meeting_id": meeting.pk,
+        "country": country.code,
+        "key_activities": update.key_activities,
+        "good_practices": update.good_practices,
+        "trends": update.trends,
+        "status": update.status,
     }
 
 
@@ -212,9 +227,15 @@ def change_action_status(request: SignedInRequest, item_id: int, payload: Status
 def list_participants(request: HttpRequest) -> list[dict[str, Any]]:
     access.require_secretariat(request.user)
     return [
-        {"id": p.pk, "first_name": p.first_name, "last_name": p.last_name, "email": p.email, "phone": p.phone,
-         "country": p.country.code if p.country else None,
-         "organisation": str(p.organisation) if p.organisation else None}
+        {
+            "id": p.pk,
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "email": p.email,
+            "phone": p.phone,
+            "country": p.country.code if p.country else None,
+            "organisation": str(p.organisation) if p.organisation else None,
+        }
         for p in Participant.objects.select_related("country", "organisation")
     ]
 
@@ -223,8 +244,15 @@ def list_participants(request: HttpRequest) -> list[dict[str, Any]]:
 def list_nodes(request: HttpRequest) -> list[dict[str, Any]]:
     access.require_secretariat(request.user)
     return [
-        {"node_id": n.node_id, "country": n.country.code, "organisation": n.organisation, "endpoint": n.endpoint,
-         "status": n.status, "since": n.since, "until": n.until}
+        {
+            "node_id": n.node_id,
+            "country": n.country.code,
+            "organisation": n.organisation,
+            "endpoint": n.endpoint,
+            "status": n.status,
+            "since": n.since,
+            "until": n.until,
+        }
         for n in NetworkNode.objects.select_related("country")
     ]
 

@@ -169,5 +169,3 @@ def end_position(position: Position, *, end_date: date, by: User) -> Position:
 def holders(country: NetworkCountry, kind: str) -> list[Position]:
     """Everyone who held ``kind`` for ``country``, newest first (the directory's history)."""
     return list(Position.objects.filter(country=country, kind=kind).select_related("participant"))
-
-

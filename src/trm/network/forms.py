@@ -54,6 +54,7 @@ class CountryEditForm(CountryForm):
 
 class OrganisationForm(_ModelForm):
     website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = PartnerOrganisation
         fields = ["name", "short_name", "kind", "website"]
@@ -61,7 +62,9 @@ class OrganisationForm(_ModelForm):
 
 class ParticipantForm(_ModelForm):
     user = forms.ModelChoiceField(
-        User.objects.filter(is_active=True).order_by("username"), required=False, label=_("User account"),
+        User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        label=_("User account"),
         help_text=_("Link a user of this node: they can then write their country's updates."),
         to_field_name="username",
     )
@@ -85,11 +88,23 @@ class MeetingForm(_ModelForm):
     class Meta:
         model = Meeting
         fields = [
-            "title", "kind", "status", "start_date", "end_date", "host_country", "city", "venue", "organisers",
-            "framework_project", "objectives", "registration_deadline",
+            "title",
+            "kind",
+            "status",
+            "start_date",
+            "end_date",
+            "host_country",
+            "city",
+            "venue",
+            "organisers",
+            "framework_project",
+            "objectives",
+            "registration_deadline",
         ]
         widgets = {
-            "start_date": DateInput(), "end_date": DateInput(), "registration_deadline": DateInput(),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "registration_deadline": DateInput(),
             "objectives": forms.Textarea(attrs={"rows": 5}),
         }
 
@@ -99,14 +114,18 @@ class SessionForm(_ModelForm):
         model = Session
         fields = ["title", "day", "starts_at", "ends_at", "chair", "description", "outcome"]
         widgets = {
-            "day": DateInput(), "starts_at": TimeInput(), "ends_at": TimeInput(),
-            "description": forms.Textarea(attrs={"rows": 3}), "outcome": forms.Textarea(attrs={"rows": 3}),
+            "day": DateInput(),
+            "starts_at": TimeInput(),
+            "ends_at": TimeInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
         }
 
 
 class InviteForm(forms.Form):
     participants = forms.ModelMultipleChoiceField(
-        Participant.objects.select_related("country", "organisation"), widget=forms.CheckboxSelectMultiple,
+        Participant.objects.select_related("country", "organisation"),
+        widget=forms.CheckboxSelectMultiple,
         label=_("People to invite"),
     )
 
@@ -124,11 +143,16 @@ class AttendanceForm(_ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Participant list (.csv or .xlsx)"),
-                           help_text=_("Columns: Country, Organisation, Last name, First name, Role, Position, "
-                                       "Institution, E-mail, Phone. The first row holds the column names."))
-    meeting = forms.ModelChoiceField(Meeting.objects.all(), required=False, label=_("Register everyone for"),
-                                     empty_label=_("(no meeting)"))
+    file = forms.FileField(
+        label=_("Participant list (.csv or .xlsx)"),
+        help_text=_(
+            "Columns: Country, Organisation, Last name, First name, Role, Position, "
+            "Institution, E-mail, Phone. The first row holds the column names."
+        ),
+    )
+    meeting = forms.ModelChoiceField(
+        Meeting.objects.all(), required=False, label=_("Register everyone for"), empty_label=_("(no meeting)")
+    )
 
 
 class MinutesForm(_ModelForm):
@@ -236,6 +260,15 @@ class NodeForm(_ModelForm):
 
     class Meta:
         model = NetworkNode
-        fields = ["country", "node_id", "organisation", "endpoint", "status", "since", "until",
-                  "signing_jwk", "encryption_jwk"]
+        fields = [
+            "country",
+            "node_id",
+            "organisation",
+            "endpoint",
+            "status",
+            "since",
+            "until",
+            "signing_jwk",
+            "encryption_jwk",
+        ]
         widgets = {"since": DateInput(), "until": DateInput()}

@@ -58,8 +58,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("last_name", "first_name", "email")
 HEADERS = {
-    "country": "Country", "organisation": "Organisation", "last_name": "Last name", "first_name": "First name",
-    "role": "Role", "position": "Position", "institution": "Institution", "email": "E-mail", "phone": "Phone",
+    "country": "Country",
+    "organisation": "Organisation",
+    "last_name": "Last name",
+    "first_name": "First name",
+    "role": "Role",
+    "position": "Position",
+    "institution": "Institution",
+    "email": "E-mail",
+    "phone": "Phone",
 }
 
 
@@ -235,9 +242,7 @@ def check_rows(table: list[tuple[int, list[str]]]) -> tuple[list[Row], list[RowE
                 first.values[key] = value
         first.country = row.country or first.country
         first.organisation = row.organisation or first.organisation
-        notes.append(
-            RowError(line, _("Same e-mail as line %(first)d: merged into it.") % {"first": first.line})
-        )
+        notes.append(RowError(line, _("Same e-mail as line %(first)d: merged into it.") % {"first": first.line}))
     return list(by_email.values()), errors, notes
 
 
@@ -248,8 +253,9 @@ def _check_row(
     values = row.values
     for key, value in values.items():
         if text_problem(value) is not None:
-            errors.append(RowError(row.line, _("%(column)s holds characters that are not allowed.") % {
-                "column": HEADERS[key]}))
+            errors.append(
+                RowError(row.line, _("%(column)s holds characters that are not allowed.") % {"column": HEADERS[key]})
+            )
     for key in REQUIRED:
         if not values.get(key):
             errors.append(RowError(row.line, _("%(column)s is empty.") % {"column": HEADERS[key]}))
@@ -303,17 +309,26 @@ def import_participants(
         participant = existing.get(row.values["email"])
         if participant is None:
             participant = directory.add_participant(
-                first_name=row.values["first_name"], last_name=row.values["last_name"], email=row.values["email"],
-                phone=row.values.get("phone", ""), country=row.country, organisation=row.organisation, by=by,
+                first_name=row.values["first_name"],
+                last_name=row.values["last_name"],
+                email=row.values["email"],
+                phone=row.values.get("phone", ""),
+                country=row.country,
+                organisation=row.organisation,
+                by=by,
             )
             result.created += 1
         else:
             changes = {
-                k: v for k, v in (
-                    ("first_name", row.values["first_name"]), ("last_name", row.values["last_name"]),
-                    ("phone", row.values.get("phone", "")), ("country", row.country),
+                k: v
+                for k, v in (
+                    ("first_name", row.values["first_name"]),
+                    ("last_name", row.values["last_name"]),
+                    ("phone", row.values.get("phone", "")),
+                    ("country", row.country),
                     ("organisation", row.organisation),
-                ) if v
+                )
+                if v
             }
             directory.update_participant(participant, by=by, **changes)
             result.updated += 1
@@ -338,8 +353,14 @@ def _maybe_add_position(participant: Participant, row: Row, *, by: User, today: 
     if current.filter(kind=kind, title=title, institution=institution).exists():
         return
     directory.add_position(
-        participant, kind=kind, title=title, institution=institution, country=row.country,
-        organisation=row.organisation, start_date=today, by=by,
+        participant,
+        kind=kind,
+        title=title,
+        institution=institution,
+        country=row.country,
+        organisation=row.organisation,
+        start_date=today,
+        by=by,
     )
 
 
@@ -359,10 +380,19 @@ def export_rows(attendances_or_participants: Iterable[Any], *, today: date) -> l
             position = first.title if first else ""
             institution = first.institution if first else ""
             role = str(first.get_kind_display()) if first else ""
-        out.append([
-            person.country.name if person.country is not None else "", str(person.organisation or ""),
-            person.last_name, person.first_name, role, position, institution, person.email, person.phone,
-        ])
+        out.append(
+            [
+                person.country.name if person.country is not None else "",
+                str(person.organisation or ""),
+                person.last_name,
+                person.first_name,
+                role,
+                position,
+                institution,
+                person.email,
+                person.phone,
+            ]
+        )
     return out
 
 

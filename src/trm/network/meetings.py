@@ -28,8 +28,19 @@ from trm.network.models import (
 )
 
 MEETING_FIELDS = (
-    "title", "kind", "status", "start_date", "end_date", "host_country", "city", "venue", "organisers",
-    "framework_project", "objectives", "registration_deadline", "minutes",
+    "title",
+    "kind",
+    "status",
+    "start_date",
+    "end_date",
+    "host_country",
+    "city",
+    "venue",
+    "organisers",
+    "framework_project",
+    "objectives",
+    "registration_deadline",
+    "minutes",
 )
 SESSION_FIELDS = ("order", "title", "day", "starts_at", "ends_at", "chair", "description", "outcome")
 
@@ -81,9 +92,9 @@ def record_minutes(meeting: Meeting, *, minutes: str, by: User) -> Meeting:
 def suggestion(*, today: date) -> planning.Suggestion:
     """The next meeting the agreed rhythm and the host rotation ask for."""
     rotation = list(
-        NetworkCountry.objects.filter(rotation_order__isnull=False).order_by("rotation_order").values_list(
-            "code", flat=True
-        )
+        NetworkCountry.objects.filter(rotation_order__isnull=False)
+        .order_by("rotation_order")
+        .values_list("code", flat=True)
     )
     meetings = [
         (m.start_date, m.host_country.code)
@@ -129,9 +140,7 @@ def _check_day(meeting: Meeting, session: Session) -> None:
 
 
 def _check_sessions_within(meeting: Meeting) -> None:
-    outside = meeting.sessions.exclude(day__isnull=True).exclude(
-        day__gte=meeting.start_date, day__lte=meeting.end_date
-    )
+    outside = meeting.sessions.exclude(day__isnull=True).exclude(day__gte=meeting.start_date, day__lte=meeting.end_date)
     if outside.exists():
         raise ValidationError(_("Some sessions would fall outside the new dates; move them first."))
 

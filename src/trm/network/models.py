@@ -83,15 +83,27 @@ class Participant(models.Model):
     email = models.EmailField(_("e-mail"), unique=True, help_text=_("Used to recognise the same person on import."))
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     country = models.ForeignKey(
-        NetworkCountry, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True,
+        NetworkCountry,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="participants",
     )
     organisation = models.ForeignKey(
-        PartnerOrganisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        PartnerOrganisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="participants",
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="network_participant",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -137,11 +149,19 @@ class Position(models.Model):
     title = models.CharField(_("position"), max_length=200, blank=True)
     institution = models.CharField(_("institution"), max_length=200, blank=True)
     country = models.ForeignKey(
-        NetworkCountry, verbose_name=_("country"), on_delete=models.PROTECT, null=True, blank=True,
+        NetworkCountry,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="positions",
     )
     organisation = models.ForeignKey(
-        PartnerOrganisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        PartnerOrganisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="positions",
     )
     start_date = models.DateField(_("from"))
@@ -379,16 +399,28 @@ class ActionItem(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="action_items")
     conclusion = models.ForeignKey(
-        Conclusion, verbose_name=_("conclusion"), on_delete=models.SET_NULL, null=True, blank=True,
+        Conclusion,
+        verbose_name=_("conclusion"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="action_items",
     )
     description = models.TextField(_("action"))
     owner_country = models.ForeignKey(
-        NetworkCountry, verbose_name=_("owner (country)"), on_delete=models.PROTECT, null=True, blank=True,
+        NetworkCountry,
+        verbose_name=_("owner (country)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="action_items",
     )
     owner_organisation = models.ForeignKey(
-        PartnerOrganisation, verbose_name=_("owner (organisation)"), on_delete=models.PROTECT, null=True, blank=True,
+        PartnerOrganisation,
+        verbose_name=_("owner (organisation)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="action_items",
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
@@ -462,7 +494,9 @@ class NetworkNode(models.Model):
         NetworkCountry, verbose_name=_("country"), on_delete=models.PROTECT, related_name="nodes"
     )
     node_id = models.CharField(
-        _("node id"), max_length=64, unique=True,
+        _("node id"),
+        max_length=64,
+        unique=True,
         validators=[RegexValidator(r"^[a-z0-9][a-z0-9.-]{1,62}$", _("Lower-case letters, digits, '-' and '.' only."))],
     )
     organisation = models.CharField(_("operating organisation"), max_length=200)

@@ -28,8 +28,17 @@ if TYPE_CHECKING:
 
     from trm.exchange.jose import KeyUse, PrivateKey
 
-NODE_FIELDS = ("country", "node_id", "organisation", "endpoint", "status", "since", "until",
-               "signing_jwk", "encryption_jwk")
+NODE_FIELDS = (
+    "country",
+    "node_id",
+    "organisation",
+    "endpoint",
+    "status",
+    "since",
+    "until",
+    "signing_jwk",
+    "encryption_jwk",
+)
 # Nodes in these states are on the published list (a suspended node is listed as revoked).
 LISTED_STATUSES = (NodeStatus.ACTIVE, NodeStatus.SUSPENDED, NodeStatus.RETIRED)
 DEFAULT_VALIDITY = timedelta(days=30)
@@ -93,7 +102,10 @@ def _key_entry(jwk: dict[str, Any], use: KeyUse, since: date, until: date | None
 
     key = jose.public_key_from_jwk(jwk, use)
     entry: dict[str, Any] = {
-        "kid": key.kid, "use": use, "jwk": jose.public_jwk(key), "not_before": _format(_midnight(since)),
+        "kid": key.kid,
+        "use": use,
+        "jwk": jose.public_jwk(key),
+        "not_before": _format(_midnight(since)),
         "revoked": revoked,
     }
     if until is not None:
@@ -108,14 +120,14 @@ def trust_list_entries(nodes: QuerySet[NetworkNode], *, today: date) -> list[dic
         ended = node.until is not None and node.until < today
         revoked = node.status in (NodeStatus.SUSPENDED, NodeStatus.RETIRED) or ended
         jwks: tuple[tuple[Any, KeyUse], ...] = ((node.signing_jwk, "sig"), (node.encryption_jwk, "enc"))
-        keys = [
-            _key_entry(jwk, use, node.since, node.until, False)
-            for jwk, use in jwks
-            if jwk
-        ]
+        keys = [_key_entry(jwk, use, node.since, node.until, False) for jwk, use in jwks if jwk]
         entry: dict[str, Any] = {
-            "node_id": node.node_id, "country": node.country.code, "organisation": node.organisation,
-            "endpoint": node.endpoint, "revoked": revoked, "keys": keys,
+            "node_id": node.node_id,
+            "country": node.country.code,
+            "organisation": node.organisation,
+            "endpoint": node.endpoint,
+            "revoked": revoked,
+            "keys": keys,
         }
         if revoked:
             entry["revoked_at"] = _format(_midnight(node.until + timedelta(days=1)) if node.until else _midnight(today))
@@ -130,8 +142,13 @@ def trust_list_document(
     from trm.exchange import trustlist
 
     doc = {
-        "v": "trm/1", "type": "trust_list", "network": network, "sequence": sequence,
-        "issued": _format(now), "next_update": _format(now + validity / 2), "expires": _format(now + validity),
+        "v": "trm/1",
+        "type": "trust_list",
+        "network": network,
+        "sequence": sequence,
+        "issued": _format(now),
+        "next_update": _format(now + validity / 2),
+        "expires": _format(now + validity),
         "nodes": trust_list_entries(nodes, today=now.date()),
     }
     trustlist.parse_trust_list(doc)

@@ -75,9 +75,7 @@ def next_host(rotation: Sequence[str], past_hosts: Sequence[tuple[date, str]]) -
     return min(rotation, key=lambda code: (code in last_turn, last_turn.get(code, date.min), order[code]))
 
 
-def suggest_next(
-    *, rotation: Sequence[str], meetings: Sequence[tuple[date, str]], today: date
-) -> Suggestion:
+def suggest_next(*, rotation: Sequence[str], meetings: Sequence[tuple[date, str]], today: date) -> Suggestion:
     """The next meeting the rhythm asks for: ``meetings`` are (first day, host) of held and planned ones."""
     period = next_free_period((d for d, _host in meetings), today=today)
     start, end = suggested_dates(period, today=today)

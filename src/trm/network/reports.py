@@ -59,16 +59,16 @@ def date_range(start: date, end: date) -> str:
 
 def collect(meeting: Meeting, *, today: date) -> ReportData:
     participants = meeting_verbs.participants_list(meeting)
-    conclusions = list(meeting.conclusions.prefetch_related("action_items__owner_country",
-                                                            "action_items__owner_organisation"))
+    conclusions = list(
+        meeting.conclusions.prefetch_related("action_items__owner_country", "action_items__owner_organisation")
+    )
     agreed = list(meeting.action_items.select_related("owner_country", "owner_organisation", "conclusion"))
     carried = list(
-        ActionItem.objects.carried_to(meeting).select_related("meeting", "owner_country", "owner_organisation")
+        ActionItem.objects.carried_to(meeting)
+        .select_related("meeting", "owner_country", "owner_organisation")
         .order_by("meeting__start_date", "due_date", "pk")
     )
-    updates = list(
-        meeting.country_updates.filter(status=UpdateStatus.SUBMITTED).select_related("country")
-    )
+    updates = list(meeting.country_updates.filter(status=UpdateStatus.SUBMITTED).select_related("country"))
     countries = sorted(
         {a.participant.country.code: a.participant.country for a in participants if a.participant.country}.values(),
         key=lambda c: c.name,
@@ -134,8 +134,11 @@ def markdown(data: ReportData) -> str:
     out += [f"## 3. {_('Tour de table: country updates')}", ""]
     for u in data.updates:
         out += [f"### {u.country.name}", ""]
-        for label, text in ((_("Key activities"), u.key_activities), (_("Good practices"), u.good_practices),
-                            (_("Trends and challenges"), u.trends)):
+        for label, text in (
+            (_("Key activities"), u.key_activities),
+            (_("Good practices"), u.good_practices),
+            (_("Trends and challenges"), u.trends),
+        ):
             if text:
                 out += [f"**{label}.** {text}", ""]
     if not data.updates:
@@ -149,26 +152,37 @@ def markdown(data: ReportData) -> str:
     if data.agreed:
         out += [f"| {_('Action')} | {_('Owner')} | {_('Due')} | {_('Status')} |", "|---|---|---|---|"]
         for item in data.agreed:
-            out.append(f"| {_cell(item.description)} | {_cell(item.owner)} | {_due(item)} | "
-                       f"{_cell(item.get_status_display())} |")
+            out.append(
+                f"| {_cell(item.description)} | {_cell(item.owner)} | {_due(item)} | "
+                f"{_cell(item.get_status_display())} |"
+            )
         out.append("")
     out += [f"## 5. {_('Follow-up of earlier commitments')}", ""]
     if data.carried:
-        out += [f"| {_('Action')} | {_('Owner')} | {_('Agreed at')} | {_('Due')} | {_('Status')} |",
-                "|---|---|---|---|---|"]
+        out += [
+            f"| {_('Action')} | {_('Owner')} | {_('Agreed at')} | {_('Due')} | {_('Status')} |",
+            "|---|---|---|---|---|",
+        ]
         for item in data.carried:
-            out.append(f"| {_cell(item.description)} | {_cell(item.owner)} | {_cell(item.meeting.title)} | "
-                       f"{_due(item)} | {_cell(item.get_status_display())} |")
+            out.append(
+                f"| {_cell(item.description)} | {_cell(item.owner)} | {_cell(item.meeting.title)} | "
+                f"{_due(item)} | {_cell(item.get_status_display())} |"
+            )
     else:
         out.append(_("No open commitments from earlier meetings."))
     out += ["", f"## 6. {_('Minutes')}", "", m.minutes or _("None recorded."), ""]
-    out += [f"## {_('Annex: list of participants')}", "",
-            f"| # | {_('Country / organisation')} | {_('Name')} | {_('Position')} | {_('Institution')} |",
-            "|---|---|---|---|---|"]
+    out += [
+        f"## {_('Annex: list of participants')}",
+        "",
+        f"| # | {_('Country / organisation')} | {_('Name')} | {_('Position')} | {_('Institution')} |",
+        "|---|---|---|---|---|",
+    ]
     for n, a in enumerate(data.participants, start=1):
         p = a.participant
-        out.append(f"| {n} | {_cell(p.affiliation)} | {_cell(f'{p.last_name}, {p.first_name}')} | "
-                   f"{_cell(a.position)} | {_cell(a.institution)} |")
+        out.append(
+            f"| {n} | {_cell(p.affiliation)} | {_cell(f'{p.last_name}, {p.first_name}')} | "
+            f"{_cell(a.position)} | {_cell(a.institution)} |"
+        )
     if data.footnotes:
         out.append("")
         for footnoted in data.footnotes:

@@ -78,8 +78,11 @@ def attach_node_statistics(update: CountryUpdate, *, period_start: date, by: Use
     stats = provider(update.country.code, period_start, update.meeting.start_date)
     if stats is None:
         return None
-    update.statistics = {"period": [period_start.isoformat(), update.meeting.start_date.isoformat()],
-                         "fetched_at": timezone.now().isoformat(), "data": dict(stats)}
+    update.statistics = {
+        "period": [period_start.isoformat(), update.meeting.start_date.isoformat()],
+        "fetched_at": timezone.now().isoformat(),
+        "data": dict(stats),
+    }
     update.save(update_fields=["statistics", "updated_at"])
     record(by, Action.RECEIVE, update, fields=["statistics"])
     return stats

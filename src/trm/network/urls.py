@@ -27,8 +27,9 @@ urlpatterns = [
     path("meetings/<int:pk>/invite/", views.meeting_invite, name="meeting_invite"),
     path("meetings/<int:pk>/attendance/<int:attendance_pk>/", views.attendance_update, name="attendance_update"),
     path("meetings/<int:pk>/participants/", views.participants_print, name="participants_print"),
-    re_path(r"^meetings/(?P<pk>\d+)/participants\.(?P<fmt>csv|xlsx)$", views.participants_export,
-            name="participants_export"),
+    re_path(
+        r"^meetings/(?P<pk>\d+)/participants\.(?P<fmt>csv|xlsx)$", views.participants_export, name="participants_export"
+    ),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/conclusions/add/", views.conclusion_add, name="conclusion_add"),
     path("meetings/<int:pk>/actions/add/", views.action_add, name="action_add"),

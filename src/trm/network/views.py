@@ -146,8 +146,9 @@ def country_edit(request: SignedInRequest, code: str) -> HttpResponse:
         messages.success(request, _("Country saved."))
         return redirect("network:countries")
     history = {kind: directory.holders(country, kind) for kind in ("coordinator", "rapporteur")}
-    return _page(request, "network/country_edit.html", {"form": form, "country": country, "history": history},
-                 form=form)
+    return _page(
+        request, "network/country_edit.html", {"form": form, "country": country, "history": history}, form=form
+    )
 
 
 @require_GET
@@ -179,9 +180,15 @@ def participant_list(request: SignedInRequest) -> HttpResponse:
     if country:
         people = people.filter(country__code=country)
     rows = [{"p": p, "current": p.current_positions(today)} for p in people]
-    return render(request, "network/participant_list.html", {
-        "rows": rows, "countries": NetworkCountry.objects.all(), "country": country,
-    })
+    return render(
+        request,
+        "network/participant_list.html",
+        {
+            "rows": rows,
+            "countries": NetworkCountry.objects.all(),
+            "country": country,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,8 +207,10 @@ def participant_add(request: SignedInRequest) -> HttpResponse:
 @login_required
 def participant_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     person = access.get_participant_for(request.user, pk)
-    form = PositionForm(_posted(request), initial={"country": person.country, "organisation": person.organisation,
-                                                       "start_date": timezone.localdate()})
+    form = PositionForm(
+        _posted(request),
+        initial={"country": person.country, "organisation": person.organisation, "start_date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             directory.add_position(person, by=request.user, **form.cleaned_data)
@@ -211,7 +220,9 @@ def participant_detail(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Position recorded."))
             return redirect("network:participant", pk=person.pk)
     context = {
-        "person": person, "form": form, "positions": person.positions.select_related("country", "organisation"),
+        "person": person,
+        "form": form,
+        "positions": person.positions.select_related("country", "organisation"),
         "attendances": person.attendances.select_related("meeting").order_by("-meeting__start_date"),
     }
     return _page(request, "network/participant_detail.html", context, form=form)
@@ -241,7 +252,10 @@ def participant_import(request: SignedInRequest) -> HttpResponse:
         meeting = form.cleaned_data["meeting"]
         try:
             result = imports.import_participants(
-                upload.read(imports.MAX_BYTES + 1), filename=upload.name, by=request.user, register_for=meeting,
+                upload.read(imports.MAX_BYTES + 1),
+                filename=upload.name,
+                by=request.user,
+                register_for=meeting,
                 today=timezone.localdate(),
             )
         except imports.ImportRefused as refused:
@@ -249,8 +263,11 @@ def participant_import(request: SignedInRequest) -> HttpResponse:
         except ValidationError as err:
             _add_errors(form, err)
         else:
-            messages.success(request, _("Imported: %(c)d new, %(u)d updated, %(r)d registered.") % {
-                "c": result.created, "u": result.updated, "r": result.registered})
+            messages.success(
+                request,
+                _("Imported: %(c)d new, %(u)d updated, %(r)d registered.")
+                % {"c": result.created, "u": result.updated, "r": result.registered},
+            )
             for note in result.notes:
                 messages.info(request, str(note))
             if meeting is not None:
@@ -274,8 +291,11 @@ def _export(rows: list[list[str]], name: str, fmt: str) -> HttpResponse:
     if fmt == "csv":
         return _attachment(imports.to_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
     if fmt == "xlsx":
-        return _attachment(imports.to_xlsx(rows, title=_("Participants")), f"{name}.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _attachment(
+            imports.to_xlsx(rows, title=_("Participants")),
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     raise Http404
 
 
@@ -287,8 +307,11 @@ def _export(rows: list[list[str]], name: str, fmt: str) -> HttpResponse:
 def meeting_list(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     today = timezone.localdate()
-    context: dict[str, Any] = {"meetings": access.visible_meetings(request.user), "today": today,
-                               "is_secretariat": access.is_secretariat(request.user)}
+    context: dict[str, Any] = {
+        "meetings": access.visible_meetings(request.user),
+        "today": today,
+        "is_secretariat": access.is_secretariat(request.user),
+    }
     if context["is_secretariat"]:
         context["suggestion"] = meetings.suggestion(today=today)
         context["suggested_host"] = country_name(context["suggestion"].host or "")
@@ -301,9 +324,14 @@ def meeting_add(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     suggestion = meetings.suggestion(today=timezone.localdate())
     host = NetworkCountry.objects.filter(code=suggestion.host).first() if suggestion.host else None
-    form = MeetingForm(_posted(request), initial={
-        "start_date": suggestion.start_date, "end_date": suggestion.end_date, "host_country": host,
-    })
+    form = MeetingForm(
+        _posted(request),
+        initial={
+            "start_date": suggestion.start_date,
+            "end_date": suggestion.end_date,
+            "host_country": host,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         meeting = meetings.plan_meeting(by=request.user, **data)
@@ -346,7 +374,8 @@ def meeting_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         "may_write_own_update": own is not None and access.may("save_update", request.user, (meeting, own)),
         "sessions": meeting.sessions.all(),
         "attendances": meeting.attendances.select_related("participant__country", "participant__organisation")
-        if secretariat else Attendance.objects.none(),
+        if secretariat
+        else Attendance.objects.none(),
         "updates": access.visible_updates(request.user, meeting),
         "conclusions": meeting.conclusions.prefetch_related("action_items"),
         "agreed": access.visible_action_items(request.user).filter(meeting=meeting),
@@ -374,8 +403,9 @@ def session_add(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Session added to the agenda."))
             return redirect(reverse("network:meeting", args=[meeting.pk]) + "#agenda")
-    return _page(request, "network/form.html", {"form": form, "title": _("Add a session"), "meeting": meeting},
-                 form=form)
+    return _page(
+        request, "network/form.html", {"form": form, "title": _("Add a session"), "meeting": meeting}, form=form
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -457,17 +487,22 @@ def conclusion_add(request: SignedInRequest, pk: int) -> HttpResponse:
                 conclusion = actions.add_conclusion(meeting, text=data["text"], by=request.user)
                 if data.get("description"):
                     actions.add_action_item(
-                        meeting, description=data["description"], owner_country=data["owner_country"],
-                        owner_organisation=data["owner_organisation"], due_date=data["due_date"],
-                        conclusion=conclusion, by=request.user,
+                        meeting,
+                        description=data["description"],
+                        owner_country=data["owner_country"],
+                        owner_organisation=data["owner_organisation"],
+                        due_date=data["due_date"],
+                        conclusion=conclusion,
+                        by=request.user,
                     )
         except ValidationError as err:
             _add_errors(form, err)
         else:
             messages.success(request, _("Conclusion recorded."))
             return redirect(reverse("network:meeting", args=[meeting.pk]) + "#conclusions")
-    return _page(request, "network/form.html", {"form": form, "title": _("Record a conclusion"),
-                                                "meeting": meeting}, form=form)
+    return _page(
+        request, "network/form.html", {"form": form, "title": _("Record a conclusion"), "meeting": meeting}, form=form
+    )
 
 
 @require_POST
@@ -483,8 +518,9 @@ def action_add(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Action item recorded."))
             return redirect(reverse("network:meeting", args=[meeting.pk]) + "#conclusions")
-    return _page(request, "network/form.html", {"form": form, "title": _("Record an action item"),
-                                                "meeting": meeting}, form=form)
+    return _page(
+        request, "network/form.html", {"form": form, "title": _("Record an action item"), "meeting": meeting}, form=form
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -501,8 +537,13 @@ def country_update(request: SignedInRequest, pk: int, code: str) -> HttpResponse
         else:
             messages.success(request, _("Country update saved."))
             return redirect("network:meeting", pk=meeting.pk)
-    context = {"form": form, "meeting": meeting, "country": country, "update": existing,
-               "statistics_available": updates.statistics_provider() is not None}
+    context = {
+        "form": form,
+        "meeting": meeting,
+        "country": country,
+        "update": existing,
+        "statistics_available": updates.statistics_provider() is not None,
+    }
     return _page(request, "network/country_update.html", context, form=form)
 
 
@@ -524,8 +565,13 @@ def meeting_report(request: SignedInRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 def meeting_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     meeting = access.get_meeting_for(request.user, pk)
-    body = ics.calendar([meeting], node_id=settings.TRM_NODE_ID, now=timezone.now(), name=reports.network_name(),
-                        url_for=lambda m: request.build_absolute_uri(reverse("network:meeting", args=[m.pk])))
+    body = ics.calendar(
+        [meeting],
+        node_id=settings.TRM_NODE_ID,
+        now=timezone.now(),
+        name=reports.network_name(),
+        url_for=lambda m: request.build_absolute_uri(reverse("network:meeting", args=[m.pk])),
+    )
     return _attachment(body, f"meeting-{meeting.pk}.ics", "text/calendar; charset=utf-8")
 
 
@@ -534,8 +580,13 @@ def meeting_ics(request: SignedInRequest, pk: int) -> HttpResponse:
 def calendar_ics(request: SignedInRequest) -> HttpResponse:
     access.require_network_access(request.user)
     visible = access.visible_meetings(request.user).order_by("start_date")
-    body = ics.calendar(visible, node_id=settings.TRM_NODE_ID, now=timezone.now(), name=reports.network_name(),
-                        url_for=lambda m: request.build_absolute_uri(reverse("network:meeting", args=[m.pk])))
+    body = ics.calendar(
+        visible,
+        node_id=settings.TRM_NODE_ID,
+        now=timezone.now(),
+        name=reports.network_name(),
+        url_for=lambda m: request.build_absolute_uri(reverse("network:meeting", args=[m.pk])),
+    )
     return _attachment(body, "network-meetings.ics", "text/calendar; charset=utf-8")
 
 
@@ -549,24 +600,34 @@ def commitments(request: SignedInRequest) -> HttpResponse:
     items = access.visible_action_items(request.user)
     grouped = actions.open_commitments_by_country(items)
     organisations = items.open().filter(owner_organisation__isnull=False).order_by("due_date")
-    return render(request, "network/commitments.html", {
-        "grouped": grouped, "organisations": organisations, "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "network/commitments.html",
+        {
+            "grouped": grouped,
+            "organisations": organisations,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def action_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     item = access.get_action_item_for(request.user, pk)
-    form = ActionStatusForm(_posted(request), status=item.status,
-                            meetings=access.visible_meetings(request.user).filter(start_date__gte=item.meeting.start_date))
+    form = ActionStatusForm(
+        _posted(request),
+        status=item.status,
+        meetings=access.visible_meetings(request.user).filter(start_date__gte=item.meeting.start_date),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             with transaction.atomic():
                 if data["event"]:
-                    actions.change_status(item, event=data["event"], note=data["note"], at_meeting=data["meeting"],
-                                          by=request.user)
+                    actions.change_status(
+                        item, event=data["event"], note=data["note"], at_meeting=data["meeting"], by=request.user
+                    )
                 else:
                     actions.report_progress(item, text=data["note"], at_meeting=data["meeting"], by=request.user)
         except ValidationError as err:
@@ -574,8 +635,7 @@ def action_detail(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Action item updated."))
             return redirect("network:action", pk=item.pk)
-    context = {"item": item, "form": form, "notes": item.notes.select_related("meeting"),
-               "today": timezone.localdate()}
+    context = {"item": item, "form": form, "notes": item.notes.select_related("meeting"), "today": timezone.localdate()}
     return _page(request, "network/action_detail.html", context, form=form)
 
 
@@ -631,9 +691,13 @@ def trust_list_entries(request: SignedInRequest) -> HttpResponse:
     access.require_secretariat(request.user)
     import json
 
-    doc = nodes.trust_list_document(NetworkNode.objects.all(), network=reports.network_name()[:200],
-                                    sequence=int(timezone.now().timestamp()),
-                                    now=timezone.now())
+    doc = nodes.trust_list_document(
+        NetworkNode.objects.all(),
+        network=reports.network_name()[:200],
+        sequence=int(timezone.now().timestamp()),
+        now=timezone.now(),
+    )
     record(request.user, Action.EXPORT, object_type="network.networknode", object_ref="trust-list")
-    return _attachment(json.dumps(doc, indent=2, ensure_ascii=False).encode(), "trust-list-unsigned.json",
-                       "application/json")
+    return _attachment(
+        json.dumps(doc, indent=2, ensure_ascii=False).encode(), "trust-list-unsigned.json", "application/json"
+    )

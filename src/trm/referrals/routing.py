@@ -253,8 +253,8 @@ def refer(
     # Locked before the audit entry (which locks the chain head), as accept does: otherwise
     # the referral's foreign-key check at commit waits for the provider row while
     # holding the chain head, and PostgreSQL breaks the cycle by failing one request.
-    provider = Provider.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(
-        pk=to.pk
+    provider = (
+        Provider.objects.select_for_update(no_key=True, of=("self",)).select_related("organisation").get(pk=to.pk)
     )
     _check_provider(provider, case, service, today)
     try:

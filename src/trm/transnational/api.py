@@ -86,9 +86,15 @@ class DeclineIn(Schema):
 
 def _out(link: Any) -> dict[str, Any]:
     return {
-        "conversation": link.conversation, "direction": link.direction, "status": link.status, "peer": link.peer,
-        "peer_country": link.peer_country, "case": link.case.reference if link.case_id else None,
-        "remote_case_ref": link.remote_case_ref, "services": link.services, "urgent": link.urgent,
+        "conversation": link.conversation,
+        "direction": link.direction,
+        "status": link.status,
+        "peer": link.peer,
+        "peer_country": link.peer_country,
+        "case": link.case.reference if link.case_id else None,
+        "remote_case_ref": link.remote_case_ref,
+        "services": link.services,
+        "urgent": link.urgent,
         "is_child": link.is_child,
     }
 

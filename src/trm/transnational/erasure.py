@@ -33,11 +33,27 @@ def erase_conversation(link: Link) -> None:
         person.citizenships, person.languages = [], []
         person.date_of_birth = None
         person.name_index = ""
-        person.save(update_fields=["given_name", "family_name", "aliases", "documents", "contacts",
-                                   "citizenships", "languages", "date_of_birth", "name_index"])
+        person.save(
+            update_fields=[
+                "given_name",
+                "family_name",
+                "aliases",
+                "documents",
+                "contacts",
+                "citizenships",
+                "languages",
+                "date_of_birth",
+                "name_index",
+            ]
+        )
         case = link.case
         case.narrative = case.detection_place = ""
         case.save(update_fields=["narrative", "detection_place"])
     link.save(update_fields=["status", "updated_at"])
-    record(None, Action.DELETE, link, fields=["person", "narrative", "received_bodies", "sent_bodies"],
-           note="erased on consent withdrawal")
+    record(
+        None,
+        Action.DELETE,
+        link,
+        fields=["person", "narrative", "received_bodies", "sent_bodies"],
+        note="erased on consent withdrawal",
+    )

@@ -69,7 +69,12 @@ DEFAULT_ACTIONS = ("service_continuity", "risk_assessment")
 
 
 def case_notification(
-    case: Any, *, today: dt.date, share_identity: bool, urgency: str, summary: str = "",
+    case: Any,
+    *,
+    today: dt.date,
+    share_identity: bool,
+    urgency: str,
+    summary: str = "",
     requested_actions: list[str] | tuple[str, ...] = DEFAULT_ACTIONS,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
@@ -118,20 +123,30 @@ RESPONSE_DAYS = 10  # an offer asks for an answer within this many days
 
 def notification_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     return case_notification(
-        case, today=d.get("today") or _today(), share_identity=bool(d.get("share_identity")),
-        urgency=d.get("urgency") or "routine", requested_actions=list(d.get("requested_actions") or DEFAULT_ACTIONS),
+        case,
+        today=d.get("today") or _today(),
+        share_identity=bool(d.get("share_identity")),
+        urgency=d.get("urgency") or "routine",
+        requested_actions=list(d.get("requested_actions") or DEFAULT_ACTIONS),
     )
 
 
 def offer_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     today = d.get("today") or _today()
-    return referral_offer(case, services=list(d.get("services") or ()), needs_summary=d.get("needs_summary") or "",
-                          respond_by=today + dt.timedelta(days=RESPONSE_DAYS))
+    return referral_offer(
+        case,
+        services=list(d.get("services") or ()),
+        needs_summary=d.get("needs_summary") or "",
+        respond_by=today + dt.timedelta(days=RESPONSE_DAYS),
+    )
 
 
 def accept_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"case_ref": case_ref, "accepted_services": list(d["accepted_services"]),
-            "reception_organisation": str(d["reception_organisation"])[:200]}
+    return {
+        "case_ref": case_ref,
+        "accepted_services": list(d["accepted_services"]),
+        "reception_organisation": str(d["reception_organisation"])[:200],
+    }
 
 
 def decline_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,8 +161,12 @@ def withdraw_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, A
 
 
 def consent_withdrawn_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"case_ref": case_ref, "withdrawn_on": (d.get("date") or _today()).isoformat(),
-            "instruction": "erase", "scope": "conversation"}
+    return {
+        "case_ref": case_ref,
+        "withdrawn_on": (d.get("date") or _today()).isoformat(),
+        "instruction": "erase",
+        "scope": "conversation",
+    }
 
 
 def risk_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,8 +177,12 @@ def risk_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[st
 
 
 def risk_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"case_ref": case_ref, "overall_risk": d["overall_risk"], "recommendation": d["recommendation"],
-            "assessed_on": (d.get("date") or _today()).isoformat()}
+    body = {
+        "case_ref": case_ref,
+        "overall_risk": d["overall_risk"],
+        "recommendation": d["recommendation"],
+        "assessed_on": (d.get("date") or _today()).isoformat(),
+    }
     if d.get("remarks"):
         body["remarks"] = d["remarks"]
     return body
@@ -173,21 +196,28 @@ def identity_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dic
 
 
 def post_return_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"case_ref": case_ref, "months_after_return": int(d["months_after_return"]),
-            "reintegration_status": d["reintegration_status"], "re_trafficking_alert": bool(d["re_trafficking_alert"])}
+    body = {
+        "case_ref": case_ref,
+        "months_after_return": int(d["months_after_return"]),
+        "reintegration_status": d["reintegration_status"],
+        "re_trafficking_alert": bool(d["re_trafficking_alert"]),
+    }
     if d.get("remarks"):
         body["remarks"] = d["remarks"]
     return body
 
 
 def closure_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"case_ref": case_ref, "reason": d["closure_reason"],
-            "closed_on": (d.get("date") or _today()).isoformat()}
+    return {"case_ref": case_ref, "reason": d["closure_reason"], "closed_on": (d.get("date") or _today()).isoformat()}
 
 
 def alert_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"case_ref": case_ref, "alert_kind": d["alert_kind"], "is_child": bool(case.is_child if case else False),
-            "contact_point": d["contact_point"]}
+    body = {
+        "case_ref": case_ref,
+        "alert_kind": d["alert_kind"],
+        "is_child": bool(case.is_child if case else False),
+        "contact_point": d["contact_point"],
+    }
     if d.get("remarks"):
         body["description"] = d["remarks"]
     return body
@@ -216,8 +246,12 @@ def family_request_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[
 
 
 def family_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {"case_ref": case_ref, "is_child": True, "outcome": d["tracing_outcome"],
-                            "assessed_on": (d.get("date") or _today()).isoformat()}
+    body: dict[str, Any] = {
+        "case_ref": case_ref,
+        "is_child": True,
+        "outcome": d["tracing_outcome"],
+        "assessed_on": (d.get("date") or _today()).isoformat(),
+    }
     for key in ("caregiver_willing", "caregiver_able"):
         if d.get(key) is not None:
             body[key] = bool(d[key])
@@ -232,16 +266,24 @@ def return_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any
     plan: dict[str, Any] = {"planned_date": d["planned_date"].isoformat(), "escort": bool(d.get("escort"))}
     if d.get("arrival_point"):
         plan["arrival_point"] = d["arrival_point"]
-    body = {"case_ref": case_ref, "travel_plan": plan, "reception_organisation": d["reception_organisation"],
-            "risk_assessment_ref": d["risk_assessment_ref"], "voluntary": bool(d.get("voluntary"))}
+    body = {
+        "case_ref": case_ref,
+        "travel_plan": plan,
+        "reception_organisation": d["reception_organisation"],
+        "risk_assessment_ref": d["risk_assessment_ref"],
+        "voluntary": bool(d.get("voluntary")),
+    }
     if d.get("travel_document"):
         body["travel_document"] = d["travel_document"]
     return body
 
 
 def arrival_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    body = {"case_ref": case_ref, "arrived_on": (d.get("date") or _today()).isoformat(),
-            "received_by": d["received_by"]}
+    body = {
+        "case_ref": case_ref,
+        "arrived_on": (d.get("date") or _today()).isoformat(),
+        "received_by": d["received_by"],
+    }
     if d.get("remarks"):
         body["remarks"] = d["remarks"]
     return body

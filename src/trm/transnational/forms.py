@@ -53,35 +53,54 @@ HANDLING = [
 class SendForm(forms.Form):
     to_node = forms.ChoiceField(label=_("Country and node"))
     offer = forms.TypedChoiceField(
-        label=_("What to send"), coerce=lambda v: v == "referral", initial="referral", widget=forms.RadioSelect,
+        label=_("What to send"),
+        coerce=lambda v: v == "referral",
+        initial="referral",
+        widget=forms.RadioSelect,
         # django-stubs type empty_value as str | None; Django returns any value given for no answer.
-        required=False, empty_value=True,  # type: ignore[arg-type]
-        choices=[("referral", _("Case notification and referral offer (services on return)")),
-                 ("notification", _("Case notification / request for cooperation only"))],
+        required=False,
+        empty_value=True,  # type: ignore[arg-type]
+        choices=[
+            ("referral", _("Case notification and referral offer (services on return)")),
+            ("notification", _("Case notification / request for cooperation only")),
+        ],
     )
     purpose = forms.ChoiceField(
-        label=_("Purpose of the referral"), initial="assistance", required=False,
+        label=_("Purpose of the referral"),
+        initial="assistance",
+        required=False,
         choices=[("assistance", _("Assistance and continuity of services")), ("return", _("Return"))],
     )
     requested_actions = forms.MultipleChoiceField(
-        label=_("Cooperation requested"), choices=REQUESTED_ACTIONS, widget=forms.CheckboxSelectMultiple,
-        initial=["service_continuity", "risk_assessment"], required=False,
+        label=_("Cooperation requested"),
+        choices=REQUESTED_ACTIONS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["service_continuity", "risk_assessment"],
+        required=False,
     )
-    services = forms.MultipleChoiceField(label=_("Services requested"), choices=SERVICES, required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    services = forms.MultipleChoiceField(
+        label=_("Services requested"), choices=SERVICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=URGENCY, initial="routine")
     needs_summary = forms.CharField(
-        label=_("Needs, for the receiving services"), required=False, max_length=4000,
+        label=_("Needs, for the receiving services"),
+        required=False,
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("No names or contact details here: they leave only with the identity, if shared."),
     )
     share_identity = forms.BooleanField(
-        label=_("Share the person's identity (name, date of birth)"), required=False,
+        label=_("Share the person's identity (name, date of birth)"),
+        required=False,
         help_text=_("Only with the person's consent to a transnational referral, or a child's best-interests record."),
     )
     handling_codes = forms.MultipleChoiceField(
-        label=_("Handling restrictions"), choices=HANDLING, initial=["H2"], widget=forms.CheckboxSelectMultiple,
-        required=False, help_text=_("H2 when none is chosen."),
+        label=_("Handling restrictions"),
+        choices=HANDLING,
+        initial=["H2"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("H2 when none is chosen."),
     )
     handling_text = forms.CharField(label=_("Handling conditions (H3)"), required=False, max_length=500)
 
@@ -107,8 +126,9 @@ class SendForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=DECLINE_REASONS)
-    reason_text = forms.CharField(label=_("Explanation"), required=False, max_length=4000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    reason_text = forms.CharField(
+        label=_("Explanation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class WithdrawForm(forms.Form):
@@ -137,7 +157,8 @@ class FollowUpForm(forms.Form):
 
     type = forms.ChoiceField(choices=follow_up_choices, widget=forms.HiddenInput)
     topics = forms.MultipleChoiceField(
-        label=_("Assessment topics"), widget=forms.CheckboxSelectMultiple,
+        label=_("Assessment topics"),
+        widget=forms.CheckboxSelectMultiple,
         choices=[
             ("family_environment", _("Family environment")),
             ("trafficker_links", _("Links to traffickers")),
@@ -152,22 +173,37 @@ class FollowUpForm(forms.Form):
     )
     recommendation = forms.ChoiceField(
         label=_("Recommendation"),
-        choices=_choices(("return_possible", _("Return possible")), ("return_not_advised", _("Return not advised")),
-                         ("further_assessment_needed", _("Further assessment needed"))),
+        choices=_choices(
+            ("return_possible", _("Return possible")),
+            ("return_not_advised", _("Return not advised")),
+            ("further_assessment_needed", _("Further assessment needed")),
+        ),
     )
     verification_outcome = forms.ChoiceField(
         label=_("Outcome of the verification"),
-        choices=_choices(("confirmed", _("Confirmed")), ("partially_confirmed", _("Partially confirmed")),
-                         ("not_confirmed", _("Not confirmed")), ("unable_to_verify", _("Unable to verify"))),
+        choices=_choices(
+            ("confirmed", _("Confirmed")),
+            ("partially_confirmed", _("Partially confirmed")),
+            ("not_confirmed", _("Not confirmed")),
+            ("unable_to_verify", _("Unable to verify")),
+        ),
     )
     verified_nationality = forms.RegexField(
-        label=_("Verified nationality (ISO country code)"), regex=r"^[A-Z]{2}$", max_length=2,
+        label=_("Verified nationality (ISO country code)"),
+        regex=r"^[A-Z]{2}$",
+        max_length=2,
     )
     travel_document_possible = forms.NullBooleanField(label=_("A travel document can be issued"))
     relationship = forms.ChoiceField(
         label=_("Family member to trace"),
-        choices=_choices(("mother", _("Mother")), ("father", _("Father")), ("sibling", _("Sibling")),
-                         ("grandparent", _("Grandparent")), ("aunt_uncle", _("Aunt or uncle")), ("other", _("Other"))),
+        choices=_choices(
+            ("mother", _("Mother")),
+            ("father", _("Father")),
+            ("sibling", _("Sibling")),
+            ("grandparent", _("Grandparent")),
+            ("aunt_uncle", _("Aunt or uncle")),
+            ("other", _("Other")),
+        ),
     )
     family_name = forms.CharField(label=_("Family member's family name"), max_length=200)
     given_names = forms.CharField(label=_("Family member's given names"), max_length=200)
@@ -187,40 +223,65 @@ class FollowUpForm(forms.Form):
     escort = forms.BooleanField(label=_("Escorted"))
     travel_document = forms.ChoiceField(
         label=_("Travel document"),
-        choices=_choices(("passport", _("Passport")), ("laissez_passer", _("Laissez-passer")),
-                         ("emergency_travel_document", _("Emergency travel document")),
-                         ("none_needed", _("None needed"))),
+        choices=_choices(
+            ("passport", _("Passport")),
+            ("laissez_passer", _("Laissez-passer")),
+            ("emergency_travel_document", _("Emergency travel document")),
+            ("none_needed", _("None needed")),
+        ),
     )
     reception_organisation = forms.CharField(label=_("Receiving organisation"), max_length=200)
     voluntary = forms.BooleanField(label=_("The person asked for or agreed to the return"))
     received_by = forms.CharField(label=_("Received by (organisation)"), max_length=200)
     months_after_return = forms.TypedChoiceField(
-        label=_("Months after return"), coerce=int,
+        label=_("Months after return"),
+        coerce=int,
         choices=_choices(("1", "1"), ("3", "3"), ("6", "6"), ("12", "12"), ("24", "24")),
     )
     reintegration_status = forms.ChoiceField(
         label=_("Reintegration"),
-        choices=_choices(("stable", _("Stable")), ("progressing", _("Progressing")), ("at_risk", _("At risk")),
-                         ("re_trafficked", _("Re-trafficked")), ("lost_contact", _("Lost contact"))),
+        choices=_choices(
+            ("stable", _("Stable")),
+            ("progressing", _("Progressing")),
+            ("at_risk", _("At risk")),
+            ("re_trafficked", _("Re-trafficked")),
+            ("lost_contact", _("Lost contact")),
+        ),
     )
     re_trafficking_alert = forms.BooleanField(label=_("Re-trafficking alert"))
     closure_reason = forms.ChoiceField(
         label=_("Reason for closure"),
-        choices=_choices(("reintegrated", _("Reintegrated")), ("person_request", _("At the person's request")),
-                         ("lost_contact", _("Lost contact")), ("transferred", _("Transferred")),
-                         ("deceased", _("Deceased")), ("other", _("Other"))),
+        choices=_choices(
+            ("reintegrated", _("Reintegrated")),
+            ("person_request", _("At the person's request")),
+            ("lost_contact", _("Lost contact")),
+            ("transferred", _("Transferred")),
+            ("deceased", _("Deceased")),
+            ("other", _("Other")),
+        ),
     )
     alert_kind = forms.ChoiceField(
         label=_("Alert"),
-        choices=_choices(("immediate_danger", _("Immediate danger")), ("missing_person", _("Missing person")),
-                         ("missing_child", _("Missing child")), ("re_trafficking", _("Re-trafficking"))),
+        choices=_choices(
+            ("immediate_danger", _("Immediate danger")),
+            ("missing_person", _("Missing person")),
+            ("missing_child", _("Missing child")),
+            ("re_trafficking", _("Re-trafficking")),
+        ),
     )
     contact_point = forms.CharField(label=_("Contact point for the alert"), max_length=200)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}),
-                           help_text=_("Of the assessment, the arrival or the closure; today if left empty."))
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Of the assessment, the arrival or the closure; today if left empty."),
+    )
     due_date = forms.DateField(label=_("Answer needed by"), widget=forms.DateInput(attrs={"type": "date"}))
-    remarks = forms.CharField(label=_("Remarks"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
-                              help_text=_("No names or contact details of the person here."))
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("No names or contact details of the person here."),
+    )
 
     def __init__(self, *args: Any, type_: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

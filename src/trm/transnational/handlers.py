@@ -37,10 +37,14 @@ def _incoming(row: InboxMessage, *, start: str) -> Link:
     if link is None:
         body, handling = _body(row), row.envelope.get("handling", {})
         link = Link(
-            conversation=row.conversation, direction=Direction.INCOMING, peer=row.sender,
-            peer_country=_country_of(row.sender), remote_case_ref=str(body.get("case_ref", ""))[:64],
+            conversation=row.conversation,
+            direction=Direction.INCOMING,
+            peer=row.sender,
+            peer_country=_country_of(row.sender),
+            remote_case_ref=str(body.get("case_ref", ""))[:64],
             is_child=bool(body.get("is_child", False)),
-            handling_codes=list(handling.get("codes", ["H2"])), handling_text=str(handling.get("text") or "")[:500],
+            handling_codes=list(handling.get("codes", ["H2"])),
+            handling_text=str(handling.get("text") or "")[:500],
         )
         states.move(link, start)
         link.save()

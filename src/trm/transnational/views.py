@@ -42,14 +42,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     access.require(request.user)
     links = access.visible_links(request.user).select_related("case")
     received = timeline.latest_received()
-    known = set(links.filter(conversation__in=[m["conversation"] for m in received])
-                .values_list("conversation", flat=True))
-    return render(request, "transnational/inbox.html", {
-        "incoming": links.filter(direction=Direction.INCOMING)[:100],
-        "outgoing": links.filter(direction=Direction.OUTGOING)[:100],
-        "received": received,
-        "known": known,
-    })
+    known = set(
+        links.filter(conversation__in=[m["conversation"] for m in received]).values_list("conversation", flat=True)
+    )
+    return render(
+        request,
+        "transnational/inbox.html",
+        {
+            "incoming": links.filter(direction=Direction.INCOMING)[:100],
+            "outgoing": links.filter(direction=Direction.OUTGOING)[:100],
+            "received": received,
+            "known": known,
+        },
+    )
 
 
 @require_GET
@@ -74,12 +79,17 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         "items": timeline.build(link.conversation),
         "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
         "withdraw_form": forms.get("withdraw_form")
-        or (WithdrawForm() if link.direction == Direction.OUTGOING and link.can("withdraw")
-            and link.offer_message_id else None),
+        or (
+            WithdrawForm()
+            if link.direction == Direction.OUTGOING and link.can("withdraw") and link.offer_message_id
+            else None
+        ),
         "can_accept": incoming_offer,
         "choose_form": ChooseFollowUpForm(
             initial={"message": follow_up_form.fields["type"].initial if follow_up_form else None}, types=types
-        ) if types else None,
+        )
+        if types
+        else None,
         "follow_up_form": follow_up_form,
         "follow_up_label": kind.action if kind else "",
         "follow_up_note": kind.note if kind else "",
@@ -153,8 +163,12 @@ def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
                 status = 409 if isinstance(err, Conflict) else 400
         else:
             status = 400
-    return render(request, "transnational/send.html",
-                  {"form": form, "case": case, "preview": preview, "peers": peers}, status=status)
+    return render(
+        request,
+        "transnational/send.html",
+        {"form": form, "case": case, "preview": preview, "peers": peers},
+        status=status,
+    )
 
 
 def case_section(request: HttpRequest, case: Any) -> Panel | None:
@@ -176,12 +190,13 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     waiting = list(links.filter(direction=Direction.INCOMING, status__in=answerable)[:10])
     urgent = list(links.filter(urgent=True).exclude(status=LinkStatus.ERASED)[:10])
     soon = timezone.localdate() + dt.timedelta(days=14)
-    reports = list(
-        ReportDue.objects.open().filter(link__in=links, due_on__lte=soon).select_related("link")[:10]
-    )
+    reports = list(ReportDue.objects.open().filter(link__in=links, due_on__lte=soon).select_related("link")[:10])
     if not waiting and not urgent and not reports:
         return None
     # Urgent alerts come first on the dashboard (order 1); otherwise after the case panels.
-    return Panel(title=gettext_lazy("Transnational referrals"), template="transnational/_panel.html",
-                 context={"waiting": waiting, "urgent": urgent, "reports": reports,
-                          "today": timezone.localdate()}, order=1 if urgent else 15)
+    return Panel(
+        title=gettext_lazy("Transnational referrals"),
+        template="transnational/_panel.html",
+        context={"waiting": waiting, "urgent": urgent, "reports": reports, "today": timezone.localdate()},
+        order=1 if urgent else 15,
+    )

@@ -135,8 +135,16 @@ class Draft:
 
 
 def _draft(
-    kind: Kind, *, to: str, case: Case | None, link: Link | None, case_ref: str, data: Mapping[str, Any],
-    basis: Mapping[str, str], handling: Handling, purpose: str = "",
+    kind: Kind,
+    *,
+    to: str,
+    case: Case | None,
+    link: Link | None,
+    case_ref: str,
+    data: Mapping[str, Any],
+    basis: Mapping[str, str],
+    handling: Handling,
+    purpose: str = "",
 ) -> Draft:
     """The one computation of a message: purpose rule, the kind's rules, basis, handling and body."""
     if kind.purposes:
@@ -163,17 +171,29 @@ def _draft(
     if kind.rule is not None:
         kind.rule(case, link, values)
     return Draft(
-        kind=kind, to=to, purpose=purpose, basis=dict(basis), handling=handling,
-        body=kind.build(case_ref, case, values), in_reply_to=in_reply_to,
+        kind=kind,
+        to=to,
+        purpose=purpose,
+        basis=dict(basis),
+        handling=handling,
+        body=kind.build(case_ref, case, values),
+        in_reply_to=in_reply_to,
     )
 
 
 def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
     try:
         return outbox.enqueue(
-            draft.type, recipient=draft.to, body=draft.body, purpose=draft.purpose, by=by,
-            conversation=conversation, in_reply_to=draft.in_reply_to, handling=draft.handling,
-            legal_basis=draft.basis["legal_basis"], consent_ref=draft.basis.get("consent_ref"),
+            draft.type,
+            recipient=draft.to,
+            body=draft.body,
+            purpose=draft.purpose,
+            by=by,
+            conversation=conversation,
+            in_reply_to=draft.in_reply_to,
+            handling=draft.handling,
+            legal_basis=draft.basis["legal_basis"],
+            consent_ref=draft.basis.get("consent_ref"),
             best_interests_ref=draft.basis.get("best_interests_ref"),
         )
     except ProtocolError as err:
@@ -191,8 +211,15 @@ def _start(case: Case, *, kind: str, data: Mapping[str, Any]) -> tuple[list[Draf
     peer = _peer(str(data.get("to_node", "")))
     handling = handling_of(data.get("handling_codes"), data.get("handling_text", ""))
     basis = basis_for(case)
-    common = {"to": peer.node_id, "case": case, "link": None, "case_ref": case.reference, "data": data,
-              "basis": _refs(basis), "handling": handling}
+    common = {
+        "to": peer.node_id,
+        "case": case,
+        "link": None,
+        "case_ref": case.reference,
+        "data": data,
+        "basis": _refs(basis),
+        "handling": handling,
+    }
     drafts = [_draft(KINDS["case_notification"], **common)]
     if kind == "referral_offer":
         drafts.append(_draft(KINDS["referral_offer"], purpose=str(data.get("purpose") or "assistance"), **common))
@@ -227,8 +254,14 @@ def _follow_up(link: Link, kind: str, data: Mapping[str, Any]) -> Draft:
 
 def _in_conversation(link: Link, kind: Kind, data: Mapping[str, Any], *, basis: dict[str, str] | None = None) -> Draft:
     return _draft(
-        kind, to=link.peer, case=link.case, link=link, case_ref=case_ref_of(link), data=data,
-        basis=basis or _conversation_basis(link, kind), handling=_handling(link),
+        kind,
+        to=link.peer,
+        case=link.case,
+        link=link,
+        case_ref=case_ref_of(link),
+        data=data,
+        basis=basis or _conversation_basis(link, kind),
+        handling=_handling(link),
     )
 
 
@@ -258,10 +291,17 @@ def send(target: Case | Link, *, kind: str, data: Mapping[str, Any], by: Any) ->
     rows = {d.type: _enqueue(d, conversation=conversation, by=by) for d in drafts}
     peer, handling = context["peer"], context["handling"]
     link = Link(
-        conversation=conversation, direction=Direction.OUTGOING, peer=peer.node_id, peer_country=peer.country,
-        case=case, services=list(data.get("services") or []),
-        is_child=case.is_child, consent=context["basis"]["consent"], decided_by=by,
-        handling_codes=list(handling.codes), handling_text=handling.text or "",
+        conversation=conversation,
+        direction=Direction.OUTGOING,
+        peer=peer.node_id,
+        peer_country=peer.country,
+        case=case,
+        services=list(data.get("services") or []),
+        is_child=case.is_child,
+        consent=context["basis"]["consent"],
+        decided_by=by,
+        handling_codes=list(handling.codes),
+        handling_text=handling.text or "",
     )
     for type_, row in rows.items():
         states.move(link, "notify" if type_ == "case_notification" else "offer")
@@ -320,10 +360,14 @@ def accept(link: Link, *, by: Any) -> Link:
         narrative=_("Received from %(node)s (case %(ref)s) over trm/1.")
         % {"node": link.peer, "ref": link.remote_case_ref},
     )
-    draft = _in_conversation(link, KINDS["referral_accept"], {
-        "accepted_services": link.services or ["reintegration"],
-        "reception_organisation": by.organisation.name if by.organisation else settings.TRM_NODE_NAME,
-    })
+    draft = _in_conversation(
+        link,
+        KINDS["referral_accept"],
+        {
+            "accepted_services": link.services or ["reintegration"],
+            "reception_organisation": by.organisation.name if by.organisation else settings.TRM_NODE_NAME,
+        },
+    )
     link.case = case
     link.decided_by = by
     link.save(update_fields=["status", "case", "decided_by", "updated_at"])
@@ -358,8 +402,12 @@ def on_consent_withdrawn(row: Consent, by: Any) -> None:
         if not states.may(link, "erase"):
             continue
         states.move(link, "erase")
-        draft = _in_conversation(link, KINDS["consent_withdrawn"], {"date": timezone.localdate()},
-                                 basis={"legal_basis": "consent", "consent_ref": f"CONSENT-{row.pk}"})
+        draft = _in_conversation(
+            link,
+            KINDS["consent_withdrawn"],
+            {"date": timezone.localdate()},
+            basis={"legal_basis": "consent", "consent_ref": f"CONSENT-{row.pk}"},
+        )
         _enqueue(draft, conversation=link.conversation, by=None)
         link.save(update_fields=["status", "updated_at"])
         record(by, Action.SEND, link, fields=["consent_withdrawn"], note="erase requested")
@@ -381,8 +429,9 @@ def follow_ups_for(link: Link) -> list[str]:
     is_child = case.is_child if case is not None else link.is_child
     asylum = bool(case is not None and case.asylum_seeker)
     return [
-        t for t in FOLLOW_UPS
+        t
+        for t in FOLLOW_UPS
         if (is_child or not KINDS[t].children_only)
-        and (link.case_id or not KINDS[t].needs_case) and not (asylum and KINDS[t].not_for_asylum_seekers)
+        and (link.case_id or not KINDS[t].needs_case)
+        and not (asylum and KINDS[t].not_for_asylum_seekers)
     ]
-

@@ -38,11 +38,7 @@ def validate_country(value: str) -> None:
 @cache
 def language_names() -> dict[str, str]:
     """ISO 639 languages with a two-letter code, keyed by it (as Django's LANGUAGES)."""
-    return {
-        lang.alpha_2: lang.name
-        for lang in pycountry.languages
-        if hasattr(lang, "alpha_2")
-    }
+    return {lang.alpha_2: lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 
 
 def validate_language(value: str) -> None:

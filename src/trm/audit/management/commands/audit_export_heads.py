@@ -28,8 +28,13 @@ class Command(BaseCommand):
         if not document["heads"]:
             raise CommandError(f"no audit head was received from {node}")
         text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-        record(None, Action.EXPORT, object_type="audit.witnessedhead", object_ref=node,
-               note=f"{len(document['heads'])} audit heads exported")
+        record(
+            None,
+            Action.EXPORT,
+            object_type="audit.witnessedhead",
+            object_ref=node,
+            note=f"{len(document['heads'])} audit heads exported",
+        )
         if options["output"] is None:
             self.stdout.write(text, ending="")
             return

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--heads", metavar="FILE", type=Path,
+            "--heads",
+            metavar="FILE",
+            type=Path,
             help="also check the heads exported by the witness (trm audit export-heads --node <this node>)",
         )
 

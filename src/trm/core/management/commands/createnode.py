@@ -38,8 +38,11 @@ class Command(BaseCommand):
                 defaults={"type": options["org_type"], "country": settings.TRM_COUNTRY},
             )
             admin = User.objects.create_user(
-                options["admin_username"], email=options["admin_email"], password=password,
-                organisation=org, is_staff=True,
+                options["admin_username"],
+                email=options["admin_email"],
+                password=password,
+                organisation=org,
+                is_staff=True,
             )
             admin.groups.add(Group.objects.get(name=Role.NODE_ADMIN))
             record.record(None, Action.CREATE, admin, note="node created")

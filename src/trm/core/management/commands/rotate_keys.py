@@ -19,10 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = rotate()
         record.record(
-            None, Action.UPDATE, object_type="core.fieldkeys", object_ref=cipher().primary,
+            None,
+            Action.UPDATE,
+            object_type="core.fieldkeys",
+            object_ref=cipher().primary,
             note=f"rotated {report.rows_rewritten} rows",
         )
         self.stdout.write(
-            f"checked {report.rows_checked} rows, re-encrypted {report.rows_rewritten} "
-            f"under key {cipher().primary}"
+            f"checked {report.rows_checked} rows, re-encrypted {report.rows_rewritten} under key {cipher().primary}"
         )

@@ -21,9 +21,18 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         argv = [
-            sys.executable, "-m", "gunicorn", "trm.wsgi:application",
-            "--bind", options["bind"], "--workers", str(options["workers"]),
-            "--access-logfile", "-", "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "trm.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(h)s "%(m)s %(U)s" %(s)s %(M)sms',
         ]
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell  # nosec B606

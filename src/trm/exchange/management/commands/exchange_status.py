@@ -24,8 +24,6 @@ class Command(BaseCommand):
             mid = options["message"]
             report["message"] = {
                 "inbox_rows": InboxMessage.objects.filter(message_id=mid).count(),
-                "outbox": list(
-                    OutboxMessage.objects.filter(message_id=mid).values("status", "attempts", "last_error")
-                ),
+                "outbox": list(OutboxMessage.objects.filter(message_id=mid).values("status", "attempts", "last_error")),
             }
         self.stdout.write(json.dumps(report, sort_keys=True))

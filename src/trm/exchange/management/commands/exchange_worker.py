@@ -33,10 +33,18 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one pass over what is due, then stop")
         parser.add_argument("--batch", type=int, default=20)
         parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when idle")
-        parser.add_argument("--retry-base", type=float, default=outbox.BASE_DELAY.total_seconds(),
-                            help="back-off base in seconds (default: %(default)s)")
-        parser.add_argument("--retry-cap", type=float, default=outbox.MAX_DELAY.total_seconds(),
-                            help="longest wait between two attempts, in seconds (default: %(default)s)")
+        parser.add_argument(
+            "--retry-base",
+            type=float,
+            default=outbox.BASE_DELAY.total_seconds(),
+            help="back-off base in seconds (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--retry-cap",
+            type=float,
+            default=outbox.MAX_DELAY.total_seconds(),
+            help="longest wait between two attempts, in seconds (default: %(default)s)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()

@@ -16,8 +16,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--overlap-days", type=int, default=keys.DEFAULT_OVERLAP.days,
-                            help="how long the current keys stay valid (default: %(default)s days)")
+        parser.add_argument(
+            "--overlap-days",
+            type=int,
+            default=keys.DEFAULT_OVERLAP.days,
+            help="how long the current keys stay valid (default: %(default)s days)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["overlap_days"] < 1:

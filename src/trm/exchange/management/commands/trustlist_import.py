@@ -16,8 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
-        parser.add_argument("--authority", default=None,
-                            help="pin this public JWK file first (refused if another key is pinned)")
+        parser.add_argument(
+            "--authority", default=None, help="pin this public JWK file first (refused if another key is pinned)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

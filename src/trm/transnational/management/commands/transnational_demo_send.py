@@ -38,7 +38,11 @@ class Command(BaseCommand):
             raise CommandError("no synthetic adult case to refer")
         consent.give(case, purpose=ConsentPurpose.TRANSNATIONAL, language="en", by=focal)
         link = workflows.send_referral(
-            case, by=focal, to_node=options["to"], services=["shelter", "reintegration"], share_identity=True,
+            case,
+            by=focal,
+            to_node=options["to"],
+            services=["shelter", "reintegration"],
+            share_identity=True,
             needs_summary="Synthetic demo referral: safe accommodation on arrival and reintegration support.",
         )
         self.stdout.write(f"queued demo referral {link.conversation} to {options['to']}")
