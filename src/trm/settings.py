@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "trm.core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "trm.accounts.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -219,9 +220,10 @@ AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
 AXES_IPWARE_PROXY_COUNT = env_int("TRM_PROXY_COUNT", 0, minimum=0)
 
-# Sessions end after inactivity: every request pushes the expiry forward.
+# Sessions end after inactivity: a request pushes the expiry forward, writing the session at
+# most once a TRM_SESSION_TOUCH_SECONDS (trm.accounts.middleware.SessionIdleMiddleware).
 SESSION_COOKIE_AGE = env_int("TRM_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+TRM_SESSION_TOUCH_SECONDS = env_int("TRM_SESSION_TOUCH_SECONDS", 60, minimum=0)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

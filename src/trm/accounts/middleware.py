@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+
+from django.conf import settings
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -35,3 +38,31 @@ class TwoFactorRequiredMiddleware:
                 return redirect(reverse("accounts:login"))
             return redirect(reverse("accounts:two_factor_setup"))
         return self.get_response(request)
+
+
+# The session key that records when the idle expiry was last pushed forward.
+TOUCHED = "_trm_touched"
+
+
+class SessionIdleMiddleware:
+    """Moves a session's idle expiry forward at most once a minute, not on every request.
+
+    Saving the session on every request (`SESSION_SAVE_EVERY_REQUEST`) wrote its row each time;
+    here a request that changed nothing saves it only when the last save is older than
+    `TRM_SESSION_TOUCH_SECONDS` (60), so the idle timeout ends within that much of its length.
+    Sits just inside `SessionMiddleware`, which saves a modified session on the way out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        now = int(time.time())
+        # A session saved anyway (a login, a message) records the save as a touch too.
+        if session.modified or now - int(session.get(TOUCHED, 0)) >= settings.TRM_SESSION_TOUCH_SECONDS:
+            session[TOUCHED] = now
+        return response

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,7 +59,7 @@ from trm.cases.forms import (
     SupportPlanForm,
     WithdrawConsentForm,
 )
-from trm.cases.models import Case, Consent, IdentificationState, TraffickingEvent
+from trm.cases.models import Case, Consent, IdentificationState
 from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
 from trm.vocab.htcds import CaseStatus
@@ -97,8 +96,7 @@ def filtered_cases(user: Any, data: dict[str, Any]) -> Any:
     elif data.get("deadline") == "any":
         qs = qs.filter(next_deadline__isnull=False)
     if data.get("exploitation"):
-        events = TraffickingEvent.objects.filter(case=OuterRef("pk"), exploitation_type=data["exploitation"])
-        qs = qs.filter(Exists(events))
+        qs = qs.with_exploitation(data["exploitation"])
     if data.get("child") == "yes":
         qs = qs.filter(is_child=True)
     elif data.get("child") == "no":
