@@ -155,6 +155,70 @@ FAMILY_MEMBER = _object(
     ["relationship"],
 )
 
+# One stage of the route as the sending node recorded it (no place names: countries and periods).
+ROUTE_STAGE = _object(
+    {
+        "stage": {"enum": ["recruitment", "transit", "exploitation"]},
+        "country": COUNTRY,
+        "start_date": DATE,
+        "end_date": DATE,
+        "exploitation_type": EXPLOITATION,
+    },
+    ["stage", "country"],
+)
+
+# The sending country's identification decision: its status, when and by which authority.
+IDENTIFICATION = _object(
+    {
+        "status": {"enum": ["not_decided", "rg_pending", "rg_positive", "rg_negative", "identified", "not_identified"]},
+        "decided_on": DATE,
+        "authority": SHORT_TEXT,
+    },
+    ["status"],
+)
+
+PERMIT = _object(
+    {
+        "kind": {"enum": ["reflection", "personal_situation", "cooperation"]},
+        "issued_on": DATE,
+        "valid_until": DATE,
+    },
+    ["kind", "valid_until"],
+)
+
+ORGANISATION_KIND = {
+    "enum": [
+        "ngo",
+        "law_enforcement",
+        "health",
+        "central_government",
+        "local_government",
+        "immigration",
+        "legal",
+        "social_services",
+        "labour_inspectorate",
+        "prosecution",
+        "international_organisation",
+        "other",
+    ]
+}
+
+# The person's consent as given in the sending country: what the receiving country may do under
+# it (purposes), with whom (countries, kinds of organisation), until when, and how it was given.
+CONSENT_SCOPE = _object(
+    {
+        "given_on": DATE,
+        "given_by": {"enum": ["person", "guardian", "parent"]},
+        "language": LANGUAGE,
+        "interpreter": {"type": "boolean"},
+        "purposes": _list({"enum": ["assistance", "identification", "return_risk_assessment", "family_tracing"]}),
+        "recipient_countries": _list(COUNTRY, max_items=60),
+        "recipient_kinds": _list(ORGANISATION_KIND),
+        "expires_on": DATE,
+    },
+    ["given_on", "purposes", "recipient_countries"],
+)
+
 # --- message bodies ----------------------------------------------------------------
 
 BODY_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -182,6 +246,10 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "identity": IDENTITY,
             "identity_consent": {"const": True},
             "summary": TEXT,
+            "route": _list(ROUTE_STAGE),
+            "identification": IDENTIFICATION,
+            "permits": _list(PERMIT, max_items=5),
+            "consent": CONSENT_SCOPE,
         },
         ["case_ref", "nationality", "is_child", "age_band", "exploitation_types", "urgency"],
         dependent={"identity": ["identity_consent"]},
@@ -201,6 +269,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "identity_verification_response": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "outcome": {"enum": ["confirmed", "partially_confirmed", "not_confirmed", "unable_to_verify"]},
             "verified_nationality": COUNTRY,
             "travel_document_possible": {"type": "boolean"},
@@ -231,6 +300,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "risk_assessment_response": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "overall_risk": RISK,
             "retaliation_risk": RISK,
             "trafficker_links": {"enum": ["none_known", "suspected", "confirmed"]},
@@ -254,6 +324,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "family_tracing_response": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "is_child": {"type": "boolean"},
             "outcome": {"enum": ["traced", "not_traced", "in_progress"]},
             "caregiver_willing": {"type": "boolean"},
@@ -281,6 +352,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "referral_accept": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "accepted_services": _list(SERVICE),
             "reception_organisation": SHORT_TEXT,
             "reception_contact": SHORT_TEXT,
@@ -318,6 +390,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "arrival_confirmation": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "arrived_on": DATE,
             "received_by": SHORT_TEXT,
             "remarks": TEXT,
@@ -327,6 +400,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "post_return_report": _object(
         {
             "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
             "months_after_return": {"enum": [1, 3, 6, 12, 24]},
             "reintegration_status": {"enum": ["stable", "progressing", "at_risk", "re_trafficked", "lost_contact"]},
             "re_trafficking_alert": {"type": "boolean"},
