@@ -8,7 +8,6 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from trm.accounts.middleware import TOUCHED
-
 from trm.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db

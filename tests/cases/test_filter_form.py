@@ -42,9 +42,9 @@ def _cases_with_forms(world, forms_by_case):
     from trm.cases import casework
 
     cases = []
-    for forms in forms_by_case:
+    for stages in forms_by_case:
         case = detect(world.responder)
-        for form in forms:
+        for form in stages:
             casework.add_event(
                 case, by=world.responder, type="Exploitation", country="SE", start_date=days_ago(30),
                 exploitation_type=form,
@@ -56,7 +56,7 @@ def _cases_with_forms(world, forms_by_case):
 def test_the_exploitation_filter_finds_cases_with_that_form_among_others(world):
     from trm.cases.models import Case
 
-    begging, both, labour, none = _cases_with_forms(
+    begging, both, labour, _none = _cases_with_forms(
         world, [["ForcedBegging"], ["ForcedLabour", "ForcedBegging"], ["ForcedLabour"], []]
     )
     found = set(Case.objects.with_exploitation("ForcedBegging").values_list("pk", flat=True))

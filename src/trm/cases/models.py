@@ -150,7 +150,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         costs the same as a common one; elsewhere an EXISTS over the route stages' index.
         """
         if connections[self.db].vendor == "postgresql":
-            return self.alias(_forms=ExploitationForms()).filter(_forms__contains=[form])
+            return self.alias(_forms=ExploitationForms()).filter(**{"_forms__contains": [form]})
         return self.filter(Exists(TraffickingEvent.objects.filter(case=OuterRef("pk"), exploitation_type=form)))
 
 
