@@ -61,6 +61,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "referrals:notifications": ALL,
     "referrals:provider_new": frozenset({R.FOCAL_POINT, R.NODE_ADMIN}),
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
+    "transnational:failed": frozenset({R.FOCAL_POINT}),
+    # One's own notifications of conversations: everyone may read theirs (most have none).
+    "transnational:notifications": ALL,
     "referrals:start": REDIRECTS | CASE_ROLES,  # without a case reference it sends you back to the list
 }
 # Reached without a login, by design.
@@ -154,6 +157,30 @@ def test_an_empty_post_never_fails_the_server(clients, name, route):
         assert status < 500, f"POST /{route} as {role.value}: {status}"
         if role not in MATRIX[name] and MATRIX[name] is not POST_ONLY:
             assert status in REFUSED | {302, 400}, f"POST /{route} as {role.value}: {status}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["transnational:detail", "transnational:live"])
+def test_a_real_conversation_and_its_live_part_are_the_focal_points_only(clients, client, name):
+    """With a conversation that exists: the focal point gets it, every other role a 404."""
+    import uuid
+
+    from trm.transnational.models import Direction, Link, LinkStatus
+
+    link = Link.objects.create(
+        conversation=uuid.uuid4(),
+        direction=Direction.INCOMING,
+        peer="xk.nrm",
+        peer_country="XK",
+        status=LinkStatus.NOTIFIED,
+    )
+    from django.urls import reverse
+
+    url = reverse(name, args=[link.conversation])
+    assert client.get(url).status_code == 302  # to the login page
+    for role, c in clients.items():
+        status = c.get(url).status_code
+        assert status == (200 if role == R.FOCAL_POINT else 404), f"{url} as {role.value}: {status}"
 
 
 def _api_operations():

@@ -92,13 +92,16 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     expect(bg.get_by_text(re.compile(r"Referral accepted: case BG-"))).to_be_visible()
     bg.screenshot(path="/tmp/trm-transnational-accepted.png", full_page=True)
 
-    # Back in Sweden, the shared timeline shows the acceptance.
-    for _ in range(60):
-        se.goto(sent_url)
-        if se.locator("#link-status").inner_text() == "Accepted":
-            break
-        time.sleep(2)
-    expect(se.locator("#link-status")).to_have_text("Accepted")
+    # Back in Sweden, the page still open since sending follows by itself (htmx): the
+    # messages it sent show delivered, then the acceptance arrives, without a reload.
+    assert se.url == sent_url
+    expect(se.locator("ol.timeline")).not_to_contain_text("pending", timeout=60_000)
+    expect(se.locator("#link-status")).to_have_text("Accepted", timeout=120_000)
     expect(se.locator("ol.timeline")).to_contain_text("referral_accept")
     se.screenshot(path="/tmp/trm-transnational-answered.png", full_page=True)
+    # The acceptance named Bulgaria's case; Sweden's focal point was told of it.
+    se.reload()
+    expect(se.locator("dl.facts").first).to_contain_text(re.compile(r"Case at the other node\s*BG-"))
+    se.goto(f"{sweden}/transnational/notifications/")
+    expect(se.get_by_role("link", name=re.compile("BG accepted the referral"))).to_be_visible()
     assert case_ref.startswith("SE-")

@@ -293,6 +293,47 @@ def test_a_message_without_handler_is_marked_unhandled(net: Net, handlers) -> No
     assert InboxMessage.objects.get().status == InboxStatus.UNHANDLED
 
 
+def test_a_message_without_handler_keeps_why(net: Net, handlers) -> None:
+    post(net.token("referral_offer"))
+    inbox.process_received()
+    assert InboxMessage.objects.get().last_error == inbox.NO_HANDLER
+
+
+def test_a_handler_refusing_a_message_sets_it_aside_audited_with_nothing_stored(net: Net, handlers) -> None:
+    def handler(row: InboxMessage) -> None:
+        record(None, Action.READ, object_type="exchange.inboxmessage", object_ref="undone")
+        raise inbox.Unprocessable("unknown_conversation")
+
+    inbox.register_handler("case_notification", handler)
+    post(net.token())
+    inbox.process_received()
+    row = InboxMessage.objects.get()
+    assert (row.status, row.last_error) == (InboxStatus.UNHANDLED, "unknown_conversation")
+    assert not AuditEvent.objects.filter(object_ref="undone").exists()
+    refusal = AuditEvent.objects.get(action=Action.REFUSED, object_ref=str(row.message_id))
+    assert refusal.note == "not processed: unknown_conversation" and refusal.actor_id is None
+
+
+def test_a_retry_runs_a_failed_message_once(net: Net, handlers) -> None:
+    calls = []
+
+    def flaky(row: InboxMessage) -> None:
+        calls.append(row.message_id)
+        if len(calls) == 1:
+            raise RuntimeError("synthetic")
+
+    inbox.register_handler("case_notification", flaky)
+    post(net.token())
+    inbox.process_received()
+    row = InboxMessage.objects.get()
+    assert row.status == InboxStatus.FAILED
+    assert inbox.retry(str(row.message_id)) == InboxStatus.PROCESSED
+    assert inbox.retry(str(row.message_id)) is None  # not waiting any more
+    assert inbox.process_received() == 0 and len(calls) == 2
+    assert list(inbox.waiting_for_retry()) == []
+    assert AuditEvent.objects.filter(object_ref=str(row.message_id), note="retry after RuntimeError").count() == 1
+
+
 def test_it_refuses_a_second_handler_for_a_type(handlers) -> None:
     inbox.register_handler("referral_offer", print)
     with pytest.raises(ValueError):

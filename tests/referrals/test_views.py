@@ -241,3 +241,20 @@ def test_the_case_page_lists_referrals_and_offers_to_refer(world):
     assert "Referrals to service providers" in page
     assert referral.reference in page
     assert reverse("referrals:new", args=[referral.case.reference]) in page
+
+
+def test_a_notification_links_only_to_a_referral_one_may_still_open(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
+    referral = world.refer()
+    client = verified_client(world.shelter)
+    url = reverse("referrals:detail", args=[referral.reference])
+    assert f'href="{url}"' in _html(client.get(reverse("referrals:notifications")))
+    with django_capture_on_commit_callbacks(execute=True):
+        routing.withdraw(referral, by=world.ca, reason="not_needed")
+    page = _html(client.get(reverse("referrals:notifications")))
+    assert f"Referral {referral.reference} was withdrawn" in page
+    assert f'href="{url}"' not in page and page.count("You no longer have access to this referral.") == 2
+    assert client.get(url).status_code == 404
+    (mail,) = mailoutbox
+    assert reverse("referrals:notifications") in mail.body and url not in mail.body

@@ -156,6 +156,7 @@ def test_the_origin_answers_an_identity_verification(two):
     )
     assert two.sent("identity_verification_response")[0].envelope["body"] == {
         "case_ref": "XK-REF-1",
+        "receiver_case_ref": link.case.reference,  # the case opened here on acceptance
         "outcome": "confirmed",
         "verified_nationality": "MD",
         "travel_document_possible": True,

@@ -268,7 +268,7 @@ def test_a_withdrawal_from_the_sender_closes_the_received_offer(two):
     assert link.case_id is None and two.sent() == []
 
 
-def test_an_answer_to_nothing_we_sent_changes_nothing(two):
+def test_an_answer_in_a_conversation_unknown_here_is_set_aside_and_changes_nothing(two):
     conversation = uuid.uuid4()
     two.receive(
         "referral_accept",
@@ -277,7 +277,8 @@ def test_an_answer_to_nothing_we_sent_changes_nothing(two):
         in_reply_to=str(uuid.uuid4()),
     )
     assert not Link.objects.exists()
-    assert InboxMessage.objects.get(conversation=conversation).status == "processed"
+    row = InboxMessage.objects.get(conversation=conversation)
+    assert (row.status, row.last_error) == ("unhandled", "unknown_conversation")
 
 
 def test_a_withdrawn_referral_can_still_be_erased_on_consent_withdrawal(two):

@@ -18,7 +18,9 @@ exists here, and a message either exists whole or not at all.
 Processing is separate from receipt: handlers registered with ``register_handler`` run in
 the worker (``process_received``), one message per transaction with its status change, so
 a slow or failing handler never makes a sender retry or lose a message. A failing handler
-leaves the message ``failed`` with the exception's class name (never its text).
+leaves the message ``failed`` with the exception's class name (never its text); a
+handler refusing a message it cannot apply (``Unprocessable``, e.g. a conversation unknown
+here) leaves it ``unhandled`` with a short reason, audited. ``retry`` runs either again.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from trm.audit.events import Action
@@ -182,10 +186,28 @@ def _note_refusal(err: ProtocolError) -> None:
 
 # --- processing -------------------------------------------------------------------------
 
+# Why a message was set aside as ``unhandled`` when no handler exists for its type.
+NO_HANDLER = "no_handler"
+# The states from which a person or ``trm exchange retry`` may run a message again.
+RETRYABLE = (InboxStatus.FAILED, InboxStatus.UNHANDLED)
 
-def _set(row: InboxMessage, event: str, now: datetime, **changes: object) -> None:
+
+class Unprocessable(Exception):
+    """Raised by a handler for a message it will not apply, e.g. about a conversation unknown here.
+
+    ``code`` is a short fixed reason without personal data. The handler's writes are undone,
+    the message is kept ``unhandled`` with the code as its reason, and the refusal is audited.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _set(row: InboxMessage, event: str, now: datetime, **changes: object) -> int:
     status = next_status(INBOX_TRANSITIONS, row.status, event)
-    InboxMessage.objects.filter(pk=row.pk, status=row.status).update(status=status, processed_at=now, **changes)
+    values = {"processed_at": now, **changes}
+    return int(InboxMessage.objects.filter(pk=row.pk, status=row.status).update(status=status, **values))
 
 
 def process_received(*, batch: int = 50, now: datetime | None = None) -> int:
@@ -193,35 +215,73 @@ def process_received(*, batch: int = 50, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = InboxMessage.objects.filter(status=InboxStatus.RECEIVED).order_by("received_at", "id")
     ids = list(due.values_list("id", flat=True)[:batch])
-    done = 0
-    for pk in ids:
-        row = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).first()
-        if row is None:
-            continue
-        handler = _handlers.get(row.type)
-        if handler is None:
-            _set(row, "unhandled", now)
-            done += 1
-            continue
-        try:
-            with transaction.atomic():
-                # Taking the row first makes a second worker skip it (row lock / SQLite write lock).
-                taken = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).update(
-                    status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"),
-                    processed_at=now,
-                    last_error="",
-                )
-                if not taken:
-                    continue
-                handler(row)
-        except Exception as err:
-            logger.error(
-                "inbox handler failed message=%s type=%s error=%s at %s",
-                row.message_id,
-                row.type,
-                type(err).__name__,
-                where(err),
+    return sum(1 for pk in ids if _process(pk, now) is not None)
+
+
+def _process(pk: int, now: datetime) -> str | None:
+    """Hand one received message to its handler; its new status, or None if another worker took it."""
+    row = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).first()
+    if row is None:
+        return None
+    handler = _handlers.get(row.type)
+    if handler is None:
+        _set(row, "unhandled", now, last_error=NO_HANDLER)
+        return InboxStatus.UNHANDLED
+    try:
+        with transaction.atomic():
+            # Taking the row first makes a second worker skip it (row lock / SQLite write lock).
+            taken = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).update(
+                status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"),
+                processed_at=now,
+                last_error="",
             )
-            _set(row, "failed", now, last_error=type(err).__name__[:64])
-        done += 1
-    return done
+            if not taken:
+                return None
+            handler(row)
+    except Unprocessable as err:
+        logger.info("inbox set aside message=%s type=%s reason=%s", row.message_id, row.type, err.code)
+        with transaction.atomic():
+            _set(row, "unhandled", now, last_error=err.code[:64])
+            record(None, Action.REFUSED, row, object_type="exchange.inboxmessage", note=f"not processed: {err.code}")
+        return InboxStatus.UNHANDLED
+    except Exception as err:
+        logger.error(
+            "inbox handler failed message=%s type=%s error=%s at %s",
+            row.message_id,
+            row.type,
+            type(err).__name__,
+            where(err),
+        )
+        _set(row, "failed", now, last_error=type(err).__name__[:64])
+        return InboxStatus.FAILED
+    return InboxStatus.PROCESSED
+
+
+def retry(message_id: str, *, by: Any = None, now: datetime | None = None) -> str | None:
+    """Run a ``failed`` or ``unhandled`` message again, now; returns its new status.
+
+    None when no message with that id waits for a retry (it never failed, or a concurrent
+    retry took it first): the state change is conditional, so a message runs once. The
+    retry is audited (``by``: who asked, None for the node itself) before the handler runs,
+    in a transaction of its own, so that a handler failing again leaves the request on record.
+    Callers check who may ask (the exchange knows no roles).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = InboxMessage.objects.filter(message_id=message_id, status__in=RETRYABLE).first()
+        if row is None or not _set(row, "retry", now, processed_at=None, last_error=""):
+            return None
+        record(
+            by,
+            Action.UPDATE,
+            row,
+            object_type="exchange.inboxmessage",
+            fields=["status"],
+            note=f"retry after {row.last_error or row.status}",
+        )
+    return _process(row.pk, now)
+
+
+def waiting_for_retry() -> QuerySet[InboxMessage]:
+    """Received messages whose processing failed or was set aside, oldest first."""
+    return InboxMessage.objects.filter(status__in=RETRYABLE).order_by("received_at", "id")

@@ -2,7 +2,10 @@
 
 A notification names the referral by its reference and the kind of event, never the person.
 The e-mail carries the same sentence and a link; it is sent after the transaction commits,
-so a refused or rolled-back step sends nothing.
+so a refused or rolled-back step sends nothing. A notification links to its referral only
+while its recipient may open it (a provider's access ends with the referral): ``rows``
+asks ``access`` whenever notifications are shown, and an e-mail to someone who can no
+longer open the referral links to the notifications page instead.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -23,6 +26,7 @@ from django.utils.translation import gettext as _
 from trm.accounts.access import signed_in
 from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Role
+from trm.referrals import access
 from trm.referrals.models import Notification, NotificationKind, Referral
 
 log = logging.getLogger(__name__)
@@ -60,16 +64,23 @@ def notify(recipients: Iterable[User], *, kind: str, referral: Referral) -> list
     items = Notification.objects.bulk_create(
         [Notification(recipient=u, referral=referral, kind=kind) for u in users.values()]
     )
-    addresses = [u.email for u in users.values() if u.email]
-    if addresses:
+    # Each address gets the link its owner may open now: the referral, or the notifications page.
+    by_url: dict[str, list[str]] = {}
+    for user in users.values():
+        if user.email:
+            opens = access.visible_referrals(user).filter(pk=referral.pk).exists()
+            url = (
+                reverse("referrals:detail", args=[referral.reference]) if opens else reverse("referrals:notifications")
+            )
+            by_url.setdefault(settings.TRM_PUBLIC_URL + url, []).append(user.email)
+    if by_url:
         text = message(kind, referral.reference)
-        link = settings.TRM_PUBLIC_URL + reverse("referrals:detail", args=[referral.reference])
         subject = f"[TRM {settings.TRM_NODE_ID}] {text}"
-        body = f"{text}\n\n{link}\n"
+        mails = [(subject, f"{text}\n\n{link}\n", None, sorted(to)) for link, to in by_url.items()]
 
         def _send() -> None:
             try:
-                send_mail(subject, body, None, addresses)
+                send_mass_mail(mails)
             except Exception:  # the notification inside the application stays
                 log.warning("referral notification e-mail failed kind=%s referral=%s", kind, referral.pk)
 
@@ -83,6 +94,15 @@ def unread_for(user: User) -> QuerySet[Notification]:
 
 def for_user(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("referral")
+
+
+def rows(user: User, items: Iterable[Notification]) -> list[dict[str, object]]:
+    """Notifications as shown: each with its sentence, and its referral only if the user may open it now."""
+    listed = list(items)
+    opens = set(
+        access.visible_referrals(user).filter(pk__in={n.referral_id for n in listed}).values_list("pk", flat=True)
+    )
+    return [{"n": n, "text": message(n.kind, n.referral.reference), "open": n.referral_id in opens} for n in listed]
 
 
 def mark_read(user: Viewer, ids: Iterable[int] | None = None) -> int:

@@ -344,8 +344,7 @@ def notification_list(request: SignedInRequest) -> HttpResponse:
         notifications.mark_read(request.user)
         messages.success(request, _("All notifications marked as read."))
         return redirect("referrals:notifications")
-    items = notifications.for_user(request.user)[:100]
-    rows = [{"n": n, "text": notifications.message(n.kind, n.referral.reference)} for n in items]
+    rows = notifications.rows(request.user, notifications.for_user(request.user)[:100])
     return render(request, "referrals/notifications.html", {"rows": rows})
 
 

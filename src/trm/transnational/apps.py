@@ -20,6 +20,7 @@ class TransnationalConfig(AppConfig):
         consent.on_withdrawal(workflows.on_consent_withdrawn)
         sections.register(views.case_section)
         panels.register(views.dashboard_panel)
+        panels.register(views.notices_panel)
         navigation.register(
             navigation.NavItem(_("Transnational"), "transnational:inbox", Cap.SEND_TRANSNATIONAL, order=40)
         )

@@ -4,6 +4,12 @@ Each message kind names its handler in ``kinds.py``; ``kinds.register_handlers``
 them to the inbox. Handlers run in the transaction that marks the inbox row processed:
 they only update links and cases here, and change a link's state only through
 ``states.move``; nothing is sent back automatically except through a person's action.
+
+A message about a conversation this node does not hold with its sender (never started, or
+held with another node) is refused with ``inbox.Unprocessable``: nothing it would have
+changed is stored, the message is kept ``unhandled`` with the reason, and the refusal is
+audited. An answer to something the conversation no longer waits for (an acceptance after
+a withdrawal) joins the timeline and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +20,13 @@ from django.utils import timezone
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.exchange import keys
+from trm.exchange import inbox, keys
 from trm.exchange.models import InboxMessage
 from trm.transnational import erasure, reports, states
 from trm.transnational.models import Direction, Link, LinkStatus
+
+# The reason kept on a message about a conversation this node does not hold with its sender.
+UNKNOWN_CONVERSATION = "unknown_conversation"
 
 
 def _country_of(node_id: str) -> str:
@@ -49,17 +58,19 @@ def _incoming(row: InboxMessage, *, start: str) -> Link:
         states.move(link, start)
         link.save()
     if link.peer != row.sender:
-        raise ValueError("conversation belongs to another node")
+        raise inbox.Unprocessable(UNKNOWN_CONVERSATION)  # another node's conversation: never touched
     return link
 
 
 def _ours(row: InboxMessage, direction: str) -> Link | None:
-    """The link of the row's conversation held with its sender in that direction, locked."""
-    return (
-        Link.objects.select_for_update()
-        .filter(conversation=row.conversation, direction=direction, peer=row.sender)
-        .first()
-    )
+    """The link of the row's conversation held with its sender in that direction, locked.
+
+    Refuses the message when this node holds no conversation with that id and sender.
+    """
+    link = Link.objects.select_for_update().filter(conversation=row.conversation, peer=row.sender).first()
+    if link is None:
+        raise inbox.Unprocessable(UNKNOWN_CONVERSATION)
+    return link if link.direction == direction else None
 
 
 def on_notification(row: InboxMessage) -> None:
@@ -88,7 +99,7 @@ def answer(event: str, note: str, *, direction: str) -> Any:
     def handle(row: InboxMessage) -> None:
         link = _ours(row, direction)
         if link is None or not states.may(link, event):
-            return  # an answer to nothing we still wait for: kept in the inbox, nothing changes
+            return  # an answer to nothing we still wait for: on the timeline, nothing changes
         states.move(link, event)
         link.save(update_fields=["status", "updated_at"])
         record(None, Action.RECEIVE, link, note=note)
@@ -97,38 +108,35 @@ def answer(event: str, note: str, *, direction: str) -> Any:
 
 
 def on_consent_withdrawn(row: InboxMessage) -> None:
-    link = _ours(row, Direction.INCOMING)
+    link = _ours(row, Direction.INCOMING)  # only the receiver of a referral erases
     if link is not None and states.may(link, "erase"):
         erasure.erase_conversation(link)
 
 
-def _joined(row: InboxMessage) -> Link | None:
-    """The conversation's link, when the message's sender is its other node."""
+def _joined(row: InboxMessage) -> Link:
+    """The conversation's link; refuses the message unless its sender is the conversation's other node."""
     link = Link.objects.filter(conversation=row.conversation).first()
     if link is None or link.peer != row.sender:
-        return None  # kept in the inbox; a conversation of another node is never touched
+        raise inbox.Unprocessable(UNKNOWN_CONVERSATION)  # a conversation of another node is never touched
     return link
 
 
 def on_message(row: InboxMessage) -> None:
     """The message joins the conversation's timeline; nothing else changes."""
     link = _joined(row)
-    if link is not None:
-        record(None, Action.RECEIVE, link, note=row.type)
+    record(None, Action.RECEIVE, link, note=row.type)
 
 
 def on_arrival(row: InboxMessage) -> None:
     link = _joined(row)
-    if link is not None:
-        reports.on_arrival(link, _body(row))
-        record(None, Action.RECEIVE, link, note=row.type)
+    reports.on_arrival(link, _body(row))
+    record(None, Action.RECEIVE, link, note=row.type)
 
 
 def on_report(row: InboxMessage) -> None:
     link = _joined(row)
-    if link is not None:
-        reports.on_report(link, _body(row))
-        record(None, Action.RECEIVE, link, note=row.type)
+    reports.on_report(link, _body(row))
+    record(None, Action.RECEIVE, link, note=row.type)
 
 
 def on_alert(row: InboxMessage) -> None:
@@ -137,7 +145,24 @@ def on_alert(row: InboxMessage) -> None:
     if link is None:
         link = _incoming(row, start="notify")
     if link.peer != row.sender:
-        return
+        raise inbox.Unprocessable(UNKNOWN_CONVERSATION)
     link.urgent = True
     link.save(update_fields=["urgent", "updated_at"])
     record(None, Action.RECEIVE, link, note=row.type)
+
+
+def after_arrival(row: InboxMessage) -> Link | None:
+    """What every message in a conversation does after its kind's handler: the link it joined.
+
+    On a conversation this node started, an answer naming the other node's own case
+    (``receiver_case_ref``) is kept as the case reference at the other node.
+    """
+    link = Link.objects.filter(conversation=row.conversation, peer=row.sender).first()
+    if link is None:
+        return None
+    theirs = str(_body(row).get("receiver_case_ref") or "")[:64]
+    if link.direction == Direction.OUTGOING and theirs and theirs != link.remote_case_ref:
+        link.remote_case_ref = theirs
+        link.save(update_fields=["remote_case_ref", "updated_at"])
+        record(None, Action.UPDATE, link, fields=["remote_case_ref"], note="case reference at the other node")
+    return link

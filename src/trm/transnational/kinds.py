@@ -343,9 +343,24 @@ def label(type_: str) -> Label:
     return kind.label if kind is not None else type_
 
 
+def receive(row: Any) -> None:
+    """What the node does with a received case message: its kind's handler, then what every arrival does.
+
+    Every arrival in a conversation of this node keeps the other node's case reference
+    (``handlers.after_arrival``) and tells the people who handle the conversation
+    (``notices.on_arrival``), in the handler's transaction.
+    """
+    from trm.transnational import notices  # it reads KINDS
+
+    KINDS[row.type].receive(row)
+    link = handlers.after_arrival(row)
+    if link is not None:
+        notices.on_arrival(link, row)
+
+
 def register_handlers() -> None:
-    """Give each kind's receive handler to the exchange's inbox (called once, at start-up)."""
+    """Give the inbox ``receive`` for every kind (called once, at start-up)."""
     from trm.exchange import inbox
 
     for kind in KINDS.values():
-        inbox.register_handler(kind.type, kind.receive)
+        inbox.register_handler(kind.type, receive)

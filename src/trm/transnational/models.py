@@ -37,6 +37,8 @@ class Link(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="transnational_links"
     )
+    # The other node's case: the sender's ``case_ref`` on a received conversation, the
+    # ``receiver_case_ref`` its answers carry on a conversation this node started.
     remote_case_ref = models.CharField(_("case reference at the other node"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=LinkStatus.choices)
     services = models.JSONField(_("services"), default=list, blank=True)
@@ -111,3 +113,49 @@ class ReportDue(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.done_at is None and self.due_on < today
+
+
+class NoticeEvent(models.TextChoices):
+    """What happened in a conversation, as a notification says it (``notices.event_for``)."""
+
+    STARTED = "started", _("New referral or case notification")
+    ACCEPTED = "accepted", _("Referral accepted")
+    DECLINED = "declined", _("Referral declined")
+    WITHDRAWN = "withdrawn", _("Referral withdrawn")
+    ERASE = "erase", _("Consent withdrawn: erasure")
+    QUESTION = "question", _("Question received")
+    ANSWER = "answer", _("Answer received")
+    ALERT = "alert", _("Urgent alert")
+    MESSAGE = "message", _("Message received")
+
+
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def unread(self) -> NoticeQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notice(models.Model):
+    """A notification to one person that a message arrived in a conversation.
+
+    It names the event, the message type and the conversation, never the person; whether
+    it still links to the conversation is decided when it is shown (``notices.rows``).
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transnational_notices"
+    )
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="notices")
+    event = models.CharField(_("event"), max_length=12, choices=NoticeEvent.choices)
+    message_type = models.CharField(_("message type"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="transnational_notice_unread")]
+        verbose_name = _("transnational notification")
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.link_id}"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,12 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
+from trm.exchange.models import OutboxMessage, OutboxStatus
 from trm.lib.refusals import Conflict
-from trm.transnational import access, timeline, workflows
+from trm.transnational import access, notices, reprocess, timeline, workflows
 from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
 from trm.transnational.kinds import KINDS
-from trm.transnational.models import Direction, LinkStatus, ReportDue
+from trm.transnational.models import Direction, Link, LinkStatus, ReportDue
 
 
 def _errors(form: Any, err: ValidationError) -> None:
@@ -53,6 +55,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "outgoing": links.filter(direction=Direction.OUTGOING)[:100],
             "received": received,
             "known": known,
+            "waiting": reprocess.waiting(request.user).count(),
         },
     )
 
@@ -62,6 +65,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, conversation: Any) -> HttpResponse:
     link = access.get_link_for(request.user, conversation)
     record(request.user, Action.READ, link, fields=["messages"], request=request)
+    notices.mark_read(request.user, link=link)
     chosen = request.GET.get("message", "")
     follow_up_form = None
     if chosen in workflows.follow_ups_for(link):
@@ -75,8 +79,7 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
     follow_up_form = forms.get("follow_up_form")
     kind = KINDS[follow_up_form.fields["type"].initial] if follow_up_form else None
     return {
-        "link": link,
-        "items": timeline.build(link.conversation),
+        **_live_context(link),
         "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
         "withdraw_form": forms.get("withdraw_form")
         or (
@@ -96,6 +99,40 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         "reports_due": list(link.reports_due.all()),
         "today": timezone.localdate(),
     }
+
+
+def _live_context(link: Link) -> dict[str, Any]:
+    """What the live part of a conversation page shows: its timeline, and whether to keep polling.
+
+    The page polls while the conversation is open or a message it sent has not left yet
+    (pending or being sent), so that a just-sent message shows "delivered" once it is.
+    ``version`` changes whenever anything shown changes (a message, a delivery state, a
+    receipt, the status), so that a poll finding nothing new answers 204 and reads nothing.
+    """
+    items = timeline.build(link.conversation)
+    unsent = OutboxMessage.objects.filter(
+        conversation=link.conversation, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+    ).exists()
+    seen = [link.status, *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items)]
+    return {
+        "link": link,
+        "items": items,
+        "polling": link.is_live or unsent,
+        "version": hashlib.sha256("|".join(seen).encode()).hexdigest()[:16],
+    }
+
+
+@require_GET
+@login_required
+def live(request: HttpRequest, conversation: Any) -> HttpResponse:
+    """The conversation's status and timeline, polled by its page (htmx) while anything may change."""
+    link = access.get_link_for(request.user, conversation)
+    context = _live_context(link)
+    if request.GET.get("v") == context["version"]:
+        return HttpResponse(status=204)  # nothing new: htmx keeps the page as it is and polls again
+    record(request.user, Action.READ, link, fields=["messages"], note="live", request=request)
+    notices.mark_read(request.user, link=link)
+    return render(request, "transnational/_live.html", {**context, "swap_status": True})
 
 
 @require_POST
@@ -200,3 +237,69 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
         context={"waiting": waiting, "urgent": urgent, "reports": reports, "today": timezone.localdate()},
         order=1 if urgent else 15,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """One's own notifications of conversations; each links to its conversation only while one may open it."""
+    if request.method == "POST":
+        notices.mark_read(request.user)
+        messages.success(request, _("All notifications marked as read."))
+        return redirect("transnational:notifications")
+    rows = notices.rows(request.user, notices.for_user(request.user)[:100])
+    return render(request, "transnational/notifications.html", {"rows": rows})
+
+
+def notices_panel(request: HttpRequest) -> Panel | None:
+    """Unread notifications of conversations, for whoever has some (even after their access ended)."""
+    if not request.user.is_authenticated:
+        return None
+    unread = notices.unread_for(request.user)
+    count = unread.count()
+    if not count:
+        return None
+    return Panel(
+        title=gettext_lazy("Transnational notifications"),
+        template="transnational/_notices_panel.html",
+        context={"rows": notices.rows(request.user, unread[:5]), "unread": count},
+        order=14,
+    )
+
+
+@require_GET
+@login_required
+def failed(request: HttpRequest) -> HttpResponse:
+    """Received messages whose processing failed or was set aside, with why, and a retry for each."""
+    access.require(request.user)
+    return _failed_page(request)
+
+
+def _failed_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    waiting = list(reprocess.waiting(request.user)[:200])
+    known = set(
+        access.visible_links(request.user)
+        .filter(conversation__in=[m.conversation for m in waiting])
+        .values_list("conversation", flat=True)
+    )
+    rows = [
+        {"m": m, "label": reprocess.label(m), "reason": reprocess.reason(m), "known": m.conversation in known}
+        for m in waiting
+    ]
+    return render(request, "transnational/failed.html", {"rows": rows}, status=status)
+
+
+@require_POST
+@login_required
+def retry(request: HttpRequest, message_id: Any) -> HttpResponse:
+    """Run one failed or set-aside message again (``reprocess.retry`` checks who and what)."""
+    try:
+        status = reprocess.retry(message_id, by=request.user)
+    except ValidationError as err:  # a Conflict: it no longer waits for a retry
+        messages.error(request, " ".join(err.messages))
+        return _failed_page(request, status=409)
+    if status == "processed":
+        messages.success(request, _("The message was processed."))
+    else:
+        messages.error(request, _("The message could not be processed again; the reason is shown."))
+    return redirect("transnational:failed")

@@ -170,15 +170,33 @@ def _draft(
         in_reply_to = str(request.message_id)
     if kind.rule is not None:
         kind.rule(case, link, values)
+    body = kind.build(case_ref, case, values)
+    own_ref = receiver_case_ref(kind, link)
+    if own_ref:
+        body["receiver_case_ref"] = own_ref
     return Draft(
         kind=kind,
         to=to,
         purpose=purpose,
         basis=dict(basis),
         handling=handling,
-        body=kind.build(case_ref, case, values),
+        body=body,
         in_reply_to=in_reply_to,
     )
+
+
+def receiver_case_ref(kind: Kind, link: Link | None) -> str:
+    """This node's own case reference, carried by what it sends in a conversation it received.
+
+    Only on the types whose schema has ``receiver_case_ref`` (the answers, trm/1 §5), and
+    only once a case is open here: the other node then knows which case answers it. Read
+    from the link as it is at drafting time, so a case opened just before (``accept``) counts.
+    """
+    if link is None or link.direction != Direction.INCOMING or link.case is None:
+        return ""
+    if "receiver_case_ref" not in schemas.BODY_SCHEMAS[kind.type].get("properties", {}):
+        return ""
+    return str(link.case.reference)
 
 
 def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
@@ -360,6 +378,7 @@ def accept(link: Link, *, by: Any) -> Link:
         narrative=_("Received from %(node)s (case %(ref)s) over trm/1.")
         % {"node": link.peer, "ref": link.remote_case_ref},
     )
+    link.case = case  # before drafting: the acceptance carries the new case's reference
     draft = _in_conversation(
         link,
         KINDS["referral_accept"],
@@ -368,7 +387,6 @@ def accept(link: Link, *, by: Any) -> Link:
             "reception_organisation": by.organisation.name if by.organisation else settings.TRM_NODE_NAME,
         },
     )
-    link.case = case
     link.decided_by = by
     link.save(update_fields=["status", "case", "decided_by", "updated_at"])
     _enqueue(draft, conversation=link.conversation, by=by)
