@@ -42,6 +42,15 @@ REQUESTED_ACTIONS = [
     ("family_tracing", _("Family tracing (children only)")),
     ("return_arrangements", _("Return arrangements")),
 ]
+QUESTION_TOPICS = [
+    ("identity", _("Identity")),
+    ("exploitation", _("What happened")),
+    ("needs", _("Needs")),
+    ("services", _("Services")),
+    ("safety", _("Safety")),
+    ("travel", _("Travel")),
+    ("other", _("Other")),
+]
 HANDLING = [
     ("H0", _("H0: use only for the stated purpose")),
     ("H1", _("H1: not to be used in court without permission")),
@@ -270,6 +279,21 @@ class FollowUpForm(forms.Form):
         ),
     )
     contact_point = forms.CharField(label=_("Contact point for the alert"), max_length=200)
+    question = forms.CharField(
+        label=_("Your question"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ask only what you need to decide or to help the person; no names or contact details here."),
+    )
+    question_topics = forms.MultipleChoiceField(
+        label=_("What the question is about"), widget=forms.CheckboxSelectMultiple, choices=QUESTION_TOPICS
+    )
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Share only what the question needs."),
+    )
     date = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -310,6 +310,30 @@ KINDS: dict[str, Kind] = {
             optional=("date",),
             summary=("reason",),
         ),
+        # A question and its answer: either node, while the conversation is live (an offer not yet
+        # answered included: the receiver may ask before it decides).
+        Kind(
+            "information_request",
+            gettext_lazy("Question"),
+            "case_management",
+            fieldsets.question_body,
+            handlers.on_message,
+            action=gettext_lazy("Ask a question"),
+            required=("question",),
+            optional=("question_topics",),
+            summary=("topics",),
+        ),
+        Kind(
+            "information_response",
+            gettext_lazy("Answer to a question"),
+            "case_management",
+            fieldsets.answer_body,
+            handlers.on_message,
+            action=gettext_lazy("Answer a question"),
+            required=("answer",),
+            note=gettext_lazy("Answers the latest question received in this conversation."),
+            answers="information_request",
+        ),
         Kind(
             "urgent_alert",
             gettext_lazy("Urgent alert"),

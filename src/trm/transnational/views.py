@@ -21,7 +21,7 @@ from trm.dashboard.panels import Panel
 from trm.lib.refusals import Conflict
 from trm.transnational import access, timeline, workflows
 from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
-from trm.transnational.kinds import KINDS
+from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Direction, LinkStatus, ReportDue
 
 
@@ -121,7 +121,8 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
             workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Referral withdrawn; the other country is told."))
         elif action == "follow-up":
-            if request.POST.get("type") not in workflows.follow_ups_for(link):
+            # The verb refuses what this conversation does not allow (a closed one: 409).
+            if request.POST.get("type") not in FOLLOW_UPS:
                 raise ValidationError(_("This message cannot be sent in this conversation."))
             form = FollowUpForm(request.POST, type_=request.POST["type"])
             if not form.is_valid():
