@@ -71,6 +71,19 @@ def test_the_sender_asks_and_the_receiver_answers_with_its_own_case(two, sent):
     assert body == {"case_ref": "XK-REF-1", "receiver_case_ref": link.case.reference, "answer": "Not yet."}
 
 
+def test_the_conversation_shows_the_question_and_the_answer_as_text(two, sent):
+    two.receive(
+        "information_request",
+        {"case_ref": sent.case.reference, "question": "Which languages\ndoes she speak?", "topics": ["identity"]},
+        conversation=sent.conversation,
+    )
+    workflows.send(sent, kind="information_response", data={"answer": "Romanian."}, by=two.focal)
+    page = verified_client(two.focal).get(reverse("transnational:detail", args=[sent.conversation])).content.decode()
+    assert "Which languages<br>does she speak?" in page and "About</dt><dd>Identity" in page
+    assert "Answer to a question" in page and "Romanian." in page
+    assert "In reply to: Question of " in page
+
+
 def test_an_answer_without_a_question_is_a_409_and_nothing_is_sent(two, sent):
     client = verified_client(two.focal)
     url = reverse("transnational:act", args=[sent.conversation, "follow-up"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
 from trm.lib.refusals import Conflict
-from trm.transnational import access, timeline, workflows
+from trm.transnational import access, rendering, timeline, vocabulary, workflows
 from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Direction, LinkStatus, ReportDue
@@ -66,17 +67,22 @@ def detail(request: HttpRequest, conversation: Any) -> HttpResponse:
     follow_up_form = None
     if chosen in workflows.follow_ups_for(link):
         follow_up_form = FollowUpForm(type_=chosen)
-    return render(request, "transnational/detail.html", _detail_context(link, follow_up_form=follow_up_form))
+    return render(
+        request, "transnational/detail.html", _detail_context(link, request.user, follow_up_form=follow_up_form)
+    )
 
 
-def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
+def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
     incoming_offer = link.direction == Direction.INCOMING and link.can("accept")
     types = workflows.follow_ups_for(link)
     follow_up_form = forms.get("follow_up_form")
     kind = KINDS[follow_up_form.fields["type"].initial] if follow_up_form else None
+    today = timezone.localdate()
     return {
         "link": link,
         "items": timeline.build(link.conversation),
+        "raw_allowed": access.may_read_raw(user),
+        "handling": [(code, vocabulary.label(vocabulary.HANDLING, code)) for code in link.handling_codes or ["H2"]],
         "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
         "withdraw_form": forms.get("withdraw_form")
         or (
@@ -94,7 +100,7 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         "follow_up_label": kind.action if kind else "",
         "follow_up_note": kind.note if kind else "",
         "reports_due": list(link.reports_due.all()),
-        "today": timezone.localdate(),
+        "today": today,
     }
 
 
@@ -134,7 +140,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
         bound = {"follow_up_form": form} if action == "follow-up" else {}
-        context = _detail_context(link, **bound)
+        context = _detail_context(link, request.user, **bound)
         return render(request, "transnational/detail.html", context, status=409 if isinstance(err, Conflict) else 400)
     return redirect("transnational:detail", conversation=link.conversation)
 
@@ -154,7 +160,7 @@ def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
             try:
                 if "preview" in request.POST:
                     drafts = workflows.plan(case, kind=d["kind"], data=d, by=request.user)
-                    preview = {draft.type: {"envelope": draft.envelope(), "body": draft.body} for draft in drafts}
+                    preview = [_preview(draft) for draft in drafts]
                 else:
                     link = workflows.send(case, kind=d["kind"], data=d, by=request.user)
                     messages.success(request, _("Referral queued for %(node)s.") % {"node": link.peer})
@@ -167,9 +173,28 @@ def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
     return render(
         request,
         "transnational/send.html",
-        {"form": form, "case": case, "preview": preview, "peers": peers},
+        {
+            "form": form,
+            "case": case,
+            "preview": preview,
+            "peers": peers,
+            "raw_allowed": access.may_read_raw(request.user),
+        },
         status=status,
     )
+
+
+def _preview(draft: workflows.Draft) -> dict[str, Any]:
+    """A drafted message as the person sending it reads it, with its JSON beside."""
+    basis = {"purpose": draft.purpose, **draft.basis}
+    handling = {"codes": list(draft.handling.codes), **({"text": draft.handling.text} if draft.handling.text else {})}
+    return {
+        "type": draft.type,
+        "label": KINDS[draft.type].label,
+        "envelope": rendering.basis_rows(basis) + rendering.handling_rows(draft.handling.codes, draft.handling.text),
+        "sections": rendering.render(draft.type, draft.body),
+        "raw": json.dumps({**basis, "handling": handling, "body": draft.body}, indent=2, ensure_ascii=False),
+    }
 
 
 def case_section(request: HttpRequest, case: Any) -> Panel | None:
