@@ -103,7 +103,12 @@ class SendForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DECLINE_REASONS)
+    # No reason is chosen for the focal point: an empty first option, and the field is required.
+    reason = forms.ChoiceField(
+        label=_("Reason for declining"),
+        choices=[("", _("Choose a reason")), *DECLINE_REASONS],
+        error_messages={"required": _("Choose the reason for declining.")},
+    )
     reason_text = forms.CharField(
         label=_("Explanation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )

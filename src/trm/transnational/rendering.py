@@ -7,6 +7,10 @@ sentence a person reads: codes become their labels (``vocabulary.py``), countrie
 languages their names in the active language, booleans Yes or No, dates the locale's
 format, a message id the label and date of that message. Never a Python repr, never a
 code where a label exists. Values are plain strings: templates escape them.
+
+``referral_brief`` assembles, for a received referral still to be answered, what the
+receiving country needs to decide, from the conversation's first notification and offer,
+with the same rows.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from trm.transnational import history
 from trm.transnational import vocabulary as v
+from trm.transnational.models import Link
 from trm.transnational.vocabulary import Label
 from trm.vocab.countries import country_label, language_label
 
@@ -726,3 +732,69 @@ def handling_rows(codes: Sequence[str] | None, text: str | None = "") -> list[Ro
     if text:
         rows.append(Row(_("Conditions"), text, long=True))
     return rows
+
+
+# --- a received referral, for the person who decides -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a received referral tells and asks, in the order a decision needs it."""
+
+    sections: list[Section]
+    respond_by: dt.date | None = None
+    overdue: bool = False
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def referral_brief(link: Link, *, today: dt.date) -> Brief:
+    """Who the person is, what happened, what is asked, on which legal basis and under which restrictions.
+
+    Built from the conversation's first case notification and referral offer received (either
+    may be missing: an offer can arrive first); only what the sending country shared.
+    """
+    first_notification = history.first_envelope(link, "case_notification")
+    first_offer = history.first_envelope(link, "referral_offer")
+    notification, offer = first_notification.get("body", {}), first_offer.get("body", {})
+    note, off, known = RENDERERS["case_notification"], RENDERERS["referral_offer"], Known()
+
+    who = note.rows(("is_child", "age_band", "gender", "nationality", "languages", "identity"), notification, known)
+    if "is_child" not in notification:
+        who.insert(0, Row(_("Child"), yes_no(link.is_child, known)))
+    happened = note.rows(("exploitation_types", "route", "identification", "permits"), notification, known)
+    asked = [
+        *off.rows(("services",), offer, known),
+        *note.rows(("requested_actions", "urgency"), notification, known),
+        *off.rows(("needs_summary", "health"), offer, known),
+        *note.rows(("summary",), notification, known),
+        *off.rows(("travel_plan", "reception_contact"), offer, known),
+    ]
+    respond_by = _day(offer.get("respond_by"))
+    if respond_by is not None:
+        when = _("%(date)s (%(countdown)s)") % {
+            "date": date_label(respond_by),
+            "countdown": countdown(respond_by, today),
+        }
+        asked.append(Row(_("Answer needed by"), when))
+
+    basis = basis_rows(first_notification or first_offer) + note.rows(("consent",), notification, known)
+    handling = handling_rows(link.handling_codes, link.handling_text)
+
+    parts = [
+        (_("Who the person is"), who),
+        (_("What happened"), happened),
+        (_("What is asked"), asked),
+        (_("Legal basis"), basis),
+        (_("Handling restrictions"), handling),
+    ]
+    return Brief(
+        sections=[Section(title, tuple(rows)) for title, rows in parts if rows],
+        respond_by=respond_by,
+        overdue=respond_by is not None and respond_by < today,
+    )

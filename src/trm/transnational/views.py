@@ -25,6 +25,9 @@ from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpFor
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Direction, LinkStatus, ReportDue
 
+# A received conversation in these states waits for this node's answer.
+ANSWERABLE = (LinkStatus.NOTIFIED, LinkStatus.OFFERED)
+
 
 def _errors(form: Any, err: ValidationError) -> None:
     """Show a verb's refusal on the form: on its field when it names one the form has."""
@@ -81,6 +84,11 @@ def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
     return {
         "link": link,
         "items": timeline.build(link.conversation),
+        # A received referral still to be answered leads with what the decision needs.
+        "brief": rendering.referral_brief(link, today=today)
+        if link.direction == Direction.INCOMING and link.status in ANSWERABLE
+        else None,
+        "can_ask": "information_request" in types,
         "raw_allowed": access.may_read_raw(user),
         "handling": [(code, vocabulary.label(vocabulary.HANDLING, code)) for code in link.handling_codes or ["H2"]],
         "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
@@ -117,7 +125,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
         elif action == "decline":
             form = DeclineForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(_("Choose a reason."))
+                raise ValidationError(_("Choose the reason for declining."))
             workflows.decline(link, by=request.user, **form.cleaned_data)
             messages.success(request, _("Referral declined; the other country is told."))
         elif action == "withdraw":
@@ -139,7 +147,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
             raise Http404
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
-        bound = {"follow_up_form": form} if action == "follow-up" else {}
+        bound = {f"{action.replace('-', '_')}_form": form} if form is not None else {}
         context = _detail_context(link, request.user, **bound)
         return render(request, "transnational/detail.html", context, status=409 if isinstance(err, Conflict) else 400)
     return redirect("transnational:detail", conversation=link.conversation)
@@ -212,8 +220,7 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     if not access.may_use(request.user):
         return None
     links = access.visible_links(request.user)
-    answerable = [LinkStatus.OFFERED, LinkStatus.NOTIFIED]
-    waiting = list(links.filter(direction=Direction.INCOMING, status__in=answerable)[:10])
+    waiting = list(links.filter(direction=Direction.INCOMING, status__in=ANSWERABLE)[:10])
     urgent = list(links.filter(urgent=True).exclude(status=LinkStatus.ERASED)[:10])
     soon = timezone.localdate() + dt.timedelta(days=14)
     reports = list(ReportDue.objects.open().filter(link__in=links, due_on__lte=soon).select_related("link")[:10])
