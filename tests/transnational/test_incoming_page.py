@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.exchange.shell_support import PEER
 from tests.factories import make_user, verified_client
 from trm.accounts.roles import Role
 from trm.exchange.models import OutboxMessage
@@ -173,3 +174,15 @@ def test_the_lists_show_labels(two, page):
     html = verified_client(two.focal).get(reverse(page)).content.decode()
     assert "Shelter, Psychological support" in html and "shelter, psychological" not in html
     assert "Kosovo*" in html  # the peer's country by name
+
+
+def test_the_sender_chooses_the_withdrawal_reason_too(two):
+    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
+    client = verified_client(two.focal)
+    page = client.get(reverse("transnational:detail", args=[link.conversation])).content.decode()
+    select = re.search(r'<select name="reason"[^>]*>(.*?)</select>', page, re.DOTALL)
+    assert select is not None and '<option value="" selected>Choose a reason</option>' in select.group(1)
+    response = client.post(reverse("transnational:act", args=[link.conversation, "withdraw"]), {"reason": ""})
+    assert response.status_code == 400 and "Choose the reason for withdrawing." in response.content.decode()
+    link.refresh_from_db()
+    assert link.status == LinkStatus.OFFERED and not OutboxMessage.objects.filter(type="referral_withdraw").exists()

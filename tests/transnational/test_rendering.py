@@ -265,3 +265,11 @@ def test_every_code_of_every_schema_has_a_label() -> None:
     assert set(v.HANDLING) == set(schemas.HANDLING_CODES)
     assert set(v.IDENTIFICATION) == set(schemas.IDENTIFICATION["properties"]["status"]["enum"])
     assert set(v.CONSENT_PURPOSE) == set(schemas.CONSENT_SCOPE["properties"]["purposes"]["items"]["enum"])
+
+
+def test_a_summary_of_an_object_member_reads_as_its_labels_too() -> None:
+    body = {"identification": {"status": "identified", "decided_on": "2026-02-20"}}
+    assert rendering.summary("case_notification", ("identification",), body) == (
+        "Formally identified victim · 20 February 2026"
+    )
+    assert rendering.summary("not_a_type", ("reason",), {"reason": "other"}) == "other"

@@ -115,7 +115,11 @@ class DeclineForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=WITHDRAW_REASONS)
+    reason = forms.ChoiceField(
+        label=_("Reason for withdrawing"),
+        choices=[("", _("Choose a reason")), *WITHDRAW_REASONS],
+        error_messages={"required": _("Choose the reason for withdrawing.")},
+    )
 
 
 def follow_up_choices(types: list[str] | tuple[str, ...] | None = None) -> list[tuple[str, Any]]:

@@ -705,7 +705,10 @@ def summary(type_: str, keys: Sequence[str], body: Mapping[str, Any]) -> str:
         if value in (None, "", []):
             continue
         item = renderer.item(key) if renderer is not None else None
-        values.append(item.show(value, Known()) if isinstance(item, Member) else str(value))
+        if item is None:
+            values.append(str(value))
+        else:
+            values.extend(row.value for row in item.rows({key: value}, Known()))
     return " · ".join(values)
 
 

@@ -131,7 +131,7 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
         elif action == "withdraw":
             form = WithdrawForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(_("Choose a reason."))
+                raise ValidationError(_("Choose the reason for withdrawing."))
             workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Referral withdrawn; the other country is told."))
         elif action == "follow-up":
