@@ -62,7 +62,7 @@ def test_withdrawing_consent_in_sweden_erases_the_shared_data_in_bulgaria(two_no
 
     bg = new_page()
     demo_login(bg, bulgaria)
-    row = bg.locator("tr", has_text="psychological, interpretation")
+    row = bg.locator("tr", has_text="Psychological support, Interpretation")
     wait_for(bg, f"{bulgaria}/transnational/", lambda p: row.count() > 0)
     row.get_by_role("link").first.click()
     conversation_url = bg.url
@@ -80,7 +80,7 @@ def test_withdrawing_consent_in_sweden_erases_the_shared_data_in_bulgaria(two_no
     ).first.get_by_role("button", name="Record withdrawal").click()
     se.goto(sent_url)
     expect(se.locator("#link-status")).to_have_text("Consent withdrawn: erasure requested")
-    expect(se.locator("ol.timeline")).to_contain_text("consent_withdrawn")
+    expect(se.locator("ol.timeline")).to_contain_text("Consent withdrawn: erase")
     se.screenshot(path="/tmp/trm-transnational-withdrawn.png", full_page=True)
 
     wait_for(bg, conversation_url, lambda p: p.locator("#link-status").inner_text() == ERASED)

@@ -76,8 +76,8 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     bg = new_page()
     demo_login(bg, bulgaria)
     # The worker delivers within seconds; the inbox shows the offer once it arrived.
-    row = bg.locator("tr", has_text="medical, legal")
-    demo = bg.locator("tr", has_text="shelter, reintegration")  # queued by the demo when it started
+    row = bg.locator("tr", has_text="Medical care, Legal aid")
+    demo = bg.locator("tr", has_text="Shelter, Reintegration support")  # queued by the demo when it started
     for _ in range(60):
         bg.goto(f"{bulgaria}/transnational/")
         if row.count() and demo.count():
@@ -97,7 +97,7 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     assert se.url == sent_url
     expect(se.locator("ol.timeline")).not_to_contain_text("pending", timeout=60_000)
     expect(se.locator("#link-status")).to_have_text("Accepted", timeout=120_000)
-    expect(se.locator("ol.timeline")).to_contain_text("referral_accept")
+    expect(se.locator("ol.timeline")).to_contain_text("Referral accepted")
     se.screenshot(path="/tmp/trm-transnational-answered.png", full_page=True)
     # The acceptance named Bulgaria's case; Sweden's focal point was told of it.
     se.reload()

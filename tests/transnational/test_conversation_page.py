@@ -57,7 +57,9 @@ def test_the_send_page_sends_a_notification_alone_with_handling_restrictions(two
         "handling_codes": ["H0", "H2"],
     }
     preview = client.post(url, {**data, "preview": "1"}).content.decode()
-    assert "referral_offer" not in preview and "H0 H2" in preview and "consent_ref" in preview
+    assert "referral_offer" not in preview and "consent_ref" in preview  # the JSON, behind its toggle
+    assert "Use only for the stated purpose" in preview and "No onward transmission" in preview
+    assert "Risk and security assessment" in preview and "The person&#x27;s consent" in preview
     assert client.post(url, {**data, "send": "1"}).status_code == 302
     (row,) = OutboxMessage.objects.all()
     assert row.type == "case_notification" and row.envelope["handling"]["codes"] == ["H0", "H2"]

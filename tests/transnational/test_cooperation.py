@@ -296,6 +296,9 @@ EXAMPLES = {
     "date": "2026-11-01",
     "due_date": "2026-12-01",
     "remarks": "Synthetic remark.",
+    "question": "Is a ground-floor room available?",
+    "question_topics": ["needs"],
+    "answer": "Yes.",
 }
 
 

@@ -65,11 +65,13 @@ def test_a_summary_shows_only_coded_members_of_the_body(kind: kinds.Kind) -> Non
     assert not set(kind.summary) & free_text
 
 
-def test_a_summary_joins_the_values_and_skips_what_is_absent() -> None:
+def test_a_summary_joins_the_labels_of_the_values_and_skips_what_is_absent() -> None:
     kind = kinds.KINDS["risk_assessment_response"]
     assert (
         kind.summarise({"overall_risk": "low", "recommendation": "return_possible", "remarks": "x"})
-        == "low · return_possible"
+        == "Low · Return possible"
     )
-    assert kinds.KINDS["referral_offer"].summarise({"services": ["shelter", "medical"]}) == "shelter, medical"
+    assert kinds.KINDS["referral_offer"].summarise({"services": ["shelter", "medical"]}) == "Shelter, Medical care"
+    assert kinds.KINDS["arrival_confirmation"].summarise({"arrived_on": "2026-04-02"}) == "2 April 2026"
+    assert kinds.KINDS["post_return_report"].summarise({"months_after_return": 3}) == "3 months"
     assert kind.summarise({"erased": True}) == ""

@@ -34,6 +34,9 @@ class TypeSpec:
     about_a_case: bool = True
 
 
+# A question and its answer may be asked in a conversation held for any of these.
+QUESTION_PURPOSES = frozenset({"assistance", "case_management", "identification", "protection"})
+
 MESSAGE_TYPES: dict[str, TypeSpec] = {
     "case_notification": TypeSpec(frozenset({"assistance", "identification", "protection", "case_management"})),
     "identity_verification_request": TypeSpec(frozenset({"identification", "return"})),
@@ -52,6 +55,8 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "case_closure": TypeSpec(frozenset({"case_management", "monitoring"})),
     "consent_withdrawn": TypeSpec(frozenset({"case_management"})),
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
+    "information_request": TypeSpec(QUESTION_PURPOSES),
+    "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }
 

@@ -449,6 +449,23 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         ["case_ref", "alert_kind", "is_child", "contact_point"],
     ),
+    # A question in a live conversation, and its answer (either node may ask).
+    "information_request": _object(
+        {
+            "case_ref": CASE_REF,
+            "question": TEXT,
+            "topics": _list({"enum": ["identity", "exploitation", "needs", "services", "safety", "travel", "other"]}),
+        },
+        ["case_ref", "question"],
+    ),
+    "information_response": _object(
+        {
+            "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
+            "answer": TEXT,
+        },
+        ["case_ref", "answer"],
+    ),
     # About the sending node itself, never about a case: the head of its audit chain.
     "audit_head": _object(
         {

@@ -273,6 +273,16 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "last_seen_country": "XK",
         "contact_point": "Duty officer, national coordinator's office",
     },
+    "information_request": {
+        "case_ref": "XK-2026-0042",
+        "question": "Can the shelter on arrival take a person who needs a ground-floor room?",
+        "topics": ["needs", "services"],
+    },
+    "information_response": {
+        "case_ref": "XK-2026-0042",
+        "receiver_case_ref": "AL-2026-0117",
+        "answer": "Yes: the reception shelter has two accessible rooms.",
+    },
     "audit_head": {
         "seq": 1042,
         "hash": hashlib.sha256(b"trm/1 test vector audit entry 1042").hexdigest(),
@@ -298,6 +308,8 @@ _PURPOSE = {
     "case_closure": "case_management",
     "consent_withdrawn": "case_management",
     "urgent_alert": "protection",
+    "information_request": "case_management",
+    "information_response": "case_management",
     "audit_head": "accountability",
 }
 

@@ -1,4 +1,4 @@
-"""Anchoring audit chains at a witness node over trm/1 (``audit_head``, docs/protocol.md §5.18).
+"""Anchoring audit chains at a witness node over trm/1 (``audit_head``, docs/protocol.md §5.20).
 
 The sending side: ``publish`` queues the head of this node's audit chain to the witness
 (``TRM_AUDIT_WITNESS``) in the outbox and keeps a ``PublishedHead`` in the same transaction;

@@ -19,6 +19,11 @@ def may_use(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.can(Cap.SEND_TRANSNATIONAL))
 
 
+def may_read_raw(user: Any) -> bool:
+    """Whether the user may see a message's trm/1 JSON beside its rendering: the focal point only."""
+    return may_use(user)
+
+
 def visible_links(user: Any) -> QuerySet[Link]:
     if not may_use(user):
         return Link.objects.none()

@@ -287,3 +287,18 @@ def arrival_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, An
     if d.get("remarks"):
         body["remarks"] = d["remarks"]
     return body
+
+
+def question_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"case_ref": case_ref, "question": d["question"]}
+    if d.get("question_topics"):
+        body["topics"] = list(d["question_topics"])
+    return body
+
+
+def answer_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"case_ref": case_ref, "answer": d["answer"]}
+    if case is not None and case.reference != case_ref:
+        # The receiving node answers: it names the case it opened, so the sender can find it.
+        body["receiver_case_ref"] = case.reference
+    return body

@@ -5,35 +5,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trm.transnational import vocabulary as V
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
 
-SERVICES = [
-    ("shelter", _("Shelter")),
-    ("medical", _("Medical care")),
-    ("psychological", _("Psychological support")),
-    ("legal", _("Legal aid")),
-    ("education", _("Education")),
-    ("vocational", _("Vocational training")),
-    ("financial", _("Financial support")),
-    ("reintegration", _("Reintegration support")),
-    ("interpretation", _("Interpretation")),
-    ("family_reunification", _("Family reunification")),
-]
-URGENCY = [("routine", _("Routine")), ("priority", _("Priority")), ("urgent", _("Urgent"))]
-DECLINE_REASONS = [
-    ("no_capacity", _("No capacity")),
-    ("not_eligible", _("Not eligible")),
-    ("safety", _("Safety concerns")),
-    ("consent_missing", _("Consent missing")),
-    ("other", _("Other")),
-]
-WITHDRAW_REASONS = [
-    ("person_declined", _("The person declined")),
-    ("circumstances_changed", _("Circumstances changed")),
-    ("duplicate", _("Duplicate")),
-    ("other", _("Other")),
-]
-
+SERVICES = V.choices(V.SERVICE)
+URGENCY = V.choices(V.URGENCY)
+DECLINE_REASONS = V.choices(V.DECLINE_REASON)
+WITHDRAW_REASONS = V.choices(V.WITHDRAW_REASON)
 
 REQUESTED_ACTIONS = [
     ("service_continuity", _("Continuity of services")),
@@ -125,14 +103,23 @@ class SendForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=DECLINE_REASONS)
+    # No reason is chosen for the focal point: an empty first option, and the field is required.
+    reason = forms.ChoiceField(
+        label=_("Reason for declining"),
+        choices=[("", _("Choose a reason")), *DECLINE_REASONS],
+        error_messages={"required": _("Choose the reason for declining.")},
+    )
     reason_text = forms.CharField(
         label=_("Explanation"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=WITHDRAW_REASONS)
+    reason = forms.ChoiceField(
+        label=_("Reason for withdrawing"),
+        choices=[("", _("Choose a reason")), *WITHDRAW_REASONS],
+        error_messages={"required": _("Choose the reason for withdrawing.")},
+    )
 
 
 def follow_up_choices(types: list[str] | tuple[str, ...] | None = None) -> list[tuple[str, Any]]:
@@ -157,36 +144,12 @@ class FollowUpForm(forms.Form):
 
     type = forms.ChoiceField(choices=follow_up_choices, widget=forms.HiddenInput)
     topics = forms.MultipleChoiceField(
-        label=_("Assessment topics"),
-        widget=forms.CheckboxSelectMultiple,
-        choices=[
-            ("family_environment", _("Family environment")),
-            ("trafficker_links", _("Links to traffickers")),
-            ("retaliation_risk", _("Risk of retaliation")),
-            ("reintegration_services", _("Reintegration services")),
-            ("caregiver_capacity", _("Caregiver's capacity")),
-        ],
+        label=_("Assessment topics"), widget=forms.CheckboxSelectMultiple, choices=V.choices(V.RISK_TOPIC)
     )
-    overall_risk = forms.ChoiceField(
-        label=_("Overall risk"),
-        choices=_choices(("low", _("Low")), ("medium", _("Medium")), ("high", _("High")), ("unknown", _("Unknown"))),
-    )
-    recommendation = forms.ChoiceField(
-        label=_("Recommendation"),
-        choices=_choices(
-            ("return_possible", _("Return possible")),
-            ("return_not_advised", _("Return not advised")),
-            ("further_assessment_needed", _("Further assessment needed")),
-        ),
-    )
+    overall_risk = forms.ChoiceField(label=_("Overall risk"), choices=_choices(*V.choices(V.RISK)))
+    recommendation = forms.ChoiceField(label=_("Recommendation"), choices=_choices(*V.choices(V.RECOMMENDATION)))
     verification_outcome = forms.ChoiceField(
-        label=_("Outcome of the verification"),
-        choices=_choices(
-            ("confirmed", _("Confirmed")),
-            ("partially_confirmed", _("Partially confirmed")),
-            ("not_confirmed", _("Not confirmed")),
-            ("unable_to_verify", _("Unable to verify")),
-        ),
+        label=_("Outcome of the verification"), choices=_choices(*V.choices(V.VERIFICATION_OUTCOME))
     )
     verified_nationality = forms.RegexField(
         label=_("Verified nationality (ISO country code)"),
@@ -194,42 +157,20 @@ class FollowUpForm(forms.Form):
         max_length=2,
     )
     travel_document_possible = forms.NullBooleanField(label=_("A travel document can be issued"))
-    relationship = forms.ChoiceField(
-        label=_("Family member to trace"),
-        choices=_choices(
-            ("mother", _("Mother")),
-            ("father", _("Father")),
-            ("sibling", _("Sibling")),
-            ("grandparent", _("Grandparent")),
-            ("aunt_uncle", _("Aunt or uncle")),
-            ("other", _("Other")),
-        ),
-    )
+    relationship = forms.ChoiceField(label=_("Family member to trace"), choices=_choices(*V.choices(V.RELATIONSHIP)))
     family_name = forms.CharField(label=_("Family member's family name"), max_length=200)
     given_names = forms.CharField(label=_("Family member's given names"), max_length=200)
     last_known_locality = forms.CharField(label=_("Last known locality"), max_length=200)
     tracing_outcome = forms.ChoiceField(
-        label=_("Outcome of the tracing"),
-        choices=_choices(("traced", _("Traced")), ("not_traced", _("Not traced")), ("in_progress", _("In progress"))),
+        label=_("Outcome of the tracing"), choices=_choices(*V.choices(V.TRACING_OUTCOME))
     )
     caregiver_willing = forms.NullBooleanField(label=_("The caregiver agrees to care for the child"))
     caregiver_able = forms.NullBooleanField(label=_("The caregiver is able to care for the child"))
-    safety_concerns = forms.ChoiceField(
-        label=_("Safety concerns"),
-        choices=_choices(("none", _("None")), ("some", _("Some")), ("serious", _("Serious"))),
-    )
+    safety_concerns = forms.ChoiceField(label=_("Safety concerns"), choices=_choices(*V.choices(V.SAFETY_CONCERNS)))
     planned_date = forms.DateField(label=_("Planned travel date"), widget=forms.DateInput(attrs={"type": "date"}))
     arrival_point = forms.CharField(label=_("Arrival point"), max_length=200)
     escort = forms.BooleanField(label=_("Escorted"))
-    travel_document = forms.ChoiceField(
-        label=_("Travel document"),
-        choices=_choices(
-            ("passport", _("Passport")),
-            ("laissez_passer", _("Laissez-passer")),
-            ("emergency_travel_document", _("Emergency travel document")),
-            ("none_needed", _("None needed")),
-        ),
-    )
+    travel_document = forms.ChoiceField(label=_("Travel document"), choices=_choices(*V.choices(V.TRAVEL_DOCUMENT)))
     reception_organisation = forms.CharField(label=_("Receiving organisation"), max_length=200)
     voluntary = forms.BooleanField(label=_("The person asked for or agreed to the return"))
     received_by = forms.CharField(label=_("Received by (organisation)"), max_length=200)
@@ -238,38 +179,26 @@ class FollowUpForm(forms.Form):
         coerce=int,
         choices=_choices(("1", "1"), ("3", "3"), ("6", "6"), ("12", "12"), ("24", "24")),
     )
-    reintegration_status = forms.ChoiceField(
-        label=_("Reintegration"),
-        choices=_choices(
-            ("stable", _("Stable")),
-            ("progressing", _("Progressing")),
-            ("at_risk", _("At risk")),
-            ("re_trafficked", _("Re-trafficked")),
-            ("lost_contact", _("Lost contact")),
-        ),
-    )
+    reintegration_status = forms.ChoiceField(label=_("Reintegration"), choices=_choices(*V.choices(V.REINTEGRATION)))
     re_trafficking_alert = forms.BooleanField(label=_("Re-trafficking alert"))
-    closure_reason = forms.ChoiceField(
-        label=_("Reason for closure"),
-        choices=_choices(
-            ("reintegrated", _("Reintegrated")),
-            ("person_request", _("At the person's request")),
-            ("lost_contact", _("Lost contact")),
-            ("transferred", _("Transferred")),
-            ("deceased", _("Deceased")),
-            ("other", _("Other")),
-        ),
-    )
-    alert_kind = forms.ChoiceField(
-        label=_("Alert"),
-        choices=_choices(
-            ("immediate_danger", _("Immediate danger")),
-            ("missing_person", _("Missing person")),
-            ("missing_child", _("Missing child")),
-            ("re_trafficking", _("Re-trafficking")),
-        ),
-    )
+    closure_reason = forms.ChoiceField(label=_("Reason for closure"), choices=_choices(*V.choices(V.CLOSURE_REASON)))
+    alert_kind = forms.ChoiceField(label=_("Alert"), choices=_choices(*V.choices(V.ALERT)))
     contact_point = forms.CharField(label=_("Contact point for the alert"), max_length=200)
+    question = forms.CharField(
+        label=_("Your question"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ask only what you need to decide or to help the person; no names or contact details here."),
+    )
+    question_topics = forms.MultipleChoiceField(
+        label=_("What the question is about"), widget=forms.CheckboxSelectMultiple, choices=V.choices(V.QUESTION_TOPIC)
+    )
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Share only what the question needs."),
+    )
     date = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -16,6 +16,12 @@ def first_body(link: Link, type_: str) -> dict[str, Any]:
     return dict(row.envelope.get("body", {}))
 
 
+def first_envelope(link: Link, type_: str) -> dict[str, Any]:
+    """The envelope of the first message of that type received in the link's conversation ({} if none)."""
+    row = InboxMessage.objects.filter(conversation=link.conversation, type=type_).order_by("received_at").first()
+    return dict(row.envelope) if row is not None else {}
+
+
 def latest(link: Link, type_: str) -> InboxMessage | None:
     """The latest message of that type the other node sent in the conversation."""
     return (

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from trm.exchange.messages import CASE_TYPES
 from trm.lib.refusals import Conflict, ValidationError
-from trm.transnational import fieldsets, handlers, history, reports
+from trm.transnational import fieldsets, handlers, history, rendering, reports
 from trm.transnational.models import Direction, Link
 
 Builder = Callable[[str, Any, Mapping[str, Any]], dict[str, Any]]
@@ -64,14 +64,8 @@ class Kind:
         return self.required + self.optional
 
     def summarise(self, body: Mapping[str, Any]) -> str:
-        """One line of the body's coded members (e.g. ``low · return_possible``); never names or free text."""
-        values = []
-        for key in self.summary:
-            value = body.get(key)
-            if value in (None, "", []):
-                continue
-            values.append(", ".join(map(str, value)) if isinstance(value, list) else str(value))
-        return " · ".join(values)
+        """One line of the body's coded members as labels (``Low · Return possible``); never names or free text."""
+        return rendering.summary(self.type, self.summary, body)
 
 
 # --- rules a kind checks before it is sent -------------------------------------------------------
@@ -309,6 +303,30 @@ KINDS: dict[str, Kind] = {
             required=("closure_reason",),
             optional=("date",),
             summary=("reason",),
+        ),
+        # A question and its answer: either node, while the conversation is live (an offer not yet
+        # answered included: the receiver may ask before it decides).
+        Kind(
+            "information_request",
+            gettext_lazy("Question"),
+            "case_management",
+            fieldsets.question_body,
+            handlers.on_message,
+            action=gettext_lazy("Ask a question"),
+            required=("question",),
+            optional=("question_topics",),
+            summary=("topics",),
+        ),
+        Kind(
+            "information_response",
+            gettext_lazy("Answer to a question"),
+            "case_management",
+            fieldsets.answer_body,
+            handlers.on_message,
+            action=gettext_lazy("Answer a question"),
+            required=("answer",),
+            note=gettext_lazy("Answers the latest question received in this conversation."),
+            answers="information_request",
         ),
         Kind(
             "urgent_alert",

@@ -1,14 +1,16 @@
 """The shared timeline of one conversation: every message sent and received, with delivery state.
 
-Each message shows its kind's label and one-line summary (``kinds.py``).
+Each message shows its kind's label, a one-line summary (``kinds.py``) and its body as a
+person reads it (``rendering.py``); the body as JSON is kept beside it for the focal point.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from trm.exchange.models import InboxMessage, OutboxMessage
-from trm.transnational import kinds
+from trm.transnational import kinds, rendering
 
 
 def label(type_: str) -> Any:
@@ -21,41 +23,42 @@ def _summary(type_: str, body: dict[str, Any]) -> str:
     return kind.summarise(body) if kind is not None else ""
 
 
+def _item(row: OutboxMessage | InboxMessage, *, direction: str, at: Any, peer: str) -> dict[str, Any]:
+    body = row.envelope.get("body", {})
+    return {
+        "at": at,
+        "direction": direction,
+        "type": row.type,
+        "label": label(row.type),
+        "summary": _summary(row.type, body),
+        "state": row.get_status_display(),
+        "delivered": direction == "received" or row.status == "delivered",
+        "receipt": bool(row.receipt),
+        "body": body,
+        "peer": peer,
+        "id": row.message_id,
+        "in_reply_to": row.in_reply_to,
+    }
+
+
 def build(conversation: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for row in OutboxMessage.objects.filter(conversation=conversation):
-        items.append(
-            {
-                "at": row.created,
-                "direction": "sent",
-                "type": row.type,
-                "label": label(row.type),
-                "summary": _summary(row.type, row.envelope.get("body", {})),
-                "state": row.get_status_display(),
-                "delivered": row.status == "delivered",
-                "receipt": bool(row.receipt),
-                "body": row.envelope.get("body", {}),
-                "peer": row.recipient,
-                "id": row.message_id,
-            }
-        )
-    for got in InboxMessage.objects.filter(conversation=conversation):
-        items.append(
-            {
-                "at": got.received_at,
-                "direction": "received",
-                "type": got.type,
-                "label": label(got.type),
-                "summary": _summary(got.type, got.envelope.get("body", {})),
-                "state": got.get_status_display(),
-                "delivered": True,
-                "receipt": bool(got.receipt),
-                "body": got.envelope.get("body", {}),
-                "peer": got.sender,
-                "id": got.message_id,
-            }
-        )
-    return sorted(items, key=lambda i: i["at"])
+    items = [
+        _item(row, direction="sent", at=row.created, peer=row.recipient)
+        for row in OutboxMessage.objects.filter(conversation=conversation)
+    ]
+    items += [
+        _item(got, direction="received", at=got.received_at, peer=got.sender)
+        for got in InboxMessage.objects.filter(conversation=conversation)
+    ]
+    items.sort(key=lambda i: i["at"])
+    # A message id in a body (an offer withdrawn, the risk assessment a return relies on) reads as
+    # the label and date of that message of the conversation.
+    known = rendering.Known({str(i["id"]): (i["label"], i["at"]) for i in items})
+    for i in items:
+        i["sections"] = rendering.render(i["type"], i["body"], known)
+        i["answers"] = rendering.message(i["in_reply_to"], known) if i["in_reply_to"] else ""
+        i["raw"] = json.dumps(i["body"], indent=2, ensure_ascii=False)
+    return items
 
 
 def latest_received(limit: int = 50) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -21,10 +22,13 @@ from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
 from trm.exchange.models import OutboxMessage, OutboxStatus
 from trm.lib.refusals import Conflict
-from trm.transnational import access, notices, reprocess, timeline, workflows
+from trm.transnational import access, notices, rendering, reprocess, timeline, vocabulary, workflows
 from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
-from trm.transnational.kinds import KINDS
+from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Direction, Link, LinkStatus, ReportDue
+
+# A received conversation in these states waits for this node's answer.
+ANSWERABLE = (LinkStatus.NOTIFIED, LinkStatus.OFFERED)
 
 
 def _errors(form: Any, err: ValidationError) -> None:
@@ -70,16 +74,25 @@ def detail(request: HttpRequest, conversation: Any) -> HttpResponse:
     follow_up_form = None
     if chosen in workflows.follow_ups_for(link):
         follow_up_form = FollowUpForm(type_=chosen)
-    return render(request, "transnational/detail.html", _detail_context(link, follow_up_form=follow_up_form))
+    return render(
+        request, "transnational/detail.html", _detail_context(link, request.user, follow_up_form=follow_up_form)
+    )
 
 
-def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
+def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
     incoming_offer = link.direction == Direction.INCOMING and link.can("accept")
     types = workflows.follow_ups_for(link)
     follow_up_form = forms.get("follow_up_form")
     kind = KINDS[follow_up_form.fields["type"].initial] if follow_up_form else None
+    today = timezone.localdate()
     return {
-        **_live_context(link),
+        **_live_context(link, user),
+        # A received referral still to be answered leads with what the decision needs.
+        "brief": rendering.referral_brief(link, today=today)
+        if link.direction == Direction.INCOMING and link.status in ANSWERABLE
+        else None,
+        "can_ask": "information_request" in types,
+        "handling": [(code, vocabulary.label(vocabulary.HANDLING, code)) for code in link.handling_codes or ["H2"]],
         "decline_form": forms.get("decline_form") or (DeclineForm() if incoming_offer else None),
         "withdraw_form": forms.get("withdraw_form")
         or (
@@ -97,11 +110,11 @@ def _detail_context(link: Any, **forms: Any) -> dict[str, Any]:
         "follow_up_label": kind.action if kind else "",
         "follow_up_note": kind.note if kind else "",
         "reports_due": list(link.reports_due.all()),
-        "today": timezone.localdate(),
+        "today": today,
     }
 
 
-def _live_context(link: Link) -> dict[str, Any]:
+def _live_context(link: Link, user: Any) -> dict[str, Any]:
     """What the live part of a conversation page shows: its timeline, and whether to keep polling.
 
     The page polls while the conversation is open or a message it sent has not left yet
@@ -118,6 +131,7 @@ def _live_context(link: Link) -> dict[str, Any]:
         "link": link,
         "items": items,
         "polling": link.is_live or unsent,
+        "raw_allowed": access.may_read_raw(user),
         "version": hashlib.sha256("|".join(seen).encode()).hexdigest()[:16],
     }
 
@@ -127,7 +141,7 @@ def _live_context(link: Link) -> dict[str, Any]:
 def live(request: HttpRequest, conversation: Any) -> HttpResponse:
     """The conversation's status and timeline, polled by its page (htmx) while anything may change."""
     link = access.get_link_for(request.user, conversation)
-    context = _live_context(link)
+    context = _live_context(link, request.user)
     if request.GET.get("v") == context["version"]:
         return HttpResponse(status=204)  # nothing new: htmx keeps the page as it is and polls again
     record(request.user, Action.READ, link, fields=["messages"], note="live", request=request)
@@ -148,17 +162,18 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
         elif action == "decline":
             form = DeclineForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(_("Choose a reason."))
+                raise ValidationError(_("Choose the reason for declining."))
             workflows.decline(link, by=request.user, **form.cleaned_data)
             messages.success(request, _("Referral declined; the other country is told."))
         elif action == "withdraw":
             form = WithdrawForm(request.POST)
             if not form.is_valid():
-                raise ValidationError(_("Choose a reason."))
+                raise ValidationError(_("Choose the reason for withdrawing."))
             workflows.withdraw(link, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("Referral withdrawn; the other country is told."))
         elif action == "follow-up":
-            if request.POST.get("type") not in workflows.follow_ups_for(link):
+            # The verb refuses what this conversation does not allow (a closed one: 409).
+            if request.POST.get("type") not in FOLLOW_UPS:
                 raise ValidationError(_("This message cannot be sent in this conversation."))
             form = FollowUpForm(request.POST, type_=request.POST["type"])
             if not form.is_valid():
@@ -169,8 +184,8 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
             raise Http404
     except ValidationError as err:
         messages.error(request, " ".join(err.messages))
-        bound = {"follow_up_form": form} if action == "follow-up" else {}
-        context = _detail_context(link, **bound)
+        bound = {f"{action.replace('-', '_')}_form": form} if form is not None else {}
+        context = _detail_context(link, request.user, **bound)
         return render(request, "transnational/detail.html", context, status=409 if isinstance(err, Conflict) else 400)
     return redirect("transnational:detail", conversation=link.conversation)
 
@@ -190,7 +205,7 @@ def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
             try:
                 if "preview" in request.POST:
                     drafts = workflows.plan(case, kind=d["kind"], data=d, by=request.user)
-                    preview = {draft.type: {"envelope": draft.envelope(), "body": draft.body} for draft in drafts}
+                    preview = [_preview(draft) for draft in drafts]
                 else:
                     link = workflows.send(case, kind=d["kind"], data=d, by=request.user)
                     messages.success(request, _("Referral queued for %(node)s.") % {"node": link.peer})
@@ -203,9 +218,28 @@ def send(request: SignedInRequest, case_ref: str) -> HttpResponse:
     return render(
         request,
         "transnational/send.html",
-        {"form": form, "case": case, "preview": preview, "peers": peers},
+        {
+            "form": form,
+            "case": case,
+            "preview": preview,
+            "peers": peers,
+            "raw_allowed": access.may_read_raw(request.user),
+        },
         status=status,
     )
+
+
+def _preview(draft: workflows.Draft) -> dict[str, Any]:
+    """A drafted message as the person sending it reads it, with its JSON beside."""
+    basis = {"purpose": draft.purpose, **draft.basis}
+    handling = {"codes": list(draft.handling.codes), **({"text": draft.handling.text} if draft.handling.text else {})}
+    return {
+        "type": draft.type,
+        "label": KINDS[draft.type].label,
+        "envelope": rendering.basis_rows(basis) + rendering.handling_rows(draft.handling.codes, draft.handling.text),
+        "sections": rendering.render(draft.type, draft.body),
+        "raw": json.dumps({**basis, "handling": handling, "body": draft.body}, indent=2, ensure_ascii=False),
+    }
 
 
 def case_section(request: HttpRequest, case: Any) -> Panel | None:
@@ -223,8 +257,7 @@ def dashboard_panel(request: HttpRequest) -> Panel | None:
     if not access.may_use(request.user):
         return None
     links = access.visible_links(request.user)
-    answerable = [LinkStatus.OFFERED, LinkStatus.NOTIFIED]
-    waiting = list(links.filter(direction=Direction.INCOMING, status__in=answerable)[:10])
+    waiting = list(links.filter(direction=Direction.INCOMING, status__in=ANSWERABLE)[:10])
     urgent = list(links.filter(urgent=True).exclude(status=LinkStatus.ERASED)[:10])
     soon = timezone.localdate() + dt.timedelta(days=14)
     reports = list(ReportDue.objects.open().filter(link__in=links, due_on__lte=soon).select_related("link")[:10])

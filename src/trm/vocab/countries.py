@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gettext
 from functools import cache
 
 import pycountry
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 KOSOVO = "XK"
@@ -44,3 +46,36 @@ def language_names() -> dict[str, str]:
 def validate_language(value: str) -> None:
     if value not in language_names():
         raise ValidationError(_("Unknown language code."), code="unknown_language")
+
+
+@cache
+def _catalogue(domain: str, language: str) -> gettext.NullTranslations:
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+def _active_language() -> str:
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def country_label(code: str) -> str:
+    """The country's name in the active language (pycountry's translations), or the code if unknown."""
+    if code == KOSOVO:
+        return "Kosovo*"
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    catalogue = _catalogue("iso3166-1", _active_language())
+    common = getattr(country, "common_name", None)
+    if common and catalogue.gettext(common) != common:
+        return catalogue.gettext(common)
+    name = catalogue.gettext(country.name)
+    # Untranslated: the short English name ("Moldova") rather than the formal one.
+    return common if common and name == country.name else name
+
+
+def language_label(code: str) -> str:
+    """The language's name (ISO 639, two or three letters) in the active language, or the code if unknown."""
+    language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+    if language is None:
+        return code
+    return _catalogue("iso639-3", _active_language()).gettext(language.name)
