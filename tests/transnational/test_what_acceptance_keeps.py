@@ -157,7 +157,7 @@ def received_in_bulgaria(scenario: Scenario, **case_options: Any) -> tuple[Any, 
 
 
 def test_sweden_sends_the_route_its_decision_the_permits_and_the_consents_scope(scenario):
-    case, given, rows = sent_from_sweden(scenario)
+    _case, given, rows = sent_from_sweden(scenario)
     body = rows[0].envelope["body"]
     assert rows[0].type == "case_notification"
     assert body["detected_on"] == days_ago(40).isoformat() and body["detection_country"] == "SE"
@@ -263,7 +263,7 @@ def test_the_bulgarian_case_page_shows_where_it_came_from(scenario):
 
 
 def test_a_national_referral_in_bulgaria_goes_on_the_carried_consent(scenario):
-    _se_case, given, link, focal = received_in_bulgaria(scenario)
+    _se_case, _given, link, focal = received_in_bulgaria(scenario)
     case = workflows.accept(link, by=focal).case
     shelter = add_provider(make_org(name="Safe House Sofia", country="BG"), by=focal)
     referral = routing.refer(case, to=shelter, service="shelter", field_set="shelter", by=focal)
