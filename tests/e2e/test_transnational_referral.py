@@ -60,6 +60,9 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     case_ref = se.locator("h1").inner_text().split()[-1]
     se.locator("summary", has_text="Record consent").click()
     se.get_by_label("Purpose").select_option("transnational_referral")
+    # What Bulgaria may do under it: assistance there, by any kind of organisation.
+    se.get_by_role("checkbox", name="Assistance and support services").check()
+    se.get_by_label("Receiving countries").select_option("BG")
     se.locator("form[action$='/consent/'] button[type=submit]").click()
     expect(se.get_by_text("Consent recorded.")).to_be_visible()
     se.get_by_role("link", name="Send a transnational referral").click()
@@ -89,8 +92,15 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     expect(bg.get_by_role("heading", name="Referral received")).to_be_visible()
     expect(bg.locator("#link-status")).to_have_text("Referral offered")
     bg.get_by_role("button", name="Accept the referral").click()
-    expect(bg.get_by_text(re.compile(r"Referral accepted: case BG-"))).to_be_visible()
+    accepted = bg.get_by_text(re.compile(r"Referral accepted: case BG-"))
+    expect(accepted).to_be_visible()
     bg.screenshot(path="/tmp/trm-transnational-accepted.png", full_page=True)
+    # The Bulgarian case keeps what Sweden shared: where it came from and the consent given there.
+    bg_ref = re.search(r"BG-[2-9A-Z]{4}-[2-9A-Z]{4}", accepted.inner_text()).group(0)
+    bg.goto(f"{bulgaria}/cases/{bg_ref}/")
+    expect(bg.locator(".counterpart")).to_contain_text(case_ref)
+    expect(bg.locator(".consent-carried")).to_contain_text("given in Sweden")
+    expect(bg.locator(".consent-carried")).to_contain_text("Assistance and support services · in Bulgaria")
 
     # Back in Sweden, the page still open since sending follows by itself (htmx): the
     # messages it sent show delivered, then the acceptance arrives, without a reload.

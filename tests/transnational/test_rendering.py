@@ -31,6 +31,8 @@ EXTRA: dict[str, dict[str, Any]] = {
         "identity": IDENTITY,
         "identity_consent": True,
         "summary": "Recruited online with a false job offer.\nNeeds a safe place on arrival.",
+        "detected_on": "2025-07-02",
+        "detection_country": "SE",
         "route": [
             {
                 "stage": "recruitment",

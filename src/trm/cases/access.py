@@ -159,6 +159,9 @@ STEPS: dict[str, Step] = {
     "record_best_interests": Step(can_manage, states=(OPEN, CHILD)),
     "record_family_tracing": Step(can_manage, states=(OPEN, CHILD)),
     "give_consent": Step(can_manage),
+    # What another country holds (its office, its decision, a consent given there), kept when
+    # its referral is accepted here.
+    "record_abroad": Step(can_manage),
     # The person may withdraw their consent at any time (GDPR Art. 7(3)), the case closed or not.
     "withdraw_consent": Step(can_manage, states=()),
 }

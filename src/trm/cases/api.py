@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from trm.accounts.access import signed_in
 from trm.accounts.models import Organisation, User
@@ -21,7 +21,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import casework, consent, deadlines, identification, scoring, screening, tasks
 from trm.cases.access import get_case_for
-from trm.cases.models import Case, Deadline, Decision
+from trm.cases.models import Case, Consent, Deadline, Decision
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
 from trm.lib.paging import BoundedPaginator
 from trm.lib.text import DbId
@@ -125,6 +125,8 @@ class CaseOut(CaseRow):
     person: PersonOut
     deadlines: list[DeadlineOut]
     allowed_steps: list[str]
+    counterparts: list[CounterpartOut]
+    foreign_decisions: list[ForeignDecisionOut]
 
 
 class ScreeningIn(Schema):
@@ -168,14 +170,50 @@ class ConsentIn(Schema):
     recipients: list[DbId] = []
     interpreter: bool = False
     given_by: str = "person"
+    # A consent to a transnational referral: what the receiving country may do, where, until when.
+    purposes: list[str] = Field(default=[], max_length=4)
+    recipient_countries: list[str] = Field(default=[], max_length=60)
+    recipient_kinds: list[str] = Field(default=[], max_length=20)
+    expires_on: dt.date | None = None
 
 
 class ConsentOut(Schema):
+    """A consent; ``origin_country`` set: carried from another country (``origin_node``, ``origin_ref``)."""
+
     id: int
     purpose: str
     given_by: str
     recipients: list[int]
     given_at: dt.datetime
+    language: str
+    interpreter: bool
+    purposes: list[str]
+    recipient_countries: list[str]
+    recipient_kinds: list[str]
+    expires_on: dt.date | None
+    withdrawn_at: dt.datetime | None
+    origin_country: str
+    origin_node: str
+    origin_ref: str
+
+
+class CounterpartOut(Schema):
+    country: str
+    organisation: str
+    node: str
+    case_ref: str
+    opened_case: bool
+    since: dt.datetime
+
+
+class ForeignDecisionOut(Schema):
+    """Another country's identification decision, as it reported it (never this node's)."""
+
+    country: str
+    status: str
+    decided_on: dt.date | None
+    authority: str
+    reported_by_node: str
 
 
 class EventIn(Schema):
@@ -254,6 +292,47 @@ def _detail(case: Case, user: User) -> dict[str, Any]:
         },
         "deadlines": [_deadline(d) for d in case.deadlines.open().select_related("case")],
         "allowed_steps": identification.allowed_events_for(user, case),
+        "counterparts": [
+            {
+                "country": c.country,
+                "organisation": c.organisation,
+                "node": c.node,
+                "case_ref": c.case_ref,
+                "opened_case": c.opened_case,
+                "since": c.since,
+            }
+            for c in case.counterparts.all()
+        ],
+        "foreign_decisions": [
+            {
+                "country": d.country,
+                "status": d.status,
+                "decided_on": d.decided_on,
+                "authority": d.authority,
+                "reported_by_node": d.reported_by.node,
+            }
+            for d in case.foreign_decisions.select_related("reported_by")
+        ],
+    }
+
+
+def _consent(item: Consent) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "purpose": item.purpose,
+        "given_by": item.given_by,
+        "recipients": [r.pk for r in item.recipients.all()],
+        "given_at": item.given_at,
+        "language": item.language,
+        "interpreter": item.interpreter,
+        "purposes": item.purposes,
+        "recipient_countries": item.recipient_countries,
+        "recipient_kinds": item.recipient_kinds,
+        "expires_on": item.expires_on,
+        "withdrawn_at": item.withdrawn_at,
+        "origin_country": item.origin_country,
+        "origin_node": item.origin_node,
+        "origin_ref": item.origin_ref,
     }
 
 
@@ -408,17 +487,21 @@ def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> St
         recipients=recipients,
         interpreter=payload.interpreter,
         given_by=payload.given_by,
+        purposes=payload.purposes,
+        recipient_countries=payload.recipient_countries,
+        recipient_kinds=payload.recipient_kinds,
+        expires_on=payload.expires_on,
     )
-    return Status(
-        201,
-        {
-            "id": item.pk,
-            "purpose": item.purpose,
-            "given_by": item.given_by,
-            "recipients": [r.pk for r in recipients],
-            "given_at": item.given_at,
-        },
-    )
+    return Status(201, _consent(item))
+
+
+@router.get("/{reference}/consents", response=list[ConsentOut])
+def case_consents(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    """The case's consents, given here or carried from another country, with their scope."""
+    user = _user(request)
+    case = get_case_for(user, reference)
+    record(user, Action.READ, case, fields=["consents"])
+    return [_consent(c) for c in case.consents.prefetch_related("recipients")]
 
 
 @router.post("/{reference}/events", response={201: EventOut})

@@ -18,6 +18,8 @@ from trm.cases import identification
 from trm.cases.access import competent_authorities
 from trm.cases.children import AGE_METHODS
 from trm.cases.models import (
+    ABROAD_PURPOSES,
+    RECIPIENT_KINDS,
     AgeDecision,
     BestInterestsKind,
     ClosureReason,
@@ -42,6 +44,7 @@ from trm.vocab.htcds import (
     Gender,
     MethodOfControl,
     MethodOfRecruitment,
+    OrganisationType,
     RelationshipToTrafficker,
     SupportPlanType,
     TraffickingEventType,
@@ -311,11 +314,37 @@ class ConsentForm(CaseForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Special categories of data are shared only when the person explicitly agreed."),
     )
+    # The scope abroad: only for a consent to a transnational referral (consent.give checks it).
+    purposes = forms.MultipleChoiceField(
+        label=_("Transnational referral: what the receiving country may do"),
+        required=False,
+        choices=[(p.value, p.label) for p in ABROAD_PURPOSES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("It may refer the person to services there only for these purposes."),
+    )
+    recipient_countries = forms.MultipleChoiceField(
+        label=_("Receiving countries"),
+        required=False,
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("Organisations in these countries only may act on the consent."),
+    )
+    recipient_kinds = forms.MultipleChoiceField(
+        label=_("Kinds of organisation there"),
+        required=False,
+        choices=[(k, OrganisationType(k).label) for k in RECIPIENT_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: any kind."),
+    )
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DateInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
         cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
+        cast(forms.ChoiceField, self.fields["recipient_countries"]).choices = [
+            (code, name) for code, name in country_choices() if code != settings.TRM_COUNTRY
+        ]
         if self.case is not None and self.case.person.languages:
             self.fields["language"].initial = self.case.person.languages[0]
 

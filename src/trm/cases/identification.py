@@ -261,8 +261,10 @@ def _refer_checks(case: Case, *, to: Any, at: dt.datetime) -> None:
             {"to": ValidationError(_("Choose a competent authority to refer the case to."), code="no_recipient")}
         )
     if not case.is_child and not consent.covers(case, purpose="identification", recipient_org=to, at=at):
+        gap = consent.scope_gap(case, purpose="identification", recipient_org=to, at=at)
         raise TransitionError(
-            _(
+            (f"{gap} " if gap else "")
+            + _(
                 "The person has not consented to referral for identification to this authority. "
                 "Record their consent first, or notify the case anonymously."
             ),

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trm.lib.encrypted import EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
-from trm.vocab.countries import country_choices, validate_country, validate_language
+from trm.vocab.countries import country_choices, country_name, language_names, validate_country, validate_language
 from trm.vocab.htcds import (
     CaseStatus,
     DecisionMakingOrg,
     ExploitationType,
     Gender,
     MethodOfRecruitment,
+    OrganisationType,
     RelationshipToTrafficker,
     SupportPlanType,
     TraffickingEventType,
@@ -346,6 +347,68 @@ class Decision(models.Model):
 
 
 # ------------------------------------------------------------------------------------------
+# What another country holds: its office for the case, and its identification decision
+
+
+class Counterpart(models.Model):
+    """The office abroad that holds the case too: whom to contact, at which node, under which reference.
+
+    Written when a case comes from another country's node (or goes to one); it is no member
+    of this node's NRM and sees nothing here.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="counterparts")
+    country = models.CharField(_("country"), max_length=2, choices=country_choices, validators=[validate_country])
+    organisation = models.CharField(_("office"), max_length=200)
+    node = models.CharField(_("node"), max_length=64)
+    case_ref = models.CharField(_("their case reference"), max_length=64, blank=True)
+    opened_case = models.BooleanField(_("the case was opened here from its referral"), default=False)
+    since = models.DateTimeField(_("since"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["since", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.node}"
+
+
+class ForeignStatus(models.TextChoices):
+    """Another country's identification status, as trm/1 reports it."""
+
+    NOT_DECIDED = "not_decided", _("No decision yet")
+    RG_PENDING = "rg_pending", _("Awaiting a reasonable-grounds decision")
+    RG_POSITIVE = "rg_positive", _("Presumed victim (reasonable grounds)")
+    RG_NEGATIVE = "rg_negative", _("Reasonable grounds not found")
+    IDENTIFIED = "identified", _("Formally identified victim")
+    NOT_IDENTIFIED = "not_identified", _("Not identified as a victim")
+
+
+class ForeignDecision(models.Model):
+    """Another country's identification decision on the person, as that country reported it.
+
+    It is that country's decision, never one of this node: it does not move this case's own
+    identification procedure (``Case.state``), which this node's competent authority runs.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="foreign_decisions")
+    country = models.CharField(_("country"), max_length=2, choices=country_choices, validators=[validate_country])
+    status = models.CharField(_("status"), max_length=20, choices=ForeignStatus.choices)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    authority = models.CharField(_("deciding authority"), max_length=200, blank=True)
+    reported_by = models.ForeignKey(
+        Counterpart, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("reported by")
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.status}"
+
+
+# ------------------------------------------------------------------------------------------
 # Deadlines
 
 
@@ -420,8 +483,39 @@ class ConsentGiver(models.TextChoices):
     PARENT = "parent", _("Parent")
 
 
+# What a consent to a transnational referral may let the receiving country do (trm/1's consent purposes).
+ABROAD_PURPOSES = (
+    ConsentPurpose.ASSISTANCE,
+    ConsentPurpose.IDENTIFICATION,
+    ConsentPurpose.RETURN,
+    ConsentPurpose.FAMILY_TRACING,
+)
+# The kinds of organisation a consent abroad may name: each has its own trm/1 organisation kind
+# (a business or a school has none, so that a kind received means exactly one kind here).
+RECIPIENT_KINDS = tuple(
+    t for t in OrganisationType.values if t not in (OrganisationType.CORPORATE, OrganisationType.SCHOOL)
+)
+
+
+def validate_recipient_kinds(value: object) -> None:
+    if not isinstance(value, list) or any(v not in RECIPIENT_KINDS for v in value):
+        raise ValidationError(_("Unknown kind of organisation."), code="invalid")
+
+
+def validate_abroad_purposes(value: object) -> None:
+    if not isinstance(value, list) or any(v not in ABROAD_PURPOSES for v in value):
+        raise ValidationError(_("Unknown purpose."), code="invalid")
+
+
 class Consent(models.Model):
-    """Informed consent for one purpose: scope, recipients, language, and its withdrawal."""
+    """Informed consent for one purpose: scope, recipients, language, and its withdrawal.
+
+    A consent to a transnational referral may state what the receiving country may do under it
+    (``purposes``), with whom (``recipient_countries``, ``recipient_kinds``) and until when
+    (``expires_on``). A **carried** consent is one given in another country and received with
+    a referral (``origin_country`` set): nobody here recorded it, so ``recorded_by`` is empty,
+    and it covers only what its scope says (``consent.scope_gap``).
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
@@ -432,23 +526,81 @@ class Consent(models.Model):
         related_name="+",
         verbose_name=_("recipients (none: any member of the NRM)"),
     )
-    language = models.CharField(_("language of the information"), max_length=8, validators=[validate_language])
+    language = models.CharField(
+        _("language of the information"), max_length=8, blank=True, validators=[validate_language]
+    )
     interpreter = models.BooleanField(_("with an interpreter"), default=False)
     given_by = models.CharField(_("given by"), max_length=20, choices=ConsentGiver.choices, default=ConsentGiver.PERSON)
     given_at = models.DateTimeField(_("given at"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The scope abroad of a transnational consent (given here, or carried from another country).
+    purposes = models.JSONField(
+        _("purposes in the receiving country"), default=list, blank=True, validators=[validate_abroad_purposes]
+    )
+    recipient_countries = models.JSONField(
+        _("receiving countries"), default=list, blank=True, validators=[validate_countries]
+    )
+    recipient_kinds = models.JSONField(
+        _("kinds of organisation (none: any kind)"), default=list, blank=True, validators=[validate_recipient_kinds]
+    )
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # A carried consent: where it was given, by which node it came, and that node's reference.
+    origin_country = models.CharField(
+        _("given in"), max_length=2, blank=True, choices=country_choices, validators=[validate_country]
+    )
+    origin_node = models.CharField(_("received from node"), max_length=64, blank=True)
+    origin_ref = models.CharField(_("consent reference at the other node"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-given_at", "-id"]
+        constraints = [
+            # Recorded by someone here, or carried from another country: never both, never neither.
+            models.CheckConstraint(
+                condition=(models.Q(origin_country="") & models.Q(recorded_by__isnull=False))
+                | (~models.Q(origin_country="") & models.Q(recorded_by__isnull=True)),
+                name="consent_recorded_here_or_carried",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.purpose
 
+    @property
+    def is_carried(self) -> bool:
+        return bool(self.origin_country)
+
+    @property
+    def has_scope_abroad(self) -> bool:
+        return bool(self.purposes)
+
+    @property
+    def language_name(self) -> str:
+        return language_names().get(self.language, self.language)
+
+    def purpose_labels(self) -> list[str]:
+        labels = dict(ConsentPurpose.choices)
+        return [str(labels.get(p, p)) for p in self.purposes]
+
+    def recipient_country_names(self) -> list[str]:
+        return [country_name(c) for c in self.recipient_countries]
+
+    def recipient_kind_labels(self) -> list[str]:
+        labels = dict(OrganisationType.choices)
+        return [str(labels.get(k, k)) for k in self.recipient_kinds]
+
+    def expired_on(self, day: dt.date) -> bool:
+        """In force before ``expires_on``, not on it (trm/1: "before expires_on")."""
+        return self.expires_on is not None and day >= self.expires_on
+
     def active_at(self, at: dt.datetime) -> bool:
+        if self.expired_on(timezone.localdate(at)):
+            return False
         return self.given_at <= at and (self.withdrawn_at is None or self.withdrawn_at > at)
 
 

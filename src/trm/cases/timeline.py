@@ -32,9 +32,39 @@ def _who(user: User | None) -> str:
     return user.get_username() if user is not None else ""
 
 
+def _abroad(case: Case) -> list[Entry]:
+    """Where the case came from and what the other country reported: never this node's own steps."""
+    out = []
+    for cp in case.counterparts.all():
+        country = cp.get_country_display()
+        if cp.opened_case:
+            title = _("Received from %(country)s") % {"country": country}
+            out.append(Entry(_at(case.detected_on), "detection", _("Detected in %(country)s") % {"country": country}))
+        else:
+            title = _("Counterpart in %(country)s") % {"country": country}
+        detail = _("%(office)s, node %(node)s, their case %(ref)s") % {
+            "office": cp.organisation,
+            "node": cp.node,
+            "ref": cp.case_ref or "—",
+        }
+        out.append(Entry(cp.since, "abroad", title, detail))
+    for d in case.foreign_decisions.all():
+        title = _("Identification in %(country)s") % {"country": d.get_country_display()}
+        detail = d.get_status_display() + (f" — {d.authority}" if d.authority else "")
+        out.append(Entry(_at(d.decided_on) if d.decided_on else d.received_at, "abroad", title, detail))
+    return out
+
+
 def build(case: Case) -> list[Entry]:
     labels = identification.event_labels()
-    out: list[Entry] = [Entry(_at(case.created_at), "detection", _("Detection recorded"), "", _who(case.created_by))]
+    abroad = _abroad(case)
+    received = any(e.kind == "detection" for e in abroad)
+    # A case opened from a referral was detected abroad; here it was opened, by whoever accepted it.
+    opened = _("Case opened from the referral") if received else _("Detection recorded")
+    out: list[Entry] = [
+        Entry(_at(case.created_at), "opened" if received else "detection", opened, "", _who(case.created_by)),
+        *abroad,
+    ]
     for d in case.decisions.select_related("decided_by"):
         if d.event == identification.SCREEN:
             continue
@@ -46,17 +76,17 @@ def build(case: Case) -> list[Entry]:
         title = _("Route: %(stage)s") % {"stage": e.get_type_display()}
         out.append(Entry(e.created_at, "event", title, e.get_country_display(), _who(e.recorded_by)))
     for c in case.consents.select_related("recorded_by", "withdrawn_recorded_by"):
-        out.append(Entry(c.given_at, "consent", _("Consent given"), c.get_purpose_display(), _who(c.recorded_by)))
+        if c.is_carried:
+            title = _("Consent given in %(country)s") % {"country": c.get_origin_country_display()}
+        else:
+            title = _("Consent given")
+        out.append(Entry(c.given_at, "consent", title, c.get_purpose_display(), _who(c.recorded_by)))
         if c.withdrawn_at:
-            out.append(
-                Entry(
-                    c.withdrawn_at,
-                    "consent",
-                    _("Consent withdrawn"),
-                    c.get_purpose_display(),
-                    _who(c.withdrawn_recorded_by),
-                )
-            )
+            if c.is_carried and c.withdrawn_recorded_by is None:
+                title = _("Consent withdrawn in %(country)s") % {"country": c.get_origin_country_display()}
+            else:
+                title = _("Consent withdrawn")
+            out.append(Entry(c.withdrawn_at, "consent", title, c.get_purpose_display(), _who(c.withdrawn_recorded_by)))
     for n in case.notes.select_related("author"):
         out.append(Entry(n.created_at, "note", _("Note"), "", _who(n.author)))
     for r in case.risk_assessments.select_related("recorded_by"):

@@ -69,7 +69,8 @@ DETAIL_FIELDS = (
     "reference", "status", "state", "person.given_name", "person.family_name", "person.aliases",
     "person.date_of_birth", "person.gender", "person.citizenships", "person.languages", "detection_place",
     "narrative", "events", "screenings", "decisions", "consents", "notes", "risk_assessments", "support_plans",
-    "permits", "age_assessments", "guardians", "best_interests", "tracings", "deadlines",
+    "permits", "age_assessments", "guardians", "best_interests", "tracings", "deadlines", "counterparts",
+    "foreign_decisions",
 )  # fmt: skip
 
 
@@ -272,6 +273,10 @@ ACTIONS: dict[str, CaseAction] = {
             interpreter=d["interpreter"],
             given_by=d["given_by"],
             scope=d["scope"],
+            purposes=d["purposes"],
+            recipient_countries=d["recipient_countries"],
+            recipient_kinds=d["recipient_kinds"],
+            expires_on=d["expires_on"],
         ),
         "give_consent",
         gettext_lazy("Consent recorded."),
@@ -358,6 +363,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "events": case.events.all(),
         "screenings": case.screenings.all()[:5],
         "consents": case.consents.prefetch_related("recipients"),
+        "counterparts": case.counterparts.all(),
+        "foreign_decisions": case.foreign_decisions.all(),
         "deadlines": open_deadlines,
         "timeline": timeline.build(case),
         "notes": case.notes.select_related("author")[:20],

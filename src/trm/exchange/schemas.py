@@ -246,6 +246,8 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "identity": IDENTITY,
             "identity_consent": {"const": True},
             "summary": TEXT,
+            "detected_on": DATE,
+            "detection_country": COUNTRY,
             "route": _list(ROUTE_STAGE),
             "identification": IDENTIFICATION,
             "permits": _list(PERMIT, max_items=5),

@@ -4,8 +4,9 @@ Two sides see a referral:
 - the referring side: whoever sees the case (cases.access.visible_cases), in every state;
 - the receiving side: case managers of the provider organisation (Cap.HANDLE_REFERRALS),
   only while the referral is active (offered, accepted, in progress), the case is open,
-  and the consent the referral relies on has not been withdrawn. Once the referral ends,
-  or the consent is withdrawn, the provider's access ends: the referral is a 404.
+  and the consent the referral relies on has been neither withdrawn nor reached its expiry
+  (a consent carried from another country may expire). Once the referral ends, or the
+  consent is withdrawn or expires, the provider's access ends: the referral is a 404.
 The receiving side reads a projection of the shared fields (fieldsets.project), never the case.
 
 Who may refer: the focal point (Cap.REFER_NATIONALLY) and whoever may manage the case
@@ -39,6 +40,7 @@ def _receiving_scope(user: User) -> Q | None:
     now = timezone.now()
     basis = Q(basis=Basis.BEST_INTERESTS) | Q(
         Q(consent__withdrawn_at__isnull=True) | Q(consent__withdrawn_at__gt=now),
+        Q(consent__expires_on__isnull=True) | Q(consent__expires_on__gt=timezone.localdate(now)),
         basis=Basis.CONSENT,
         consent__given_at__lte=now,
     )

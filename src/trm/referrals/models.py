@@ -154,6 +154,7 @@ class DeclineReason(models.TextChoices):
 class EndReason(models.TextChoices):
     COMPLETED = "completed", _("Services completed")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("The person withdrew consent")
+    CONSENT_EXPIRED = "consent_expired", _("The consent expired")
     PERSON_DECLINED = "person_declined", _("The person no longer wants the service")
     NOT_NEEDED = "not_needed", _("No longer needed")
     OTHER_PROVIDER = "other_provider", _("Referred to another provider")

@@ -10,14 +10,15 @@ Rules (all of them live here; views and the API call these verbs and nothing els
    provider is listed, offers the service, accepts the person's group (children, women,
    men), has a valid cooperation agreement (when one is recorded) and a free place (when
    it counts places); the field set fits the service; and the legal basis:
-   an adult's consent for assistance covering this recipient (consent.covers); for a child,
+   an adult's consent for assistance covering this recipient (consent.covering: given here, or
+   carried from another country within its scope; outside it the refusal says why); for a child,
    the consent given by the guardian or parent, or else a best interests record. Health
    information goes only with a set that names it and a consent whose scope says "health".
 3. Acceptance takes a free place (when the provider counts places); completion or
    withdrawal of an accepted referral gives it back.
-4. When the consent the referral relies on is withdrawn, the provider's access ends at once
-   (access.py checks it at every read); end_for_withdrawn_consent() and sweep() then mark
-   such referrals withdrawn and tell the provider.
+4. When the consent the referral relies on is withdrawn (or expires), the provider's access
+   ends at once (access.py checks it at every read); end_for_withdrawn_consent() and sweep()
+   then mark such referrals withdrawn and tell the provider.
 5. Each verb runs in one transaction, calls full_clean(), and writes its audit entry
    (field names and states, never values). A refusal changes nothing; callers wrap the
    verb in audited_refusals() so that the refusal is audited with the verb's reason (the
@@ -34,7 +35,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,29 +163,14 @@ def audited_refusals(
 # Referring
 
 
-def _covering_consent(case: Case, org: Organisation, at: dt.datetime) -> Consent | None:
-    """The consent row that consent.covers() relies on (recipient-specific ones first)."""
-    if not consents.covers(case, purpose=PURPOSE, recipient_org=org, at=at):
-        return None
-    candidates = (
-        Consent.objects.filter(case=case, purpose=PURPOSE, given_at__lte=at)
-        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at))
-        .prefetch_related("recipients")
-        .order_by("-given_at", "-id")
-    )
-    general = None
-    for item in candidates:
-        recipients = {r.pk for r in item.recipients.all()}
-        if org.pk in recipients:
-            return item
-        if not recipients and general is None:
-            general = item
-    return general
-
-
 def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str, Consent | None, BestInterests | None]:
-    """Consent (adults; a child's given by the guardian or parent) or a child's best interests record."""
-    found = _covering_consent(case, org, at)
+    """Consent (adults; a child's given by the guardian or parent) or a child's best interests record.
+
+    The consent is one given here for assistance covering this recipient, or a consent
+    carried from another country whose scope covers it (consent.covering); outside that
+    scope the refusal says which part of it the referral misses (consent.scope_gap).
+    """
+    found = consents.covering(case, purpose=PURPOSE, recipient_org=org, at=at)
     if found is not None and not (case.is_child and found.given_by == ConsentGiver.PERSON):
         return Basis.CONSENT, found, None
     if case.is_child:
@@ -198,6 +183,11 @@ def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str,
                 "organisation, or a best interests record. Record one on the case first."
             ),
             code="child_without_guardian_or_best_interests",
+        )
+    gap = consents.scope_gap(case, purpose=PURPOSE, recipient_org=org, at=at)
+    if gap is not None:
+        raise ValidationError(
+            "{} {}".format(gap, _("Record the person's informed consent here first.")), code="outside_carried_consent"
         )
     raise ValidationError(
         _(
@@ -498,11 +488,14 @@ def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """One pass of the sweeper: end referrals whose consent or case ended; alert on overdue answers."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    counts = {"consent_withdrawn": 0, "case_closed": 0, "overdue": 0}
+    counts = {"consent_withdrawn": 0, "consent_expired": 0, "case_closed": 0, "overdue": 0}
     active = Referral.objects.select_for_update().filter(status__in=ACTIVE_STATUSES)
     for referral in active.filter(basis=Basis.CONSENT, consent__withdrawn_at__lte=now):
         _end(referral, by=None, reason=EndReason.CONSENT_WITHDRAWN)
         counts["consent_withdrawn"] += 1
+    for referral in active.filter(basis=Basis.CONSENT, consent__expires_on__lte=today):
+        _end(referral, by=None, reason=EndReason.CONSENT_EXPIRED)
+        counts["consent_expired"] += 1
     for referral in active.exclude(case__status__in=[CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP]):
         _end(referral, by=None, reason=EndReason.CASE_CLOSED)
         counts["case_closed"] += 1

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -148,7 +149,10 @@ def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
             )
             return redirect("referrals:detail", reference=referral.reference)
     status = 400 if request.method == "POST" else 200
-    consents = case.consents.filter(purpose=ConsentPurpose.ASSISTANCE).prefetch_related("recipients")
+    # Consents for assistance given here, and those carried from another country (their scope says what they cover).
+    consents = case.consents.filter(Q(purpose=ConsentPurpose.ASSISTANCE) | ~Q(origin_country="")).prefetch_related(
+        "recipients"
+    )
     context = {
         "case": case,
         "form": form,

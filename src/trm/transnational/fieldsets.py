@@ -12,8 +12,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
+
 from trm.vocab.htcds import ExploitationType as E
 from trm.vocab.htcds import Gender as G
+from trm.vocab.htcds import OrganisationType as O
+from trm.vocab.htcds import TraffickingEventType as T
 
 EXPLOITATION = {
     E.FORCED_LABOUR: "labour",
@@ -34,6 +38,48 @@ GENDER_OUT = {
     G.NON_CONFORMING: "other",
 }
 GENDER_IN = {"female": G.FEMININE, "male": G.MASCULINE, "other": G.NON_CONFORMING}
+# A form received: the HTCDS form it names here (``labour`` is child labour on a child's case).
+EXPLOITATION_IN = {
+    "sexual": E.SEXUAL,
+    "labour": E.FORCED_LABOUR,
+    "domestic_servitude": E.SERVITUDE,
+    "forced_marriage": E.FORCED_MARRIAGE,
+    "forced_criminality": E.CRIMINAL_ACTIVITIES,
+    "forced_begging": E.FORCED_BEGGING,
+    "organ_removal": E.ORGAN_REMOVAL,
+    "illegal_adoption": E.FORCED_ADOPTION,
+    "other": E.OTHER,
+}
+STAGE_OUT = {T.RECRUITMENT: "recruitment", T.TRANSIT: "transit", T.EXPLOITATION: "exploitation"}
+STAGE_IN = {wire: htcds for htcds, wire in STAGE_OUT.items()}
+# The case's own identification state -> the status trm/1 reports (steps before a referral: not decided).
+IDENTIFICATION_OUT = {
+    "detected": "not_decided",
+    "screened": "not_decided",
+    "not_indicated": "not_decided",
+    "anonymous_notification": "not_decided",
+    "rg_pending": "rg_pending",
+    "rg_positive": "rg_positive",
+    "rg_negative": "rg_negative",
+    "identified": "identified",
+    "not_identified": "not_identified",
+}
+# Kinds of organisation, both ways (``cases.models.RECIPIENT_KINDS``: those a consent abroad may name).
+ORGANISATION_KIND_OUT = {
+    O.NGO: "ngo",
+    O.LAW_ENFORCEMENT: "law_enforcement",
+    O.HEALTH: "health",
+    O.CENTRAL_GOVERNMENT: "central_government",
+    O.LOCAL_GOVERNMENT: "local_government",
+    O.IMMIGRATION: "immigration",
+    O.LEGAL: "legal",
+    O.SOCIAL_SERVICES: "social_services",
+    O.LABOUR_INSPECTORATE: "labour_inspectorate",
+    O.PROSECUTION: "prosecution",
+    O.INTERNATIONAL: "international_organisation",
+    O.OTHER: "other",
+}
+ORGANISATION_KIND_IN = {wire: htcds for htcds, wire in ORGANISATION_KIND_OUT.items()}
 AGE_BANDS = [(12, "0-11"), (15, "12-14"), (18, "15-17"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54")]
 
 
@@ -65,6 +111,69 @@ def identity(case: Any) -> dict[str, Any]:
     return doc
 
 
+def route(case: Any) -> list[dict[str, Any]]:
+    """The case's route stages: stage, country, period and form; never a place (at most 20, in order)."""
+    stages = []
+    for event in case.events.all()[:20]:
+        stage: dict[str, Any] = {"stage": STAGE_OUT[event.type], "country": event.country}
+        if event.start_date:
+            stage["start_date"] = event.start_date.isoformat()
+        if event.end_date:
+            stage["end_date"] = event.end_date.isoformat()
+        if event.exploitation_type:
+            stage["exploitation_type"] = EXPLOITATION.get(event.exploitation_type, "other")
+        stages.append(stage)
+    return stages
+
+
+# Steps of the competent authority: a decision that names the date and the deciding authority.
+AUTHORITY_STEPS = frozenset({"rg_positive", "rg_negative", "cg_positive", "cg_negative", "reconsider"})
+
+
+def identification(case: Any) -> dict[str, Any]:
+    """The case's identification status; with its latest decision's date and authority when one decided it."""
+    doc: dict[str, Any] = {"status": IDENTIFICATION_OUT.get(case.state, "not_decided")}
+    latest = case.decisions.select_related("decided_by_org").order_by("-created_at", "-id").first()
+    if latest is not None and latest.event in AUTHORITY_STEPS and latest.to_state == case.state:
+        doc["decided_on"] = latest.decided_on.isoformat()
+        if latest.decided_by_org is not None:
+            doc["authority"] = latest.decided_by_org.name[:200]
+    return doc
+
+
+def permits(case: Any) -> list[dict[str, Any]]:
+    """The residence permits: kind and validity, never their numbers (the latest five)."""
+    return [
+        {"kind": p.kind, "issued_on": p.issued_on.isoformat(), "valid_until": p.valid_until.isoformat()}
+        for p in case.permits.all()[:5]
+    ]
+
+
+def consent_scope(consent: Any, *, country: str) -> dict[str, Any] | None:
+    """What the person agreed the receiving ``country`` may do, or None when the consent states no scope.
+
+    Only the receiving country is named among the recipient countries: the others the
+    person agreed to are no business of this one.
+    """
+    if consent is None or consent.is_carried or not consent.purposes or country not in consent.recipient_countries:
+        return None
+    doc: dict[str, Any] = {
+        "given_on": timezone.localdate(consent.given_at).isoformat(),
+        "given_by": consent.given_by,
+        "interpreter": bool(consent.interpreter),
+        "purposes": list(consent.purposes),
+        "recipient_countries": [country],
+    }
+    if consent.language:
+        doc["language"] = consent.language
+    kinds = sorted({ORGANISATION_KIND_OUT[k] for k in consent.recipient_kinds if k in ORGANISATION_KIND_OUT})
+    if kinds:
+        doc["recipient_kinds"] = kinds
+    if consent.expires_on:
+        doc["expires_on"] = consent.expires_on.isoformat()
+    return doc
+
+
 DEFAULT_ACTIONS = ("service_continuity", "risk_assessment")
 
 
@@ -76,7 +185,14 @@ def case_notification(
     urgency: str,
     summary: str = "",
     requested_actions: list[str] | tuple[str, ...] = DEFAULT_ACTIONS,
+    consent: Any = None,
+    to_country: str = "",
 ) -> dict[str, Any]:
+    """The notification: the case's coded facts, its route, identification, permits and consent scope.
+
+    ``consent`` is the consent the referral is sent on (``workflows.basis_for``); its scope
+    goes only when it names ``to_country``.
+    """
     body: dict[str, Any] = {
         "case_ref": case.reference,
         "nationality": case.nationality or "XX",
@@ -94,6 +210,19 @@ def case_notification(
         body["identity_consent"] = True
     if summary:
         body["summary"] = summary
+    body["detected_on"] = case.detected_on.isoformat()
+    body["detection_country"] = case.detection_country
+    stages = route(case)
+    if stages:
+        body["route"] = stages
+    body["identification"] = identification(case)
+    held = permits(case)
+    if held:
+        body["permits"] = held
+    # A child's case goes on the best-interests record, never on a consent (``workflows.basis_for``).
+    scope = None if case.is_child else consent_scope(consent, country=to_country)
+    if scope is not None:
+        body["consent"] = scope
     return body
 
 
@@ -109,8 +238,6 @@ def referral_offer(case: Any, *, services: list[str], needs_summary: str, respon
 
 
 def _today() -> dt.date:
-    from django.utils import timezone
-
     return timezone.localdate()
 
 
@@ -128,6 +255,8 @@ def notification_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[st
         share_identity=bool(d.get("share_identity")),
         urgency=d.get("urgency") or "routine",
         requested_actions=list(d.get("requested_actions") or DEFAULT_ACTIONS),
+        consent=d.get("basis_consent"),
+        to_country=d.get("to_country") or "",
     )
 
 
@@ -142,11 +271,14 @@ def offer_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]
 
 
 def accept_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    body = {
         "case_ref": case_ref,
         "accepted_services": list(d["accepted_services"]),
         "reception_organisation": str(d["reception_organisation"])[:200],
     }
+    if case is not None:
+        body["receiver_case_ref"] = case.reference  # the case opened here: the sender's counterpart
+    return body
 
 
 def decline_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.cases import consent
 from trm.exchange import inbox, keys
 from trm.exchange.models import InboxMessage
 from trm.transnational import erasure, reports, states
@@ -108,9 +109,12 @@ def answer(event: str, note: str, *, direction: str) -> Any:
 
 
 def on_consent_withdrawn(row: InboxMessage) -> None:
+    """Erase what the conversation shared and end the consent carried with it (and what relied on it here)."""
     link = _ours(row, Direction.INCOMING)  # only the receiver of a referral erases
     if link is not None and states.may(link, "erase"):
         erasure.erase_conversation(link)
+        if link.case is not None:
+            consent.withdrawn_abroad(link.case, node=link.peer)
 
 
 def _joined(row: InboxMessage) -> Link:

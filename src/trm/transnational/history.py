@@ -8,9 +8,14 @@ from trm.exchange.models import InboxMessage
 from trm.transnational.models import Link
 
 
+def first(link: Link, type_: str) -> InboxMessage | None:
+    """The first message of that type received in the link's conversation."""
+    return InboxMessage.objects.filter(conversation=link.conversation, type=type_).order_by("received_at", "id").first()
+
+
 def first_body(link: Link, type_: str) -> dict[str, Any]:
     """The body of the first message of that type received in the link's conversation ({} if none)."""
-    row = InboxMessage.objects.filter(conversation=link.conversation, type=type_).order_by("received_at").first()
+    row = first(link, type_)
     if row is None:
         return {}
     return dict(row.envelope.get("body", {}))

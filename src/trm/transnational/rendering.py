@@ -393,6 +393,8 @@ RENDERERS: dict[str, Renderer] = {
             Part(
                 gettext_lazy("What happened"),
                 (
+                    Member("detected_on", gettext_lazy("Detected on"), date),
+                    Member("detection_country", gettext_lazy("Detected in"), country),
                     Member("exploitation_types", gettext_lazy("Forms of exploitation"), listed(coded(v.EXPLOITATION))),
                     ROUTE,
                     IDENTIFICATION,

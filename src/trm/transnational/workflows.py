@@ -27,14 +27,13 @@ from trm.accounts.access import require_capability
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import casework
 from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
 from trm.exchange import keys, outbox, schemas
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import Handling
 from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
-from trm.transnational import access, fieldsets, history, states
+from trm.transnational import access, history, received, states
 from trm.transnational.kinds import FOLLOW_UPS, KINDS, STARTS, Kind
 from trm.transnational.models import Direction, Link
 
@@ -58,11 +57,13 @@ def _peer(node_id: str) -> Any:
     raise ValidationError({"to_node": [_("That node is not on the current trust list.")]})
 
 
-def basis_for(case: Case) -> dict[str, Any]:
-    """The legal basis of a transnational disclosure, or a ``Conflict`` saying what is missing.
+def basis_for(case: Case, country: str = "") -> dict[str, Any]:
+    """The legal basis of a transnational disclosure (to ``country``), or a ``Conflict`` saying what is missing.
 
-    Adults: an active consent to a transnational referral that names no recipient
-    (another country's node is no member of this NRM). Children: a best-interests record.
+    Adults: an active consent to a transnational referral given here (a consent carried
+    from another country is never a basis to send the case on) that names no recipient
+    organisation (another country's node is no member of this NRM) and, when it names
+    receiving countries, names ``country``. Children: a best-interests record.
     """
     if case.is_child:
         bi = BestInterests.objects.filter(case=case).order_by("-decided_on", "-id").first()
@@ -70,9 +71,17 @@ def basis_for(case: Case) -> dict[str, Any]:
             raise Conflict(_("A child's case needs a best-interests assessment or determination first."))
         return {"legal_basis": "best_interests", "best_interests_ref": f"BI-{bi.pk}", "consent": None}
     now = timezone.now()
-    for item in Consent.objects.filter(case=case, purpose=ConsentPurpose.TRANSNATIONAL).prefetch_related("recipients"):
-        if item.active_at(now) and not item.recipients.exists():
-            return {"legal_basis": "consent", "consent_ref": f"CONSENT-{item.pk}", "consent": item}
+    given_here = Consent.objects.filter(case=case, purpose=ConsentPurpose.TRANSNATIONAL, origin_country="")
+    named_others = False
+    for item in given_here.prefetch_related("recipients"):
+        if not item.active_at(now) or item.recipients.exists():
+            continue
+        if country and item.recipient_countries and country not in item.recipient_countries:
+            named_others = True
+            continue
+        return {"legal_basis": "consent", "consent_ref": f"CONSENT-{item.pk}", "consent": item}
+    if named_others:
+        raise Conflict(_("The person's consent to a transnational referral does not name this country."))
     raise Conflict(_("The person has not consented to a transnational referral (or withdrew consent)."))
 
 
@@ -105,7 +114,7 @@ def _conversation_basis(link: Link, kind: Kind) -> dict[str, str]:
         return history.reply_basis(link)
     assert link.case is not None  # an outgoing conversation always started from a case here
     try:
-        return _refs(basis_for(link.case))
+        return _refs(basis_for(link.case, link.peer_country))
     except ValidationError:
         if link.consent_id:
             return {"legal_basis": "consent", "consent_ref": f"CONSENT-{link.consent_id}"}
@@ -228,13 +237,14 @@ def _start(case: Case, *, kind: str, data: Mapping[str, Any]) -> tuple[list[Draf
         raise Conflict(_("The case is closed."))
     peer = _peer(str(data.get("to_node", "")))
     handling = handling_of(data.get("handling_codes"), data.get("handling_text", ""))
-    basis = basis_for(case)
+    basis = basis_for(case, peer.country)
     common = {
         "to": peer.node_id,
         "case": case,
         "link": None,
         "case_ref": case.reference,
-        "data": data,
+        # The notification carries the scope of the consent it goes on, for the receiving country.
+        "data": {**data, "basis_consent": basis["consent"], "to_country": peer.country},
         "basis": _refs(basis),
         "handling": handling,
     }
@@ -355,30 +365,20 @@ def withdraw(link: Link, *, by: Any, reason: str = "circumstances_changed") -> L
 
 @transaction.atomic
 def accept(link: Link, *, by: Any) -> Link:
-    """Accept a received offer: open a linked case here with what was shared, and answer."""
+    """Accept a received offer: open a linked case here with everything shared, and answer.
+
+    In one transaction: the link moves to accepted (a ``Conflict`` if the offer was already
+    answered or the sender withdrew it), the case opens with what the sender shared
+    (``received.open_case``: route, the other country's decision, the counterpart, the
+    carried consent …) and ``referral_accept`` is queued with this node's case reference.
+    Any refusal on the way stores nothing.
+    """
     link = _locked(link, by)
     if link.direction != Direction.INCOMING:
         raise PermissionDenied
     states.move(link, "accept")
-    notification = history.first_body(link, "case_notification")
-    ident = notification.get("identity", {})
-    nationality = ident.get("claimed_nationality") or notification.get("nationality", "")
-    case = casework.record_detection(
-        by=by,
-        detected_on=timezone.localdate(),
-        detection_country=link.peer_country,
-        given_name="" if ident.get("given_names") in (None, "-") else ident["given_names"],
-        family_name="" if ident.get("family_name") in (None, "-") else ident["family_name"],
-        date_of_birth=dt.date.fromisoformat(ident["date_of_birth"]) if ident.get("date_of_birth") else None,
-        age_uncertain=not ident.get("date_of_birth"),
-        presumed_minor=bool(notification.get("is_child")) and not ident.get("date_of_birth"),
-        gender=fieldsets.GENDER_IN.get(notification.get("gender", ""), "NonSpecifiedUnknown"),
-        citizenships=[nationality] if nationality and nationality != "XX" else [],
-        languages=notification.get("languages", []),
-        narrative=_("Received from %(node)s (case %(ref)s) over trm/1.")
-        % {"node": link.peer, "ref": link.remote_case_ref},
-    )
-    link.case = case  # before drafting: the acceptance carries the new case's reference
+    # Before drafting: the acceptance carries the new case's reference.
+    link.case = received.open_case(link, by=by)
     draft = _in_conversation(
         link,
         KINDS["referral_accept"],
