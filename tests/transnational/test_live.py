@@ -79,3 +79,23 @@ def test_the_live_part_is_the_focal_points_only(two, sent):
     url = reverse("transnational:live", args=[sent.conversation])
     assert verified_client(two.responder).get(url).status_code == 404
     assert verified_client(two.focal).get(reverse("transnational:live", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_an_acceptance_brings_the_other_nodes_case_reference_without_a_reload(two, sent):
+    client = verified_client(two.focal)
+    page = client.get(reverse("transnational:detail", args=[sent.conversation])).content.decode()
+    assert '<dd id="remote-case-ref">—</dd>' in page
+    url = _poll_url(page)
+    two.receive(
+        "referral_accept",
+        {
+            "case_ref": sent.case.reference,
+            "receiver_case_ref": "XK-2026-0042",
+            "accepted_services": ["shelter"],
+            "reception_organisation": "NGO",
+        },
+        conversation=sent.conversation,
+        in_reply_to=str(sent.offer_message_id),
+    )
+    fragment = client.get(url).content.decode()
+    assert '<dd id="remote-case-ref" hx-swap-oob="true">XK-2026-0042</dd>' in fragment

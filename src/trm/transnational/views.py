@@ -126,7 +126,7 @@ def _live_context(link: Link, user: Any) -> dict[str, Any]:
     unsent = OutboxMessage.objects.filter(
         conversation=link.conversation, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
     ).exists()
-    seen = [link.status, *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items)]
+    seen = [link.status, link.remote_case_ref, *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items)]
     return {
         "link": link,
         "items": items,
