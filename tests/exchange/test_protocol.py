@@ -129,14 +129,14 @@ def test_it_seals_to_the_newest_encryption_key() -> None:
 
 def test_it_accepts_a_seen_callable() -> None:
     message = sample_message("urgent_alert")
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []
 
-    def seen(mid: str) -> bool:
-        asked.append(mid)
+    def seen(sender: str, mid: str) -> bool:
+        asked.append((sender, mid))
         return False
 
     assert open_(seal(message), seen=seen) == message
-    assert asked == [message.id]
+    assert asked == [("xk.nrm", message.id)]
 
 
 def test_it_accepts_within_clock_skew() -> None:
@@ -193,13 +193,21 @@ def test_it_refuses_tampered_ciphertext(part: int) -> None:
 def test_it_refuses_an_encrypted_key_with_direct_key_agreement() -> None:
     parts = seal(sample_message("case_notification")).split(".")
     parts[1] = "AAAA"
-    refused(Code.UNDECRYPTABLE, ".".join(parts))
+    refused(Code.MALFORMED_TOKEN, ".".join(parts))
 
 
-def test_it_refuses_a_changed_protected_header() -> None:
+def test_it_refuses_a_header_member_trm1_does_not_define() -> None:
     token = seal(sample_message("case_notification"))
     header = jose.jwe_header(token) | {"x5u": "https://example.org"}
     forged = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+    refused(Code.MALFORMED_TOKEN, ".".join([forged, *token.split(".")[1:]]))
+
+
+def test_it_refuses_a_re_encoded_protected_header() -> None:
+    # The header's bytes are the AAD: the same members written otherwise do not decrypt.
+    token = seal(sample_message("case_notification"))
+    header = jose.jwe_header(token)
+    forged = base64.urlsafe_b64encode(json.dumps(header, indent=1).encode()).decode().rstrip("=")
     refused(Code.UNDECRYPTABLE, ".".join([forged, *token.split(".")[1:]]))
 
 
@@ -306,10 +314,16 @@ def test_it_refuses_a_too_long_lifetime() -> None:
 
 def test_it_refuses_a_replayed_id() -> None:
     message = sample_message("case_notification")
-    error = refused(Code.REPLAYED, seal(message), seen={message.id})
+    error = refused(Code.REPLAYED, seal(message), seen={("xk.nrm", message.id)})
     assert error.message_id == message.id
     assert error.http_status == 200
-    refused(Code.REPLAYED, seal(message), seen=lambda mid: mid == message.id)
+    refused(Code.REPLAYED, seal(message), seen=lambda sender, mid: mid == message.id)
+
+
+def test_it_judges_replay_per_sender() -> None:
+    # Ids are unique per sender: the same id from another node is another message.
+    message = sample_message("case_notification", sender="rs.nrm")
+    assert open_(seal(message, "rs.sig"), seen={("xk.nrm", message.id)}) == message
 
 
 def test_it_refuses_a_purpose_outside_the_type() -> None:
@@ -530,7 +544,7 @@ def test_it_signs_a_duplicate_receipt() -> None:
 def test_it_signs_receipts_for_refused_tokens() -> None:
     token, message = _opened()
     with pytest.raises(ProtocolError) as info:
-        open_(token, seen={message.id})
+        open_(token, seen={(message.sender, message.id)})
     duplicate = protocol.receipt_for_error(token, info.value, receiver="al.nrm", key=k("al.sig.2026"), now=NOW)
     assert verify(duplicate, token).status == "duplicate"
     garbage = "x" * 10
@@ -592,11 +606,20 @@ def test_it_refuses_bad_receipts() -> None:
     receipt_refused(Code.RECEIPT_MISMATCH, good, token, message_id=message_id("other"))
 
 
-def test_it_accepts_a_receipt_without_message_id() -> None:
+def test_it_accepts_a_refusal_without_message_id() -> None:
+    token, _ = _opened()
+    payload = _payload(token, status="rejected", code="undecryptable")
+    del payload["message_id"]
+    assert verify(_receipt_token(payload), token, message_id=message_id("referral_offer")).message_id is None
+
+
+def test_it_refuses_an_acceptance_without_message_id_or_with_a_code() -> None:
     token, _ = _opened()
     payload = _payload(token)
     del payload["message_id"]
-    assert verify(_receipt_token(payload), token, message_id=message_id("referral_offer")).message_id is None
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(payload), token)
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(_payload(token, code="oversized")), token)
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(_payload(token, status="rejected")), token)
 
 
 # --- errors ------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def test_it_will_not_sign_a_malformed_or_stale_list() -> None:
 
 def test_it_refuses_malformed_documents() -> None:
     assert "sequence" in parse_refused(doc(sequence="7"))
-    assert "date" in parse_refused(doc(issued="2026-02-30T00:00:00Z"))
+    assert "/issued (format)" in parse_refused(doc(issued="2026-02-30T00:00:00Z"))
     assert "issued <= next_update" in parse_refused(doc(next_update="2026-02-01T00:00:00Z"))
     two = doc()
     two["nodes"].append(copy.deepcopy(two["nodes"][0]))

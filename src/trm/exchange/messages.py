@@ -62,8 +62,7 @@ NODE_LEGAL_BASES = frozenset({"legal_obligation", "public_task"})
 
 assert set(MESSAGE_TYPES) == set(schemas.BODY_SCHEMAS)
 
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def format_time(moment: datetime) -> str:
@@ -74,7 +73,8 @@ def format_time(moment: datetime) -> str:
 
 
 def parse_time(text: str) -> datetime:
-    if not _TIMESTAMP.fullmatch(text):
+    """A trm/1 timestamp: ASCII digits, a real date (years 0001-9999) and a real second."""
+    if not schemas.real_timestamp(text):
         raise ValueError("not a trm/1 timestamp")
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
