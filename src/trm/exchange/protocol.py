@@ -58,7 +58,7 @@ def _local(code: Code, detail: str, message_id: str | None = None) -> LocalProto
 
 
 def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _whole_seconds(moment: datetime) -> datetime:
