@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from trm.exchange import jose, protocol
+from trm.exchange import jose, protocol, schemas
 from trm.exchange.errors import HTTP_STATUS, Code, LocalProtocolError, ProtocolError, RemoteProtocolError
 from trm.exchange.messages import MESSAGE_TYPES, Handling, Message, format_time, message_from_envelope, parse_time
 from trm.exchange.trustlist import TrustList, canonical_json, load_trust_list, sign_trust_list
@@ -675,3 +675,42 @@ def test_it_stops_when_its_own_trust_list_has_expired() -> None:
         assert info.value.code == Code.NO_CURRENT_TRUST_LIST
         assert not isinstance(info.value, RemoteProtocolError)
         assert info.value.http_status == 503
+
+
+def test_the_largest_document_copy_fits_in_a_token_with_every_other_member_at_its_maximum() -> None:
+    # trm/1 §12: one copy of the schema's maximum fits; the token limit bounds the whole body.
+    wide = "\U0001f91d"  # four octets in UTF-8
+    copy = {"kind": "birth_certificate", "media_type": "application/pdf", "data": "A" * schemas.DOCUMENT_COPY_MAX}
+    body = {
+        "case_ref": "X" * 64,
+        "asylum_seeker": False,
+        "identity": {
+            "family_name": wide * 200,
+            "given_names": wide * 200,
+            "date_of_birth": "2004-05-17",
+            "place_of_birth": wide * 200,
+            "claimed_nationality": "AL",
+            "sex": "unknown",
+        },
+        "documents": [
+            {
+                "kind": "residence_permit",
+                "number": wide * 39 + str(i),
+                "issuing_country": "AL",
+                "expiry_date": "2030-01-01",
+            }
+            for i in range(5)
+        ],
+        "document_copies": [copy],
+        "travel_document_needed": True,
+        "due_date": "2026-04-01",
+    }
+    handling = Handling(("H0", "H1", "H2", "H3"), wide * 500)
+    message = sample_message("identity_verification_request", body=body, consent_ref="C" * 64, handling=handling)
+    assert len(seal(message)) <= protocol.DEFAULT_MAX_BYTES
+    two = sample_message(
+        "identity_verification_request", body={**body, "document_copies": [copy, {**copy, "kind": "other"}]}
+    )
+    with pytest.raises(LocalProtocolError) as info:
+        seal(two)
+    assert info.value.code == Code.OVERSIZED

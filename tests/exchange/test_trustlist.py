@@ -155,6 +155,14 @@ def test_it_refuses_malformed_documents() -> None:
         ("https://al.trm.example/#top", False),
         ("ftp://al.trm.example", False),
         ("https:///path-only", False),
+        ("http://[::1]:8001", True),
+        ("https://al.trm.example:port", False),
+        ("https://user@al.trm.example", False),
+        ("HTTPS://al.trm.example", False),
+        ("https://al.trm.example/#", False),
+        ("https://al.trm.example/?", False),
+        ("https://al.trm.example/a b", False),
+        ("https://al.trm.ex\u00e4mple", False),
     ],
 )
 def test_it_requires_https_endpoints_except_on_loopback(endpoint: str, ok: bool) -> None:

@@ -464,11 +464,9 @@ def _verify_receipt(
         jose.verify(text, entry.key)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "receipt signature does not verify") from err
-    # 8-10.
-    try:
-        received = parse_time(data["received"])
-    except ValueError as err:
-        raise _local(Code.MALFORMED_RECEIPT, "invalid received time") from err
+    # 8 (a real time) is part of check 4 since revision 2: the schema asserts the format.
+    received = parse_time(data["received"])
+    # 9-10.
     if not entry.is_valid_at(received):
         raise _local(Code.KEY_NOT_VALID, "receiver key not valid at received")
     if received > now + skew:
