@@ -6,6 +6,10 @@ ids already seen. See docs/protocol.md for the normative description; the order 
 checks in ``open_`` is the order given there, so that every implementation reports the
 same error code for the same token.
 
+Every byte a peer sends is read as trm/1 §2 says (``wire``: I-JSON without duplicate
+members, integers only, canonical base64url) and the JOSE headers are exact allow-lists,
+so that no two conforming nodes answer the same token differently.
+
 A sealed message is a compact JWE (``ECDH-ES`` + ``A256GCM``, X25519, ``typ``
 ``trm1+jwe``, ``cty`` ``trm1+jws``) whose plaintext is a compact JWS (``Ed25519``,
 ``typ`` ``trm1+jws``) over the canonical JSON envelope. A receipt is a compact JWS
