@@ -3,8 +3,9 @@
     .venv/bin/python tools/make_vectors.py          # write the files
     .venv/bin/python tools/make_vectors.py --check  # exit 1 if the files are not up to date
 
-Sealed tokens (JWE, random ephemeral key) are kept from the existing messages.json when
-the case that produced them is unchanged, so running this twice changes nothing.
+Sealed tokens of messages.json (JWE, random ephemeral key) are kept from the existing
+file when the case that produced them is unchanged; negative.json derives its ephemeral
+keys and IVs from each case's name. Running this twice changes nothing.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ PEER_OLD_SIG = seeded("xk.sig.old", "sig")
 PEER_ENC = seeded("xk.enc", "enc")
 ME_SIG, ME_ENC = seeded("me.sig", "sig"), seeded("me.enc", "enc")
 RS_SIG, RS_ENC = seeded("rs.sig", "sig"), seeded("rs.enc", "enc")
+RS_NEW_SIG = seeded("rs.sig.new", "sig")
 STRANGER_SIG, STRANGER_ENC = seeded("zz.sig", "sig"), seeded("zz.enc", "enc")
 
 
@@ -110,6 +111,7 @@ def trust_list_doc(
                 "RS",
                 [
                     key_doc(RS_SIG, month_ago, revoked=True, revoked_at=format_time(now - timedelta(days=1))),
+                    key_doc(RS_NEW_SIG, now - timedelta(days=1)),
                     key_doc(RS_ENC, month_ago),
                 ],
             ),
@@ -163,7 +165,7 @@ class PeerInbox:
     """
 
     net: Net
-    seen: dict[str, str] = field(default_factory=dict)
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
     script: list[Any] = field(default_factory=list)
     requests: int = 0
     stored: list[str] = field(default_factory=list)
@@ -199,7 +201,7 @@ class PeerInbox:
                 err.http_status, content=receipt.encode(), headers={"Content-Type": "application/trm1-receipt+jws"}
             )
         receipt = protocol.receipt_for(message, key=PEER_SIG, now=now)
-        self.seen[message.id] = receipt
+        self.seen[(message.sender, message.id)] = receipt
         self.stored.append(message.id)
         if action == "store_then_drop":
             raise httpx.ReadError("connection reset after the peer stored the message", request=request)

@@ -19,6 +19,7 @@ from tests.exchange.shell_support import (
     PEER_OLD_SIG,
     PEER_SIG,
     REVOKED_NODE,
+    RS_NEW_SIG,
     RS_SIG,
     STRANGER_ENC,
     STRANGER_SIG,
@@ -85,13 +86,26 @@ def test_it_keeps_the_envelope_encrypted_at_rest(net: Net) -> None:
     assert "Testova" not in raw and message.body["case_ref"] not in raw
 
 
-def test_it_answers_a_retry_of_the_same_token_with_the_stored_receipt(net: Net) -> None:
-    token = net.token()
-    first = post(token)
+def test_it_answers_a_byte_identical_retry_as_duplicate(net: Net) -> None:
+    # trm/1 §3.4: every token whose (sender, id) was already accepted gets "duplicate".
+    message = net.message()
+    token = net.seal(message)
+    assert verified(net, post(token), token).status == "accepted"
     second = post(token)
     assert second.status_code == 200
-    assert second.content == first.content
+    receipt = verified(net, second, token)
+    assert (receipt.status, receipt.message_id, receipt.code) == ("duplicate", message.id, None)
     assert InboxMessage.objects.count() == 1
+
+
+def test_it_accepts_the_same_id_from_another_sender(net: Net) -> None:
+    first = net.message()
+    assert post(net.seal(first)).status_code == 200
+    other = net.message(sender=KEY_REVOKED_NODE, message_id=first.id)
+    token = net.seal(other, signer=RS_NEW_SIG)
+    response = post(token)
+    assert verified(net, response, token).status == "accepted"
+    assert InboxMessage.objects.filter(message_id=first.id).count() == 2
 
 
 def test_it_answers_another_token_with_a_known_id_as_duplicate(net: Net) -> None:
@@ -109,8 +123,8 @@ def test_a_message_stored_before_a_lost_answer_is_not_stored_twice(net: Net) -> 
     stored = inbox.receive(token.encode())  # the receiver stored it, then "crashed" before answering
     response = post(token)  # the sender retries the same token
     assert response.status_code == 200
-    assert response.content.decode() == stored.receipt
-    assert verified(net, response, token).status == "accepted"
+    assert verified(net, stored_receipt := response, token).status == "duplicate"
+    assert stored_receipt.content.decode() != stored.receipt
     assert InboxMessage.objects.count() == 1
 
 
@@ -187,9 +201,12 @@ def test_it_refuses_with_the_codes_status_and_stores_nothing(net: Net, code: str
 
 
 def test_it_refuses_an_oversized_body_without_reading_it(net: Net) -> None:
-    response = post("A" * (inbox.MAX_BYTES + 4096))
+    body = "A" * (inbox.MAX_BYTES + 4096)
+    response = post(body)
     assert response.status_code == 413
-    assert receipt_of(response)["code"] == "oversized"
+    assert receipt_of(response)["token_sha256"] == protocol.EMPTY_SHA256
+    # trm/1 §8.3 check 11: the sender accepts the refusal of a body read no further.
+    assert verified(net, response, body).code == "oversized"
     assert InboxMessage.objects.count() == 0
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from trm.exchange import jose, protocol
+from trm.exchange import jose, protocol, schemas
 from trm.exchange.errors import HTTP_STATUS, Code, LocalProtocolError, ProtocolError, RemoteProtocolError
 from trm.exchange.messages import MESSAGE_TYPES, Handling, Message, format_time, message_from_envelope, parse_time
 from trm.exchange.trustlist import TrustList, canonical_json, load_trust_list, sign_trust_list
@@ -129,14 +129,14 @@ def test_it_seals_to_the_newest_encryption_key() -> None:
 
 def test_it_accepts_a_seen_callable() -> None:
     message = sample_message("urgent_alert")
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []
 
-    def seen(mid: str) -> bool:
-        asked.append(mid)
+    def seen(sender: str, mid: str) -> bool:
+        asked.append((sender, mid))
         return False
 
     assert open_(seal(message), seen=seen) == message
-    assert asked == [message.id]
+    assert asked == [("xk.nrm", message.id)]
 
 
 def test_it_accepts_within_clock_skew() -> None:
@@ -193,13 +193,21 @@ def test_it_refuses_tampered_ciphertext(part: int) -> None:
 def test_it_refuses_an_encrypted_key_with_direct_key_agreement() -> None:
     parts = seal(sample_message("case_notification")).split(".")
     parts[1] = "AAAA"
-    refused(Code.UNDECRYPTABLE, ".".join(parts))
+    refused(Code.MALFORMED_TOKEN, ".".join(parts))
 
 
-def test_it_refuses_a_changed_protected_header() -> None:
+def test_it_refuses_a_header_member_trm1_does_not_define() -> None:
     token = seal(sample_message("case_notification"))
     header = jose.jwe_header(token) | {"x5u": "https://example.org"}
     forged = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+    refused(Code.MALFORMED_TOKEN, ".".join([forged, *token.split(".")[1:]]))
+
+
+def test_it_refuses_a_re_encoded_protected_header() -> None:
+    # The header's bytes are the AAD: the same members written otherwise do not decrypt.
+    token = seal(sample_message("case_notification"))
+    header = jose.jwe_header(token)
+    forged = base64.urlsafe_b64encode(json.dumps(header, indent=1).encode()).decode().rstrip("=")
     refused(Code.UNDECRYPTABLE, ".".join([forged, *token.split(".")[1:]]))
 
 
@@ -306,10 +314,16 @@ def test_it_refuses_a_too_long_lifetime() -> None:
 
 def test_it_refuses_a_replayed_id() -> None:
     message = sample_message("case_notification")
-    error = refused(Code.REPLAYED, seal(message), seen={message.id})
+    error = refused(Code.REPLAYED, seal(message), seen={("xk.nrm", message.id)})
     assert error.message_id == message.id
     assert error.http_status == 200
-    refused(Code.REPLAYED, seal(message), seen=lambda mid: mid == message.id)
+    refused(Code.REPLAYED, seal(message), seen=lambda sender, mid: mid == message.id)
+
+
+def test_it_judges_replay_per_sender() -> None:
+    # Ids are unique per sender: the same id from another node is another message.
+    message = sample_message("case_notification", sender="rs.nrm")
+    assert open_(seal(message, "rs.sig"), seen={("xk.nrm", message.id)}) == message
 
 
 def test_it_refuses_a_purpose_outside_the_type() -> None:
@@ -530,7 +544,7 @@ def test_it_signs_a_duplicate_receipt() -> None:
 def test_it_signs_receipts_for_refused_tokens() -> None:
     token, message = _opened()
     with pytest.raises(ProtocolError) as info:
-        open_(token, seen={message.id})
+        open_(token, seen={(message.sender, message.id)})
     duplicate = protocol.receipt_for_error(token, info.value, receiver="al.nrm", key=k("al.sig.2026"), now=NOW)
     assert verify(duplicate, token).status == "duplicate"
     garbage = "x" * 10
@@ -592,11 +606,20 @@ def test_it_refuses_bad_receipts() -> None:
     receipt_refused(Code.RECEIPT_MISMATCH, good, token, message_id=message_id("other"))
 
 
-def test_it_accepts_a_receipt_without_message_id() -> None:
+def test_it_accepts_a_refusal_without_message_id() -> None:
+    token, _ = _opened()
+    payload = _payload(token, status="rejected", code="undecryptable")
+    del payload["message_id"]
+    assert verify(_receipt_token(payload), token, message_id=message_id("referral_offer")).message_id is None
+
+
+def test_it_refuses_an_acceptance_without_message_id_or_with_a_code() -> None:
     token, _ = _opened()
     payload = _payload(token)
     del payload["message_id"]
-    assert verify(_receipt_token(payload), token, message_id=message_id("referral_offer")).message_id is None
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(payload), token)
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(_payload(token, code="oversized")), token)
+    receipt_refused(Code.MALFORMED_RECEIPT, _receipt_token(_payload(token, status="rejected")), token)
 
 
 # --- errors ------------------------------------------------------------------------
@@ -652,3 +675,42 @@ def test_it_stops_when_its_own_trust_list_has_expired() -> None:
         assert info.value.code == Code.NO_CURRENT_TRUST_LIST
         assert not isinstance(info.value, RemoteProtocolError)
         assert info.value.http_status == 503
+
+
+def test_the_largest_document_copy_fits_in_a_token_with_every_other_member_at_its_maximum() -> None:
+    # trm/1 §12: one copy of the schema's maximum fits; the token limit bounds the whole body.
+    wide = "\U0001f91d"  # four octets in UTF-8
+    copy = {"kind": "birth_certificate", "media_type": "application/pdf", "data": "A" * schemas.DOCUMENT_COPY_MAX}
+    body = {
+        "case_ref": "X" * 64,
+        "asylum_seeker": False,
+        "identity": {
+            "family_name": wide * 200,
+            "given_names": wide * 200,
+            "date_of_birth": "2004-05-17",
+            "place_of_birth": wide * 200,
+            "claimed_nationality": "AL",
+            "sex": "unknown",
+        },
+        "documents": [
+            {
+                "kind": "residence_permit",
+                "number": wide * 39 + str(i),
+                "issuing_country": "AL",
+                "expiry_date": "2030-01-01",
+            }
+            for i in range(5)
+        ],
+        "document_copies": [copy],
+        "travel_document_needed": True,
+        "due_date": "2026-04-01",
+    }
+    handling = Handling(("H0", "H1", "H2", "H3"), wide * 500)
+    message = sample_message("identity_verification_request", body=body, consent_ref="C" * 64, handling=handling)
+    assert len(seal(message)) <= protocol.DEFAULT_MAX_BYTES
+    two = sample_message(
+        "identity_verification_request", body={**body, "document_copies": [copy, {**copy, "kind": "other"}]}
+    )
+    with pytest.raises(LocalProtocolError) as info:
+        seal(two)
+    assert info.value.code == Code.OVERSIZED

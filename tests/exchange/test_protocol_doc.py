@@ -36,3 +36,19 @@ def test_it_documents_the_limits_in_use() -> None:
     assert trustlist.DEFAULT_MAX_BYTES == 1_048_576 and "1,048,576 bytes" in DOC
     assert protocol.DEFAULT_CLOCK_SKEW.total_seconds() == 300 and "300 s" in DOC
     assert protocol.DEFAULT_MAX_LIFETIME.days == 30 and protocol.DEFAULT_TTL.days == 7
+
+
+def test_it_names_only_vectors_that_exist() -> None:
+    import json
+
+    from trm.exchange import suite
+
+    vectors = Path(__file__).resolve().parents[2] / "docs" / "vectors"
+    names = {
+        case["name"]
+        for file in ("negative.json", "receipts_negative.json", "trustlist_negative.json", "messages.json")
+        for case in json.loads((vectors / file).read_text())["cases"]
+    }
+    names |= set(suite.by_name())  # the runner's HTTP cases are in no file
+    cited = set(re.findall(r"`((?:c\d\d|r\d\d|t\d\d|accept|order)_[a-z0-9_]+)`", DOC))
+    assert cited and cited <= names, sorted(cited - names)

@@ -12,7 +12,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 def test_it_imports_the_core_without_django_or_network_libraries() -> None:
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import trm.exchange.protocol, trm.exchange.trustlist;"
+        "import trm.exchange.protocol, trm.exchange.trustlist, trm.exchange.wire, trm.exchange.suite;"
+        "import trm.exchange.vectors, trm.exchange.negative;"
         "banned = {'django', 'httpx', 'httpcore', 'requests', 'urllib3'};"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in banned);"
         "print(','.join(bad))"

@@ -84,7 +84,7 @@ def test_a_200_without_a_receipt_is_retried() -> None:
 
 def test_it_refuses_an_oversized_receipt() -> None:
     with (
-        client_for(answer(200, body=b"x" * (transport.MAX_RECEIPT_BYTES + 1))) as client,
+        client_for(answer(200, body=b"x" * (transport.MAX_RECEIPT_BYTES + 1024 + 1))) as client,
         pytest.raises(transport.DeliveryError) as info,
     ):
         transport.post(client, URL, "t")

@@ -137,7 +137,7 @@ def test_it_will_not_sign_a_malformed_or_stale_list() -> None:
 
 def test_it_refuses_malformed_documents() -> None:
     assert "sequence" in parse_refused(doc(sequence="7"))
-    assert "date" in parse_refused(doc(issued="2026-02-30T00:00:00Z"))
+    assert "/issued (format)" in parse_refused(doc(issued="2026-02-30T00:00:00Z"))
     assert "issued <= next_update" in parse_refused(doc(next_update="2026-02-01T00:00:00Z"))
     two = doc()
     two["nodes"].append(copy.deepcopy(two["nodes"][0]))
@@ -155,6 +155,14 @@ def test_it_refuses_malformed_documents() -> None:
         ("https://al.trm.example/#top", False),
         ("ftp://al.trm.example", False),
         ("https:///path-only", False),
+        ("http://[::1]:8001", True),
+        ("https://al.trm.example:port", False),
+        ("https://user@al.trm.example", False),
+        ("HTTPS://al.trm.example", False),
+        ("https://al.trm.example/#", False),
+        ("https://al.trm.example/?", False),
+        ("https://al.trm.example/a b", False),
+        ("https://al.trm.ex\u00e4mple", False),
     ],
 )
 def test_it_requires_https_endpoints_except_on_loopback(endpoint: str, ok: bool) -> None:

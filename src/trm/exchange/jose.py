@@ -11,18 +11,24 @@ their own stable error codes.
 
 from __future__ import annotations
 
-import base64
 import json
+import os
+import struct
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 from joserfc import jwe, jws
 from joserfc.errors import JoseError
 from joserfc.jwe import JWERegistry
 from joserfc.jwk import OKPKey
 from joserfc.jws import JWSRegistry
+
+from trm.exchange import wire
 
 JWS_ALG = "Ed25519"
 JWE_ALG = "ECDH-ES"
@@ -172,36 +178,68 @@ def public_key_from_jwk(jwk: object, use: KeyUse) -> PublicKey:
     return PublicKey(key.kid, use, public_jwk(key), okp)
 
 
-# --- JWS ----------------------------------------------------------------------------
+# --- JWS ---------------------------------------------------------------------------
+
+# An Ed25519 signature is 64 octets; a JWE A256GCM IV 12 and its tag 16 (RFC 7518 §5.3).
+SIGNATURE_BYTES = 64
+IV_BYTES = 12
+TAG_BYTES = 16
+# Longest JWE protected header (base64url characters) a node reads (trm/1 §7 check 2).
+MAX_JWE_HEADER = 1024
 
 
-def _b64_json_header(segment: str) -> dict[str, Any]:
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        header = json.loads(raw)
-    except ValueError as err:
-        raise JoseFailure("malformed", "header is not base64url JSON") from err
-    if not isinstance(header, dict):
-        raise JoseFailure("malformed", "header is not a JSON object")
-    return header
+@dataclass(frozen=True)
+class JWSParts:
+    """A compact JWS read strictly (trm/1 §2), *not verified*."""
+
+    header: dict[str, Any]
+    header_bytes: bytes
+    payload: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class JWEParts:
+    """A compact JWE read strictly (trm/1 §7 check 2), *not decrypted*."""
+
+    header: dict[str, Any]
+    encrypted_key: bytes
+    iv: bytes
+    ciphertext: bytes
+    tag: bytes
+
+
+def canonical_jws_header(*, kid: str, typ: str) -> bytes:
+    """The one protected header trm/1 signs with: canonical JSON of {alg, kid, typ}."""
+    return json.dumps({"alg": JWS_ALG, "kid": kid, "typ": typ}, sort_keys=True, separators=(",", ":")).encode()
 
 
 def sign(payload: bytes, *, typ: str, key: PrivateKey) -> str:
-    """A compact JWS (Ed25519) with protected header {alg, kid, typ}."""
+    """A compact JWS (Ed25519) with the canonical protected header {alg, kid, typ}."""
     header = {"alg": JWS_ALG, "kid": key.kid, "typ": typ}
-    return jws.serialize_compact(header, payload, key._okp, registry=JWS_REGISTRY)
+    token = jws.serialize_compact(header, payload, key._okp, registry=JWS_REGISTRY)
+    # joserfc writes the members in the order given, without white space: canonical.
+    assert token.split(".", 1)[0] == wire.b64url_encode(canonical_jws_header(kid=key.kid, typ=typ))
+    return token
+
+
+def parse_jws(token: str) -> JWSParts:
+    """A compact JWS: three canonical base64url parts, an I-JSON object header, a non-empty
+    payload and a 64-octet signature; raises JoseFailure("malformed")."""
+    try:
+        header_bytes, payload, signature = wire.compact_parts(token, 3)
+        header = wire.parse_json_object(header_bytes)
+    except wire.WireError as err:
+        raise JoseFailure("malformed", str(err)) from err
+    if not payload or len(signature) != SIGNATURE_BYTES:
+        raise JoseFailure("malformed", "empty payload or signature not 64 octets")
+    return JWSParts(header, header_bytes, payload, signature)
 
 
 def jws_parts(token: str) -> tuple[dict[str, Any], bytes]:
     """Header and payload of a compact JWS, *not verified* (to find the key)."""
-    if token.count(".") != 2:
-        raise JoseFailure("malformed", "a compact JWS has three parts")
-    try:
-        obj = jws.extract_compact(token.encode("ascii"), registry=JWS_REGISTRY)
-    except (JoseError, ValueError, TypeError, UnicodeError) as err:
-        raise JoseFailure("malformed", "not a compact JWS") from err
-    header = obj.headers()
-    return dict(header), obj.payload
+    parts = parse_jws(token)
+    return parts.header, parts.payload
 
 
 def verify(token: str, key: PublicKey) -> bytes:
@@ -224,20 +262,98 @@ def encrypt(plaintext: bytes, *, typ: str, cty: str, recipient: PublicKey) -> st
     return jwe.encrypt_compact(header, plaintext, recipient._okp, registry=JWE_REGISTRY)
 
 
+def parse_jwe(token: str) -> JWEParts:
+    """A compact JWE: five canonical base64url parts, a protected header of at most
+    ``MAX_JWE_HEADER`` characters that is an I-JSON object, an empty encrypted key, a
+    12-octet IV, a non-empty ciphertext and a 16-octet tag; raises JoseFailure("malformed")."""
+    if len(token.split(".", 1)[0]) > MAX_JWE_HEADER:
+        raise JoseFailure("malformed", "protected header too long")
+    try:
+        header_bytes, encrypted_key, iv, ciphertext, tag = wire.compact_parts(token, 5)
+        header = wire.parse_json_object(header_bytes)
+    except wire.WireError as err:
+        raise JoseFailure("malformed", str(err)) from err
+    if encrypted_key or len(iv) != IV_BYTES or not ciphertext or len(tag) != TAG_BYTES:
+        raise JoseFailure("malformed", "encrypted key, IV, ciphertext or tag of the wrong length")
+    return JWEParts(header, encrypted_key, iv, ciphertext, tag)
+
+
 def jwe_header(token: str) -> dict[str, Any]:
     """The protected header of a compact JWE, before decryption."""
-    if token.count(".") != 4:
-        raise JoseFailure("malformed", "a compact JWE has five parts")
-    return _b64_json_header(token.split(".", 1)[0])
+    return parse_jwe(token).header
 
 
 def decrypt(token: str, key: PrivateKey) -> bytes:
+    """Decrypt a compact JWE that ``parse_jwe`` accepted and whose header trm/1 allows."""
     if key.use != "enc":
         raise JoseFailure("key", "not an encryption key")
     try:
+        # An all-zero X25519 shared secret (a low-order ``epk``) raises ValueError here.
         obj = jwe.decrypt_compact(token.encode("ascii"), key._okp, registry=JWE_REGISTRY)
     except (JoseError, ValueError, TypeError, UnicodeError, KeyError) as err:
         raise JoseFailure("decrypt", "cannot decrypt") from err
     plaintext = obj.plaintext
     assert plaintext is not None
     return plaintext
+
+
+# --- raw builders: tokens trm/1 forbids, for the test vectors and the conformance suite ----
+#
+# ``sign`` and ``encrypt`` above only build what trm/1 allows. A refusal vector needs a
+# duplicate header member, an extra one, another IV length or an all-zero shared secret,
+# which no JOSE library writes; these builders use the same primitives (Ed25519, X25519,
+# Concat KDF and AES-GCM from ``cryptography``) on bytes given exactly. ``encrypt``'s
+# tokens decrypt with them and theirs with ``decrypt`` (tests/exchange/test_jose.py).
+
+
+def sign_raw(header: bytes, payload: bytes, key: PrivateKey) -> str:
+    """A compact JWS over exactly these header and payload bytes."""
+    signing_input = f"{wire.b64url_encode(header)}.{wire.b64url_encode(payload)}".encode("ascii")
+    private = key._okp.private_key
+    if not isinstance(private, Ed25519PrivateKey):
+        raise JoseFailure("key", "not an Ed25519 private key")
+    return f"{signing_input.decode('ascii')}.{wire.b64url_encode(private.sign(signing_input))}"
+
+
+def epk_for(ephemeral: PrivateKey | None) -> dict[str, str]:
+    """The ``epk`` member for an ephemeral key (``None``: the all-zero, low-order point)."""
+    x = wire.b64url_encode(bytes(32)) if ephemeral is None else public_jwk(ephemeral)["x"]
+    return {"crv": ENC_CURVE, "kty": "OKP", "x": x}
+
+
+def encrypt_raw(
+    header: bytes,
+    plaintext: bytes,
+    *,
+    recipient: PublicKey,
+    ephemeral: PrivateKey | None,
+    enc: str = JWE_ENC,
+    apu: bytes = b"",
+    apv: bytes = b"",
+    iv: bytes | None = None,
+    encrypted_key: bytes = b"",
+) -> str:
+    """A compact JWE with exactly this protected header (which should carry
+    ``epk_for(ephemeral)``): ECDH-ES on X25519, Concat KDF (RFC 7518 §4.6.2) with ``enc``,
+    ``apu`` and ``apv``, then AES-256-GCM. ``ephemeral=None`` uses an all-zero shared secret."""
+    if ephemeral is None:
+        shared = bytes(32)
+    else:
+        private = ephemeral._okp.private_key
+        public = recipient._okp.public_key
+        if not isinstance(private, X25519PrivateKey) or not isinstance(public, X25519PublicKey):
+            raise JoseFailure("key", "not X25519 keys")
+        shared = private.exchange(public)
+
+    def counted(value: bytes) -> bytes:
+        return struct.pack(">I", len(value)) + value
+
+    other_info = counted(enc.encode("ascii")) + counted(apu) + counted(apv) + struct.pack(">I", 256)
+    cek = ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=other_info).derive(shared)
+    iv = os.urandom(12) if iv is None else iv
+    protected = wire.b64url_encode(header)
+    sealed = AESGCM(cek).encrypt(iv, plaintext, protected.encode("ascii"))
+    ciphertext, tag = sealed[:-16], sealed[-16:]
+    return ".".join(
+        [protected, wire.b64url_encode(encrypted_key), *(wire.b64url_encode(p) for p in (iv, ciphertext, tag))]
+    )

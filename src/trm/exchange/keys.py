@@ -24,7 +24,7 @@ from django.db import transaction
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.exchange import jose
+from trm.exchange import jose, wire
 from trm.exchange.errors import Code, ProtocolError
 from trm.exchange.messages import format_time
 from trm.exchange.models import KeyUse, NodeKey, TrustListState
@@ -210,7 +210,7 @@ def import_trust_list(token: str, *, now: datetime) -> TrustList:
     if not state.authority_jwk:
         raise ValueError("no authority key pinned: run `trm trustlist pin-authority` first")
     authority = jose.public_key_from_jwk(state.authority_jwk, "sig")
-    token = token.strip()
+    token = wire.strip(token.encode("utf-8")).decode("utf-8")  # SP, HT, CR, LF only (trm/1 §2)
     trust_list = load_trust_list(token, authority_public_key=authority, now=now, previous_sequence=state.sequence)
     state.token = token
     state.sequence = trust_list.sequence

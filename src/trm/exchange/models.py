@@ -183,7 +183,8 @@ class OutboxMessage(models.Model):
 
 
 class InboxMessage(models.Model):
-    message_id = models.UUIDField(unique=True)
+    # Ids are unique per sender (trm/1 §2): replay is judged on (sender, message_id).
+    message_id = models.UUIDField(db_index=True)
     sender = models.CharField(max_length=64, db_index=True)
     sender_kid = models.CharField(max_length=64)
     type = models.CharField(max_length=64)
@@ -202,6 +203,9 @@ class InboxMessage(models.Model):
     class Meta:
         ordering = ["received_at", "id"]
         indexes = [models.Index(fields=["status", "received_at"], name="exchange_inbox_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "message_id"], name="exchange_inbox_unique_sender_message")
+        ]
         verbose_name = _("received message")
 
     def __str__(self) -> str:

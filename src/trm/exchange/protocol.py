@@ -6,6 +6,10 @@ ids already seen. See docs/protocol.md for the normative description; the order 
 checks in ``open_`` is the order given there, so that every implementation reports the
 same error code for the same token.
 
+Every byte a peer sends is read as trm/1 §2 says (``wire``: I-JSON without duplicate
+members, integers only, canonical base64url) and the JOSE headers are exact allow-lists,
+so that no two conforming nodes answer the same token differently.
+
 A sealed message is a compact JWE (``ECDH-ES`` + ``A256GCM``, X25519, ``typ``
 ``trm1+jwe``, ``cty`` ``trm1+jws``) whose plaintext is a compact JWS (``Ed25519``,
 ``typ`` ``trm1+jws``) over the canonical JSON envelope. A receipt is a compact JWS
@@ -16,13 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
+import re
 import uuid
 from collections.abc import Callable, Container, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from trm.exchange import jose, schemas
+from trm.exchange import jose, schemas, wire
 from trm.exchange.errors import Code, LocalProtocolError, ProtocolError
 from trm.exchange.messages import (
     MESSAGE_TYPES,
@@ -49,7 +53,8 @@ DEFAULT_MAX_LIFETIME = timedelta(days=30)
 
 DEFAULT_HANDLING = Handling()
 
-Seen = Callable[[str], bool] | Container[str]
+# (sender node id, message id) pairs already accepted, or a callable asking about one.
+Seen = Callable[[str, str], bool] | Container[tuple[str, str]]
 
 
 def _local(code: Code, detail: str, message_id: str | None = None) -> LocalProtocolError:
@@ -57,7 +62,7 @@ def _local(code: Code, detail: str, message_id: str | None = None) -> LocalProto
 
 
 def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _whole_seconds(moment: datetime) -> datetime:
@@ -171,6 +176,17 @@ def seal_for(
 
 # --- opening ------------------------------------------------------------------------
 
+# Leading and trailing white space a reader removes before applying a size limit; a body
+# longer than the limit plus this slack is refused unread (trm/1 §2, §3.1).
+BODY_SLACK = 1024
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+# trm/1 §7 check 4: the JWE protected header has exactly these members.
+_JWE_MEMBERS = frozenset({"alg", "enc", "kid", "typ", "cty", "epk"})
+_EPK_MEMBERS = frozenset({"kty", "crv", "x"})
+_KID = re.compile("[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]")
+_OTHER_VERSION = re.compile("trm[0-9]+\\+(jwe|jws)")
+
 
 def _require_current(trust_list: TrustList, now: datetime) -> None:
     # Raised as a local error, never turned into a remote one: the fault is ours, and the
@@ -179,21 +195,61 @@ def _require_current(trust_list: TrustList, now: datetime) -> None:
         raise _local(Code.NO_CURRENT_TRUST_LIST, "the trust list we hold has expired")
 
 
-def _already_seen(seen: Seen, message_id: str) -> bool:
+def _already_seen(seen: Seen, sender: str, message_id: str) -> bool:
     if callable(seen):
-        return bool(seen(message_id))
-    return message_id in seen
+        return bool(seen(sender, message_id))
+    return (sender, message_id) in seen
 
 
-def _check_typ(header: Mapping[str, Any], expected: str) -> None:
-    # "trm2+jwe" is another version of the protocol; "foo" is not a trm token at all.
-    typ = header.get("typ")
+def _body_bytes(token: str | bytes) -> bytes:
+    return token if isinstance(token, bytes) else token.encode("utf-8")
+
+
+def token_digest(token: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The ``token_sha256`` a receipt quotes for a request body (trm/1 §8.1): the SHA-256
+    of the body without surrounding white space, or of the empty string for a body
+    refused unread (longer than the limit plus ``BODY_SLACK``)."""
+    body = _body_bytes(token)
+    if len(body) > max_bytes + BODY_SLACK:
+        return EMPTY_SHA256
+    return hashlib.sha256(wire.strip(body)).hexdigest()
+
+
+def _check_typ(typ: Any, expected: str) -> None:
+    # Compared as bytes: "TRM1+jwe" or "application/trm1+jwe" are not trm/1 (§7 check 3).
     if typ == expected:
         return
-    suffix = expected.split("+", 1)[1]
-    if isinstance(typ, str) and typ.startswith("trm") and typ.endswith("+" + suffix):
-        raise _local(Code.UNSUPPORTED_VERSION, f"typ {typ[:20]} is not {expected}")
+    if isinstance(typ, str) and _OTHER_VERSION.fullmatch(typ) and typ.endswith(expected[-4:]):
+        raise _local(Code.UNSUPPORTED_VERSION, f"typ {typ} is not {expected}")
     raise _local(Code.MALFORMED_TOKEN, f"typ is not {expected}")
+
+
+def _epk_ok(epk: Any) -> bool:
+    if not isinstance(epk, dict) or set(epk) != _EPK_MEMBERS:
+        return False
+    if (epk["kty"], epk["crv"]) != ("OKP", jose.ENC_CURVE) or not isinstance(epk["x"], str):
+        return False
+    return bool(_KID.fullmatch(epk["x"]))
+
+
+def _check_jwe_header(header: Mapping[str, Any]) -> None:
+    # An allow-list: zip, jku, x5u, jwk, crit, apu, apv … are refused, never interpreted.
+    if set(header) != _JWE_MEMBERS:
+        raise _local(Code.MALFORMED_TOKEN, "JWE header members are not exactly those of trm/1")
+    if (header["alg"], header["enc"], header["cty"]) != (jose.JWE_ALG, jose.JWE_ENC, JWS_TYP):
+        raise _local(Code.MALFORMED_TOKEN, "JWE alg, enc or cty not those of trm/1")
+    if not isinstance(header["kid"], str) or not _epk_ok(header["epk"]):
+        raise _local(Code.MALFORMED_TOKEN, "JWE kid or epk malformed")
+
+
+def _check_jws_header(parts: jose.JWSParts, typ: str, code: Code) -> str:
+    """The kid of a JWS whose protected header is exactly the canonical {alg, kid, typ}."""
+    kid = parts.header.get("kid")
+    if not isinstance(kid, str) or not _KID.fullmatch(kid):
+        raise _local(code, "JWS kid malformed")
+    if parts.header_bytes != jose.canonical_jws_header(kid=kid, typ=typ):
+        raise _local(code, "JWS protected header is not the canonical {alg, kid, typ}")
+    return kid
 
 
 def open_(
@@ -210,9 +266,10 @@ def open_(
 ) -> Message:
     """Decrypt, verify and check a received token; raises RemoteProtocolError.
 
-    ``seen`` is a container of message ids already accepted, or a callable answering
-    whether an id was seen. ``open_`` does not record the id: the caller stores it with
-    the message, in the same transaction, once it accepts the message. An expired
+    ``token`` is the request body as received. ``seen`` is a container of the
+    ``(sender, message id)`` pairs already accepted, or a callable answering whether the
+    sender's id was seen. ``open_`` does not record the id: the caller stores it with the
+    message, in the same transaction, once it accepts the message. An expired
     ``trust_list`` raises LocalProtocolError ``no_current_trust_list``.
     """
     _require_current(trust_list, now)
@@ -243,69 +300,61 @@ def _open(
     skew: timedelta,
     max_lifetime: timedelta,
 ) -> Message:
-    # 1. Size, then shape of the outer JWE.
-    if len(token) > max_bytes:
+    # 1. Size, after removing the white space around the token.
+    body = _body_bytes(token)
+    if len(body) > max_bytes + BODY_SLACK or len(wire.strip(body)) > max_bytes:
         raise _local(Code.OVERSIZED, f"token over {max_bytes} bytes")
-    if isinstance(token, bytes):
-        try:
-            token = token.decode("ascii")
-        except UnicodeDecodeError as err:
-            raise _local(Code.MALFORMED_TOKEN, "token is not ASCII") from err
-    token = token.strip()
+    # 2-4. Shape of the outer JWE, its typ, then its header members.
     try:
-        outer = jose.jwe_header(token)
-    except jose.JoseFailure as err:
+        text = wire.strip(body).decode("ascii")
+        outer = jose.parse_jwe(text).header
+    except (UnicodeDecodeError, jose.JoseFailure) as err:
         raise _local(Code.MALFORMED_TOKEN, "not a compact JWE") from err
-    _check_typ(outer, JWE_TYP)
-    if (outer.get("alg"), outer.get("enc"), outer.get("cty")) != (
-        jose.JWE_ALG,
-        jose.JWE_ENC,
-        JWS_TYP,
-    ):
-        raise _local(Code.MALFORMED_TOKEN, "JWE alg, enc or cty not those of trm/1")
-    # 2. Our key, then decryption.
+    _check_typ(outer.get("typ"), JWE_TYP)
+    _check_jwe_header(outer)
+    # 5-6. Our key, then decryption.
     keys = {key.kid: key for key in our_keys if key.use == "enc"}
-    kid = outer.get("kid")
-    if not isinstance(kid, str) or kid not in keys:
+    if outer["kid"] not in keys:
         raise _local(Code.UNKNOWN_RECIPIENT_KEY, "JWE kid is not one of our encryption keys")
     try:
-        plaintext = jose.decrypt(token, keys[kid])
+        plaintext = jose.decrypt(text, keys[outer["kid"]])
     except jose.JoseFailure as err:
         raise _local(Code.UNDECRYPTABLE, "cannot decrypt") from err
-    # 3. The inner JWS: find the sender's key from its header and unverified payload.
+    # 7. The inner JWS.
     try:
         inner = plaintext.decode("ascii")
-        header, payload = jose.jws_parts(inner)
+        parts = jose.parse_jws(inner)
     except (UnicodeDecodeError, jose.JoseFailure) as err:
         raise _local(Code.MALFORMED_TOKEN, "plaintext is not a compact JWS") from err
-    _check_typ(header, JWS_TYP)
-    if header.get("alg") != jose.JWS_ALG or not isinstance(header.get("kid"), str):
-        raise _local(Code.MALFORMED_TOKEN, "JWS alg is not Ed25519 or kid missing")
+    _check_typ(parts.header.get("typ"), JWS_TYP)
+    kid = _check_jws_header(parts, JWS_TYP, Code.MALFORMED_TOKEN)
+    # 8. The unverified payload, only to find the sender's key.
     try:
-        claimed = json.loads(payload)
-    except ValueError as err:
-        raise _local(Code.MALFORMED_ENVELOPE, "payload is not JSON") from err
-    sender = claimed.get("from") if isinstance(claimed, dict) else None
+        claimed = wire.parse_json_object(parts.payload)
+    except wire.WireError as err:
+        raise _local(Code.MALFORMED_ENVELOPE, f"payload: {err}") from err
+    sender = claimed.get("from")
     if not isinstance(sender, str):
         raise _local(Code.MALFORMED_ENVELOPE, "envelope has no from")
-    entry = trust_list.find_signing_key(sender, header["kid"], at=now)
-    # 4. Signature.
+    # 9-12. The trust list; 13. the signature.
+    entry = trust_list.find_signing_key(sender, kid, at=now)
     try:
         jose.verify(inner, entry.key)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "signature does not verify") from err
-    # 5. The envelope (and, within it, the body).
+    # 14-24. The envelope (and, within it, the body).
     message = message_from_envelope(claimed)
     mid = message.id
+    # 25-26.
     if message.recipient != our_node_id:
         raise _local(Code.WRONG_RECIPIENT, f"message is for {message.recipient}", mid)
     if not entry.is_valid_at(message.created):
         raise _local(Code.KEY_NOT_VALID, "sender key not valid at created", mid)
-    # 6. Time, then replay.
+    # 27-29. Time, then 30. replay (keyed by sender and id: ids are unique per sender).
     _check_times(message, now, skew, max_lifetime)
-    if _already_seen(seen, mid):
-        raise _local(Code.REPLAYED, "message id already received", mid)
-    return dataclasses.replace(message, sender_kid=entry.kid, token_sha256=_sha256(token))
+    if _already_seen(seen, message.sender, mid):
+        raise _local(Code.REPLAYED, "message id already received from this sender", mid)
+    return dataclasses.replace(message, sender_kid=entry.kid, token_sha256=_sha256(text))
 
 
 # --- receipts -----------------------------------------------------------------------
@@ -344,17 +393,17 @@ def receipt_for_error(
     receiver: str,
     key: jose.PrivateKey,
     now: datetime,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> str:
     """Our signed receipt for a token ``open_`` refused.
 
     A replayed id is answered as ``duplicate`` (the sender may stop retrying), any other
-    refusal as ``rejected`` with the error code.
+    refusal as ``rejected`` with the error code. ``token`` is the request body as
+    received (``b""`` for a body refused unread): ``token_digest`` says what it quotes.
     """
-    raw = token if isinstance(token, bytes) else token.encode("utf-8", "replace")
-    digest = hashlib.sha256(raw.strip()).hexdigest()
     replayed = error.code == Code.REPLAYED
     receipt = Receipt(
-        token_sha256=digest,
+        token_sha256=token_digest(token, max_bytes=max_bytes),
         receiver=receiver,
         received=_whole_seconds(now),
         status="duplicate" if replayed else "rejected",
@@ -393,36 +442,44 @@ def _verify_receipt(
     skew: timedelta,
     max_bytes: int,
 ) -> Receipt:
-    if len(token) > max_bytes:
+    # 1.
+    body = _body_bytes(token)
+    if len(body) > max_bytes + BODY_SLACK or len(wire.strip(body)) > max_bytes:
         raise _local(Code.OVERSIZED, f"receipt over {max_bytes} bytes")
+    # 2.
     try:
-        text = token.decode("ascii") if isinstance(token, bytes) else token
-        header, payload = jose.jws_parts(text.strip())
-        data = json.loads(payload)
-    except (UnicodeDecodeError, ValueError, jose.JoseFailure) as err:
+        text = wire.strip(body).decode("ascii")
+        parts = jose.parse_jws(text)
+        data = wire.parse_json_object(parts.payload)
+    except (UnicodeDecodeError, wire.WireError, jose.JoseFailure) as err:
         raise _local(Code.MALFORMED_RECEIPT, "not a trm/1 receipt") from err
-    if header.get("typ") != RECEIPT_TYP or header.get("alg") != jose.JWS_ALG:
+    # 3.
+    if parts.header.get("typ") != RECEIPT_TYP:
         raise _local(Code.MALFORMED_RECEIPT, f"typ is not {RECEIPT_TYP}")
-    errors = schemas.validate(data, schemas.RECEIPT_SCHEMA)
-    if errors or not isinstance(header.get("kid"), str):
-        raise _local(Code.MALFORMED_RECEIPT, "receipt payload or kid malformed")
+    kid = _check_jws_header(parts, RECEIPT_TYP, Code.MALFORMED_RECEIPT)
+    # 4.
+    if schemas.validate(data, schemas.RECEIPT_SCHEMA):
+        raise _local(Code.MALFORMED_RECEIPT, "receipt payload malformed")
+    # 5-7.
     if data["receiver"] != receiver:
         raise _local(Code.RECEIPT_MISMATCH, "receipt is from another node")
-    entry = trust_list.find_signing_key(receiver, header["kid"], at=now)
+    entry = trust_list.find_signing_key(receiver, kid, at=now)
     try:
-        jose.verify(text.strip(), entry.key)
+        jose.verify(text, entry.key)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "receipt signature does not verify") from err
-    try:
-        received = parse_time(data["received"])
-    except ValueError as err:
-        raise _local(Code.MALFORMED_RECEIPT, "invalid received time") from err
+    # 8 (a real time) is part of check 4 since revision 2: the schema asserts the format.
+    received = parse_time(data["received"])
+    # 9-10.
     if not entry.is_valid_at(received):
         raise _local(Code.KEY_NOT_VALID, "receiver key not valid at received")
     if received > now + skew:
         raise _local(Code.CREATED_IN_FUTURE, "receipt time ahead of our clock")
-    if data["token_sha256"] != _sha256(sent_token):
+    # 11. A body refused unread is quoted as the empty string.
+    unread = data.get("code") == Code.OVERSIZED and data["token_sha256"] == EMPTY_SHA256
+    if data["token_sha256"] != _sha256(sent_token) and not unread:
         raise _local(Code.RECEIPT_MISMATCH, "receipt is for another token")
+    # 12.
     got_id = data.get("message_id")
     if message_id is not None and got_id is not None and got_id != message_id:
         raise _local(Code.RECEIPT_MISMATCH, "receipt is for another message id")

@@ -3,9 +3,21 @@
 The schemas are plain dicts so that they can be published as JSON
 (``docs/vectors/schemas.json``) and used by any JSON Schema validator. ``validate``
 implements exactly the keywords used here (type, enum, const, properties, required,
-additionalProperties, dependentRequired, items, minItems, maxItems, uniqueItems,
-minLength, maxLength, pattern, minimum, maximum); a schema using any other keyword is
-refused when this module is imported.
+additionalProperties, dependentRequired, if, then, else, not, items, minItems,
+maxItems, uniqueItems, minLength, maxLength, pattern, format, minimum, maximum); a
+schema using any other keyword is refused when this module is imported.
+
+trm/1 §2 fixes what a validator may otherwise choose:
+
+* ``pattern`` is an ECMA-262 regular expression written in the subset that Java, .NET,
+  Go (RE2) and Python read alike: ASCII literals and ranges, groups, alternation and
+  counted repetition, anchored with ``^`` and ``$``; no ``\\d``, ``\\w``, ``\\s``, no
+  look-around. ``[0-9]`` is an ASCII digit and nothing else.
+* ``minLength`` and ``maxLength`` count Unicode code points (not UTF-16 code units).
+* ``format`` is asserted: ``date`` and ``date-time`` values are real dates of the
+  proleptic Gregorian calendar, years 0001 to 9999, without a leap second.
+* ``integer`` is a JSON number written without fraction or exponent (the parser,
+  ``wire.parse_json``, refuses any other number before a schema is applied).
 
 Data minimisation: every object schema is closed (``additionalProperties: false``), so
 a body carrying a field outside its type's field set is refused.
@@ -16,25 +28,30 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # --- shared pieces ----------------------------------------------------------------
 
-NODE_ID = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9.-]{1,62}$"}
+NODE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9.-]{1,62}$"}
 UUID = {
     "type": "string",
-    "pattern": r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
 }
-TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
-DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-COUNTRY = {"type": "string", "pattern": r"^[A-Z]{2}$"}
-REF = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"}
+_DAY = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+TIMESTAMP = {"type": "string", "pattern": f"^{_DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$", "format": "date-time"}
+DATE = {"type": "string", "pattern": f"^{_DAY}$", "format": "date"}
+# An RFC 7638 thumbprint (SHA-256) or an X25519/Ed25519 public key: 32 octets in
+# canonical base64url (the last character carries two unused, zero bits).
+B64URL_32 = {"type": "string", "pattern": "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$"}
+COUNTRY = {"type": "string", "pattern": "^[A-Z]{2}$"}
+REF = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"}
 CASE_REF = REF
 SHORT_TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
-LANGUAGE = {"type": "string", "pattern": r"^[a-z]{2,3}$"}
+LANGUAGE = {"type": "string", "pattern": "^[a-z]{2,3}$"}
 
 AGE_BAND = {"enum": ["0-11", "12-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55+", "unknown"]}
 EXPLOITATION = {
@@ -83,6 +100,7 @@ def _object(
     required: list[str],
     *,
     dependent: dict[str, list[str]] | None = None,
+    when: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
@@ -92,6 +110,8 @@ def _object(
     }
     if dependent:
         schema["dependentRequired"] = dependent
+    if when:
+        schema["if"], schema["then"], schema["else"] = when
     return schema
 
 
@@ -117,13 +137,20 @@ DOCUMENT = _object(
     ["kind", "issuing_country"],
 )
 
-# A scan of an identity document (base64, standard alphabet); the token size limit bounds
-# the total.
+# A scan of an identity document: canonical standard base64 with padding (one encoding per
+# octet string). One copy of the maximal length fits in a token (trm/1 §12); several
+# copies together are bounded by the token size limit, which the sender checks.
+DOCUMENT_COPY_MAX = 140000
 DOCUMENT_COPY = _object(
     {
         "kind": {"enum": ["passport", "id_card", "birth_certificate", "residence_permit", "other"]},
         "media_type": {"enum": ["image/jpeg", "image/png", "application/pdf"]},
-        "data": {"type": "string", "minLength": 4, "maxLength": 180000, "pattern": r"^[A-Za-z0-9+/]+={0,2}$"},
+        "data": {
+            "type": "string",
+            "minLength": 4,
+            "maxLength": DOCUMENT_COPY_MAX,
+            "pattern": "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$",
+        },
     },
     ["kind", "media_type", "data"],
 )
@@ -438,6 +465,12 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "message_ids": _list(UUID, max_items=500),
         },
         ["case_ref", "withdrawn_on", "instruction", "scope"],
+        # message_ids names the messages to erase: with scope listed_messages and only then.
+        when=(
+            {"properties": {"scope": {"const": "listed_messages"}}},
+            {"required": ["message_ids"]},
+            {"not": {"required": ["message_ids"]}},
+        ),
     ),
     "urgent_alert": _object(
         {
@@ -472,7 +505,7 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "audit_head": _object(
         {
             "seq": {"type": "integer", "minimum": 1},
-            "hash": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+            "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "at": TIMESTAMP,
         },
         ["seq", "hash", "at"],
@@ -538,21 +571,27 @@ RECEIPT_SCHEMA: dict[str, Any] = _object(
         "v": {"const": "trm/1"},
         "type": {"const": "receipt"},
         "message_id": UUID,
-        "token_sha256": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+        "token_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "receiver": NODE_ID,
         "received": TIMESTAMP,
         "status": {"enum": ["accepted", "duplicate", "rejected"]},
-        "code": {"type": "string", "pattern": r"^[a-z_]{1,40}$"},
+        "code": {"type": "string", "pattern": "^[a-z_]{1,40}$"},
     },
     ["v", "type", "token_sha256", "receiver", "received", "status"],
+    # A refusal carries its code; an accepted or duplicate message its id and no code.
+    when=(
+        {"properties": {"status": {"const": "rejected"}}},
+        {"required": ["code"]},
+        {"required": ["message_id"], "not": {"required": ["code"]}},
+    ),
 )
 
 _JWK_PUBLIC = _object(
     {
         "kty": {"const": "OKP"},
         "crv": {"enum": ["Ed25519", "X25519"]},
-        "x": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
-        "kid": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
+        "x": B64URL_32,
+        "kid": B64URL_32,
         "use": {"enum": ["sig", "enc"]},
     },
     ["kty", "crv", "x"],
@@ -583,7 +622,7 @@ TRUST_LIST_SCHEMA: dict[str, Any] = _object(
                         "maxItems": 20,
                         "items": _object(
                             {
-                                "kid": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{43}$"},
+                                "kid": B64URL_32,
                                 "use": {"enum": ["sig", "enc"]},
                                 "jwk": _JWK_PUBLIC,
                                 "not_before": TIMESTAMP,
@@ -630,8 +669,13 @@ _KNOWN_KEYWORDS = frozenset(
         "minLength",
         "maxLength",
         "pattern",
+        "format",
         "minimum",
         "maximum",
+        "if",
+        "then",
+        "else",
+        "not",
     }
 )
 
@@ -656,6 +700,34 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)
+
+
+_DATE_SHAPE = re.compile("([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME_SHAPE = re.compile("T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
+
+
+def real_date(text: str) -> bool:
+    """``YYYY-MM-DD`` naming a day of the proleptic Gregorian calendar, years 0001-9999."""
+    shape = _DATE_SHAPE.fullmatch(text)
+    if shape is None:
+        return False
+    try:
+        date(*(int(part) for part in shape.groups()))
+    except ValueError:
+        return False
+    return True
+
+
+def real_timestamp(text: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SSZ`` naming a real second in UTC (no leap second ``:60``)."""
+    clock = _TIME_SHAPE.fullmatch(text[10:])
+    if not real_date(text[:10]) or clock is None:
+        return False
+    hour, minute, second = (int(part) for part in clock.groups())
+    return hour < 24 and minute < 60 and second < 60
+
+
+_FORMATS = {"date": real_date, "date-time": real_timestamp}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -688,6 +760,8 @@ def validate(instance: Any, schema: dict[str, Any], path: str = "") -> list[Sche
             errors.append(SchemaError(path or "/", "maxLength"))
         if "pattern" in schema and not _compiled(schema["pattern"]).search(instance):
             errors.append(SchemaError(path or "/", "pattern"))
+        if "format" in schema and not _FORMATS[schema["format"]](instance):
+            errors.append(SchemaError(path or "/", "format"))
     if isinstance(instance, int) and not isinstance(instance, bool):
         if instance < schema.get("minimum", instance):
             errors.append(SchemaError(path or "/", "minimum"))
@@ -716,7 +790,18 @@ def validate(instance: Any, schema: dict[str, Any], path: str = "") -> list[Sche
                 errors.extend(validate(value, properties[name], f"{path}/{name}"))
             elif schema.get("additionalProperties") is False:
                 errors.append(SchemaError(f"{path}/{name}", "additionalProperties"))
+    if "if" in schema:
+        branch = schema.get("then" if not validate(instance, schema["if"], path) else "else")
+        if branch is not None:
+            errors.extend(validate(instance, branch, path))
+    if "not" in schema and not validate(instance, schema["not"], path):
+        errors.append(SchemaError(path or "/", "not"))
     return errors
+
+
+# trm/1 §2: ASCII literals, classes, groups, alternation and repetition, and no backslash
+# at all (so no \d, no look-around, no back-references): read alike by every engine.
+_PORTABLE_PATTERN = re.compile(r"\^[A-Za-z0-9_:/.+=\[\]{}(),|*?-]*\$")
 
 
 def _check_keywords(schema: dict[str, Any]) -> None:
@@ -726,8 +811,12 @@ def _check_keywords(schema: dict[str, Any]) -> None:
         if keyword == "properties":
             for sub in value.values():
                 _check_keywords(sub)
-        elif keyword == "items":
+        elif keyword in ("items", "if", "then", "else", "not"):
             _check_keywords(value)
+        elif keyword == "format" and value not in _FORMATS:
+            raise ValueError(f"format not supported here: {value}")
+        elif keyword == "pattern" and (not _PORTABLE_PATTERN.fullmatch(value) or "(?" in value):
+            raise ValueError(f"pattern outside the portable dialect: {value}")
 
 
 for _schema in (*BODY_SCHEMAS.values(), ENVELOPE_SCHEMA, RECEIPT_SCHEMA, TRUST_LIST_SCHEMA):

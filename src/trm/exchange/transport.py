@@ -23,6 +23,8 @@ import httpx
 CONTENT_TYPE = "application/trm1+jwe"
 RECEIPT_CONTENT_TYPE = "application/trm1-receipt+jws"
 MAX_RECEIPT_BYTES = 16 * 1024
+# A receipt of at most MAX_RECEIPT_BYTES may come with white space around it (trm/1 §2).
+_RECEIPT_READ_LIMIT = MAX_RECEIPT_BYTES + 1024
 _RETRYABLE_STATUSES = frozenset({408, 425, 429})
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
@@ -69,7 +71,7 @@ def post(client: httpx.Client, url: str, token: str) -> str:
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
-                if len(body) > MAX_RECEIPT_BYTES:
+                if len(body) > _RECEIPT_READ_LIMIT:
                     raise DeliveryError("receipt_too_large", retryable=True)
     except httpx.TimeoutException as err:
         raise DeliveryError("timeout", retryable=True) from err
@@ -83,3 +85,29 @@ def post(client: httpx.Client, url: str, token: str) -> str:
         return body.decode("ascii")
     except UnicodeDecodeError as err:
         raise DeliveryError("receipt_not_ascii", retryable=True) from err
+
+
+def post_raw(
+    client: httpx.Client, url: str, body: bytes, *, content_type: str = CONTENT_TYPE, method: str = "POST"
+) -> tuple[int, str, bytes]:
+    """Send any body (the conformance runner tests refusals); (status, media type, body).
+
+    Reads at most ``_RECEIPT_READ_LIMIT`` + 1 bytes of the answer; raises DeliveryError
+    only for failures of the network.
+    """
+    headers = {"Content-Type": content_type, "Accept": RECEIPT_CONTENT_TYPE}
+    try:
+        with client.stream(method, url, content=body, headers=headers) as response:
+            media_type: str = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+            answer = bytearray()
+            for chunk in response.iter_bytes():
+                answer += chunk
+                if len(answer) > _RECEIPT_READ_LIMIT:
+                    break
+            return response.status_code, media_type, bytes(answer)
+    except httpx.TimeoutException as err:
+        raise DeliveryError("timeout", retryable=True) from err
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
+        raise DeliveryError("bad_url", retryable=False) from err
+    except (httpx.TransportError, httpx.StreamError) as err:
+        raise DeliveryError("network", retryable=True) from err

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from trm.exchange import jose, schemas
+from trm.exchange import jose, schemas, wire
 from trm.exchange.errors import Code, LocalProtocolError
 from trm.exchange.messages import VERSION, format_time, parse_time
 
 TYP = "trm1-trustlist+jws"
 DEFAULT_MAX_BYTES = 1024 * 1024
+BODY_SLACK = 1024  # as for every token: trm/1 §2
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -122,12 +123,23 @@ def _malformed(detail: str) -> LocalProtocolError:
 
 
 def _endpoint_ok(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.query or parts.fragment or not parts.hostname:
+    # trm/1 §10.1: lower-case scheme as written, a host, no user information, no query,
+    # no fragment (not even an empty "?" or "#"), ASCII only.
+    if not url.isascii() or "?" in url or "#" in url or "@" in url or any(c in url for c in " \t\r\n\\"):
+        return False
+    if not url.startswith(("https://", "http://")):
+        return False
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    if not hostname:
         return False
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    return hostname in _LOOPBACK_HOSTS
 
 
 def _optional_time(data: Mapping[str, Any], name: str) -> datetime | None:
@@ -179,18 +191,16 @@ def parse_trust_list(doc: Any) -> TrustList:
     if errors:
         where = ", ".join(f"{e.path} ({e.keyword})" for e in errors[:5])
         raise _malformed(f"trust list: {where}")
-    try:
-        nodes = tuple(_node_entry(n, f"/nodes/{i}") for i, n in enumerate(doc["nodes"]))
-        trust_list = TrustList(
-            network=doc["network"],
-            sequence=doc["sequence"],
-            issued=parse_time(doc["issued"]),
-            next_update=parse_time(doc["next_update"]),
-            expires=parse_time(doc["expires"]),
-            nodes=nodes,
-        )
-    except ValueError as err:
-        raise _malformed("trust list: invalid date") from err
+    # Every time is real: the schema asserted the format (trm/1 §2).
+    nodes = tuple(_node_entry(n, f"/nodes/{i}") for i, n in enumerate(doc["nodes"]))
+    trust_list = TrustList(
+        network=doc["network"],
+        sequence=doc["sequence"],
+        issued=parse_time(doc["issued"]),
+        next_update=parse_time(doc["next_update"]),
+        expires=parse_time(doc["expires"]),
+        nodes=nodes,
+    )
     if len(trust_list._index) != len(nodes):
         raise _malformed("trust list: duplicate node_id")
     if not trust_list.issued <= trust_list.next_update <= trust_list.expires:
@@ -293,29 +303,33 @@ def _load(
     skew: timedelta,
     max_bytes: int,
 ) -> TrustList:
-    if len(token) > max_bytes:
+    # 1. Size, after removing the white space around the token (trm/1 §2).
+    body = token if isinstance(token, bytes) else token.encode("utf-8")
+    if len(body) > max_bytes + BODY_SLACK or len(wire.strip(body)) > max_bytes:
         raise LocalProtocolError(Code.OVERSIZED, f"trust list over {max_bytes} bytes")
-    if isinstance(token, bytes):
-        try:
-            token = token.decode("ascii")
-        except UnicodeDecodeError as err:
-            raise _malformed("not ASCII") from err
+    # 2. A compact JWS with the canonical header {alg, kid, typ}.
     try:
-        header, _ = jose.jws_parts(token)
-    except jose.JoseFailure as err:
+        text = wire.strip(body).decode("ascii")
+        parts = jose.parse_jws(text)
+    except (UnicodeDecodeError, jose.JoseFailure) as err:
         raise _malformed("not a compact JWS") from err
-    if header.get("typ") != TYP:
+    kid = parts.header.get("kid")
+    if parts.header.get("typ") != TYP or not isinstance(kid, str):
         raise _malformed(f"typ is not {TYP}")
-    if header.get("kid") != authority.kid:
+    if parts.header_bytes != jose.canonical_jws_header(kid=kid, typ=TYP):
+        raise _malformed("protected header is not the canonical {alg, kid, typ}")
+    # 3-4. The pinned authority key.
+    if kid != authority.kid:
         raise LocalProtocolError(Code.TRUST_LIST_BAD_SIGNATURE, "not signed by the authority key")
     try:
-        payload = jose.verify(token, authority)
+        payload = jose.verify(text, authority)
     except jose.JoseFailure as err:
         raise LocalProtocolError(Code.TRUST_LIST_BAD_SIGNATURE, "signature does not verify") from err
+    # 5. The document; 6-8. dates and rollback.
     try:
-        doc = json.loads(payload)
-    except ValueError as err:
-        raise _malformed("payload is not JSON") from err
+        doc = wire.parse_json_object(payload)
+    except wire.WireError as err:
+        raise _malformed(f"payload: {err}") from err
     trust_list = parse_trust_list(doc)
     _check_dates(trust_list, now, skew)
     if previous_sequence is not None and trust_list.sequence < previous_sequence:

@@ -393,12 +393,17 @@ def _open_result(net: _Network, case: Mapping[str, Any]) -> dict[str, Any]:
             our_keys=[net.keys[name] for name in case["our_keys"]],
             trust_list=net.trust_list,
             now=_t(case["now"]),
-            seen=set(case["seen"]),
+            seen=seen_pairs(case["seen"]),
             max_bytes=case.get("max_bytes", protocol.DEFAULT_MAX_BYTES),
         )
     except ProtocolError as err:
         return {"error": str(err.code)}
     return {"envelope": message.to_envelope(), "sender_kid": message.sender_kid, "token_sha256": message.token_sha256}
+
+
+def seen_pairs(seen: list[Mapping[str, str]]) -> set[tuple[str, str]]:
+    """The ``seen`` member of a vector case: the (from, id) pairs already accepted."""
+    return {(entry["from"], entry["id"]) for entry in seen}
 
 
 def _message_cases(net: _Network, previous: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -448,7 +453,13 @@ def _message_cases(net: _Network, previous: Mapping[str, Mapping[str, Any]]) -> 
         our_keys=["xk.enc"],
     )
     add("accept_encrypted_to_previous_key", envelope, sealed(base, "xk.sig", net.pub("al.enc.2025")))
-    # Refusals, in the order open_ checks them.
+    # Refusals, in the order of docs/protocol.md section 7 (negative.json has one or more
+    # refusal for every check; these are one per code).
+    no_consent = {k: v for k, v in envelope.items() if k != "consent_ref"}
+    extra_body = {**envelope, "body": {**envelope["body"], "religion": "any"}}
+    bad_body = {**envelope, "body": {**envelope["body"], "urgency": "whenever"}}
+    ivr = sample_message("identity_verification_request").to_envelope()
+    asylum = {**ivr, "body": {**ivr["body"], "asylum_seeker": True}}
     add("reject_no_current_trust_list", envelope, sealed(base, "xk.sig"), now="2026-03-15T00:00:00Z")
     add("reject_oversized", envelope, sealed(base, "xk.sig"), max_bytes=1024)
     add("reject_malformed_token", "garbage", lambda: "this.is.not.a.jwe")
@@ -461,27 +472,22 @@ def _message_cases(net: _Network, previous: Mapping[str, Mapping[str, Any]]) -> 
     add("reject_key_revoked", envelope, crafted({**envelope, "from": "rs.nrm"}, "rs.sig.revoked"))
     add("reject_bad_signature", envelope, lambda: _forge(net, envelope, al_enc))
     add("reject_unsupported_version", envelope, crafted({**envelope, "v": "trm/2"}))
-    add("reject_malformed_envelope", envelope, crafted({k: v for k, v in envelope.items() if k != "conversation"}))
     add("reject_unknown_type", envelope, crafted({**envelope, "type": "invoice"}))
-    add("reject_wrong_recipient", envelope, crafted({**envelope, "to": "rs.nrm"}))
-    add("reject_key_not_valid", envelope, crafted(envelope, "xk.sig.2027"))
-    add("reject_expired", envelope, sealed(base, "xk.sig"), now="2026-03-09T10:05:01Z")
-    add("reject_created_in_future", envelope, sealed(base, "xk.sig"), now="2026-03-02T09:54:59Z")
-    add("reject_lifetime_too_long", envelope, crafted({**envelope, "expires": format_time(NOW + timedelta(days=31))}))
-    add("reject_replayed", envelope, sealed(base, "xk.sig"), seen=[base.id])
+    add("reject_malformed_envelope", envelope, crafted({k: v for k, v in envelope.items() if k != "conversation"}))
     add("reject_purpose_not_allowed", envelope, crafted({**envelope, "purpose": "monitoring"}))
-    no_consent = {k: v for k, v in envelope.items() if k != "consent_ref"}
     add("reject_missing_safeguard", envelope, crafted(no_consent))
-    extra_body = {**envelope, "body": {**envelope["body"], "religion": "any"}}
     add("reject_body_field_not_allowed", envelope, crafted(extra_body))
-    bad_body = {**envelope, "body": {**envelope["body"], "urgency": "whenever"}}
     add("reject_schema_violation", envelope, crafted(bad_body))
-    ivr = sample_message("identity_verification_request").to_envelope()
-    asylum = {**ivr, "body": {**ivr["body"], "asylum_seeker": True}}
     add("reject_asylum_seeker_identity_request", asylum, crafted(asylum))
     ftr = sample_message("family_tracing_request").to_envelope()
     adult = {**ftr, "body": {**ftr["body"], "is_child": False}}
     add("reject_family_tracing_not_child", adult, crafted(adult))
+    add("reject_wrong_recipient", envelope, crafted({**envelope, "to": "rs.nrm"}))
+    add("reject_key_not_valid", envelope, crafted(envelope, "xk.sig.2027"))
+    add("reject_lifetime_too_long", envelope, crafted({**envelope, "expires": format_time(NOW + timedelta(days=31))}))
+    add("reject_created_in_future", envelope, sealed(base, "xk.sig"), now="2026-03-02T09:54:59Z")
+    add("reject_expired", envelope, sealed(base, "xk.sig"), now="2026-03-09T10:05:01Z")
+    add("reject_replayed", envelope, sealed(base, "xk.sig"), seen=[{"from": "xk.nrm", "id": base.id}])
     return cases
 
 
@@ -624,4 +630,42 @@ def generate(previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "cases": _receipt_cases(net, message_cases),
         },
         "schemas.json": schemas.published(),
+        **_negative_files(net, message_cases),
+    }
+
+
+def _negative_files(net: _Network, message_cases: list[dict[str, Any]]) -> dict[str, Any]:
+    from trm.exchange import negative  # negative builds on this module's samples
+
+    accepted = next(case for case in message_cases if case["name"] == "accept_case_notification")
+    setting = negative.setting(net.keys, now=NOW, message_id=message_id, sample=sample_message)
+    return {
+        "negative.json": {
+            "description": (
+                "Request bodies for node al.nrm holding al.enc.2025 and al.enc.2026, at 'now', with the "
+                "trust list of trust_list.json and a token limit of 'max_bytes'; 'seen' lists the (from, id) "
+                "pairs accepted before. Each case names the check of docs/protocol.md it exercises and the "
+                "receipt expected: status, code, HTTP status, message_id (null: absent) and token_sha256."
+            ),
+            "now": format_time(NOW),
+            "max_bytes": negative.MAX_BYTES,
+            "cases": negative.message_cases(setting, net.keys, net.trust_list),
+        },
+        "receipts_negative.json": {
+            "description": (
+                "Verify 'receipt' as the sender of 'sent_token' (message 'sent_message_id') to 'receiver', at "
+                "'now', with the trust list of trust_list.json: expect the status or the error code."
+            ),
+            "cases": negative.receipt_cases(
+                net.keys, net.trust_list, accepted["token"], accepted["expect"]["envelope"]["id"], NOW
+            ),
+        },
+        "trustlist_negative.json": {
+            "description": (
+                "Load 'token' with the pinned authority key of keys.json at 'now', having accepted "
+                "'previous_sequence' before (and with 'max_bytes' as the limit when given): expect the "
+                "sequence or the error code."
+            ),
+            "cases": negative.trust_list_cases(net.keys, net.doc, NOW),
+        },
     }

@@ -15,14 +15,15 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from trm.exchange import inbox
+from trm.exchange import inbox, protocol
 from trm.exchange.errors import Code, RemoteProtocolError
 from trm.exchange.transport import CONTENT_TYPE, RECEIPT_CONTENT_TYPE
 
 logger = logging.getLogger("trm.exchange.inbox")
 
-# Leading and trailing white space is allowed around a token of at most MAX_BYTES.
-_READ_LIMIT = inbox.MAX_BYTES + 1024
+# trm/1 §3.1: white space around a token of at most MAX_BYTES is removed first; a body
+# longer than MAX_BYTES + BODY_SLACK is refused unread.
+_READ_LIMIT = inbox.MAX_BYTES + protocol.BODY_SLACK
 
 
 def _unavailable() -> HttpResponse:
