@@ -4,13 +4,14 @@ The protocol's facts about a type (its name, purposes allowed, body schema, test
 live in ``exchange/`` (``messages.MESSAGE_TYPES``, ``schemas.BODY_SCHEMAS``,
 ``vectors.py``). What TRM does with it lives here, once: the purpose it is sent for, the
 function building its body from a case, the fields of its form, its label and one-line
-summary on the timeline, the rules checked before it is sent, and what the node does when
-it sends or receives it. Views, the API, the verbs in ``workflows.py``, the receive
-handlers and the timeline all read ``KINDS``; no other module keeps a table by type.
+summary on the timeline, how a person reads its body (its renderer), the rules checked
+before it is sent, and what the node does when it sends or receives it. Views, the API,
+the verbs in ``workflows.py``, the receive handlers and the timeline all read ``KINDS``;
+no other module keeps a table by type.
 
 Adding a message type: its schema and vector in ``exchange/``, then one ``Kind`` below
-(with its body builder in ``fieldsets.py`` and, if it changes anything on arrival, its
-handler in ``handlers.py``). The test ``tests/transnational/test_kinds.py`` fails until
+(with its body builder in ``fieldsets.py``, its renderer in ``rendering.py`` and, if it
+changes anything on arrival, its handler in ``handlers.py``). The test ``tests/transnational/test_kinds.py`` fails until
 every protocol type has a declaration.
 """
 
@@ -58,6 +59,7 @@ class Kind:
     rule: Rule | None = None  # (case, link, data) -> None: refuses, or adds what the node fills in
     after_send: After | None = None  # (link, body) once queued
     summary: tuple[str, ...] = ()  # body members shown in one line on the timeline: codes, never personal data
+    renderer: rendering.Renderer | None = None  # how a person reads its body (``rendering.py``)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -125,6 +127,7 @@ KINDS: dict[str, Kind] = {
             handlers.on_notification,
             rule=_requested_actions_allowed,
             summary=("urgency", "requested_actions"),
+            renderer=rendering.CASE_NOTIFICATION,
         ),
         Kind(
             "referral_offer",
@@ -135,6 +138,7 @@ KINDS: dict[str, Kind] = {
             purposes=REFERRAL,
             rule=_offer_needs_services,
             summary=("services", "respond_by"),
+            renderer=rendering.REFERRAL_OFFER,
         ),
         # Answers and ends, each sent by its own verb (accept, decline, withdraw, consent withdrawal).
         Kind(
@@ -145,6 +149,7 @@ KINDS: dict[str, Kind] = {
             handlers.answer("accept", "referral accepted", direction=Direction.OUTGOING),
             answers="referral_offer",
             summary=("accepted_services",),
+            renderer=rendering.REFERRAL_ACCEPT,
         ),
         Kind(
             "referral_decline",
@@ -154,6 +159,7 @@ KINDS: dict[str, Kind] = {
             handlers.answer("decline", "referral declined", direction=Direction.OUTGOING),
             answers="referral_offer",
             summary=("reason",),
+            renderer=rendering.REFERRAL_DECLINE,
         ),
         Kind(
             "referral_withdraw",
@@ -162,6 +168,7 @@ KINDS: dict[str, Kind] = {
             fieldsets.withdraw_body,
             handlers.answer("withdraw", "referral withdrawn", direction=Direction.INCOMING),
             summary=("reason",),
+            renderer=rendering.REFERRAL_WITHDRAW,
         ),
         Kind(
             "consent_withdrawn",
@@ -170,6 +177,7 @@ KINDS: dict[str, Kind] = {
             fieldsets.consent_withdrawn_body,
             handlers.on_consent_withdrawn,
             summary=("instruction", "scope"),
+            renderer=rendering.CONSENT_WITHDRAWN,
         ),
         # Follow-ups, chosen on the conversation page (``workflows.send`` with a link).
         Kind(
@@ -182,6 +190,7 @@ KINDS: dict[str, Kind] = {
             required=("topics",),
             optional=("due_date",),
             summary=("topics",),
+            renderer=rendering.RISK_ASSESSMENT_REQUEST,
         ),
         Kind(
             "risk_assessment_response",
@@ -195,6 +204,7 @@ KINDS: dict[str, Kind] = {
             note=gettext_lazy("Answers the latest risk assessment request received in this conversation."),
             answers="risk_assessment_request",
             summary=("overall_risk", "recommendation"),
+            renderer=rendering.RISK_ASSESSMENT_RESPONSE,
         ),
         Kind(
             "identity_verification_request",
@@ -210,6 +220,7 @@ KINDS: dict[str, Kind] = {
             ),
             needs_case=True,
             not_for_asylum_seekers=True,
+            renderer=rendering.IDENTITY_VERIFICATION_REQUEST,
         ),
         Kind(
             "identity_verification_response",
@@ -223,6 +234,7 @@ KINDS: dict[str, Kind] = {
             note=gettext_lazy("Answers the latest identity verification request received."),
             answers="identity_verification_request",
             summary=("outcome",),
+            renderer=rendering.IDENTITY_VERIFICATION_RESPONSE,
         ),
         Kind(
             "family_tracing_request",
@@ -237,6 +249,7 @@ KINDS: dict[str, Kind] = {
             children_only=True,
             needs_case=True,
             rule=_through_guardian,
+            renderer=rendering.FAMILY_TRACING_REQUEST,
         ),
         Kind(
             "family_tracing_response",
@@ -251,6 +264,7 @@ KINDS: dict[str, Kind] = {
             answers="family_tracing_request",
             children_only=True,
             summary=("outcome", "safety_concerns"),
+            renderer=rendering.FAMILY_TRACING_RESPONSE,
         ),
         Kind(
             "return_arrangements",
@@ -267,6 +281,7 @@ KINDS: dict[str, Kind] = {
             needs_case=True,
             rule=_after_risk_assessment,
             summary=("travel_document",),
+            renderer=rendering.RETURN_ARRANGEMENTS,
         ),
         Kind(
             "arrival_confirmation",
@@ -280,6 +295,7 @@ KINDS: dict[str, Kind] = {
             note=gettext_lazy("Schedules the post-return reports at 3, 6 and 12 months after arrival."),
             after_send=reports.on_arrival,
             summary=("arrived_on",),
+            renderer=rendering.ARRIVAL_CONFIRMATION,
         ),
         Kind(
             "post_return_report",
@@ -292,6 +308,7 @@ KINDS: dict[str, Kind] = {
             optional=("re_trafficking_alert", "remarks"),
             after_send=reports.on_report,
             summary=("months_after_return", "reintegration_status"),
+            renderer=rendering.POST_RETURN_REPORT,
         ),
         Kind(
             "case_closure",
@@ -303,6 +320,7 @@ KINDS: dict[str, Kind] = {
             required=("closure_reason",),
             optional=("date",),
             summary=("reason",),
+            renderer=rendering.CASE_CLOSURE,
         ),
         # A question and its answer: either node, while the conversation is live (an offer not yet
         # answered included: the receiver may ask before it decides).
@@ -316,6 +334,7 @@ KINDS: dict[str, Kind] = {
             required=("question",),
             optional=("question_topics",),
             summary=("topics",),
+            renderer=rendering.INFORMATION_REQUEST,
         ),
         Kind(
             "information_response",
@@ -327,6 +346,7 @@ KINDS: dict[str, Kind] = {
             required=("answer",),
             note=gettext_lazy("Answers the latest question received in this conversation."),
             answers="information_request",
+            renderer=rendering.INFORMATION_RESPONSE,
         ),
         Kind(
             "urgent_alert",
@@ -342,6 +362,7 @@ KINDS: dict[str, Kind] = {
             ),
             vital_interests=True,
             summary=("alert_kind",),
+            renderer=rendering.URGENT_ALERT,
         ),
     )
 }

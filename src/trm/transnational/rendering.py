@@ -1,8 +1,8 @@
 """How a person reads a trm/1 message: its body as titled sections of (label, value) rows.
 
-One ``Renderer`` per message type about a case, in ``RENDERERS`` (keyed like
-``kinds.KINDS``; ``tests/transnational/test_rendering.py`` fails when a type has none, or
-when a renderer leaves out a member its type's schema allows). A value is always a
+One ``Renderer`` per message type about a case, named after the type (``CASE_NOTIFICATION``)
+and declared by its ``Kind`` in ``kinds.KINDS`` (``tests/transnational/test_rendering.py``
+fails when a kind has none, or when a renderer leaves out a member its type's schema allows). A value is always a
 sentence a person reads: codes become their labels (``vocabulary.py``), countries and
 languages their names in the active language, booleans Yes or No, dates the locale's
 format, a message id the label and date of that message. Never a Python repr, never a
@@ -373,334 +373,356 @@ ANSWER_REFS = _references(RECEIVER_CASE_REF)
 
 # --- one renderer per message type -----------------------------------------------------------------
 
-RENDERERS: dict[str, Renderer] = {
-    "case_notification": Renderer(
-        (
-            Part(
-                gettext_lazy("The person"),
-                (
-                    IS_CHILD,
-                    Member("age_band", gettext_lazy("Age"), coded(v.AGE_BAND)),
-                    Member("gender", gettext_lazy("Gender"), coded(v.GENDER)),
-                    Member("nationality", gettext_lazy("Nationality"), country),
-                    Member("languages", gettext_lazy("Languages"), listed(language)),
+CASE_NOTIFICATION = Renderer(
+    (
+        Part(
+            gettext_lazy("The person"),
+            (
+                IS_CHILD,
+                Member("age_band", gettext_lazy("Age"), coded(v.AGE_BAND)),
+                Member("gender", gettext_lazy("Gender"), coded(v.GENDER)),
+                Member("nationality", gettext_lazy("Nationality"), country),
+                Member("languages", gettext_lazy("Languages"), listed(language)),
+            ),
+        ),
+        Part(
+            gettext_lazy("Identity"),
+            (IDENTITY, Member("identity_consent", gettext_lazy("Shared with the person's consent"), yes_no)),
+        ),
+        Part(
+            gettext_lazy("What happened"),
+            (
+                Member("detected_on", gettext_lazy("Detected on"), date),
+                Member("detection_country", gettext_lazy("Detected in"), country),
+                Member("exploitation_types", gettext_lazy("Forms of exploitation"), listed(coded(v.EXPLOITATION))),
+                ROUTE,
+                IDENTIFICATION,
+            ),
+        ),
+        Part(gettext_lazy("Permits in the sending country"), (PERMITS,)),
+        Part(
+            gettext_lazy("What is asked"),
+            (
+                Member("urgency", gettext_lazy("Urgency"), coded(v.URGENCY)),
+                Member("requested_actions", gettext_lazy("Cooperation requested"), listed(coded(v.REQUESTED_ACTION))),
+                Member("summary", gettext_lazy("Summary"), long=True),
+            ),
+        ),
+        Part(gettext_lazy("Consent given in the sending country"), (CONSENT,)),
+        _references(),
+    )
+)
+
+IDENTITY_VERIFICATION_REQUEST = Renderer(
+    (
+        Part(
+            gettext_lazy("Identity to verify"),
+            (IDENTITY, Member("asylum_seeker", gettext_lazy("Applicant for international protection"), yes_no)),
+        ),
+        Part(
+            gettext_lazy("Documents"),
+            (
+                Each(
+                    "documents",
+                    lambda item: v.label(v.DOCUMENT, item.get("kind", "")),
+                    _document,
+                    frozenset({"kind", "number", "issuing_country", "expiry_date"}),
+                ),
+                Each(
+                    "document_copies",
+                    lambda item: v.label(v.DOCUMENT, item.get("kind", "")),
+                    _copy,
+                    frozenset({"kind", "media_type", "data"}),
                 ),
             ),
-            Part(
-                gettext_lazy("Identity"),
-                (IDENTITY, Member("identity_consent", gettext_lazy("Shared with the person's consent"), yes_no)),
+        ),
+        Part(
+            gettext_lazy("What is asked"),
+            (Member("travel_document_needed", gettext_lazy("A travel document is needed"), yes_no), DUE_DATE),
+        ),
+        _references(),
+    )
+)
+
+IDENTITY_VERIFICATION_RESPONSE = Renderer(
+    (
+        Part(
+            gettext_lazy("Identity verification"),
+            (
+                Member("outcome", gettext_lazy("Outcome"), coded(v.VERIFICATION_OUTCOME)),
+                Member("verified_nationality", gettext_lazy("Verified nationality"), country),
+                Member("travel_document_possible", gettext_lazy("A travel document can be issued"), yes_no),
+                REMARKS,
             ),
-            Part(
-                gettext_lazy("What happened"),
-                (
-                    Member("detected_on", gettext_lazy("Detected on"), date),
-                    Member("detection_country", gettext_lazy("Detected in"), country),
-                    Member("exploitation_types", gettext_lazy("Forms of exploitation"), listed(coded(v.EXPLOITATION))),
-                    ROUTE,
-                    IDENTIFICATION,
+        ),
+        ANSWER_REFS,
+    )
+)
+
+RISK_ASSESSMENT_REQUEST = Renderer(
+    (
+        Part(
+            gettext_lazy("Risk and security assessment requested"),
+            (
+                Member("topics", gettext_lazy("Topics"), listed(coded(v.RISK_TOPIC))),
+                IS_CHILD,
+                Member("home_locality", gettext_lazy("Home locality")),
+                DUE_DATE,
+            ),
+        ),
+        _references(),
+    )
+)
+
+RISK_ASSESSMENT_RESPONSE = Renderer(
+    (
+        Part(
+            gettext_lazy("Risk and security assessment"),
+            (
+                Member("overall_risk", gettext_lazy("Overall risk"), coded(v.RISK)),
+                Member("retaliation_risk", gettext_lazy("Risk of retaliation"), coded(v.RISK)),
+                Member("trafficker_links", gettext_lazy("Links to traffickers"), coded(v.TRAFFICKER_LINKS)),
+                Member("family_environment", gettext_lazy("Family environment"), long=True),
+                Member("recommendation", gettext_lazy("Recommendation"), coded(v.RECOMMENDATION)),
+                Member("assessed_on", gettext_lazy("Assessed on"), date),
+                REMARKS,
+            ),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+FAMILY_TRACING_REQUEST = Renderer(
+    (
+        Part(
+            gettext_lazy("Family tracing requested"),
+            (
+                Each(
+                    "family_members",
+                    lambda item: v.label(v.RELATIONSHIP, item.get("relationship", "")),
+                    _relative,
+                    frozenset({"relationship", "family_name", "given_names", "last_known_locality"}),
                 ),
+                IS_CHILD,
+                DUE_DATE,
             ),
-            Part(gettext_lazy("Permits in the sending country"), (PERMITS,)),
-            Part(
-                gettext_lazy("What is asked"),
-                (
-                    Member("urgency", gettext_lazy("Urgency"), coded(v.URGENCY)),
-                    Member(
-                        "requested_actions", gettext_lazy("Cooperation requested"), listed(coded(v.REQUESTED_ACTION))
-                    ),
-                    Member("summary", gettext_lazy("Summary"), long=True),
+        ),
+        _references(Member("guardian_ref", gettext_lazy("Reference of the child's guardian"))),
+    )
+)
+
+FAMILY_TRACING_RESPONSE = Renderer(
+    (
+        Part(
+            gettext_lazy("Family assessment"),
+            (
+                Member("outcome", gettext_lazy("Outcome of the tracing"), coded(v.TRACING_OUTCOME)),
+                Member("caregiver_willing", gettext_lazy("The caregiver agrees to care for the child"), yes_no),
+                Member("caregiver_able", gettext_lazy("The caregiver is able to care for the child"), yes_no),
+                Member("safety_concerns", gettext_lazy("Safety concerns"), coded(v.SAFETY_CONCERNS)),
+                Member("assessment_summary", gettext_lazy("Assessment"), long=True),
+                Member("assessed_on", gettext_lazy("Assessed on"), date),
+                IS_CHILD,
+            ),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+REFERRAL_OFFER = Renderer(
+    (
+        Part(
+            gettext_lazy("What is asked"),
+            (
+                Member("services", gettext_lazy("Services requested"), listed(coded(v.SERVICE))),
+                Member("needs_summary", gettext_lazy("Needs"), long=True),
+                Member("respond_by", gettext_lazy("Answer needed by"), date),
+            ),
+        ),
+        Part(
+            gettext_lazy("Health"),
+            (HEALTH, Member("health_consent", gettext_lazy("Shared with the person's explicit consent"), yes_no)),
+        ),
+        Part(
+            gettext_lazy("Travel and reception"),
+            (TRAVEL, Member("reception_contact", gettext_lazy("Reception contact"))),
+        ),
+        _references(),
+    )
+)
+
+REFERRAL_ACCEPT = Renderer(
+    (
+        Part(
+            gettext_lazy("Referral accepted"),
+            (
+                Member("accepted_services", gettext_lazy("Services accepted"), listed(coded(v.SERVICE))),
+                Member("reception_organisation", gettext_lazy("Receiving organisation")),
+                Member("reception_contact", gettext_lazy("Reception contact")),
+            ),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+REFERRAL_DECLINE = Renderer(
+    (
+        Part(
+            gettext_lazy("Referral declined"),
+            (
+                Member("reason", gettext_lazy("Reason"), coded(v.DECLINE_REASON)),
+                Member("reason_text", gettext_lazy("Explanation"), long=True),
+            ),
+        ),
+        _references(),
+    )
+)
+
+REFERRAL_WITHDRAW = Renderer(
+    (
+        Part(
+            gettext_lazy("Referral withdrawn"),
+            (
+                Member("offer_id", gettext_lazy("Offer withdrawn"), message),
+                Member("reason", gettext_lazy("Reason"), coded(v.WITHDRAW_REASON)),
+                Member("reason_text", gettext_lazy("Explanation"), long=True),
+            ),
+        ),
+        _references(),
+    )
+)
+
+RETURN_ARRANGEMENTS = Renderer(
+    (
+        Part(
+            gettext_lazy("Return arrangements"),
+            (
+                TRAVEL,
+                Member("travel_document", gettext_lazy("Travel document"), coded(v.TRAVEL_DOCUMENT)),
+                Member("reception_organisation", gettext_lazy("Receiving organisation")),
+                Member("voluntary", gettext_lazy("The person asked for or agreed to the return"), yes_no),
+                Member("risk_assessment_ref", gettext_lazy("Relies on"), message),
+            ),
+        ),
+        _references(),
+    )
+)
+
+ARRIVAL_CONFIRMATION = Renderer(
+    (
+        Part(
+            gettext_lazy("Arrival"),
+            (
+                Member("arrived_on", gettext_lazy("Arrived on"), date),
+                Member("received_by", gettext_lazy("Received by")),
+                REMARKS,
+            ),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+POST_RETURN_REPORT = Renderer(
+    (
+        Part(
+            gettext_lazy("Post-return report"),
+            (
+                Member("months_after_return", gettext_lazy("After return"), months),
+                Member("reintegration_status", gettext_lazy("Reintegration"), coded(v.REINTEGRATION)),
+                Member("re_trafficking_alert", gettext_lazy("Re-trafficking alert"), yes_no),
+                Member(
+                    "services_received",
+                    gettext_lazy("Services received"),
+                    listed(coded(v.SERVICE), empty=gettext_lazy("No services")),
                 ),
+                REMARKS,
             ),
-            Part(gettext_lazy("Consent given in the sending country"), (CONSENT,)),
-            _references(),
-        )
-    ),
-    "identity_verification_request": Renderer(
-        (
-            Part(
-                gettext_lazy("Identity to verify"),
-                (IDENTITY, Member("asylum_seeker", gettext_lazy("Applicant for international protection"), yes_no)),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+CASE_CLOSURE = Renderer(
+    (
+        Part(
+            gettext_lazy("Case closed"),
+            (
+                Member("reason", gettext_lazy("Reason for closure"), coded(v.CLOSURE_REASON)),
+                Member("closed_on", gettext_lazy("Closed on"), date),
+                Member("retain_until", gettext_lazy("The sender keeps its record until"), date),
             ),
-            Part(
-                gettext_lazy("Documents"),
-                (
-                    Each(
-                        "documents",
-                        lambda item: v.label(v.DOCUMENT, item.get("kind", "")),
-                        _document,
-                        frozenset({"kind", "number", "issuing_country", "expiry_date"}),
-                    ),
-                    Each(
-                        "document_copies",
-                        lambda item: v.label(v.DOCUMENT, item.get("kind", "")),
-                        _copy,
-                        frozenset({"kind", "media_type", "data"}),
-                    ),
-                ),
+        ),
+        _references(),
+    )
+)
+
+CONSENT_WITHDRAWN = Renderer(
+    (
+        Part(
+            gettext_lazy("Consent withdrawn"),
+            (
+                Member("withdrawn_on", gettext_lazy("Withdrawn on"), date),
+                Member("instruction", gettext_lazy("Instruction"), coded(v.ERASE_INSTRUCTION)),
+                Member("scope", gettext_lazy("What to erase"), coded(v.ERASE_SCOPE)),
+                Member("message_ids", gettext_lazy("Messages to erase"), listed(message)),
             ),
-            Part(
-                gettext_lazy("What is asked"),
-                (Member("travel_document_needed", gettext_lazy("A travel document is needed"), yes_no), DUE_DATE),
+        ),
+        _references(),
+    )
+)
+
+URGENT_ALERT = Renderer(
+    (
+        Part(
+            gettext_lazy("Urgent alert"),
+            (
+                Member("alert_kind", gettext_lazy("Alert"), coded(v.ALERT)),
+                IS_CHILD,
+                Member("last_seen_on", gettext_lazy("Last seen on"), date),
+                Member("last_seen_country", gettext_lazy("Last seen in"), country),
+                Member("description", gettext_lazy("Description"), long=True),
+                Member("contact_point", gettext_lazy("Contact point")),
             ),
-            _references(),
-        )
-    ),
-    "identity_verification_response": Renderer(
-        (
-            Part(
-                gettext_lazy("Identity verification"),
-                (
-                    Member("outcome", gettext_lazy("Outcome"), coded(v.VERIFICATION_OUTCOME)),
-                    Member("verified_nationality", gettext_lazy("Verified nationality"), country),
-                    Member("travel_document_possible", gettext_lazy("A travel document can be issued"), yes_no),
-                    REMARKS,
-                ),
+        ),
+        _references(),
+    )
+)
+
+INFORMATION_REQUEST = Renderer(
+    (
+        Part(
+            gettext_lazy("Question"),
+            (
+                Member("question", gettext_lazy("Question"), long=True),
+                Member("topics", gettext_lazy("About"), listed(coded(v.QUESTION_TOPIC))),
             ),
-            ANSWER_REFS,
-        )
-    ),
-    "risk_assessment_request": Renderer(
-        (
-            Part(
-                gettext_lazy("Risk and security assessment requested"),
-                (
-                    Member("topics", gettext_lazy("Topics"), listed(coded(v.RISK_TOPIC))),
-                    IS_CHILD,
-                    Member("home_locality", gettext_lazy("Home locality")),
-                    DUE_DATE,
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "risk_assessment_response": Renderer(
-        (
-            Part(
-                gettext_lazy("Risk and security assessment"),
-                (
-                    Member("overall_risk", gettext_lazy("Overall risk"), coded(v.RISK)),
-                    Member("retaliation_risk", gettext_lazy("Risk of retaliation"), coded(v.RISK)),
-                    Member("trafficker_links", gettext_lazy("Links to traffickers"), coded(v.TRAFFICKER_LINKS)),
-                    Member("family_environment", gettext_lazy("Family environment"), long=True),
-                    Member("recommendation", gettext_lazy("Recommendation"), coded(v.RECOMMENDATION)),
-                    Member("assessed_on", gettext_lazy("Assessed on"), date),
-                    REMARKS,
-                ),
-            ),
-            ANSWER_REFS,
-        )
-    ),
-    "family_tracing_request": Renderer(
-        (
-            Part(
-                gettext_lazy("Family tracing requested"),
-                (
-                    Each(
-                        "family_members",
-                        lambda item: v.label(v.RELATIONSHIP, item.get("relationship", "")),
-                        _relative,
-                        frozenset({"relationship", "family_name", "given_names", "last_known_locality"}),
-                    ),
-                    IS_CHILD,
-                    DUE_DATE,
-                ),
-            ),
-            _references(Member("guardian_ref", gettext_lazy("Reference of the child's guardian"))),
-        )
-    ),
-    "family_tracing_response": Renderer(
-        (
-            Part(
-                gettext_lazy("Family assessment"),
-                (
-                    Member("outcome", gettext_lazy("Outcome of the tracing"), coded(v.TRACING_OUTCOME)),
-                    Member("caregiver_willing", gettext_lazy("The caregiver agrees to care for the child"), yes_no),
-                    Member("caregiver_able", gettext_lazy("The caregiver is able to care for the child"), yes_no),
-                    Member("safety_concerns", gettext_lazy("Safety concerns"), coded(v.SAFETY_CONCERNS)),
-                    Member("assessment_summary", gettext_lazy("Assessment"), long=True),
-                    Member("assessed_on", gettext_lazy("Assessed on"), date),
-                    IS_CHILD,
-                ),
-            ),
-            ANSWER_REFS,
-        )
-    ),
-    "referral_offer": Renderer(
-        (
-            Part(
-                gettext_lazy("What is asked"),
-                (
-                    Member("services", gettext_lazy("Services requested"), listed(coded(v.SERVICE))),
-                    Member("needs_summary", gettext_lazy("Needs"), long=True),
-                    Member("respond_by", gettext_lazy("Answer needed by"), date),
-                ),
-            ),
-            Part(
-                gettext_lazy("Health"),
-                (HEALTH, Member("health_consent", gettext_lazy("Shared with the person's explicit consent"), yes_no)),
-            ),
-            Part(
-                gettext_lazy("Travel and reception"),
-                (TRAVEL, Member("reception_contact", gettext_lazy("Reception contact"))),
-            ),
-            _references(),
-        )
-    ),
-    "referral_accept": Renderer(
-        (
-            Part(
-                gettext_lazy("Referral accepted"),
-                (
-                    Member("accepted_services", gettext_lazy("Services accepted"), listed(coded(v.SERVICE))),
-                    Member("reception_organisation", gettext_lazy("Receiving organisation")),
-                    Member("reception_contact", gettext_lazy("Reception contact")),
-                ),
-            ),
-            ANSWER_REFS,
-        )
-    ),
-    "referral_decline": Renderer(
-        (
-            Part(
-                gettext_lazy("Referral declined"),
-                (
-                    Member("reason", gettext_lazy("Reason"), coded(v.DECLINE_REASON)),
-                    Member("reason_text", gettext_lazy("Explanation"), long=True),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "referral_withdraw": Renderer(
-        (
-            Part(
-                gettext_lazy("Referral withdrawn"),
-                (
-                    Member("offer_id", gettext_lazy("Offer withdrawn"), message),
-                    Member("reason", gettext_lazy("Reason"), coded(v.WITHDRAW_REASON)),
-                    Member("reason_text", gettext_lazy("Explanation"), long=True),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "return_arrangements": Renderer(
-        (
-            Part(
-                gettext_lazy("Return arrangements"),
-                (
-                    TRAVEL,
-                    Member("travel_document", gettext_lazy("Travel document"), coded(v.TRAVEL_DOCUMENT)),
-                    Member("reception_organisation", gettext_lazy("Receiving organisation")),
-                    Member("voluntary", gettext_lazy("The person asked for or agreed to the return"), yes_no),
-                    Member("risk_assessment_ref", gettext_lazy("Relies on"), message),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "arrival_confirmation": Renderer(
-        (
-            Part(
-                gettext_lazy("Arrival"),
-                (
-                    Member("arrived_on", gettext_lazy("Arrived on"), date),
-                    Member("received_by", gettext_lazy("Received by")),
-                    REMARKS,
-                ),
-            ),
-            ANSWER_REFS,
-        )
-    ),
-    "post_return_report": Renderer(
-        (
-            Part(
-                gettext_lazy("Post-return report"),
-                (
-                    Member("months_after_return", gettext_lazy("After return"), months),
-                    Member("reintegration_status", gettext_lazy("Reintegration"), coded(v.REINTEGRATION)),
-                    Member("re_trafficking_alert", gettext_lazy("Re-trafficking alert"), yes_no),
-                    Member(
-                        "services_received",
-                        gettext_lazy("Services received"),
-                        listed(coded(v.SERVICE), empty=gettext_lazy("No services")),
-                    ),
-                    REMARKS,
-                ),
-            ),
-            ANSWER_REFS,
-        )
-    ),
-    "case_closure": Renderer(
-        (
-            Part(
-                gettext_lazy("Case closed"),
-                (
-                    Member("reason", gettext_lazy("Reason for closure"), coded(v.CLOSURE_REASON)),
-                    Member("closed_on", gettext_lazy("Closed on"), date),
-                    Member("retain_until", gettext_lazy("The sender keeps its record until"), date),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "consent_withdrawn": Renderer(
-        (
-            Part(
-                gettext_lazy("Consent withdrawn"),
-                (
-                    Member("withdrawn_on", gettext_lazy("Withdrawn on"), date),
-                    Member("instruction", gettext_lazy("Instruction"), coded(v.ERASE_INSTRUCTION)),
-                    Member("scope", gettext_lazy("What to erase"), coded(v.ERASE_SCOPE)),
-                    Member("message_ids", gettext_lazy("Messages to erase"), listed(message)),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "urgent_alert": Renderer(
-        (
-            Part(
-                gettext_lazy("Urgent alert"),
-                (
-                    Member("alert_kind", gettext_lazy("Alert"), coded(v.ALERT)),
-                    IS_CHILD,
-                    Member("last_seen_on", gettext_lazy("Last seen on"), date),
-                    Member("last_seen_country", gettext_lazy("Last seen in"), country),
-                    Member("description", gettext_lazy("Description"), long=True),
-                    Member("contact_point", gettext_lazy("Contact point")),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "information_request": Renderer(
-        (
-            Part(
-                gettext_lazy("Question"),
-                (
-                    Member("question", gettext_lazy("Question"), long=True),
-                    Member("topics", gettext_lazy("About"), listed(coded(v.QUESTION_TOPIC))),
-                ),
-            ),
-            _references(),
-        )
-    ),
-    "information_response": Renderer(
-        (Part(gettext_lazy("Answer"), (Member("answer", gettext_lazy("Answer"), long=True),)), ANSWER_REFS)
-    ),
-}
+        ),
+        _references(),
+    )
+)
+
+INFORMATION_RESPONSE = Renderer(
+    (Part(gettext_lazy("Answer"), (Member("answer", gettext_lazy("Answer"), long=True),)), ANSWER_REFS)
+)
+
+
+def renderer_of(type_: str) -> Renderer | None:
+    """The renderer the type's ``Kind`` declares (``kinds.KINDS``), or None for a type about no case."""
+    from trm.transnational.kinds import KINDS  # the kinds name the renderers above
+
+    kind = KINDS.get(type_)
+    return kind.renderer if kind is not None else None
 
 
 def render(type_: str, body: Mapping[str, Any], known: Known | None = None) -> list[Section]:
     """The body of a message of ``type_`` as sections; a type without a renderer shows nothing."""
-    renderer = RENDERERS.get(type_)
+    renderer = renderer_of(type_)
     return renderer.render(body, known) if renderer is not None else []
 
 
 def summary(type_: str, keys: Sequence[str], body: Mapping[str, Any]) -> str:
     """One line of these members' values, as labels (``Low · Return possible``)."""
-    renderer = RENDERERS.get(type_)
+    renderer = renderer_of(type_)
     values = []
     for key in keys:
         value = body.get(key)
@@ -767,7 +789,7 @@ def referral_brief(link: Link, *, today: dt.date) -> Brief:
     first_notification = history.first_envelope(link, "case_notification")
     first_offer = history.first_envelope(link, "referral_offer")
     notification, offer = first_notification.get("body", {}), first_offer.get("body", {})
-    note, off, known = RENDERERS["case_notification"], RENDERERS["referral_offer"], Known()
+    note, off, known = CASE_NOTIFICATION, REFERRAL_OFFER, Known()
 
     who = note.rows(("is_child", "age_band", "gender", "nationality", "languages", "identity"), notification, known)
     if "is_child" not in notification:
