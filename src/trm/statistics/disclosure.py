@@ -101,6 +101,9 @@ def make_cube(dims: Sequence[str], rows: Iterable[tuple[Sequence[str], int]], *,
         for mask in itertools.product((False, True), repeat=len(dims)):
             margin = tuple(TOTAL if m else v for v, m in zip(key, mask, strict=True))
             cells[margin] = cells.get(margin, 0) + n
+    # Margins over a dimension with no value (no data at all) are zeros, not missing.
+    for key in itertools.product(*[[*v, TOTAL] for v in seen]):
+        cells.setdefault(key, 0)
     return Cube(dims=dims, values=tuple(tuple(v) for v in seen), cells=cells)
 
 

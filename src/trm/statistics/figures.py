@@ -27,6 +27,37 @@ from trm.vocab.htcds import ExploitationType
 # Breakdowns a person can choose on the page; each may be crossed with one other.
 BREAKDOWNS = ("sex", "age_group", "citizenship", "form", "scope")
 FLAGS = ("reflection", "permit", "returned")
+# Coarser codes that Eurostat and GRETA ask for, derived from a column of the facts.
+EU27 = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
+LABOUR = {ExploitationType.FORCED_LABOUR, ExploitationType.CHILD_LABOUR, ExploitationType.SERVITUDE}
+AGE_BAND = {
+    AgeGroup.A0_11: "child", AgeGroup.A12_17: "child", AgeGroup.CHILD_UNKNOWN: "child", AgeGroup.UNKNOWN: "unknown"
+}
+
+
+def _citizenship_group(code: str) -> str:
+    from django.conf import settings
+
+    if code == "unknown":
+        return "unknown"
+    if code == settings.TRM_COUNTRY:
+        return "national"
+    return "eu" if code in EU27 else "non_eu"
+
+
+def _form_group(code: str) -> str:
+    if code == "unknown":
+        return "unknown"
+    return "sexual" if code == ExploitationType.SEXUAL else "labour" if code in LABOUR else "other"
+
+
+DERIVED: dict[str, tuple[str, Any]] = {
+    "age_band": ("age_group", lambda c: AGE_BAND.get(c, "adult")),
+    "citizenship_group": ("citizenship", _citizenship_group),
+    "form_group": ("form", _form_group),
+}
 ORDER: dict[str, list[str]] = {
     "category": [Category.PRESUMED, Category.IDENTIFIED],
     "sex": list(Sex.values),
@@ -36,6 +67,9 @@ ORDER: dict[str, list[str]] = {
     "reflection": list(YesNo.values),
     "permit": list(YesNo.values),
     "returned": list(YesNo.values),
+    "age_band": ["child", "adult", "unknown"],
+    "citizenship_group": ["national", "eu", "non_eu", "unknown"],
+    "form_group": ["sexual", "labour", "other", "unknown"],
 }
 
 
@@ -47,6 +81,8 @@ def family_dims() -> list[tuple[str, ...]]:
     dims += [(*head, a, b) for a, b in itertools.combinations(BREAKDOWNS, 2)]
     dims += [(*head, "origin", "destination")]
     dims += [(*head, f) for f in FLAGS]
+    dims += [(*head, d) for d in DERIVED]
+    dims += [(*head, "sex", d) for d in DERIVED]  # Eurostat crosses each with sex
     return dims
 
 
@@ -59,14 +95,17 @@ def _values(dims: Sequence[str], years: list[str]) -> list[list[str]]:
 
 
 def _rows(facts: QuerySet[CaseFact], dims: Sequence[str]) -> Iterable[tuple[tuple[str, ...], int]]:
-    columns = [d for d in dims if d not in FLAGS]
-    flag = next((d for d in dims if d in FLAGS), None)
-    fields = [*columns, flag] if flag else columns
+    fields = [DERIVED[d][0] if d in DERIVED else d for d in dims]
     for row in facts.values_list(*fields).annotate(n=Count("pk")).order_by():
         *values, n = row
-        key = [str(v) for v in values]
-        if flag:
-            key[-1] = YesNo.YES if values[-1] else YesNo.NO
+        key = []
+        for d, v in zip(dims, values, strict=True):
+            if d in FLAGS:
+                key.append(YesNo.YES if v else YesNo.NO)
+            elif d in DERIVED:
+                key.append(DERIVED[d][1](v))
+            else:
+                key.append(str(v))
         yield tuple(key), n
 
 
