@@ -1,6 +1,6 @@
 """Charts as SVG drawn on the server: no script, no library, readable without colour.
 
-Each chart is drawn from the same rows as the table beside it (``Table``), so that the picture
+A bar marked * shows a total whose split is hidden. Each chart is drawn from the same rows as the table beside it (``Table``), so that the picture
 and the numbers cannot disagree. A hidden cell draws nothing and is marked with a dash.
 Colours come from CSS classes (``.chart .s0`` …) and every segment has a <title> that
 screen readers and mouse users read.
@@ -67,6 +67,15 @@ def bars(table: Table) -> SafeString:
             f'<text class="label" x="{LABEL - 8}" y="{y + BAR - 3}" text-anchor="end">{escape(row.label[:32])}</text>'
         )
         x = float(LABEL)
+        if any(v is None for v in row.values) and row.total:
+            # The split is hidden but the total is not: one plain bar for the total.
+            w = plot * row.total / biggest
+            parts.append(
+                f'<rect class="whole" x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{BAR}">'
+                f"<title>{escape(row.label)}: {_fmt(row.total)}</title></rect>"
+            )
+            parts.append(f'<text class="value" x="{x + w + 6:.1f}" y="{y + BAR - 3}">{escape(_fmt(row.total))} *</text>')
+            continue
         for s, (name, value) in enumerate(zip(table.series, row.values, strict=True)):
             if not value:
                 continue
@@ -76,9 +85,7 @@ def bars(table: Table) -> SafeString:
                 f"<title>{escape(row.label)}, {escape(name)}: {_fmt(value)}</title></rect>"
             )
             x += w
-        hidden = any(v is None for v in row.values)
-        end = _fmt(row.total) + (" *" if hidden and row.total is not None else "")
-        parts.append(f'<text class="value" x="{x + 6:.1f}" y="{y + BAR - 3}">{escape(end)}</text>')
+        parts.append(f'<text class="value" x="{x + 6:.1f}" y="{y + BAR - 3}">{escape(_fmt(row.total))}</text>')
     # Legend
     y = TOP + ROW * len(table.rows) + 12
     x = float(LABEL)
