@@ -41,9 +41,9 @@ def test_the_rapporteur_reads_charts_and_downloads_the_eurostat_workbook(live_se
         page.get_by_role("link", name="Eurostat: registered victims (Excel)").click()
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     assert book.sheetnames[0] == "VICT_SEX"
-    assert list(book["VICT_SEX"].values)[0][:4] == ("TIME", "STATUS", "SEX", "TOTAL")
+    assert next(iter(book["VICT_SEX"].values))[:4] == ("TIME", "STATUS", "SEX", "TOTAL")
 
     # A case page is not for the rapporteur.
     response = page.goto(f"{live_server.url}/cases/")

@@ -1,9 +1,10 @@
 """Charts as SVG drawn on the server: no script, no library, readable without colour.
 
-A bar marked * shows a total whose split is hidden. Each chart is drawn from the same rows as the table beside it (``Table``), so that the picture
-and the numbers cannot disagree. A hidden cell draws nothing and is marked with a dash.
-Colours come from CSS classes (``.chart .s0`` …) and every segment has a <title> that
-screen readers and mouse users read.
+Each chart is drawn from the same rows as the table beside it (``Table``), so that the
+picture and the numbers cannot disagree. A hidden cell draws nothing and is marked with a
+dash; a grey bar marked * shows a total whose split is hidden. Colours are classes
+(``.chart .s0`` …) and fill attributes, and every segment has a <title> that screen readers
+and mouse users read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ LABEL = 200
 ROW = 24
 BAR = 16
 TOP = 8
+# Colours as presentation attributes too (the PDF renderer ignores CSS fills in SVG).
+PALETTE = ("#1f5f8b", "#e07b39", "#4c9a5b", "#8e5ea2", "#c7a53a", "#7a7a7a")
+SHADES = {"q-": "#f4f4f4", "q0": "#dbe9f3", "q1": "#a9cbe3", "q2": "#6ea6cd", "q3": "#3a7fb3", "q4": "#1f5f8b"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def _fmt(n: int | None) -> str:
 def bars(table: Table) -> SafeString:
     """Horizontal stacked bars: one row per category, one segment per series."""
     if table.empty:
-        return mark_safe("")  # noqa: S308 - nothing to draw  # nosec B308, B703
+        return mark_safe("")
     biggest = max(
         [r.total or sum(v or 0 for v in r.values) for r in table.rows] + [1],
     )
@@ -71,17 +75,20 @@ def bars(table: Table) -> SafeString:
             # The split is hidden but the total is not: one plain bar for the total.
             w = plot * row.total / biggest
             parts.append(
-                f'<rect class="whole" x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{BAR}">'
+                f'<rect class="whole" fill="#9aa5b1" x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{BAR}">'
                 f"<title>{escape(row.label)}: {_fmt(row.total)}</title></rect>"
             )
-            parts.append(f'<text class="value" x="{x + w + 6:.1f}" y="{y + BAR - 3}">{escape(_fmt(row.total))} *</text>')
+            parts.append(
+                f'<text class="value" x="{x + w + 6:.1f}" y="{y + BAR - 3}">{escape(_fmt(row.total))} *</text>'
+            )
             continue
         for s, (name, value) in enumerate(zip(table.series, row.values, strict=True)):
             if not value:
                 continue
             w = plot * value / biggest
             parts.append(
-                f'<rect class="s{s % 6}" x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{BAR}">'
+                f'<rect class="s{s % 6}" fill="{PALETTE[s % 6]}" x="{x:.1f}" y="{y}" '
+                f'width="{max(w, 1):.1f}" height="{BAR}">'
                 f"<title>{escape(row.label)}, {escape(name)}: {_fmt(value)}</title></rect>"
             )
             x += w
@@ -91,7 +98,7 @@ def bars(table: Table) -> SafeString:
     x = float(LABEL)
     if len(table.series) > 1:
         for s, name in enumerate(table.series):
-            parts.append(f'<rect class="s{s % 6}" x="{x:.1f}" y="{y}" width="12" height="12"/>')
+            parts.append(f'<rect class="s{s % 6}" fill="{PALETTE[s % 6]}" x="{x:.1f}" y="{y}" width="12" height="12"/>')
             parts.append(f'<text class="legend" x="{x + 16:.1f}" y="{y + 10}">{escape(name[:28])}</text>')
             x += 24 + 7 * min(len(name), 28)
     parts.append("</svg>")
@@ -101,7 +108,7 @@ def bars(table: Table) -> SafeString:
 def matrix(table: Table) -> SafeString:
     """A flow matrix (rows: origin, columns: destination), shaded by size."""
     if table.empty:
-        return mark_safe("")  # noqa: S308  # nosec B308, B703
+        return mark_safe("")  # nosec B308, B703
     cell = 44
     left = LABEL
     top = 90
@@ -128,7 +135,8 @@ def matrix(table: Table) -> SafeString:
             x = left + j * cell
             shade = "hidden" if value is None else f"q{min(4, int(5 * value / (biggest + 1)))}" if value else "q-"
             parts.append(
-                f'<rect class="cell {shade}" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}">'
+                f'<rect class="cell {shade}" fill="{SHADES.get(shade, "#ffffff")}" stroke="#999999" '
+                f'x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}">'
                 f"<title>{escape(row.label)} → {escape(cols[j])}: {_fmt(value)}</title></rect>"
             )
             if value != 0:

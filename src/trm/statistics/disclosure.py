@@ -34,8 +34,9 @@ why the family of cubes is fixed and small (see the limits in docs/statistics.md
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 TOTAL = "*"
 DEFAULT_K = 11
@@ -74,7 +75,9 @@ class Protected:
         return self.shown[tuple(where.get(d, TOTAL) for d in self.dims)]
 
 
-def make_cube(dims: Sequence[str], rows: Iterable[tuple[Sequence[str], int]], *, values: Sequence[Sequence[str]] | None = None) -> Cube:
+def make_cube(
+    dims: Sequence[str], rows: Iterable[tuple[Sequence[str], int]], *, values: Sequence[Sequence[str]] | None = None
+) -> Cube:
     """Build a cube from (values, count) rows; absent combinations count 0.
 
     ``values`` may fix the list of values of each dimension (their order on the page);
@@ -115,7 +118,7 @@ def _lines(cube: Cube) -> Iterable[tuple[Key, list[Key]]]:
         for margin in cube.cells:
             if margin[axis] != TOTAL:
                 continue
-            members = [margin[:axis] + (v,) + margin[axis + 1 :] for v in axis_values]
+            members = [(*margin[:axis], v, *margin[axis + 1 :]) for v in axis_values]
             yield margin, members
 
 
@@ -207,7 +210,8 @@ def dp_release(cube: Cube, *, epsilon: float) -> Cube:
     dp.enable_features("contrib")
     space = dp.vector_domain(dp.atom_domain(T=int)), dp.l1_distance(T=int)
     measurement = dp.m.make_laplace(*space, scale=dp_scale(epsilon))
-    if measurement.map(1) > epsilon * (1 + 1e-9):
+    privacy_map = cast(Callable[[int], float], measurement.map)
+    if privacy_map(1) > epsilon * (1 + 1e-9):
         raise ValueError("the mechanism does not meet the privacy budget")
     base = [key for key in itertools.product(*cube.values)]
     noisy = measurement([cube.cells.get(key, 0) for key in base])

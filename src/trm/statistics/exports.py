@@ -136,7 +136,11 @@ def greta_lines(snapshot_figures: dict[str, Any]) -> list[list[Any]]:
     line(_("Victims who returned"), _("Total"), "returned", returned="yes")
     for kind in permits.values[1]:
         lines.append(
-            [_("Residence permits issued"), tables.label("kind", kind), *(_cell(permits.get(year=y, kind=kind)) for y in years)]
+            [
+                _("Residence permits issued"),
+                tables.label("kind", kind),
+                *(_cell(permits.get(year=y, kind=kind)) for y in years),
+            ]
         )
     return lines
 

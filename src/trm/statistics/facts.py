@@ -39,8 +39,8 @@ from trm.vocab.htcds import Gender, TraffickingEventType
 BATCH = 5000
 S = IdentificationState
 
-CATEGORY = {S.IDENTIFIED: Category.IDENTIFIED, S.RG_POSITIVE: Category.PRESUMED}
-SEX = {
+CATEGORY: dict[str, str] = {S.IDENTIFIED: Category.IDENTIFIED, S.RG_POSITIVE: Category.PRESUMED}
+SEX: dict[str, str] = {
     Gender.FEMININE: Sex.FEMALE,
     Gender.MASCULINE: Sex.MALE,
     Gender.TRANSGENDER_FEMININE: Sex.OTHER,
@@ -125,9 +125,7 @@ def code_cases(case_ids: Sequence[int]) -> list[CaseFact]:
     permits: dict[int, set[str]] = defaultdict(set)
     for case_id, kind in ResidencePermit.objects.filter(case_id__in=case_ids).values_list("case_id", "kind"):
         permits[case_id].add(kind)
-    received = set(
-        Counterpart.objects.filter(case_id__in=case_ids, opened_case=True).values_list("case_id", flat=True)
-    )
+    received = set(Counterpart.objects.filter(case_id__in=case_ids, opened_case=True).values_list("case_id", flat=True))
     facts = []
     for pk, person_id, state, detected_on, country, nationality, is_child, forms, closure in cases:
         dob, gender = persons.get(person_id, (None, Gender.UNKNOWN))

@@ -29,11 +29,14 @@ BREAKDOWNS = ("sex", "age_group", "citizenship", "form", "scope")
 FLAGS = ("reflection", "permit", "returned")
 # Coarser codes that Eurostat and GRETA ask for, derived from a column of the facts.
 EU27 = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905
 )
 LABOUR = {ExploitationType.FORCED_LABOUR, ExploitationType.CHILD_LABOUR, ExploitationType.SERVITUDE}
-AGE_BAND = {
-    AgeGroup.A0_11: "child", AgeGroup.A12_17: "child", AgeGroup.CHILD_UNKNOWN: "child", AgeGroup.UNKNOWN: "unknown"
+AGE_BAND: dict[str, str] = {
+    AgeGroup.A0_11: "child",
+    AgeGroup.A12_17: "child",
+    AgeGroup.CHILD_UNKNOWN: "child",
+    AgeGroup.UNKNOWN: "unknown",
 }
 
 
@@ -98,7 +101,7 @@ def _rows(facts: QuerySet[CaseFact], dims: Sequence[str]) -> Iterable[tuple[tupl
     fields = [DERIVED[d][0] if d in DERIVED else d for d in dims]
     for row in facts.values_list(*fields).annotate(n=Count("pk")).order_by():
         *values, n = row
-        key = []
+        key: list[str] = []
         for d, v in zip(dims, values, strict=True):
             if d in FLAGS:
                 key.append(YesNo.YES if v else YesNo.NO)
@@ -133,8 +136,8 @@ def deserialise(data: dict[str, Any], k: int) -> Protected:
 def _decisions(facts: QuerySet[CaseFact], years: list[str], k: int) -> dict[str, Any]:
     """Days from detection to each decision and the share decided by the deadline, per year."""
     out: dict[str, Any] = {}
-    per_year = {
-        str(r["year"]): r
+    per_year: dict[str, dict[str, Any]] = {
+        str(r["year"]): dict(r)
         for r in facts.values("year")
         .annotate(
             rg_n=Count("rg_days"),
@@ -150,9 +153,7 @@ def _decisions(facts: QuerySet[CaseFact], years: list[str], k: int) -> dict[str,
     }
     for step in ("rg", "cg"):
         counts = disclosure.protect(
-            disclosure.make_cube(
-                ("year",), [((y, ), r[f"{step}_n"]) for y, r in per_year.items()], values=[years]
-            ),
+            disclosure.make_cube(("year",), [((y,), r[f"{step}_n"]) for y, r in per_year.items()], values=[years]),
             k=k,
         )
         rows = {}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +17,11 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, years: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("All years")), *((y, y) for y in years)]
-        self.fields["by"].choices = [("", _("Presumed / identified")), *((d, dim_title(d)) for d in figures.BREAKDOWNS)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [("", _("All years")), *((y, y) for y in years)]
+        cast(forms.ChoiceField, self.fields["by"]).choices = [
+            ("", _("Presumed / identified")),
+            *((d, dim_title(d)) for d in figures.BREAKDOWNS),
+        ]
 
 
 class ReleaseForm(forms.Form):
@@ -36,4 +39,4 @@ class ReleaseForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["table"].choices = [(d, dim_title(d)) for d in figures.BREAKDOWNS]
+        cast(forms.ChoiceField, self.fields["table"]).choices = [(d, dim_title(d)) for d in figures.BREAKDOWNS]

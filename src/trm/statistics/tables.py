@@ -194,6 +194,15 @@ def permit_table(snapshot_figures: dict[str, Any]) -> Table:
     )
 
 
+def _tally_labeller(tally: tallies.Tally) -> Callable[[str, str], str]:
+    def labeller(dim: str, code: str) -> str:
+        if code == TOTAL or dim == "year":
+            return label(dim, code)
+        return tally.labels(dim, code)
+
+    return labeller
+
+
 def tally_tables(snapshot_figures: dict[str, Any], *, year: str | None) -> list[tuple[Table, list[tuple[str, str]]]]:
     """Each registered tally: its table by first dimension (split by the second) and mean days."""
     out = []
@@ -212,7 +221,7 @@ def tally_tables(snapshot_figures: dict[str, Any], *, year: str | None) -> list[
             row_dim=dims[0],
             col_dim=dims[1] if len(dims) > 1 else None,
             fixed=fixed,
-            labeller=lambda d, c, t=tally: _("Total") if c == TOTAL else (label(d, c) if d == "year" else t.labels(d, c)),
+            labeller=_tally_labeller(tally),
         )
         means = []
         if data["days"]:

@@ -29,7 +29,7 @@ def page_context(snapshot_figures: dict[str, Any], *, year: str | None, by: str 
     victim = tables.victim_tables(snapshot_figures, year=year, by=by)
     flows = tables.flow_table(snapshot_figures, year=year)
     permit = tables.permit_table(snapshot_figures)
-    years, decisions = tables.decision_table(snapshot_figures)
+    _years, decisions = tables.decision_table(snapshot_figures)
     return {
         "charts": [(t, charts.bars(t)) for t in victim],
         "flows": (flows, charts.matrix(flows)),
