@@ -60,6 +60,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     ),
     "referrals:notifications": ALL,
     "referrals:provider_new": frozenset({R.FOCAL_POINT, R.NODE_ADMIN}),
+    # Protected aggregates only: the coordinator's office, the rapporteur and the secretariat.
+    "statistics:home": frozenset({R.FOCAL_POINT, R.RAPPORTEUR, R.SECRETARIAT}),
+    "statistics:releases": frozenset({R.FOCAL_POINT, R.RAPPORTEUR, R.SECRETARIAT}),
+    "statistics:refresh": POST_ONLY,
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
     "transnational:failed": frozenset({R.FOCAL_POINT}),
     # One's own notifications of conversations: everyone may read theirs (most have none).

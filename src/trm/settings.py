@@ -73,6 +73,21 @@ if TRM_AUDIT_WITNESS and TRM_AUDIT_WITNESS == TRM_NODE_ID:
     raise ImproperlyConfigured("TRM_AUDIT_WITNESS must be another node than TRM_NODE_ID.")
 TRM_AUDIT_PUBLISH_EVERY = env_int("TRM_AUDIT_PUBLISH_EVERY", 3600, minimum=60)
 
+# Statistics (docs/statistics.md): counts below TRM_STATS_K are never shown; each year of data
+# has TRM_STATS_DP_BUDGET of epsilon for differentially private releases; the node sends its
+# regional figures to TRM_STATS_SECRETARIAT (a node id of the trust list; empty: nobody).
+TRM_STATS_K = env_int("TRM_STATS_K", 11, minimum=2)
+try:
+    TRM_STATS_DP_BUDGET = float(env_str("TRM_STATS_DP_BUDGET", "1.0"))
+except ValueError:
+    raise ImproperlyConfigured("TRM_STATS_DP_BUDGET must be a number, e.g. 1.0.") from None
+if not 0 < TRM_STATS_DP_BUDGET <= 10:
+    raise ImproperlyConfigured("TRM_STATS_DP_BUDGET must be above 0 and at most 10.")
+TRM_STATS_SECRETARIAT = env_str("TRM_STATS_SECRETARIAT", "")
+TRM_STATS_REFRESH_EVERY = env_int("TRM_STATS_REFRESH_EVERY", 300, minimum=10)
+# Past cases the demo adds for the statistics (demo mode only; the tests add their own).
+TRM_DEMO_HISTORY = env_int("TRM_DEMO_HISTORY", 1200 if DEMO else 0, minimum=0)
+
 DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("TRM_DEBUG cannot be true when TRM_MODE=production.")
@@ -105,6 +120,7 @@ INSTALLED_APPS = [
     "trm.network",
     "trm.exchange",
     "trm.transnational",
+    "trm.statistics",
 ]
 if DEMO or TESTING:
     # The demo (synthetic data, demo accounts, the launcher) is a leaf: other modes never load it.

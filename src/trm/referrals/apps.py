@@ -20,6 +20,11 @@ class ReferralsConfig(AppConfig):
         navigation.register(navigation.NavItem(_("Service providers"), "referrals:directory", None, order=35))
         register(panels.referrals_panel)
 
+        from trm.lib import tallies
+        from trm.referrals.tallies import TALLY
+
+        tallies.register(TALLY)
+
         from trm.cases import consent, sections
         from trm.referrals import routing
         from trm.referrals.sections import case_referrals

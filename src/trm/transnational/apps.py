@@ -17,6 +17,12 @@ class TransnationalConfig(AppConfig):
         from trm.transnational import kinds, views, workflows
 
         kinds.register_handlers()
+
+        from trm.lib import tallies as statistics_tallies
+        from trm.transnational import tallies
+
+        statistics_tallies.register(tallies.LINKS)
+        statistics_tallies.register(tallies.REPORTS)
         consent.on_withdrawal(workflows.on_consent_withdrawn)
         sections.register(views.case_section)
         panels.register(views.dashboard_panel)

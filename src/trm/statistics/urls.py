@@ -1,0 +1,11 @@
+from django.urls import path
+
+from trm.statistics import views
+
+app_name = "statistics"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("releases/", views.releases_page, name="releases"),
+    path("export/<str:fmt>/", views.export, name="export"),
+]
