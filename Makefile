@@ -52,10 +52,16 @@ bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; TRM_MODE=test $(BIN)/python $$f || exit 1; done
 
 ## make messages: extract strings, fill known translations from locale/<lang>/glossary.json, compile
+# Every language with a folder under src/trm/locale; tests/core/test_catalogue.py fails on any gap.
+LANGS := $(notdir $(wildcard src/trm/locale/*))
+
 messages: $(STAMP)
-	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src ../../$(BIN)/django-admin makemessages -l bg --settings=trm.settings
-	$(BIN)/python tools/fill_translations.py src/trm/locale/bg/LC_MESSAGES/django.po src/trm/locale/bg/glossary.json
-	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src ../../$(BIN)/django-admin compilemessages --settings=trm.settings
+	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src $(abspath $(BIN))/django-admin makemessages --no-obsolete $(addprefix -l ,$(LANGS)) --settings=trm.settings
+	for lang in $(LANGS); do \
+	  if [ -f src/trm/locale/$$lang/glossary.json ]; then $(BIN)/python tools/fill_translations.py src/trm/locale/$$lang/LC_MESSAGES/django.po src/trm/locale/$$lang/glossary.json; fi; \
+	done
+	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src $(abspath $(BIN))/django-admin compilemessages --settings=trm.settings
+	@for lang in $(LANGS); do printf '%s: ' $$lang; msgfmt --statistics -o /dev/null src/trm/locale/$$lang/LC_MESSAGES/django.po 2>&1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

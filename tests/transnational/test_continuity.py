@@ -127,7 +127,7 @@ def test_the_focal_points_are_told_of_an_acceptance_in_app_and_by_email(
     assert not Notice.objects.filter(recipient=two.responder).exists()
     assert sorted(m.to[0] for m in mailoutbox) == ["focal@se.invalid", "second@se.invalid"]
     mail = mailoutbox[0]
-    assert "XK accepted the referral" in mail.subject and str(sent.conversation) in mail.body
+    assert "Kosovo* accepted the referral" in mail.subject and str(sent.conversation) in mail.body
     # Nothing of the person or of the body: no name, no case reference of either node.
     for secret in ("Testova", sent.case.reference, "XK-2026-0007", "Synthetic Reception"):
         assert secret not in mail.subject + mail.body
@@ -178,7 +178,7 @@ def test_a_notice_says_when_access_has_ended_instead_of_linking(two, sent):
     url = reverse("transnational:detail", args=[sent.conversation])
     client = verified_client(two.focal)
     page = client.get(reverse("transnational:notifications")).content.decode()
-    assert f'href="{url}"' in page and "XK declined the referral" in page
+    assert f'href="{url}"' in page and "Kosovo* declined the referral" in page
     two.focal.groups.clear()  # no longer a focal point
     page = client.get(reverse("transnational:notifications")).content.decode()
     assert f'href="{url}"' not in page and "You no longer have access to this conversation" in page

@@ -117,6 +117,15 @@ class Person(models.Model):
     def full_name(self) -> str:
         return " ".join(p for p in (self.given_name, self.family_name) if p)
 
+    @property
+    def citizenship_names(self) -> list[str]:
+        return [country_name(c) for c in self.citizenships]
+
+    @property
+    def language_labels(self) -> list[str]:
+        names = language_names()
+        return [names.get(code, code) for code in self.languages]
+
     def age_on(self, day: dt.date) -> int | None:
         if self.date_of_birth is None:
             return None
@@ -248,6 +257,10 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+    @property
+    def nationality_name(self) -> str:
+        return country_name(self.nationality) if self.nationality else ""
 
     def exploitation_list(self) -> list[str]:
         return [x for x in self.exploitation_types.split("|") if x]

@@ -30,6 +30,7 @@ from trm.accounts.roles import CAPABILITIES, Cap
 from trm.exchange.models import InboxMessage
 from trm.transnational import access, kinds
 from trm.transnational.models import Link, Notice, NoticeEvent, NoticeQuerySet
+from trm.vocab.countries import country_label
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def recipients() -> QuerySet[User]:
 
 
 def sentence(event: str, *, type_: str, country: str, conversation: Any) -> str:
-    """What a notice says: the event, the message type, the country, the conversation's short id."""
+    """What a notice says: the event, the message type, the country (a code; named here), the conversation."""
     texts = {
         NoticeEvent.STARTED: _("New from %(country)s: %(type)s (conversation %(ref)s)."),
         NoticeEvent.ACCEPTED: _("%(country)s accepted the referral (conversation %(ref)s)."),
@@ -83,7 +84,7 @@ def sentence(event: str, *, type_: str, country: str, conversation: Any) -> str:
         NoticeEvent.MESSAGE: _("Message from %(country)s: %(type)s (conversation %(ref)s)."),
     }
     return texts[NoticeEvent(event)] % {
-        "country": country,
+        "country": country_label(country),
         "type": kinds.label(type_),
         "ref": short_ref(conversation),
     }

@@ -17,11 +17,20 @@ KOSOVO_FOOTNOTE = _(
 )
 
 
-@cache
+KOSOVO_NAME = _("Kosovo*")
+
+
 def country_names() -> dict[str, str]:
-    names = {c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries}
-    names[KOSOVO] = "Kosovo*"
-    return dict(sorted(names.items(), key=lambda item: item[1]))
+    """Every country's name in the active language, sorted by name (choices, select lists)."""
+    return _country_names(_active_language())
+
+
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    with translation.override(language):
+        names = {c.alpha_2: country_label(c.alpha_2) for c in pycountry.countries}
+        names[KOSOVO] = country_label(KOSOVO)
+    return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -37,10 +46,15 @@ def validate_country(value: str) -> None:
         raise ValidationError(_("Unknown country code."), code="unknown_country")
 
 
-@cache
 def language_names() -> dict[str, str]:
-    """ISO 639 languages with a two-letter code, keyed by it (as Django's LANGUAGES)."""
-    return {lang.alpha_2: lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+    """ISO 639 languages with a two-letter code, keyed by it (as Django's LANGUAGES), named in the active language."""
+    return _language_names(_active_language())
+
+
+@cache
+def _language_names(language: str) -> dict[str, str]:
+    catalogue = _catalogue("iso639-3", language)
+    return {lang.alpha_2: catalogue.gettext(lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 
 
 def validate_language(value: str) -> None:
@@ -60,7 +74,7 @@ def _active_language() -> str:
 def country_label(code: str) -> str:
     """The country's name in the active language (pycountry's translations), or the code if unknown."""
     if code == KOSOVO:
-        return "Kosovo*"
+        return str(KOSOVO_NAME)
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
