@@ -50,8 +50,14 @@ def get(url: str) -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240) -> Iterator[list[str]]:
-    """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers."""
+def demo_network(
+    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0
+) -> Iterator[list[str]]:
+    """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers.
+
+    ``history``: past synthetic cases per node (the demo's statistics); none unless a test
+    reads figures, since seeding them slows every node's start.
+    """
     base = free_base_port(nodes)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
     env.update(
@@ -59,6 +65,7 @@ def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240) -
             "TRM_MODE": "demo",
             "TRM_DATA_DIR": str(data_dir),
             "TRM_DEMO_BASE_PORT": str(base),
+            "TRM_DEMO_HISTORY": str(history),
             "PYTHONPATH": str(ROOT / "src"),
         }
     )
