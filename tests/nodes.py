@@ -50,9 +50,7 @@ def get(url: str) -> tuple[int, str]:
 
 
 @contextlib.contextmanager
-def demo_network(
-    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0
-) -> Iterator[list[str]]:
+def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0) -> Iterator[list[str]]:
     """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers.
 
     ``history``: past synthetic cases per node (the demo's statistics); none unless a test

@@ -32,6 +32,8 @@ def _days() -> Iterable[DaysRow]:
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0])
     answered = Referral.objects.filter(responded_at__isnull=False).values_list("referred_at", "service", "responded_at")
     for referred, service, responded in answered.iterator(chunk_size=5000):
+        if responded is None:  # filtered out above; the type does not know it
+            continue
         entry = totals[(str(referred.year), service)]
         entry[0] += (responded - referred).total_seconds() / 86400
         entry[1] += 1
