@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from trm.accounts.roles import Cap
 from trm.audit import anchors
 from trm.dashboard.panels import Panel
+from trm.exchange import refresh
 from trm.network import access
 
 
@@ -44,3 +45,19 @@ def audit_alarm_panel(request: HttpRequest) -> Panel | None:
         return None
     context = {"alarms": list(alarms[:10]), "count": count}
     return Panel(title=_("Audit chain alarms"), template="network/_audit_alarms.html", context=context, order=5)
+
+
+def trust_list_panel(request: HttpRequest) -> Panel | None:
+    """A warning for the node administrator and the focal point when the trust list is stale
+    (old, past its announced update, close to expiry or gone) or fetching it keeps failing."""
+    user: Any = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not any(user.can(cap) for cap in (Cap.MANAGE_KEYS, Cap.SEND_TRANSNATIONAL)):
+        return None
+    health = refresh.health(now=timezone.now())
+    if not health.problems:
+        return None
+    problems = set(health.problems)
+    context = {"health": health, "problems": problems, "stale": bool(problems & refresh.STALE)}
+    return Panel(title=_("Trust list"), template="network/_trust_list.html", context=context, order=4)
