@@ -59,7 +59,7 @@ def test_the_age_threshold_is_a_setting(net: Net, client_as) -> None:
 def test_failing_fetches_are_shown(net: Net, client_as) -> None:
     TrustListState.objects.update(fetch_failures=4, fetch_error="connect")
     html = page(client_as("focal_point"))
-    assert "The last 4 fetches of the trust list failed (last: connect)." in html
+    assert "The last 4 fetches of the trust list failed; the last one: the published address did not answer." in html
     assert "may be out of date" not in html
 
 
@@ -71,3 +71,17 @@ def test_no_current_list_is_an_error(net: Net, client_as) -> None:
 
 def test_a_node_outside_any_network_is_not_warned(db, client_as) -> None:
     assert "Trust list</h2>" not in page(client_as("node_admin"))
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [
+        ("http_503", "the server answered with HTTP status 503"),
+        ("trust_list_rollback", "the list was older than the one held (refused)"),
+        ("something_new", "something_new"),
+    ],
+)
+def test_fetch_errors_are_shown_in_words(code: str, label: str) -> None:
+    from trm.network.panels import fetch_error_label
+
+    assert fetch_error_label(code) == label
