@@ -139,6 +139,20 @@ def test_the_audit_names_nodes_added_removed_and_reinstated(net: Net, address: A
     )
 
 
+def test_the_audit_names_nodes_with_a_key_revoked(net: Net, address: Address) -> None:
+    doc = trust_list_doc(timezone.now(), sequence=6)
+    peer = next(entry for entry in doc["nodes"] if entry["node_id"] == PEER)
+    peer["keys"][0]["revoked"] = True
+    address.publish(signed(doc))
+    assert run(address).changes.keys_revoked == (PEER,)
+    assert trust_list_audit()[-1].note == f"trust list 5 → 6; keys revoked: {PEER}"
+
+
+def test_a_long_change_is_counted_in_the_audit(net: Net) -> None:
+    many = tuple(f"node-{i:03d}.nrm" for i in range(40))
+    assert refresh.Changes(added=many, revoked=(PEER,)).summary() == "added 40, revoked 1"
+
+
 def test_the_same_sequence_is_no_change_and_not_an_error(net: Net, address: Address) -> None:
     held = state().token
     address.publish(newer(sequence=5))  # signed again: another token, the same sequence

@@ -284,7 +284,7 @@ def refresh(*, now: datetime, url: str | None = None, client: httpx.Client | Non
     if not url:
         raise NotConfigured("TRM_TRUST_LIST_URL is not set")
     if not trustlist.published_url_ok(url):
-        return _failed("bad_url", now=now, url="")
+        return _failed("bad_url", now=now, url="")  # not stored: it might carry a password
     state = TrustListState.objects.filter(id=1).first()
     if state is None or not state.authority_jwk:
         return _failed("no_authority_pinned", now=now, url=url)
