@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import pycountry
@@ -72,6 +73,24 @@ if TRM_AUDIT_WITNESS and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,62}", TRM_AUDIT
 if TRM_AUDIT_WITNESS and TRM_AUDIT_WITNESS == TRM_NODE_ID:
     raise ImproperlyConfigured("TRM_AUDIT_WITNESS must be another node than TRM_NODE_ID.")
 TRM_AUDIT_PUBLISH_EVERY = env_int("TRM_AUDIT_PUBLISH_EVERY", 3600, minimum=60)
+# Where the network authority publishes the signed trust list (trm/1 §10.4): the exchange
+# worker fetches it every TRM_TRUST_LIST_REFRESH_EVERY seconds and applies a newer one
+# (docs/exchange.md). Empty: the list is only imported by hand (`trm trustlist import`).
+TRM_TRUST_LIST_URL = env_str("TRM_TRUST_LIST_URL", "").strip()
+if TRM_TRUST_LIST_URL:
+    _parts = urlsplit(TRM_TRUST_LIST_URL)
+    _loopback = _parts.hostname in ("127.0.0.1", "localhost", "::1")
+    _scheme_ok = _parts.scheme == "https" or (_parts.scheme == "http" and _loopback)
+    if not _scheme_ok or not _parts.hostname or "@" in _parts.netloc or _parts.query or _parts.fragment:
+        raise ImproperlyConfigured(
+            "TRM_TRUST_LIST_URL must be an https:// URL without user, query or fragment (http only on loopback)."
+        )
+TRM_TRUST_LIST_REFRESH_EVERY = env_int("TRM_TRUST_LIST_REFRESH_EVERY", 3600, minimum=1)
+# The dashboard warns the node administrator and the focal point when the trust list was
+# issued more than TRM_TRUST_LIST_WARN_AGE_HOURS ago, expires within
+# TRM_TRUST_LIST_WARN_EXPIRY_HOURS, is past its announced next update, or fetches failed.
+TRM_TRUST_LIST_WARN_AGE_HOURS = env_int("TRM_TRUST_LIST_WARN_AGE_HOURS", 336, minimum=1)
+TRM_TRUST_LIST_WARN_EXPIRY_HOURS = env_int("TRM_TRUST_LIST_WARN_EXPIRY_HOURS", 72, minimum=0)
 
 # Statistics (docs/statistics.md): counts below TRM_STATS_K are never shown; each year of data
 # has TRM_STATS_DP_BUDGET of epsilon for differentially private releases; the node sends its

@@ -67,6 +67,9 @@ def test_it_refuses_to_start_in_production_without(missing):
         ("TRM_AUDIT_WITNESS", "Not A Node", "TRM_AUDIT_WITNESS must be a node id"),
         ("TRM_AUDIT_WITNESS", "se-nrm", "TRM_AUDIT_WITNESS must be another node"),
         ("TRM_AUDIT_PUBLISH_EVERY", "10", "TRM_AUDIT_PUBLISH_EVERY"),
+        ("TRM_TRUST_LIST_URL", "http://authority.example/list", "TRM_TRUST_LIST_URL must be an https:// URL"),
+        ("TRM_TRUST_LIST_URL", "https://u:p@authority.example/list", "TRM_TRUST_LIST_URL must be an https:// URL"),
+        ("TRM_TRUST_LIST_REFRESH_EVERY", "0", "TRM_TRUST_LIST_REFRESH_EVERY must be at least 1"),
     ],
 )
 def test_it_gives_a_clear_error_for_a_malformed_setting(name, value, message):

@@ -135,6 +135,17 @@ class TrustListState(models.Model):
     issued = models.DateTimeField(null=True, blank=True)
     expires = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # Fetching from the published address (exchange/refresh.py): the address and ETag of the
+    # last list fetched, when a fetch last succeeded (a newer or the same list) and was last
+    # tried, the code of the last failure ("" after a success), how many failed in a row,
+    # and the digest of the last refused list (so that the same refusal is audited once).
+    source_url = models.CharField(max_length=500, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    fetch_attempted_at = models.DateTimeField(null=True, blank=True)
+    fetch_error = models.CharField(max_length=64, blank=True)
+    fetch_failures = models.PositiveIntegerField(default=0)
+    refused_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("trust list state")

@@ -142,6 +142,11 @@ def _endpoint_ok(url: str) -> bool:
     return hostname in _LOOPBACK_HOSTS
 
 
+def published_url_ok(url: str) -> bool:
+    """Whether ``url`` may be a trust list's published address (trm/1 §10.4): the endpoint rule."""
+    return _endpoint_ok(url)
+
+
 def _optional_time(data: Mapping[str, Any], name: str) -> datetime | None:
     return parse_time(data[name]) if name in data else None
 

@@ -8,4 +8,5 @@ app_name = "exchange"
 
 urlpatterns = [
     path("inbox", views.inbox_view, name="inbox"),
+    path("trust-list", views.trust_list_view, name="trust_list"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from trm.accounts.roles import Cap
 from trm.audit import anchors
 from trm.dashboard.panels import Panel
+from trm.exchange import refresh
 from trm.network import access
 
 
@@ -44,3 +45,46 @@ def audit_alarm_panel(request: HttpRequest) -> Panel | None:
         return None
     context = {"alarms": list(alarms[:10]), "count": count}
     return Panel(title=_("Audit chain alarms"), template="network/_audit_alarms.html", context=context, order=5)
+
+
+# Why fetching the trust list failed, for people (the codes are exchange.refresh's and trm/1's).
+_FETCH_ERRORS = {
+    "connect": _("the published address did not answer"),
+    "timeout": _("the published address answered too slowly"),
+    "network": _("the connection broke off"),
+    "bad_url": _("the published address is not an https address"),
+    "no_authority_pinned": _("no network authority key is pinned"),
+    "oversized": _("the list was too large"),
+    "trust_list_rollback": _("the list was older than the one held (refused)"),
+    "trust_list_expired": _("the list had expired (refused)"),
+    "trust_list_not_yet_valid": _("the list was issued in the future (refused)"),
+    "trust_list_bad_signature": _("the list was not signed with the pinned authority key (refused)"),
+    "trust_list_malformed": _("the list was malformed (refused)"),
+}
+
+
+def fetch_error_label(code: str) -> str:
+    if code.startswith("http_") and code[5:].isdigit():
+        return _("the server answered with HTTP status %(status)s") % {"status": code[5:]}
+    return str(_FETCH_ERRORS.get(code, code))
+
+
+def trust_list_panel(request: HttpRequest) -> Panel | None:
+    """A warning for the node administrator and the focal point when the trust list is stale
+    (old, past its announced update, close to expiry or gone) or fetching it keeps failing."""
+    user: Any = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not any(user.can(cap) for cap in (Cap.MANAGE_KEYS, Cap.SEND_TRANSNATIONAL)):
+        return None
+    health = refresh.health(now=timezone.now())
+    if not health.problems:
+        return None
+    problems = set(health.problems)
+    context = {
+        "health": health,
+        "problems": problems,
+        "stale": bool(problems & refresh.STALE),
+        "last_error": fetch_error_label(health.last_error) if health.last_error else "",
+    }
+    return Panel(title=_("Trust list"), template="network/_trust_list.html", context=context, order=4)
