@@ -72,6 +72,11 @@ if TRM_AUDIT_WITNESS and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,62}", TRM_AUDIT
 if TRM_AUDIT_WITNESS and TRM_AUDIT_WITNESS == TRM_NODE_ID:
     raise ImproperlyConfigured("TRM_AUDIT_WITNESS must be another node than TRM_NODE_ID.")
 TRM_AUDIT_PUBLISH_EVERY = env_int("TRM_AUDIT_PUBLISH_EVERY", 3600, minimum=60)
+# The length in seconds of the periods (aligned to 00:00 UTC) of which the exchange worker
+# sends each peer an exchange summary (trm/1 exchange_summary, docs/exchange.md). 0: none.
+TRM_EXCHANGE_SUMMARY_EVERY = env_int("TRM_EXCHANGE_SUMMARY_EVERY", 86400, minimum=0)
+if 0 < TRM_EXCHANGE_SUMMARY_EVERY < 60:
+    raise ImproperlyConfigured("TRM_EXCHANGE_SUMMARY_EVERY must be 0 (off) or at least 60 seconds.")
 
 DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:

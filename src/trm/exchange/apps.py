@@ -7,3 +7,9 @@ class ExchangeConfig(AppConfig):
     name = "trm.exchange"
     label = "exchange"
     verbose_name = "trm/1 exchange"
+
+    def ready(self) -> None:
+        from trm.exchange import reconciliation
+
+        # Summaries of what this node and each peer exchanged (trm/1 §5.21, docs/exchange.md).
+        reconciliation.register()
