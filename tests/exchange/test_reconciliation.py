@@ -68,10 +68,10 @@ class Peer:
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self.handler))
 
-    def deliver(self) -> None:
-        """Our worker's pass: deliver the outbox to this peer, process our inbox."""
+    def deliver(self, clock: Any = timezone.now) -> None:
+        """Our worker's pass: deliver the outbox to this peer."""
         with self.client() as client:
-            outbox.deliver_due(client=client, rng=random.Random(7))
+            outbox.deliver_due(client=client, rng=random.Random(7), clock=clock)
 
     def send_us(self, message: Message) -> None:
         token = self.net.seal(message)
@@ -87,7 +87,9 @@ class Peer:
 
         return summary.Statement(PEER, settings.TRM_NODE_ID, start, end, within(self.sent), within(self.held))
 
-    def send_summary(self, start: datetime, end: datetime, *, reply_requested: bool = False) -> None:
+    def send_summary(
+        self, start: datetime, end: datetime, *, reply_requested: bool = False, now: datetime | None = None
+    ) -> None:
         self.send_us(
             protocol.build(
                 "exchange_summary",
@@ -96,7 +98,7 @@ class Peer:
                 body=summary.to_body(self.statement(start, end), reply_requested=reply_requested),
                 message_id=uuid.uuid4(),
                 conversation=reconciliation.conversation_for(PEER, settings.TRM_NODE_ID),
-                now=timezone.now(),
+                now=now or timezone.now(),
                 purpose="accountability",
                 legal_basis="public_task",
                 handling=Handling(("H0",)),
@@ -174,6 +176,15 @@ def test_a_request_is_answered_and_the_peer_finds_the_same_message(peer: Peer, s
     assert sorted((e.id, e.status) for e in stated.received) == sorted(
         (str(row.message_id), row.status) for row in ours_received
     )
+
+
+def test_a_request_whose_period_ends_ahead_of_our_clock_is_answered_at_its_end(peer: Peer, scene: Scene) -> None:
+    ahead = whole(timezone.now()) + timedelta(seconds=30)  # the peer's clock runs 30 s ahead
+    peer.send_summary(scene.start, ahead, reply_requested=True, now=ahead + timedelta(seconds=1))
+    reply = Summary.objects.get(direction="sent")
+    assert (reply.period_end, reply.created) == (ahead, ahead)
+    peer.deliver(clock=lambda: ahead)  # it leaves once our clock reaches its time
+    assert peer.summaries[0].created == ahead
 
 
 def test_trm_exchange_reconcile_prints_exactly_the_lost_message_and_fails(peer: Peer, scene: Scene, capsys) -> None:

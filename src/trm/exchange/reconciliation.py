@@ -316,7 +316,10 @@ def on_summary(row: InboxMessage) -> None:
             len(found),
         )
     if reason == SummaryReason.REQUEST and _may_reply(row.sender, now):
-        send(row.sender, theirs.start, theirs.end, reason=SummaryReason.REPLY, in_reply_to=row.message_id, now=now)
+        # A period may end up to the clock skew ahead of our clock (it ends by the request's
+        # created): the answer is then created at its end, which the requester accepts.
+        at = max(now, theirs.end)
+        send(row.sender, theirs.start, theirs.end, reason=SummaryReason.REPLY, in_reply_to=row.message_id, now=at)
 
 
 def _may_reply(peer: str, now: datetime) -> bool:
