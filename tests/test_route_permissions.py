@@ -66,6 +66,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "statistics:refresh": POST_ONLY,
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
     "transnational:failed": frozenset({R.FOCAL_POINT}),
+    # Comparing this node's exchange with another node's summaries: ids, types and states only.
+    "transnational:reconciliation": frozenset({R.FOCAL_POINT}),
+    "transnational:reconciliation_ask": POST_ONLY,
     # One's own notifications of conversations: everyone may read theirs (most have none).
     "transnational:notifications": ALL,
     "referrals:start": REDIRECTS | CASE_ROLES,  # without a case reference it sends you back to the list
@@ -185,6 +188,48 @@ def test_a_real_conversation_and_its_live_part_are_the_focal_points_only(clients
     for role, c in clients.items():
         status = c.get(url).status_code
         assert status == (200 if role == R.FOCAL_POINT else 404), f"{url} as {role.value}: {status}"
+
+
+@pytest.mark.django_db
+def test_a_real_message_evidence_is_the_focal_points_only(clients, client):
+    """The evidence page of a message that exists: the focal point gets it, every other role a 404."""
+    import uuid
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from trm.exchange.models import InboxMessage
+    from trm.transnational.models import Direction, Link, LinkStatus
+
+    conversation = uuid.uuid4()
+    Link.objects.create(
+        conversation=conversation,
+        direction=Direction.INCOMING,
+        peer="xk.nrm",
+        peer_country="XK",
+        status=LinkStatus.NOTIFIED,
+    )
+    now = timezone.now()
+    message = InboxMessage.objects.create(
+        message_id=uuid.uuid4(),
+        sender="xk.nrm",
+        sender_kid="k",
+        type="case_notification",
+        conversation=conversation,
+        expires=now,
+        created=now,
+        envelope={"body": {}},
+        token_sha256="0" * 64,
+        receipt="",
+        received_at=now,
+    )
+    url = reverse("transnational:evidence", args=[conversation, message.message_id])
+    assert client.get(url).status_code == 302
+    for role, c in clients.items():
+        status = c.get(url).status_code
+        assert status == (200 if role == R.FOCAL_POINT else 404), f"{url} as {role.value}: {status}"
+    other = reverse("transnational:evidence", args=[conversation, uuid.uuid4()])
+    assert clients[R.FOCAL_POINT].get(other).status_code == 404
 
 
 def _api_operations():

@@ -106,6 +106,11 @@ TRM_STATS_SECRETARIAT = env_str("TRM_STATS_SECRETARIAT", "")
 TRM_STATS_REFRESH_EVERY = env_int("TRM_STATS_REFRESH_EVERY", 300, minimum=10)
 # Past cases the demo adds for the statistics (demo mode only; the tests add their own).
 TRM_DEMO_HISTORY = env_int("TRM_DEMO_HISTORY", 1200 if DEMO else 0, minimum=0)
+# The length in seconds of the periods (aligned to 00:00 UTC) of which the exchange worker
+# sends each peer an exchange summary (trm/1 exchange_summary, docs/exchange.md). 0: none.
+TRM_EXCHANGE_SUMMARY_EVERY = env_int("TRM_EXCHANGE_SUMMARY_EVERY", 86400, minimum=0)
+if 0 < TRM_EXCHANGE_SUMMARY_EVERY < 60:
+    raise ImproperlyConfigured("TRM_EXCHANGE_SUMMARY_EVERY must be 0 (off) or at least 60 seconds.")
 
 DEBUG = env_bool("TRM_DEBUG", TRM_MODE == "development")
 if PRODUCTION and DEBUG:

@@ -13,7 +13,7 @@ def test_it_imports_the_core_without_django_or_network_libraries() -> None:
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import trm.exchange.protocol, trm.exchange.trustlist, trm.exchange.wire, trm.exchange.suite;"
-        "import trm.exchange.vectors, trm.exchange.negative;"
+        "import trm.exchange.vectors, trm.exchange.negative, trm.exchange.summary;"
         "banned = {'django', 'httpx', 'httpcore', 'requests', 'urllib3'};"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in banned);"
         "print(','.join(bad))"

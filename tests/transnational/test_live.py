@@ -44,7 +44,8 @@ def test_the_page_polls_its_live_part_and_shows_a_sent_message_leave(two, sent):
         status=OutboxStatus.DELIVERED, receipt="synthetic", finished_at=timezone.now()
     )
     fragment = client.get(url).content.decode()
-    assert "pending" not in fragment and fragment.count("delivered") == 2 and "signed receipt received" in fragment
+    assert "pending" not in fragment and fragment.count("delivered · signed receipt received") == 2
+    assert "2 messages sent: 2 delivered with a signed receipt" in fragment  # the conversation's evidence
     assert '<strong id="link-status" hx-swap-oob="true">Referral offered</strong>' in fragment
     assert _poll_url(fragment)  # the conversation is open: it keeps polling
     assert AuditEvent.objects.filter(action="read", object_ref=str(sent.conversation), note="live").count() == 1

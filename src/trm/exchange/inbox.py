@@ -146,6 +146,7 @@ def _store(message: Message, receipt: str, *, now: datetime) -> InboxMessage:
         conversation=message.conversation,
         in_reply_to=message.in_reply_to,
         expires=message.expires,
+        created=message.created,
         envelope=message.to_envelope(),
         token_sha256=message.token_sha256 or "",
         receipt=receipt,

@@ -58,7 +58,11 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "information_request": TypeSpec(QUESTION_PURPOSES),
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
+    "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }
+
+# The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.
+SUMMARY_TYPE = "exchange_summary"
 
 # The types about a case: what TRM's transnational workflows send and receive.
 CASE_TYPES: frozenset[str] = frozenset(name for name, spec in MESSAGE_TYPES.items() if spec.about_a_case)
@@ -247,6 +251,32 @@ def _check_body(message: Message) -> None:
         )
     if message.type.startswith("family_tracing_") and not body["is_child"]:
         raise _fail(Code.FAMILY_TRACING_NOT_CHILD, "family tracing is for children only", mid)
+    if message.type == SUMMARY_TYPE:
+        problem = _summary_problem(message)
+        if problem:
+            raise _fail(Code.SCHEMA_VIOLATION, f"{message.type}: {problem}", mid)
+
+
+def _summary_problem(message: Message) -> str | None:
+    """The rules of an ``exchange_summary`` no schema states (trm/1 §5.21), or None."""
+    body = message.body
+    start, end = parse_time(body["period_start"]), parse_time(body["period_end"])
+    if not start < end <= message.created:
+        return "the period does not end after it starts, by the summary's created"
+    if len(body["sent"]) + len(body["received"]) > schemas.SUMMARY_MAX_ENTRIES:
+        return f"more than {schemas.SUMMARY_MAX_ENTRIES} entries"
+    if body.get("reply_requested") and message.in_reply_to is not None:
+        return "a reply asks for no reply"
+    for name in ("sent", "received"):
+        entries = body[name]
+        if len({entry["id"] for entry in entries}) != len(entries):
+            return f"an id twice in {name}"
+        for entry in entries:
+            if entry["type"] == SUMMARY_TYPE:
+                return f"{name} lists a summary"
+            if not start <= parse_time(entry["created"]) < end:
+                return f"{name} lists a message created outside the period"
+    return None
 
 
 ReceiptStatus = Literal["accepted", "duplicate", "rejected"]

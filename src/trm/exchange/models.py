@@ -202,6 +202,9 @@ class InboxMessage(models.Model):
     conversation = models.UUIDField(db_index=True)
     in_reply_to = models.UUIDField(null=True, blank=True)
     expires = models.DateTimeField()
+    # The envelope's ``created`` (whole seconds, signed by the sender): the time both sides
+    # share, by which an exchange summary (trm/1 §5.21) places a message in a period.
+    created = models.DateTimeField(null=True, blank=True, db_index=True)
     # The verified envelope (with its body and handling codes), encrypted at rest.
     envelope = EncryptedJSONField()
     token_sha256 = models.CharField(max_length=64)
@@ -225,3 +228,78 @@ class InboxMessage(models.Model):
     @property
     def audit_ref(self) -> str:
         return str(self.message_id)
+
+
+# --- exchange summaries (trm/1 §5.21) ---------------------------------------------------
+
+
+class SummaryDirection(models.TextChoices):
+    SENT = "sent", _("sent")
+    RECEIVED = "received", _("received")
+
+
+class SummaryReason(models.TextChoices):
+    SCHEDULE = "schedule", _("on schedule")
+    REQUEST = "request", _("on demand, asking for the other node's")
+    REPLY = "reply", _("in reply to a request")
+
+
+class Summary(models.Model):
+    """An ``exchange_summary`` this node sent or received.
+
+    ``body`` is the message's body as sent or received: ids, types, times, digests and
+    states only (no personal data, trm/1 §5.21), so it is not encrypted. A received
+    summary was compared with this node's records when it was processed (``compared_at``);
+    what that found is kept as ``SummaryFinding`` rows.
+    """
+
+    direction = models.CharField(max_length=8, choices=SummaryDirection.choices)
+    peer = models.CharField(max_length=64)
+    message_id = models.UUIDField()
+    reason = models.CharField(max_length=8, choices=SummaryReason.choices)
+    in_reply_to = models.UUIDField(null=True, blank=True)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    created = models.DateTimeField()  # the envelope's created
+    body = models.JSONField()
+    stored_at = models.DateTimeField()
+    compared_at = models.DateTimeField(null=True, blank=True)
+    findings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["peer", "direction", "period_start"], name="exchange_summary_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["direction", "peer", "message_id"], name="exchange_summary_unique_message")
+        ]
+        verbose_name = _("exchange summary")
+        verbose_name_plural = _("exchange summaries")
+
+    def __str__(self) -> str:
+        return f"{self.direction} summary {self.message_id} ({self.peer})"
+
+    @property
+    def audit_ref(self) -> str:
+        return str(self.message_id)
+
+
+class SummaryFinding(models.Model):
+    """A message a received summary and this node's records disagree about."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="found")
+    message_id = models.UUIDField(db_index=True)
+    sender = models.CharField(max_length=64)
+    recipient = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    created = models.DateTimeField()
+    kind = models.CharField(max_length=10)
+    here = models.CharField(max_length=10, blank=True)
+    there = models.CharField(max_length=10, blank=True)
+    detail = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name = _("exchange summary finding")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

@@ -248,6 +248,43 @@ CONSENT_SCOPE = _object(
 
 # --- message bodies ----------------------------------------------------------------
 
+
+# The entries of an ``exchange_summary`` (trm/1 §5.21). A message's type is written as a
+# name, not an enumeration, so that a summary may list a message of a type the reader
+# refused as unknown.
+SUMMARY_MAX_ENTRIES = 500
+SHA256_HEX = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_TYPE_NAME = {"type": "string", "pattern": "^[a-z][a-z_]{0,39}$"}
+SENT_STATUSES = ["pending", "delivered", "rejected", "expired"]
+RECEIVED_STATUSES = ["received", "processed", "failed", "unhandled"]
+SUMMARY_SENT = _object(
+    {
+        "id": UUID,
+        "type": _TYPE_NAME,
+        "created": TIMESTAMP,
+        "token_sha256": SHA256_HEX,
+        "status": {"enum": SENT_STATUSES},
+    },
+    ["id", "type", "created", "token_sha256", "status"],
+)
+SUMMARY_RECEIVED = _object(
+    {
+        "id": UUID,
+        "type": _TYPE_NAME,
+        "created": TIMESTAMP,
+        "token_sha256": SHA256_HEX,
+        "status": {"enum": RECEIVED_STATUSES},
+        "status_at": TIMESTAMP,
+    },
+    ["id", "type", "created", "token_sha256", "status"],
+    # A message still waiting for its handler has no time of processing; the others have one.
+    when=(
+        {"properties": {"status": {"const": "received"}}},
+        {"not": {"required": ["status_at"]}},
+        {"required": ["status_at"]},
+    ),
+)
+
 BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "case_notification": _object(
         {
@@ -509,6 +546,18 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "at": TIMESTAMP,
         },
         ["seq", "hash", "at"],
+    ),
+    # About the two nodes' exchange, never about a case: what each sent and received in a
+    # period, as ids, types, times, digests and states (trm/1 §5.21).
+    "exchange_summary": _object(
+        {
+            "period_start": TIMESTAMP,
+            "period_end": TIMESTAMP,
+            "sent": _list(SUMMARY_SENT, min_items=0, max_items=SUMMARY_MAX_ENTRIES),
+            "received": _list(SUMMARY_RECEIVED, min_items=0, max_items=SUMMARY_MAX_ENTRIES),
+            "reply_requested": {"type": "boolean"},
+        },
+        ["period_start", "period_end", "sent", "received"],
     ),
 }
 

@@ -387,6 +387,19 @@ def _case_notification_body(s: Setting, name: str, **body: Any) -> dict[str, Any
     return _envelope(s, name, body=body)
 
 
+def _summary_body(s: Setting) -> dict[str, Any]:
+    return dict(_message(s, "sample", "exchange_summary").body)
+
+
+def _summary_entry(s: Setting, listing: str) -> dict[str, Any]:
+    entry: dict[str, Any] = _summary_body(s)[listing][0]
+    return dict(entry)
+
+
+def _summary(s: Setting, name: str, **body: Any) -> dict[str, Any]:
+    return _envelope(s, name, "exchange_summary", body=body)
+
+
 def _consent_withdrawn(s: Setting, name: str, **body: Any) -> dict[str, Any]:
     return _envelope(s, name, "consent_withdrawn", body=body)
 
@@ -1164,6 +1177,13 @@ def cases() -> list[Case]:
             ),
         ),
         _c(
+            "c21_summary_entry_field_not_allowed",
+            "7.21",
+            Code.BODY_FIELD_NOT_ALLOWED,
+            "an exchange_summary entry with a member outside its set",
+            lambda s: _signed(s, _summary(s, "c21s", sent=[{**_summary_entry(s, "sent"), "case_ref": "XK-2026-0042"}])),
+        ),
+        _c(
             "c22_schema_violation",
             "7.22",
             Code.SCHEMA_VIOLATION,
@@ -1197,6 +1217,53 @@ def cases() -> list[Case]:
             Code.SCHEMA_VIOLATION,
             "a body timestamp at 23:59:60",
             lambda s: _signed(s, _envelope(s, "c22l", "audit_head", body={"at": "2026-03-01T23:59:60Z"})),
+        ),
+        _c(
+            "c22_summary_entry_outside_period",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "an exchange_summary entry created at the period's end (the end is excluded)",
+            lambda s: _signed(
+                s, _summary(s, "c22se", received=[{**_summary_entry(s, "received"), "created": "2026-03-02T00:00:00Z"}])
+            ),
+        ),
+        _c(
+            "c22_summary_period_after_created",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "an exchange_summary of a period that ends after the summary was created",
+            lambda s: _signed(
+                s,
+                _summary(
+                    s,
+                    "c22sp",
+                    period_start=format_time(s.now.replace(microsecond=0) - timedelta(days=1)),
+                    period_end=format_time(s.now.replace(microsecond=0) + timedelta(days=1)),
+                    sent=[],
+                    received=[],
+                ),
+            ),
+        ),
+        _c(
+            "c22_summary_id_twice",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "an exchange_summary listing one id twice as sent (other members differ)",
+            lambda s: _signed(
+                s,
+                _summary(
+                    s, "c22si", sent=[_summary_entry(s, "sent"), {**_summary_entry(s, "sent"), "status": "pending"}]
+                ),
+            ),
+        ),
+        _c(
+            "accept_summary_of_a_quiet_period",
+            "7.22",
+            ACCEPTED,
+            "an exchange_summary with nothing sent and nothing received",
+            lambda s: _ok(
+                s, "c22sq", "exchange_summary", body=_changed(_summary_body(s), {"sent": [], "received": []})
+            ),
         ),
         _c(
             "c22_pattern_final_newline",

@@ -288,6 +288,39 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "hash": hashlib.sha256(b"trm/1 test vector audit entry 1042").hexdigest(),
         "at": "2026-03-02T09:59:58Z",
     },
+    # xk.nrm's day of 1 March 2026 with al.nrm: one message sent (answered, delivered) and
+    # two received, one of them processed and one whose handler failed.
+    "exchange_summary": {
+        "period_start": "2026-03-01T00:00:00Z",
+        "period_end": "2026-03-02T00:00:00Z",
+        "sent": [
+            {
+                "id": str(uuid.uuid5(NAMESPACE, "summary sent 1")),
+                "type": "referral_accept",
+                "created": "2026-03-01T14:05:09Z",
+                "token_sha256": hashlib.sha256(b"trm/1 test vector summary token 1").hexdigest(),
+                "status": "delivered",
+            }
+        ],
+        "received": [
+            {
+                "id": str(uuid.uuid5(NAMESPACE, "summary received 1")),
+                "type": "referral_offer",
+                "created": "2026-03-01T09:30:00Z",
+                "token_sha256": hashlib.sha256(b"trm/1 test vector summary token 2").hexdigest(),
+                "status": "processed",
+                "status_at": "2026-03-01T09:30:02Z",
+            },
+            {
+                "id": str(uuid.uuid5(NAMESPACE, "summary received 2")),
+                "type": "information_request",
+                "created": "2026-03-01T16:45:30Z",
+                "token_sha256": hashlib.sha256(b"trm/1 test vector summary token 3").hexdigest(),
+                "status": "failed",
+                "status_at": "2026-03-01T16:45:31Z",
+            },
+        ],
+    },
 }
 
 _PURPOSE = {
@@ -311,6 +344,7 @@ _PURPOSE = {
     "information_request": "case_management",
     "information_response": "case_management",
     "audit_head": "accountability",
+    "exchange_summary": "accountability",
 }
 
 

@@ -233,3 +233,15 @@ class FollowUpForm(forms.Form):
         if value != self.fields["type"].initial:
             raise forms.ValidationError(_("The message type changed; start again."))
         return value
+
+
+class ReconcileForm(forms.Form):
+    """A node and a period of whole days (UTC) to reconcile with it."""
+
+    peer = forms.ChoiceField(label=_("Other node"))
+    first_day = forms.DateField(label=_("From (day, UTC)"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("To (day, UTC, included)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, peers: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["peer"]).choices = [(p, p) for p in peers]

@@ -2,6 +2,8 @@
 
 Each message shows its kind's label, a one-line summary (``kinds.py``) and its body as a
 person reads it (``rendering.py``); the body as JSON is kept beside it for the focal point.
+Each also carries its evidence chain (``evidence.py``): submitted, delivered with the signed
+receipt, processed at the recipient, answered.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from typing import Any
 
 from trm.exchange.models import InboxMessage, OutboxMessage
-from trm.transnational import kinds, rendering
+from trm.transnational import evidence, kinds, rendering
 
 
 def label(type_: str) -> Any:
@@ -54,10 +56,14 @@ def build(conversation: Any) -> list[dict[str, Any]]:
     # A message id in a body (an offer withdrawn, the risk assessment a return relies on) reads as
     # the label and date of that message of the conversation.
     known = rendering.Known({str(i["id"]): (i["label"], i["at"]) for i in items})
+    # Each message's delivery evidence: submitted, delivered (signed receipt), processed, answered.
+    chains = evidence.for_conversation(conversation)
     for i in items:
         i["sections"] = rendering.render(i["type"], i["body"], known)
         i["answers"] = rendering.message(i["in_reply_to"], known) if i["in_reply_to"] else ""
         i["raw"] = json.dumps(i["body"], indent=2, ensure_ascii=False)
+        i["evidence"] = chains.get(str(i["id"]))
+        i["chain"] = evidence.steps(i["evidence"]) if i["evidence"] else []
     return items
 
 

@@ -9,7 +9,10 @@ urlpatterns = [
     path("received/failed/", views.failed, name="failed"),
     path("received/<uuid:message_id>/retry/", views.retry, name="retry"),
     path("send/<str:case_ref>/", views.send, name="send"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("reconciliation/ask/", views.reconciliation_ask, name="reconciliation_ask"),
     path("<uuid:conversation>/", views.detail, name="detail"),
     path("<uuid:conversation>/live/", views.live, name="live"),
+    path("<uuid:conversation>/messages/<uuid:message_id>/", views.message_evidence, name="evidence"),
     path("<uuid:conversation>/<slug:action>/", views.act, name="act"),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +23,25 @@ from trm.cases.access import get_case_for
 from trm.dashboard.panels import Panel
 from trm.exchange.models import OutboxMessage, OutboxStatus
 from trm.lib.refusals import Conflict
-from trm.transnational import access, notices, rendering, reprocess, timeline, vocabulary, workflows
-from trm.transnational.forms import ChooseFollowUpForm, DeclineForm, FollowUpForm, SendForm, WithdrawForm
+from trm.transnational import (
+    access,
+    evidence,
+    notices,
+    reconciling,
+    rendering,
+    reprocess,
+    timeline,
+    vocabulary,
+    workflows,
+)
+from trm.transnational.forms import (
+    ChooseFollowUpForm,
+    DeclineForm,
+    FollowUpForm,
+    ReconcileForm,
+    SendForm,
+    WithdrawForm,
+)
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
 from trm.transnational.models import Direction, Link, LinkStatus, ReportDue
 
@@ -126,10 +144,17 @@ def _live_context(link: Link, user: Any) -> dict[str, Any]:
     unsent = OutboxMessage.objects.filter(
         conversation=link.conversation, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
     ).exists()
-    seen = [link.status, link.remote_case_ref, *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items)]
+    chains = {str(i["id"]): i["evidence"] for i in items if i["evidence"] is not None}
+    seen = [
+        link.status,
+        link.remote_case_ref,
+        *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items),
+        *(f"{s.name}:{s.state}:{s.status}:{s.at}" for chain in chains.values() for s in chain.steps),
+    ]
     return {
         "link": link,
         "items": items,
+        "tally": evidence.tally(chains),
         "polling": link.is_live or unsent,
         "raw_allowed": access.may_read_raw(user),
         "version": hashlib.sha256("|".join(seen).encode()).hexdigest()[:16],
@@ -336,3 +361,93 @@ def retry(request: HttpRequest, message_id: Any) -> HttpResponse:
     else:
         messages.error(request, _("The message could not be processed again; the reason is shown."))
     return redirect("transnational:failed")
+
+
+@require_GET
+@login_required
+def message_evidence(request: HttpRequest, conversation: Any, message_id: Any) -> HttpResponse:
+    """One message's evidence chain: submitted, delivered (the signed receipt), processed, answered."""
+    link = access.get_link_for(request.user, conversation)
+    chain = evidence.for_message(link.conversation, message_id)
+    if chain is None:
+        raise Http404
+    record(
+        request.user, Action.READ, link, fields=["evidence"], note=f"evidence of {chain.message_id}", request=request
+    )
+    statement = chain.statement
+    return render(
+        request,
+        "transnational/evidence.html",
+        {
+            "link": link,
+            "chain": chain,
+            "label": timeline.label(chain.type),
+            "steps": evidence.steps(chain),
+            "findings": evidence.findings(chain),
+            "peer_status": evidence.label(evidence.PEER_STATUSES, statement.status) if statement else "",
+            "replies": [{"r": r, "label": timeline.label(r.type)} for r in chain.replies],
+        },
+    )
+
+
+def _reconciliation_page(
+    request: HttpRequest, form: ReconcileForm, *, report: Any = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "transnational/reconciliation.html",
+        {
+            "form": form,
+            "report": report,
+            "rows": reconciling.rows(report, request.user) if report is not None else [],
+            "recent": reconciling.recent(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """Compare a period with another node's exchange summaries: messages one side holds and the other does not."""
+    access.require(request.user)
+    peers = reconciling.peers()
+    if "peer" not in request.GET:
+        yesterday = timezone.now().date() - dt.timedelta(days=1)
+        initial = {"first_day": yesterday, "last_day": yesterday}
+        return _reconciliation_page(request, ReconcileForm(initial=initial, peers=peers))
+    form = ReconcileForm(request.GET, peers=peers)
+    if not form.is_valid():
+        return _reconciliation_page(request, form, status=400)
+    d = form.cleaned_data
+    try:
+        start, end = reconciling.period(d["first_day"], d["last_day"])
+        report = reconciling.compare(d["peer"], start, end, by=request.user)
+    except ValidationError as err:
+        _errors(form, err)
+        return _reconciliation_page(request, form, status=400)
+    return _reconciliation_page(request, form, report=report)
+
+
+@require_POST
+@login_required
+def reconciliation_ask(request: HttpRequest) -> HttpResponse:
+    """Send this node's summary of the period to the other node, asking for its own."""
+    access.require(request.user)
+    form = ReconcileForm(request.POST, peers=reconciling.peers())
+    if not form.is_valid():
+        return _reconciliation_page(request, form, status=400)
+    d = form.cleaned_data
+    try:
+        start, end = reconciling.period(d["first_day"], d["last_day"])
+        reconciling.ask(d["peer"], start, end, by=request.user)
+    except ValidationError as err:
+        _errors(form, err)
+        return _reconciliation_page(request, form, status=409 if isinstance(err, Conflict) else 400)
+    messages.success(
+        request,
+        _("This node's summary is queued for %(node)s, asking for its own. Compare again once it has answered.")
+        % {"node": d["peer"]},
+    )
+    query = f"?peer={d['peer']}&first_day={d['first_day'].isoformat()}&last_day={d['last_day'].isoformat()}"
+    return redirect(reverse("transnational:reconciliation") + query)
