@@ -256,7 +256,8 @@ def test_a_permanent_http_error_retries_at_the_slowest_pace(net: Net, peer: Peer
 
 
 def test_it_gives_up_when_the_message_expires(net: Net, peer: PeerInbox) -> None:
-    row = enqueue(ttl=timedelta(hours=1))
+    # A peer that never answers is probed at most every PEER_MAX_DELAY until the message expires.
+    row = enqueue(ttl=timedelta(minutes=10))
     peer.script = ["drop"] * 50
     now = timezone.now()
     for _ in range(50):
