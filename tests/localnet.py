@@ -67,6 +67,63 @@ class HungPeer:
                 conn.close()
 
 
+class Proxy:
+    """A TCP relay in front of a node: ``down()`` refuses connections (and cuts open ones), ``up()`` relays again.
+
+    It makes an outage of an exact length, without the node's start-up time in it.
+    """
+
+    def __init__(self, upstream: int) -> None:
+        self.upstream = upstream
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.up()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        with self._lock:
+            sockets, self._open = [*self._open, *([self._listener] if self._listener else [])], []
+            self._listener = None
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                try:
+                    server = socket.create_connection(("127.0.0.1", self.upstream), timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                server.settimeout(None)
+                with self._lock:
+                    self._open += [client, server]
+                for a, b in ((client, server), (server, client)):
+                    threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 def _postgres_base() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith("postgres") else None
@@ -79,16 +136,21 @@ class LocalNet:
         nodes: dict[str, str],
         *,
         hung: dict[str, str] | None = None,
+        proxied: tuple[str, ...] = (),
         src: Path = ROOT / "src",
         database_url: str | None = None,
     ) -> None:
-        """``nodes`` and ``hung`` map node ids to countries; ``database_url`` a PostgreSQL server to use."""
+        """``nodes`` and ``hung`` map node ids to countries; ``database_url`` a PostgreSQL server to use.
+
+        The peers reach a ``proxied`` node through a ``Proxy`` (``self.proxies[node]``).
+        """
         self.base = base
         self.nodes = nodes
         self.src = src
         self.ports = {node: free_port() for node in nodes}
         self.hung = {node: HungPeer() for node in hung or {}}
         self.hung_countries = hung or {}
+        self.proxies = {node: Proxy(self.ports[node]) for node in proxied}
         self.servers: dict[str, subprocess.Popen[bytes]] = {}
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self.database_url = database_url if database_url is not None else _postgres_base()
@@ -123,8 +185,11 @@ class LocalNet:
         return env
 
     def url(self, node: str) -> str:
+        """The node's public URL, as the trust list gives it."""
         if node in self.hung:
             return f"http://127.0.0.1:{self.hung[node].port}"
+        if node in self.proxies:
+            return f"http://127.0.0.1:{self.proxies[node].port}"
         return f"http://127.0.0.1:{self.ports[node]}"
 
     # --- commands -----------------------------------------------------------------------
@@ -163,6 +228,10 @@ class LocalNet:
                 raise AssertionError(f"{args_for[node][0]} on {node}: {err.decode()[-2000:]}")
             outputs[node] = out.decode()
         return outputs
+
+    def spawn_python(self, node: str, code: str) -> subprocess.Popen[bytes]:
+        """Run ``code`` in the node's Django in the background (``communicate()`` for its output)."""
+        return self._popen(node, ["shell", "--no-imports", "-c", code], pipe=True)
 
     def python(self, node: str, code: str, timeout: float = 180) -> Any:
         """Run ``code`` in the node's Django; it must print one JSON document last."""
@@ -273,7 +342,7 @@ class LocalNet:
         deadline = started + within
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"{self.url(node)}/trm/1/inbox", timeout=2)  # noqa: S310 - loopback
+                urllib.request.urlopen(f"http://127.0.0.1:{self.ports[node]}/trm/1/inbox", timeout=2)
             except urllib.error.HTTPError as err:
                 if err.code == 405:
                     return time.monotonic() - started
@@ -307,6 +376,8 @@ class LocalNet:
         self.workers.clear()
         for peer in self.hung.values():
             peer.close()
+        for proxy in self.proxies.values():
+            proxy.down()
         if self.database_url is not None and self.databases:
             with contextlib.suppress(Exception):
                 self._admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self._db_names()])

@@ -474,3 +474,17 @@ def test_a_row_released_goes_back_due_without_an_attempt(net: Net) -> None:
     row.refresh_from_db()
     assert (row.status, row.attempts, row.claim_token, row.next_attempt_at) == (OutboxStatus.PENDING, 0, None, now)
     assert [r.pk for r in outbox.claim(1, now=now)] == [row.pk]
+
+
+def test_the_status_command_lists_the_peers_in_back_off(net: Net, peer: PeerInbox, capsys) -> None:
+    import json
+
+    enqueue()
+    peer.script = ["drop"]
+    deliver(peer)
+    call_command("exchange_status")
+    report = json.loads(capsys.readouterr().out)
+    assert report["outbox"] == {"pending": 1}
+    assert report["peers_failing"][PEER]["failures"] == 1
+    assert report["peers_failing"][PEER]["last_error"] == "connect"
+    assert report["inbox_deferred"] == 0

@@ -133,9 +133,7 @@ def test_every_referral_arrives_once_while_sender_worker_and_receiver_are_killed
     net.start_worker(SENDER)
     net.start_worker(RECEIVER)
     net.start(RECEIVER)
-    burst = net._popen(
-        SENDER, ["shell", "--no-imports", "-c", ENQUEUE.format(type="referral_offer", to=RECEIVER, n=BURST)], pipe=True
-    )
+    burst = net.spawn_python(SENDER, ENQUEUE.format(type="referral_offer", to=RECEIVER, n=BURST))
     kills = 0
 
     def stored() -> int:

@@ -7,7 +7,7 @@
   batch in order and, once its peer fails, gives the rest back without trying them. The
   inbox is processed in a lane of its own, so a slow handler delays no delivery.
 * **Short leases, renewed.** A claim is leased for ``outbox.LEASE`` (10 s) and the loop
-  renews the leases of the claims its lanes hold every ``HEARTBEAT``. A worker killed
+  renews the leases of the claims its lanes hold every ``HEARTBEAT`` (a third of it). A worker killed
   mid-batch stops renewing, and any worker (or its own restart) takes the batch over
   within one lease; the rest of the queue was never held. A lane that holds a claim longer
   than ``MAX_HOLD`` (wedged) is no longer renewed, so its rows are not held forever.
@@ -41,7 +41,7 @@ from trm.exchange import chores, inbox, outbox
 logger = logging.getLogger("trm.exchange.worker")
 
 LANES = 8
-HEARTBEAT = 3.0  # seconds between two renewals of the leases held
+HEARTBEAT = outbox.LEASE.total_seconds() / 3  # seconds between two renewals of the leases held
 MAX_HOLD = 600.0  # seconds after which a lane's claim is no longer renewed
 
 

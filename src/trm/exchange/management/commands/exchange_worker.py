@@ -32,6 +32,15 @@ class Command(BaseCommand):
             help="peers delivered to at the same time, each in its own thread (default: %(default)s)",
         )
         parser.add_argument(
+            "--lease",
+            type=float,
+            default=outbox.LEASE.total_seconds(),
+            help=(
+                "seconds a claim is held without renewal; the worker renews it every third of that, "
+                "and a killed worker's batch leaves again after it (default: %(default)s)"
+            ),
+        )
+        parser.add_argument(
             "--retry-base",
             type=float,
             default=outbox.BASE_DELAY.total_seconds(),
@@ -73,6 +82,8 @@ class Command(BaseCommand):
                 lanes=max(1, options["lanes"]),
                 interval=options["interval"],
                 pacing=pacing,
+                lease=timedelta(seconds=max(1.0, options["lease"])),
+                heartbeat=max(1.0, options["lease"]) / 3,
                 stop=stop,
             )
             if options["once"]:
