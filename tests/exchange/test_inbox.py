@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, InterfaceError, OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -364,3 +364,148 @@ def test_the_envelope_round_trips_canonically(net: Net) -> None:
     post(net.seal(message))
     assert canonical_json(InboxMessage.objects.get().envelope) == protocol.encode(message)
     assert uuid.UUID(message.id)
+
+
+# --- passing database errors: deferred, retried, bounded ------------------------------------
+
+
+class MaxRandom:
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_a_passing_database_error_defers_the_message_and_the_next_run_applies_it_once(net: Net, handlers) -> None:
+    applied = []
+
+    def locked_once(row: InboxMessage) -> None:
+        record(None, Action.READ, object_type="exchange.inboxmessage", object_ref="applied")
+        if not applied:
+            applied.append("locked")
+            raise OperationalError("database is locked")
+        applied.append(str(row.message_id))
+
+    inbox.register_handler("case_notification", locked_once)
+    post(net.token())
+    now = timezone.now()
+    assert inbox.process_received(now=now, rng=MaxRandom()) == 1
+    row = InboxMessage.objects.get()
+    assert (row.status, row.attempts, row.last_error) == (InboxStatus.RECEIVED, 1, "OperationalError")
+    assert row.next_attempt_at == now + inbox.RETRY_BASE and row.processed_at is None
+    assert not AuditEvent.objects.filter(object_ref="applied").exists()  # its writes were undone
+    assert list(inbox.waiting_for_retry()) == []  # not a failure the focal point must act on
+    assert inbox.process_received(now=now) == 0  # not due yet
+    assert inbox.process_received(now=row.next_attempt_at) == 1
+    row.refresh_from_db()
+    assert (row.status, row.last_error, row.next_attempt_at) == (InboxStatus.PROCESSED, "", None)
+    assert applied == ["locked", str(row.message_id)]
+    assert AuditEvent.objects.filter(object_ref="applied").count() == 1
+    assert inbox.process_received(now=row.next_attempt_at or timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_a_database_error_that_does_not_pass_fails_the_message_after_the_last_attempt(net: Net, handlers) -> None:
+    runs = []
+
+    def always_locked(row: InboxMessage) -> None:
+        runs.append(1)
+        raise OperationalError("could not serialize access due to concurrent update")
+
+    inbox.register_handler("case_notification", always_locked)
+    post(net.token())
+    now = timezone.now()
+    waits = []
+    for _ in range(inbox.MAX_ATTEMPTS):
+        assert inbox.process_received(now=now, rng=MaxRandom()) == 1
+        row = InboxMessage.objects.get()
+        if row.next_attempt_at is not None:
+            waits.append((row.next_attempt_at - now).total_seconds())
+            now = row.next_attempt_at
+    assert (row.status, row.attempts, row.last_error) == (InboxStatus.FAILED, inbox.MAX_ATTEMPTS, "OperationalError")
+    assert len(runs) == inbox.MAX_ATTEMPTS
+    assert waits == [1, 2, 4, 8, 16, 32, 60]  # bounded back-off, about two minutes in all
+    assert inbox.process_received(now=now + timedelta(days=1)) == 0  # no more automatic runs
+    # Visible to the operators and the focal point, and run again on request with a fresh count.
+    assert [m.message_id for m in inbox.waiting_for_retry()] == [row.message_id]
+    inbox.unregister_handler("case_notification")
+    inbox.register_handler("case_notification", lambda row: None)
+    assert inbox.retry(str(row.message_id)) == InboxStatus.PROCESSED
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (InboxStatus.PROCESSED, 0)
+
+
+def test_any_other_error_fails_the_message_at_once(net: Net, handlers) -> None:
+    def broken(row: InboxMessage) -> None:
+        raise KeyError("a bug")
+
+    inbox.register_handler("case_notification", broken)
+    post(net.token())
+    inbox.process_received()
+    row = InboxMessage.objects.get()
+    assert (row.status, row.attempts, row.last_error) == (InboxStatus.FAILED, 1, "KeyError")
+
+
+def test_what_counts_as_a_passing_error() -> None:
+    assert inbox.is_transient(OperationalError("database is locked"))
+    assert inbox.is_transient(InterfaceError("connection already closed"))
+    try:
+        try:
+            raise OperationalError("terminating connection due to administrator command")
+        except OperationalError as err:
+            raise RuntimeError("while applying") from err
+    except RuntimeError as wrapped:
+        assert inbox.is_transient(wrapped)
+    assert not inbox.is_transient(IntegrityError("duplicate key"))
+    assert not inbox.is_transient(ValueError("bad"))
+
+
+def test_a_deferred_message_holds_back_the_rest_of_its_conversation_only(net: Net, handlers) -> None:
+    order = []
+    conversation = uuid.uuid4()
+
+    def handler(row: InboxMessage) -> None:
+        if row.type == "referral_offer" and "offer" not in order:
+            order.append("offer")
+            raise OperationalError("database is locked")
+        order.append(row.type)
+
+    for type_ in ("referral_offer", "referral_withdraw", "case_notification"):
+        inbox.register_handler(type_, handler)
+    post(net.token("referral_offer", conversation=conversation))
+    post(net.token("referral_withdraw", conversation=conversation))
+    post(net.token())  # another conversation
+    now = timezone.now()
+    assert inbox.process_received(now=now, rng=MaxRandom()) == 2
+    assert order == ["offer", "case_notification"]
+    withdraw = InboxMessage.objects.get(type="referral_withdraw")
+    assert (withdraw.status, withdraw.attempts) == (InboxStatus.RECEIVED, 0)
+    assert inbox.process_received(now=now) == 0
+    assert inbox.process_received(now=now + timedelta(seconds=5)) == 2
+    assert order == ["offer", "case_notification", "referral_offer", "referral_withdraw"]
+    assert set(InboxMessage.objects.values_list("status", flat=True)) == {InboxStatus.PROCESSED}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_terminated_connection_in_a_handler_is_retried_on_a_new_one(handlers) -> None:
+    """The real thing on PostgreSQL: the handler's connection is killed by the server."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server to end a connection")
+    net = setup_network()
+    runs = []
+
+    def handler(row: InboxMessage) -> None:
+        runs.append(1)
+        record(None, Action.READ, object_type="exchange.inboxmessage", object_ref="applied")
+        if len(runs) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    inbox.register_handler("case_notification", handler)
+    post(net.token())
+    now = timezone.now()
+    assert inbox.process_received(now=now) == 1
+    row = InboxMessage.objects.get()  # a new connection
+    assert (row.status, row.attempts) == (InboxStatus.RECEIVED, 1)
+    assert row.last_error in ("OperationalError", "InterfaceError")
+    assert inbox.process_received(now=row.next_attempt_at) == 1
+    row.refresh_from_db()
+    assert row.status == InboxStatus.PROCESSED and len(runs) == 2
+    assert AuditEvent.objects.filter(object_ref="applied").count() == 1

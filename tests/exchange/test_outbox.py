@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from trm.accounts.roles import Role
 from trm.audit.models import AuditEvent
 from trm.exchange import keys, outbox, protocol
 from trm.exchange.errors import Code, LocalProtocolError
-from trm.exchange.models import OutboxMessage, OutboxStatus, TrustListState
+from trm.exchange.models import OutboxMessage, OutboxPeer, OutboxStatus, TrustListState
 from trm.exchange.vectors import SAMPLE_BODIES
 
 
@@ -39,12 +40,12 @@ def enqueue(type_: str = "case_notification", **kw) -> OutboxMessage:
 
 
 def deliver(peer: PeerInbox, *, now=None, rng=None) -> list[outbox.Outcome]:
+    """One worker pass at ``now``: claim, then deliver in order (as ``deliver_due``)."""
     now = now or timezone.now()
     with peer.client() as client:
-        return [
-            outbox.deliver_one(row, client=client, now=now, rng=rng or random.Random(7))
-            for row in outbox.claim(10, now=now)
-        ]
+        return outbox.deliver_batch(
+            outbox.claim(10, now=now), client=client, rng=rng or random.Random(7), clock=lambda: now
+        )
 
 
 class MaxRandom(random.Random):
@@ -151,7 +152,7 @@ def test_claim_locks_rows_with_skip_locked_on_postgresql_only(db) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_never_take_the_same_row() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; its single-statement claim is tested above")
+        pytest.skip("SQLite serialises writers: a claim holds the write lock from its start (IMMEDIATE)")
     setup_network()
     rows = [enqueue() for _ in range(40)]
     now = timezone.now()
@@ -256,7 +257,8 @@ def test_a_permanent_http_error_retries_at_the_slowest_pace(net: Net, peer: Peer
 
 
 def test_it_gives_up_when_the_message_expires(net: Net, peer: PeerInbox) -> None:
-    row = enqueue(ttl=timedelta(hours=1))
+    # A peer that never answers is probed at most every PEER_MAX_DELAY until the message expires.
+    row = enqueue(ttl=timedelta(minutes=10))
     peer.script = ["drop"] * 50
     now = timezone.now()
     for _ in range(50):
@@ -320,3 +322,169 @@ def test_deliver_due_runs_one_pass(net: Net, peer: PeerInbox) -> None:
 def test_the_worker_command_stops_after_one_pass_with_once(net: Net, capsys) -> None:
     call_command("exchange_worker", "--once")
     assert "delivered 0" in capsys.readouterr().out
+
+
+# --- a peer that fails, and one that comes back ----------------------------------------------
+
+
+def peer_state() -> OutboxPeer:
+    return OutboxPeer.objects.get(node_id=PEER)
+
+
+def test_a_peer_backs_off_briefly_at_first_and_never_beyond_its_cap() -> None:
+    rng = MaxRandom()
+    assert [outbox.peer_backoff(n, rng).total_seconds() for n in range(1, 10)] == [
+        0.5,
+        1,
+        2,
+        4,
+        8,
+        16,
+        30,
+        30,
+        30,
+    ]
+
+    class MinRandom(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return a
+
+    assert outbox.peer_backoff(1, MinRandom()).total_seconds() == 0.25  # never zero: no tight loop
+
+
+def test_a_refused_connection_holds_the_peers_queue_for_a_moment_not_each_message(net: Net, peer: PeerInbox) -> None:
+    rows = [enqueue() for _ in range(5)]
+    peer.script = ["drop"]
+    now = timezone.now()
+    outcomes = deliver(peer, now=now, rng=MaxRandom())
+    # One attempt, the rest of the batch given back untried: a dead peer costs one request.
+    assert [(o.status, o.error, o.peer_down) for o in outcomes] == [("pending", "connect", True)]
+    assert peer.requests == 1
+    state = peer_state()
+    assert (state.failures, state.last_error, state.retry_at) == (1, "connect", now + timedelta(seconds=0.5))
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.status, row.next_attempt_at) == (OutboxStatus.PENDING, state.retry_at)
+    assert [row.attempts for row in rows] == [1, 0, 0, 0, 0]
+    assert outbox.claim(10, now=now + timedelta(seconds=0.4)) == []
+    # The peer is back half a second later: the whole queue leaves at once and the peer is cleared.
+    assert [o.status for o in deliver(peer, now=state.retry_at)] == ["delivered"] * 5
+    assert (peer_state().failures, peer_state().retry_at) == (0, None)
+
+
+def test_a_peer_in_back_off_is_probed_with_one_message(net: Net, peer: PeerInbox) -> None:
+    for _ in range(4):
+        enqueue()
+    peer.script = [503, 503]
+    now = timezone.now()
+    deliver(peer, now=now, rng=MaxRandom())
+    retry_at = peer_state().retry_at
+    assert outbox.claim_per_peer(10, now=now, peers=4) == []
+    (probe,) = outbox.claim_per_peer(10, now=retry_at, peers=4)
+    assert len(probe) == 1
+    with peer.client() as client:
+        outcomes = outbox.deliver_batch(probe, client=client, rng=MaxRandom(), clock=lambda: retry_at)
+    assert [o.error for o in outcomes] == ["http_503"]
+    state = peer_state()
+    assert (state.failures, state.retry_at) == (2, retry_at + timedelta(seconds=1))
+    (probe,) = outbox.claim_per_peer(10, now=state.retry_at, peers=4)
+    assert len(probe) == 1
+    with peer.client() as client:
+        assert [o.status for o in outbox.deliver_batch(probe, client=client, rng=MaxRandom())] == ["delivered"]
+    (rest,) = outbox.claim_per_peer(10, now=timezone.now() + timedelta(seconds=5), peers=4)
+    assert len(rest) == 3  # the peer answered: a whole batch again
+
+
+def test_a_failure_seen_twice_in_one_window_lengthens_the_wait_once(net: Net) -> None:
+    now = timezone.now()
+    first = outbox.note_peer_failure(PEER, "connect", now=now, rng=MaxRandom())
+    again = outbox.note_peer_failure(PEER, "timeout", now=now + timedelta(seconds=0.1), rng=MaxRandom())
+    assert first == again == now + timedelta(seconds=0.5)
+    assert peer_state().failures == 1
+
+
+def test_a_failure_of_the_message_itself_does_not_hold_the_peer(net: Net, peer: PeerInbox) -> None:
+    bad = enqueue()
+    enqueue()
+    peer.script = ["garbage"]
+    assert [o.status for o in deliver(peer)] == ["pending", "delivered"]
+    bad.refresh_from_db()
+    assert (bad.status, bad.last_error) == (OutboxStatus.PENDING, "receipt_malformed_receipt")
+    assert not OutboxPeer.objects.filter(failures__gt=0).exists()
+
+
+def test_an_expired_message_is_given_up_even_while_its_peer_waits(net: Net, peer: PeerInbox) -> None:
+    row = enqueue(ttl=timedelta(minutes=1))
+    outbox.note_peer_failure(PEER, "connect", now=row.expires - timedelta(seconds=1), rng=MaxRandom())
+    assert [o.status for o in deliver(peer, now=row.expires)] == ["dead"]
+
+
+# --- order within a conversation ------------------------------------------------------------
+
+
+def test_a_conversation_leaves_in_order_whatever_fails_in_between(net: Net, peer: PeerInbox) -> None:
+    conversation = uuid.uuid4()
+    first = enqueue(conversation=conversation)
+    second = enqueue(conversation=conversation)
+    other = enqueue()
+    now = timezone.now()
+    # The first fails on its own and waits; the second waits behind it, another conversation does not.
+    peer.script = ["garbage"]
+    assert [o.status for o in deliver(peer, now=now, rng=MaxRandom())] == ["pending", "delivered"]
+    assert peer.stored == [str(other.message_id)]
+    first.refresh_from_db()
+    assert outbox.claim(10, now=first.next_attempt_at - timedelta(seconds=1)) == []
+    # Once due, the first leaves and the second follows it in the same pass.
+    assert [o.status for o in deliver(peer, now=first.next_attempt_at)] == ["delivered", "delivered"]
+    assert peer.stored == [str(other.message_id), str(first.message_id), str(second.message_id)]
+
+
+def test_a_rejected_or_dead_message_does_not_block_its_conversation(net: Net, peer: PeerInbox) -> None:
+    conversation = uuid.uuid4()
+    enqueue(conversation=conversation)
+    second = enqueue(conversation=conversation)
+    peer.script = [("reject", Code.SCHEMA_VIOLATION)]
+    assert [o.status for o in deliver(peer)] == ["rejected", "delivered"]
+    assert peer.stored == [str(second.message_id)]
+
+
+# --- leases ---------------------------------------------------------------------------------
+
+
+def test_a_lease_is_short_and_renewed_while_its_worker_lives(net: Net) -> None:
+    row = enqueue()
+    now = timezone.now()
+    (held,) = outbox.claim(1, now=now)
+    assert timedelta(seconds=15) >= outbox.LEASE
+    # Renewed by the living worker: nobody else takes it.
+    later = now + outbox.LEASE - timedelta(seconds=1)
+    assert outbox.renew([held.claim_token], now=later) == 1
+    assert outbox.claim(1, now=now + outbox.LEASE + timedelta(seconds=1)) == []
+    # The worker dies (no more renewals): one lease later the row is taken over and sent again.
+    (taken,) = outbox.claim(1, now=later + outbox.LEASE)
+    assert taken.pk == row.pk and taken.claim_token != held.claim_token
+    assert outbox.renew([held.claim_token], now=later + outbox.LEASE) == 0
+
+
+def test_a_row_released_goes_back_due_without_an_attempt(net: Net) -> None:
+    row = enqueue()
+    now = timezone.now()
+    (held,) = outbox.claim(1, now=now)
+    assert outbox.release(held, now=now)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.claim_token, row.next_attempt_at) == (OutboxStatus.PENDING, 0, None, now)
+    assert [r.pk for r in outbox.claim(1, now=now)] == [row.pk]
+
+
+def test_the_status_command_lists_the_peers_in_back_off(net: Net, peer: PeerInbox, capsys) -> None:
+    import json
+
+    enqueue()
+    peer.script = ["drop"]
+    deliver(peer)
+    call_command("exchange_status")
+    report = json.loads(capsys.readouterr().out)
+    assert report["outbox"] == {"pending": 1}
+    assert report["peers_failing"][PEER]["failures"] == 1
+    assert report["peers_failing"][PEER]["last_error"] == "connect"
+    assert report["inbox_deferred"] == 0

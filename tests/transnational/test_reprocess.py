@@ -137,3 +137,33 @@ def test_trm_exchange_retry_names_the_command():
     from trm.cli import resolve
 
     assert resolve(["exchange", "retry", "--all"], {"exchange_retry"}) == ["exchange_retry", "--all"]
+
+
+def test_a_message_that_kept_meeting_a_database_error_says_how_often_it_was_tried(two, sent, monkeypatch):
+    from django.db import OperationalError
+    from django.utils import timezone
+
+    from trm.exchange import inbox
+
+    kind = kinds.KINDS["referral_accept"]
+
+    def locked(row):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setitem(kinds.KINDS, "referral_accept", dataclasses.replace(kind, receive=locked))
+    row = accept_from_peer(two, sent)
+    assert (row.status, row.attempts) == ("received", 1)  # deferred, not failed
+    client = verified_client(two.focal)
+    assert str(row.message_id) not in client.get(reverse("transnational:failed")).content.decode()
+    while row.status == "received":
+        inbox.process_received(now=row.next_attempt_at or timezone.now(), max_attempts=3)
+        row.refresh_from_db()
+    assert (row.status, row.attempts) == ("failed", 3)
+    page = client.get(reverse("transnational:failed")).content.decode()
+    assert "Processing failed 3 times (OperationalError)." in page
+
+    monkeypatch.undo()  # the database is fine again: the focal point runs it
+    assert client.post(reverse("transnational:retry", args=[row.message_id])).status_code == 302
+    row.refresh_from_db()
+    sent.refresh_from_db()
+    assert row.status == "processed" and sent.status == LinkStatus.ACCEPTED

@@ -18,25 +18,36 @@ exists here, and a message either exists whole or not at all.
 
 Processing is separate from receipt: handlers registered with ``register_handler`` run in
 the worker (``process_received``), one message per transaction with its status change, so
-a slow or failing handler never makes a sender retry or lose a message. A failing handler
-leaves the message ``failed`` with the exception's class name (never its text); a
-handler refusing a message it cannot apply (``Unprocessable``, e.g. a conversation unknown
-here) leaves it ``unhandled`` with a short reason, audited. ``retry`` runs either again.
+a slow or failing handler never makes a sender retry or lose a message.
+
+* A handler that hits a passing database error (``is_transient``: SQLite's "database is
+  locked", a PostgreSQL serialisation failure, deadlock or terminated connection, an
+  interface error) has its writes undone and the message stays ``received``, tried again
+  after a jittered back-off (``RETRY_BASE`` doubling to ``RETRY_CAP``), counting
+  ``attempts``; after ``MAX_ATTEMPTS`` it is ``failed``.
+* Any other exception leaves the message ``failed`` at once, with the exception's class
+  name (never its text). A handler refusing a message it cannot apply (``Unprocessable``,
+  e.g. a conversation unknown here) leaves it ``unhandled`` with a short reason, audited.
+  ``retry`` runs either again, with a fresh count of attempts.
+* **Order.** A message waits while an earlier message of its conversation from the same
+  sender is still ``received`` (deferred, or in another worker's hands): a conversation's
+  messages are applied in the order they arrived.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from trm.audit.events import Action
@@ -194,22 +205,96 @@ class Unprocessable(Exception):
         self.code = code
 
 
+# How often a handler meets a passing database error before its message is ``failed``,
+# and the waits in between (about two minutes in all).
+MAX_ATTEMPTS = 8
+RETRY_BASE = timedelta(seconds=1)
+RETRY_CAP = timedelta(minutes=1)
+
+
+def is_transient(err: BaseException) -> bool:
+    """A database error that a later run may not meet: a lock, a lost connection, a conflict.
+
+    Django raises ``OperationalError`` for SQLite's "database is locked" and PostgreSQL's
+    serialisation failures, deadlocks, lock time-outs and terminated connections, and
+    ``InterfaceError`` for a connection already closed; a handler's own exception raised
+    ``from`` one of them counts too.
+    """
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def retry_delay(attempts: int, rng: random.Random) -> timedelta:
+    """Equal jitter: a random wait in [c/2, c], c = min(RETRY_CAP, RETRY_BASE × 2^(attempts − 1))."""
+    ceiling = min(RETRY_CAP.total_seconds(), RETRY_BASE.total_seconds() * 2 ** min(max(attempts - 1, 0), 32))
+    return timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+
+
+_rng = random.SystemRandom()
+
+
 def _set(row: InboxMessage, event: str, now: datetime, **changes: object) -> int:
     status = next_status(INBOX_TRANSITIONS, row.status, event)
     values = {"processed_at": now, **changes}
     return int(InboxMessage.objects.filter(pk=row.pk, status=row.status).update(status=status, **values))
 
 
-def process_received(*, batch: int = 50, now: datetime | None = None) -> int:
-    """Hand received messages to their handlers; returns how many were taken."""
+def _due(now: datetime) -> Q:
+    return Q(status=InboxStatus.RECEIVED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def process_received(
+    *,
+    batch: int = 50,
+    now: datetime | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    rng: random.Random | None = None,
+) -> int:
+    """Hand due received messages to their handlers, in order; returns how many were taken.
+
+    A message is skipped while an earlier message of its conversation from the same
+    sender is still ``received`` (deferred, or taken by another worker a moment ago).
+    """
     now = now or timezone.now()
-    due = InboxMessage.objects.filter(status=InboxStatus.RECEIVED).order_by("received_at", "id")
-    ids = list(due.values_list("id", flat=True)[:batch])
-    return sum(1 for pk in ids if _process(pk, now) is not None)
+    rows = list(
+        InboxMessage.objects.filter(_due(now)).order_by("id").values_list("id", "sender", "conversation")[:batch]
+    )
+    if not rows:
+        return 0
+    ids = [pk for pk, _, _ in rows]
+    # The first received message of each conversation that is not in this batch.
+    waiting: dict[tuple[str, Any], int] = {}
+    for pk, sender, conversation in (
+        InboxMessage.objects.filter(status=InboxStatus.RECEIVED, conversation__in={c for _, _, c in rows})
+        .exclude(id__in=ids)
+        .order_by("-id")
+        .values_list("id", "sender", "conversation")
+    ):
+        waiting[(sender, conversation)] = pk
+    taken = 0
+    for pk, sender, conversation in rows:
+        key = (sender, conversation)
+        if key in waiting and waiting[key] < pk:
+            continue
+        status = _process(pk, now, max_attempts=max_attempts, rng=rng or _rng)
+        if status is not None:
+            taken += 1
+        if status in (None, InboxStatus.RECEIVED):
+            waiting.setdefault(key, pk)  # deferred or in other hands: the rest of its conversation waits
+    return taken
 
 
-def _process(pk: int, now: datetime) -> str | None:
-    """Hand one received message to its handler; its new status, or None if another worker took it."""
+def _process(
+    pk: int, now: datetime, *, max_attempts: int = MAX_ATTEMPTS, rng: random.Random | None = None
+) -> str | None:
+    """Hand one received message to its handler; its new status, or None if another worker took it.
+
+    ``received`` means the handler met a passing database error and runs again later.
+    """
     row = InboxMessage.objects.filter(pk=pk, status=InboxStatus.RECEIVED).first()
     if row is None:
         return None
@@ -224,6 +309,7 @@ def _process(pk: int, now: datetime) -> str | None:
                 status=next_status(INBOX_TRANSITIONS, InboxStatus.RECEIVED, "processed"),
                 processed_at=now,
                 last_error="",
+                next_attempt_at=None,
             )
             if not taken:
                 return None
@@ -235,20 +321,45 @@ def _process(pk: int, now: datetime) -> str | None:
             record(None, Action.REFUSED, row, object_type="exchange.inboxmessage", note=f"not processed: {err.code}")
         return InboxStatus.UNHANDLED
     except Exception as err:
-        logger.error(
-            "inbox handler failed message=%s type=%s error=%s at %s",
+        return _failed(row, err, now, max_attempts=max_attempts, rng=rng or _rng)
+    return InboxStatus.PROCESSED
+
+
+def _failed(row: InboxMessage, err: Exception, now: datetime, *, max_attempts: int, rng: random.Random) -> str:
+    """Record a handler's failure: deferred while transient and attempts remain, else ``failed``."""
+    attempts = row.attempts + 1
+    error = type(err).__name__[:64]
+    if is_transient(err) and not connection.in_atomic_block:
+        # A terminated connection is replaced here rather than failing the next query.
+        connection.close_if_unusable_or_obsolete()
+    if is_transient(err) and attempts < max_attempts:
+        at = now + retry_delay(attempts, rng)
+        logger.warning(
+            "inbox handler deferred message=%s type=%s attempt=%d error=%s at %s",
             row.message_id,
             row.type,
-            type(err).__name__,
+            attempts,
+            error,
             where(err),
         )
-        _set(row, "failed", now, last_error=type(err).__name__[:64])
-        return InboxStatus.FAILED
-    return InboxStatus.PROCESSED
+        _set(row, "defer", now, processed_at=None, attempts=attempts, next_attempt_at=at, last_error=error)
+        return InboxStatus.RECEIVED
+    logger.error(
+        "inbox handler failed message=%s type=%s attempt=%d error=%s at %s",
+        row.message_id,
+        row.type,
+        attempts,
+        error,
+        where(err),
+    )
+    _set(row, "failed", now, attempts=attempts, next_attempt_at=None, last_error=error)
+    return InboxStatus.FAILED
 
 
 def retry(message_id: str, *, by: Any = None, now: datetime | None = None) -> str | None:
     """Run a ``failed`` or ``unhandled`` message again, now; returns its new status.
+
+    The message gets a fresh count of attempts: a passing database error defers it again.
 
     None when no message with that id waits for a retry (it never failed, or a concurrent
     retry took it first): the state change is conditional, so a message runs once. The
@@ -259,7 +370,8 @@ def retry(message_id: str, *, by: Any = None, now: datetime | None = None) -> st
     now = now or timezone.now()
     with transaction.atomic():
         row = InboxMessage.objects.filter(message_id=message_id, status__in=RETRYABLE).first()
-        if row is None or not _set(row, "retry", now, processed_at=None, last_error=""):
+        fresh = {"processed_at": None, "last_error": "", "attempts": 0, "next_attempt_at": None}
+        if row is None or not _set(row, "retry", now, **fresh):
             return None
         record(
             by,

@@ -22,11 +22,13 @@ from trm.lib.encrypted import EncryptedJSONField, EncryptedTextField
 # --- message states -------------------------------------------------------------------
 #
 # Outbox. A message is stored ``pending`` in the sender's own transaction. A worker
-# ``claim``s it (``sending``, with a lease: a worker that dies leaves the row to be
-# ``reclaim``ed once the lease runs out). A valid receipt ``accepted`` or ``duplicate``
-# makes it ``delivered``; a valid ``rejected`` receipt makes it ``rejected`` (final, trm/1
-# §3.3). Anything else is a ``retry`` (back to ``pending`` with a later next_attempt_at),
-# until the message expires (``dead``: undelivered, reported to the operators).
+# ``claim``s it (``sending``, with a short lease that the worker renews while it works: a
+# worker that dies leaves the row to be ``reclaim``ed within one lease). A valid receipt
+# ``accepted`` or ``duplicate`` makes it ``delivered``; a valid ``rejected`` receipt makes it
+# ``rejected`` (final, trm/1 §3.3). Anything else is a ``retry`` (back to ``pending`` with a
+# later next_attempt_at), until the message expires (``dead``: undelivered, reported to the
+# operators). A worker that stops, or finds the peer down, ``release``s the rest of its
+# claim without an attempt (back to ``pending``).
 OUTBOX_TRANSITIONS: dict[str, dict[str, str]] = {
     "pending": {"claim": "sending", "expire": "dead"},
     "sending": {
@@ -34,6 +36,7 @@ OUTBOX_TRANSITIONS: dict[str, dict[str, str]] = {
         "delivered": "delivered",
         "rejected": "rejected",
         "retry": "pending",
+        "release": "pending",
         "expire": "dead",
     },
     "delivered": {},
@@ -43,10 +46,13 @@ OUTBOX_TRANSITIONS: dict[str, dict[str, str]] = {
 
 # Inbox. A message is stored ``received`` (and acknowledged) before anything else happens
 # to it. The worker hands it to the handler registered for its type: ``processed`` when
-# the handler returns, ``failed`` when it raises (kept for the operators and ``retry``-able),
-# ``unhandled`` when no handler exists for the type yet.
+# the handler returns; ``defer`` (still ``received``, tried again later) when it hit a
+# passing database error (a lock, a lost connection, a serialisation failure), up to a
+# bounded number of attempts; ``failed`` when it raised anything else or ran out of
+# attempts (kept for the operators and ``retry``-able); ``unhandled`` when no handler
+# exists for the type or the handler refused the message.
 INBOX_TRANSITIONS: dict[str, dict[str, str]] = {
-    "received": {"processed": "processed", "failed": "failed", "unhandled": "unhandled"},
+    "received": {"processed": "processed", "defer": "received", "failed": "failed", "unhandled": "unhandled"},
     "failed": {"retry": "received"},
     "unhandled": {"retry": "received"},
     "processed": {},
@@ -213,6 +219,10 @@ class InboxMessage(models.Model):
     status = models.CharField(max_length=10, choices=InboxStatus.choices, default=InboxStatus.RECEIVED)
     processed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=64, blank=True)
+    # Runs of the handler that ended in an error, and when a deferred message is due again
+    # (None: due now).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -303,3 +313,26 @@ class SummaryFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message_id}"
+
+
+class OutboxPeer(models.Model):
+    """Delivery to one peer node: how often in a row the peer itself failed, and when to try again.
+
+    A refused connection, a time-out or a ``5xx`` says something about the peer, not about
+    one message: the outbox then sends nothing more to it until ``retry_at`` (a short,
+    jittered, exponential back-off, probing with one message), and the first valid receipt
+    resets it, so the whole queue leaves as soon as the peer is back.
+    """
+
+    node_id = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=64, blank=True)
+    updated = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["node_id"]
+        verbose_name = _("peer delivery state")
+
+    def __str__(self) -> str:
+        return f"{self.node_id} ({self.failures} failures)"

@@ -1,20 +1,34 @@
 """The outbox: trm/1 messages leave this node at least once, and are never lost.
 
 ``enqueue`` builds and seals a message in the caller's transaction and stores the sealed
-token; nothing touches the network there. A worker (``trm exchange worker``) ``claim``s
-due rows and calls ``deliver_one`` for each: it POSTs the same token (trm/1 §3.3), checks
-the receipt, and records the outcome with the state table of ``models.OUTBOX_TRANSITIONS``.
+token; nothing touches the network there. A worker (``trm exchange worker``, ``worker.py``)
+``claim``s due rows and calls ``deliver_one`` for each: it POSTs the same token (trm/1
+§3.3), checks the receipt, and records the outcome with the state table of
+``models.OUTBOX_TRANSITIONS``.
 
-* A claim is a lease: a worker that dies mid-delivery leaves the row ``sending`` until the
-  lease runs out, then another worker sends it again. The receiver is idempotent by
-  message id, so a second delivery yields a ``duplicate`` receipt, never a second copy.
+* A claim is a short lease (``LEASE``, 10 s) that the worker renews while it works
+  (``renew``): a worker killed mid-delivery leaves its rows ``sending`` for at most one
+  lease, then another worker (or its own restart) sends them again. The receiver is
+  idempotent by message id, so a second delivery yields a ``duplicate`` receipt, never a
+  second copy.
 * Claims use ``SELECT … FOR UPDATE SKIP LOCKED`` where the database has it (PostgreSQL),
   so several workers share the queue; on SQLite one ``UPDATE`` statement claims the rows
   (SQLite serialises writers). Either way the claimed rows are found again by a random
   claim token, and every later write is conditional on that token.
-* Retries wait a random time in ``[0, min(cap, base × 2^n)]`` (full jitter; the caller
-  passes the random generator), at least any ``Retry-After``; a message still undelivered
-  when it expires becomes ``dead`` and is logged for the operators.
+* **Order.** A message is due only when every earlier message of its conversation has
+  left (``delivered``, ``rejected`` or ``dead``): a conversation's messages arrive in the
+  order they were sent, whatever failed in between.
+* **Failures of the peer and of the message are told apart.** A refused connection, a
+  time-out, ``408``/``425``/``429`` or a ``5xx`` is the peer's: the peer gets a short
+  jittered exponential back-off (``OutboxPeer``: from ``PEER_BASE_DELAY``, 0.5 s, doubling
+  to ``PEER_MAX_DELAY``, 30 s, at least any ``Retry-After``), nothing else is sent to it
+  meanwhile, the next attempt probes it with one message, and the first valid receipt
+  clears it: the queue leaves within seconds of the peer's return. Anything else (a
+  receipt that does not verify, a recipient missing from the trust list) is the
+  message's: it waits a random time in ``[0, min(cap, base × 2^n)]`` (full jitter), and a
+  status without a receipt (``404`` …, a configuration problem) the slowest pace.
+  A message still undelivered when it expires becomes ``dead`` and is logged for the
+  operators.
 
 No log line, error or audit entry carries a body: ids, node ids, types and codes only.
 """
@@ -24,7 +38,8 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
@@ -32,7 +47,7 @@ from typing import Any, TypedDict
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from trm.audit.events import Action
@@ -40,13 +55,18 @@ from trm.audit.record import record
 from trm.exchange import keys, protocol, transport
 from trm.exchange.errors import Code, ProtocolError
 from trm.exchange.messages import Handling, message_from_envelope
-from trm.exchange.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxStatus, next_status
+from trm.exchange.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxPeer, OutboxStatus, next_status
 
 logger = logging.getLogger("trm.exchange.outbox")
 
+# The back-off of one message whose delivery failed for a reason of its own.
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
-LEASE = timedelta(minutes=2)
+# The back-off of a peer that refused, timed out or answered 5xx.
+PEER_BASE_DELAY = timedelta(seconds=0.5)
+PEER_MAX_DELAY = timedelta(seconds=30)
+LEASE = timedelta(seconds=10)
+UNFINISHED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
 def enqueue(
@@ -115,25 +135,83 @@ def enqueue(
 
 
 def _due(now: datetime) -> Q:
-    return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
+    earlier_unfinished = OutboxMessage.objects.filter(
+        conversation=OuterRef("conversation"), id__lt=OuterRef("id"), status__in=UNFINISHED
+    )
+    peer_waits = OutboxPeer.objects.filter(node_id=OuterRef("recipient"), retry_at__gt=now)
+    ready = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxStatus.SENDING, lease_until__lte=now
     )
+    # An expired message is taken at once to be marked dead, whatever waits before it.
+    expired = Q(status=OutboxStatus.PENDING, expires__lte=now)
+    return (ready & ~Exists(earlier_unfinished) & ~Exists(peer_waits)) | expired
 
 
-def claim(batch: int = 20, *, now: datetime, lease: timedelta = LEASE) -> list[OutboxMessage]:
-    """Take up to ``batch`` due messages for this worker (status ``sending``, leased)."""
-    claim_token = uuid.uuid4()
+def claim(
+    batch: int = 20,
+    *,
+    now: datetime,
+    lease: timedelta = LEASE,
+    recipient: str | None = None,
+    conversation: uuid.UUID | None = None,
+    claim_token: uuid.UUID | None = None,
+) -> list[OutboxMessage]:
+    """Take up to ``batch`` due messages for this worker (``sending``, leased).
+
+    ``recipient`` and ``conversation`` narrow the choice to one peer or one conversation;
+    ``claim_token`` adds the rows to a claim this worker holds (and renews) already.
+    """
+    claim_token = claim_token or uuid.uuid4()
     changes = {"status": OutboxStatus.SENDING, "lease_until": now + lease, "claim_token": claim_token, "updated": now}
-    due = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+    due = OutboxMessage.objects.filter(_due(now))
+    if recipient is not None:
+        due = due.filter(recipient=recipient)
+    if conversation is not None:
+        due = due.filter(conversation=conversation)
+    due = due.order_by("next_attempt_at", "id")
     with transaction.atomic():
+        # SQLite: the transaction holds the write lock from its start (transaction_mode
+        # IMMEDIATE), so nobody claims between the read and the update; the update's own
+        # condition would still refuse a row claimed meanwhile.
         if connection.features.has_select_for_update_skip_locked:
-            ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:batch])
-            if not ids:
-                return []
-            OutboxMessage.objects.filter(id__in=ids).update(**changes)
-        else:
-            OutboxMessage.objects.filter(_due(now), id__in=Subquery(due.values("id")[:batch])).update(**changes)
-    return list(OutboxMessage.objects.filter(claim_token=claim_token).order_by("next_attempt_at", "id"))
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:batch])
+        if not ids:
+            return []
+        free = Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING, lease_until__lte=now)
+        OutboxMessage.objects.filter(free, id__in=ids).update(**changes)
+    return list(OutboxMessage.objects.filter(id__in=ids, claim_token=claim_token).order_by("next_attempt_at", "id"))
+
+
+def claim_per_peer(
+    batch: int = 20, *, now: datetime, peers: int, busy: Collection[str] = (), lease: timedelta = LEASE
+) -> list[list[OutboxMessage]]:
+    """One claim for each of up to ``peers`` peers with due messages, longest waiting first.
+
+    Peers in ``busy`` (this worker is delivering to them) are left out. A peer that failed
+    last time is probed with one message rather than a batch.
+    """
+    waiting = (
+        OutboxMessage.objects.filter(_due(now))
+        .exclude(recipient__in=list(busy))
+        .values("recipient")
+        .annotate(first=Min("next_attempt_at"))
+        .order_by("first", "recipient")
+    )
+    recipients = [r["recipient"] for r in waiting[:peers]]
+    if not recipients:
+        return []
+    failing = set(OutboxPeer.objects.filter(node_id__in=recipients, failures__gt=0).values_list("node_id", flat=True))
+    claims = [claim(1 if r in failing else batch, now=now, lease=lease, recipient=r) for r in recipients]
+    return [rows for rows in claims if rows]
+
+
+def renew(claim_tokens: Collection[uuid.UUID], *, now: datetime, lease: timedelta = LEASE) -> int:
+    """Extend the lease of the rows still held under these claims (the worker's heartbeat)."""
+    if not claim_tokens:
+        return 0
+    held = OutboxMessage.objects.filter(claim_token__in=list(claim_tokens), status=OutboxStatus.SENDING)
+    return int(held.update(lease_until=now + lease))
 
 
 # --- delivering -------------------------------------------------------------------------
@@ -147,10 +225,35 @@ def backoff(
     return timedelta(seconds=rng.uniform(0, ceiling))
 
 
+def peer_backoff(
+    failures: int, rng: random.Random, *, base: timedelta = PEER_BASE_DELAY, cap: timedelta = PEER_MAX_DELAY
+) -> timedelta:
+    """Equal jitter: a random wait in [c/2, c], c = min(cap, base × 2^(failures − 1)).
+
+    Short at first (a peer restarting is back within seconds), never zero (two workers
+    do not probe a dead peer in a tight loop), and bounded by ``cap``, which is how late
+    the queue notices a peer that was down for long.
+    """
+    ceiling = min(cap.total_seconds(), base.total_seconds() * 2 ** min(max(failures - 1, 0), 32))
+    return timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How long to wait after a failure: of one message (``base``, ``cap``) and of a peer."""
+
+    base: timedelta = BASE_DELAY
+    cap: timedelta = MAX_DELAY
+    peer_base: timedelta = PEER_BASE_DELAY
+    peer_cap: timedelta = PEER_MAX_DELAY
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: str
     error: str = ""
+    # The peer itself failed (refused, timed out, 5xx): it is in back-off.
+    peer_down: bool = False
 
 
 def _write(row: OutboxMessage, event: str, now: datetime, **changes: Any) -> bool:
@@ -161,6 +264,11 @@ def _write(row: OutboxMessage, event: str, now: datetime, **changes: Any) -> boo
         changes["finished_at"] = now
     with transaction.atomic():
         won = OutboxMessage.objects.filter(pk=row.pk, claim_token=row.claim_token).update(**changes) == 1
+        if won and status == OutboxStatus.DELIVERED:
+            # A valid receipt: the peer is back, its whole queue may leave.
+            OutboxPeer.objects.filter(node_id=row.recipient, failures__gt=0).update(
+                failures=0, retry_at=None, last_error="", updated=now
+            )
         if won and status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED, OutboxStatus.DEAD):
             note = status if not changes.get("last_error") else f"{status}: {changes['last_error']}"
             record(None, Action.SEND, row, object_type="exchange.outboxmessage", note=note)
@@ -175,8 +283,7 @@ class _RetryClock(TypedDict):
 
     now: datetime
     rng: random.Random
-    base: timedelta
-    cap: timedelta
+    pacing: Pacing
 
 
 def _retry(
@@ -185,19 +292,62 @@ def _retry(
     *,
     now: datetime,
     rng: random.Random,
-    retry_after: float | None = None,
+    pacing: Pacing,
     slow: bool = False,
-    base: timedelta = BASE_DELAY,
-    cap: timedelta = MAX_DELAY,
 ) -> Outcome:
+    """A failure of this message: it waits on its own back-off; other messages to the peer go on."""
     attempts = row.attempts + 1
-    delay = cap if slow else backoff(attempts, rng, base=base, cap=cap)
-    if retry_after is not None:
-        delay = max(delay, min(timedelta(seconds=retry_after), cap))
+    delay = pacing.cap if slow else backoff(attempts, rng, base=pacing.base, cap=pacing.cap)
     next_at = min(now + delay, row.expires)
     _write(row, "retry", now, attempts=attempts, next_attempt_at=next_at, last_error=reason[:64])
     logger.info("outbox retry message=%s to=%s attempt=%d reason=%s", row.message_id, row.recipient, attempts, reason)
     return Outcome(OutboxStatus.PENDING, reason)
+
+
+def note_peer_failure(
+    node_id: str,
+    reason: str,
+    *,
+    now: datetime,
+    rng: random.Random,
+    pacing: Pacing = Pacing(),
+    retry_after: float | None = None,
+) -> datetime:
+    """Record that ``node_id`` failed; returns when to try it again.
+
+    A failure seen while the peer is already waiting (another lane or worker found it down
+    in the same window) does not lengthen the wait: the back-off grows once per probe.
+    """
+    with transaction.atomic():
+        peer, _ = OutboxPeer.objects.select_for_update().get_or_create(node_id=node_id)
+        if peer.retry_at is not None and peer.retry_at > now:
+            return peer.retry_at
+        peer.failures += 1
+        delay = peer_backoff(peer.failures, rng, base=pacing.peer_base, cap=pacing.peer_cap)
+        if retry_after is not None:
+            delay = max(delay, min(timedelta(seconds=retry_after), pacing.cap))
+        peer.retry_at, peer.last_error, peer.updated = now + delay, reason[:64], now
+        peer.save(update_fields=["failures", "retry_at", "last_error", "updated"])
+    if peer.failures == 1:
+        logger.warning("outbox peer=%s failed reason=%s: waiting %.1f s", node_id, reason, delay.total_seconds())
+    return peer.retry_at
+
+
+def _peer_down(
+    row: OutboxMessage,
+    reason: str,
+    *,
+    now: datetime,
+    rng: random.Random,
+    pacing: Pacing,
+    retry_after: float | None = None,
+) -> Outcome:
+    """A failure of the peer: the peer backs off, and this message waits for the peer only."""
+    attempts = row.attempts + 1
+    retry_at = note_peer_failure(row.recipient, reason, now=now, rng=rng, pacing=pacing, retry_after=retry_after)
+    _write(row, "retry", now, attempts=attempts, next_attempt_at=min(retry_at, row.expires), last_error=reason[:64])
+    logger.info("outbox retry message=%s to=%s attempt=%d reason=%s", row.message_id, row.recipient, attempts, reason)
+    return Outcome(OutboxStatus.PENDING, reason, peer_down=True)
 
 
 def deliver_one(
@@ -208,8 +358,12 @@ def deliver_one(
     rng: random.Random,
     base: timedelta = BASE_DELAY,
     cap: timedelta = MAX_DELAY,
+    pacing: Pacing | None = None,
 ) -> Outcome:
-    """One delivery attempt of a claimed row; records and returns the outcome."""
+    """One delivery attempt of a claimed row; records and returns the outcome.
+
+    ``pacing`` (or ``base`` and ``cap`` alone, for the message's own back-off) sets the waits.
+    """
     if row.status != OutboxStatus.SENDING or row.claim_token is None:
         raise ValueError("deliver_one needs a row returned by claim")
     if now >= row.expires:
@@ -221,7 +375,7 @@ def deliver_one(
             row.attempts,
         )
         return Outcome(OutboxStatus.DEAD, "expired")
-    retry: _RetryClock = {"now": now, "rng": rng, "base": base, "cap": cap}
+    retry: _RetryClock = {"now": now, "rng": rng, "pacing": pacing or Pacing(base=base, cap=cap)}
     try:
         trust_list = keys.current_trust_list(now=now)
         url = trust_list.node(row.recipient, at=now).inbox_url
@@ -232,7 +386,9 @@ def deliver_one(
     try:
         receipt_token = transport.post(client, url, row.token)
     except transport.DeliveryError as err:
-        return _retry(row, err.reason, retry_after=err.retry_after, slow=not err.retryable, **retry)
+        if err.retryable:
+            return _peer_down(row, err.reason, retry_after=err.retry_after, **retry)
+        return _retry(row, err.reason, slow=True, **retry)
     try:
         receipt = protocol.verify_receipt(
             receipt_token,
@@ -280,17 +436,57 @@ def _reseal(row: OutboxMessage, *, now: datetime, trust_list: Any, attempts: int
     return Outcome(OutboxStatus.PENDING, str(Code.UNKNOWN_RECIPIENT_KEY))
 
 
+def release(row: OutboxMessage, *, now: datetime, at: datetime | None = None) -> bool:
+    """Give a claimed row back without an attempt (due at ``at``, default now)."""
+    return _write(row, "release", now, next_attempt_at=min(at or now, row.expires))
+
+
+def deliver_batch(
+    rows: list[OutboxMessage],
+    *,
+    client: httpx.Client,
+    rng: random.Random,
+    clock: Callable[[], datetime] = timezone.now,
+    pacing: Pacing = Pacing(),
+    stop: Callable[[], bool] = lambda: False,
+    lease: timedelta = LEASE,
+) -> list[Outcome]:
+    """Deliver claimed rows in order; the outcomes of the attempts made.
+
+    Once a message has left, the next message of its conversation (due only now) is
+    claimed and sent right after it, so a conversation's burst leaves in one pass. Once a
+    peer fails, the rest of its rows go back without an attempt, due when the peer is (a
+    batch to a dead peer costs one time-out, not one per message); once ``stop()`` is
+    true, every row left goes back, due now, for the next worker.
+    """
+    outcomes: list[Outcome] = []
+    down: dict[str, datetime] = {}
+    work = deque(rows)
+    while work:
+        row = work.popleft()
+        if stop() or row.recipient in down:
+            release(row, now=clock(), at=down.get(row.recipient))
+            continue
+        token = row.claim_token
+        outcome = deliver_one(row, client=client, now=clock(), rng=rng, pacing=pacing)
+        outcomes.append(outcome)
+        if outcome.peer_down:
+            down[row.recipient] = row.next_attempt_at
+        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop():
+            work.extendleft(claim(1, now=clock(), lease=lease, conversation=row.conversation, claim_token=token))
+    return outcomes
+
+
 def deliver_due(
     *,
     client: httpx.Client,
     rng: random.Random,
     batch: int = 20,
-    clock: Any = timezone.now,
+    clock: Callable[[], datetime] = timezone.now,
     base: timedelta = BASE_DELAY,
     cap: timedelta = MAX_DELAY,
+    pacing: Pacing | None = None,
 ) -> list[Outcome]:
-    """Claim one batch of due messages and deliver each (one worker pass)."""
-    outcomes = []
-    for row in claim(batch, now=clock()):
-        outcomes.append(deliver_one(row, client=client, now=clock(), rng=rng, base=base, cap=cap))
-    return outcomes
+    """Claim one batch of due messages and deliver each, here and in order (one worker pass)."""
+    rows = claim(batch, now=clock())
+    return deliver_batch(rows, client=client, rng=rng, clock=clock, pacing=pacing or Pacing(base=base, cap=cap))

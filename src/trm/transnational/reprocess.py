@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from trm.accounts.access import require_capability
 from trm.accounts.roles import Cap
@@ -27,9 +28,8 @@ def waiting(user: Any) -> QuerySet[InboxMessage]:
     """The received messages waiting for a retry, for whoever handles transnational conversations."""
     if not access.may_use(user):
         return InboxMessage.objects.none()
-    return inbox.waiting_for_retry().only(
-        "message_id", "sender", "type", "conversation", "received_at", "processed_at", "status", "last_error"
-    )
+    fields = ("message_id", "sender", "type", "conversation", "received_at", "processed_at", "status", "last_error")
+    return inbox.waiting_for_retry().only(*fields, "attempts")
 
 
 def reason(row: InboxMessage) -> str:
@@ -38,6 +38,11 @@ def reason(row: InboxMessage) -> str:
         return _("This node does not process messages of this type.")
     if row.last_error == handlers.UNKNOWN_CONVERSATION:
         return _("This node holds no conversation with this id with the sending node.")
+    if row.last_error and row.attempts > 1:
+        # A passing database error that did not pass: the exchange tried it again, then gave up.
+        return ngettext(
+            "Processing failed %(n)d time (%(error)s).", "Processing failed %(n)d times (%(error)s).", row.attempts
+        ) % {"n": row.attempts, "error": row.last_error}
     if row.last_error:
         return _("Processing failed (%(error)s).") % {"error": row.last_error}
     return _("Processing failed.")
