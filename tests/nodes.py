@@ -49,8 +49,14 @@ def get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
+class NodeUrls(list[str]):
+    """The nodes' base URLs, and the process group of the launcher and its nodes."""
+
+    pgid: int = 0
+
+
 @contextlib.contextmanager
-def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0) -> Iterator[list[str]]:
+def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0) -> Iterator[NodeUrls]:
     """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers.
 
     ``history``: past synthetic cases per node (the demo's statistics); none unless a test
@@ -75,7 +81,8 @@ def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, h
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    urls = [f"http://127.0.0.1:{base + i}" for i in range(nodes)]
+    urls = NodeUrls(f"http://127.0.0.1:{base + i}" for i in range(nodes))
+    urls.pgid = proc.pid  # the launcher leads its own session: every node is in this group
     try:
         ready: set[str] = set()
         deadline = time.monotonic() + start_within

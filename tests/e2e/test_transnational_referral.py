@@ -113,5 +113,5 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     se.reload()
     expect(se.locator("dl.facts").first).to_contain_text(re.compile(r"Case at the other node\s*BG-"))
     se.goto(f"{sweden}/transnational/notifications/")
-    expect(se.get_by_role("link", name=re.compile("BG accepted the referral"))).to_be_visible()
+    expect(se.get_by_role("link", name=re.compile("Bulgaria accepted the referral"))).to_be_visible()
     assert case_ref.startswith("SE-")
