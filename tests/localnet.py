@@ -22,8 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,15 +29,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from tests.nodes import free_port, wait_for_inbox  # noqa: E402
 from trm.exchange import jose  # noqa: E402 - the pure core, without Django
 from trm.exchange.messages import format_time  # noqa: E402
 from trm.exchange.trustlist import sign_trust_list  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class HungPeer:
@@ -339,17 +332,10 @@ class LocalNet:
             ["serve", "--bind", f"127.0.0.1:{self.ports[node]}", "--no-migrate", "--workers", str(workers)],
             **extra,
         )
-        deadline = started + within
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.ports[node]}/trm/1/inbox", timeout=2)
-            except urllib.error.HTTPError as err:
-                if err.code == 405:
-                    return time.monotonic() - started
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{node} did not start within {within:.0f} s")
+        wait_for_inbox(
+            f"http://127.0.0.1:{self.ports[node]}", name=node, within=within - (time.monotonic() - started), step=0.1
+        )
+        return time.monotonic() - started
 
     def start_worker(self, node: str, *args: str, **extra: str) -> None:
         self.workers[node] = self._popen(node, ["exchange_worker", "--interval", "0.2", *args], **extra)

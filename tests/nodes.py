@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,28 @@ def free_base_port(count: int) -> int:
             for s in taken:
                 s.close()
     raise RuntimeError("no free ports")
+
+
+def free_port() -> int:
+    """A loopback port free now (the OS's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_inbox(base_url: str, *, name: str = "the node", within: float = 60, step: float = 0.3) -> float:
+    """Wait until a node's trm/1 inbox answers (405 to a GET); returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() < started + within:
+        try:
+            urllib.request.urlopen(f"{base_url}/trm/1/inbox", timeout=2)  # noqa: S310 - loopback
+        except urllib.error.HTTPError as err:
+            if err.code == 405:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(step)
+    raise AssertionError(f"{name} did not start within {within:.0f} s")
 
 
 def get(url: str) -> tuple[int, str]:

@@ -14,7 +14,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_transnational_referral import demo_login
+from tests.e2e.test_transnational_referral import demo_login, record_consent_for_bulgaria
 from tests.nodes import demo_network
 
 pytestmark = pytest.mark.e2e
@@ -67,12 +67,7 @@ def test_a_person_referred_from_sweden_continues_in_bulgaria(two_nodes, new_page
     forms = sorted({t.split(" · ")[0].strip() for t in cells} - {"", "—"})
 
     # Consent to the referral, with what Bulgaria may do under it.
-    se.locator("summary", has_text="Record consent").click()
-    se.get_by_label("Purpose").select_option("transnational_referral")
-    se.get_by_role("checkbox", name="Assistance and support services").check()
-    se.get_by_label("Receiving countries").select_option("BG")
-    se.locator("form[action$='/consent/'] button[type=submit]").click()
-    expect(se.get_by_text("Consent recorded.")).to_be_visible()
+    record_consent_for_bulgaria(se)
 
     se.get_by_role("link", name="Send a transnational referral").click()
     se.get_by_label("Country and node").select_option("bg-nrm")

@@ -50,6 +50,17 @@ def demo_login(page, url: str, username: str = "focal") -> None:
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
 
 
+def record_consent_for_bulgaria(page) -> None:
+    """On an open case page: the person's consent to a transnational referral, and what
+    Bulgaria may do under it (assistance there, by any kind of organisation)."""
+    page.locator("summary", has_text="Record consent").click()
+    page.get_by_label("Purpose").select_option("transnational_referral")
+    page.get_by_role("checkbox", name="Assistance and support services").check()
+    page.get_by_label("Receiving countries").select_option("BG")
+    page.locator("form[action$='/consent/'] button[type=submit]").click()
+    expect(page.get_by_text("Consent recorded.")).to_be_visible()
+
+
 def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accepted(two_nodes, new_page):
     sweden, bulgaria = two_nodes
     se = new_page()
@@ -58,13 +69,7 @@ def test_a_referral_goes_from_the_destination_to_the_origin_country_and_is_accep
     se.goto(f"{sweden}/cases/?child=no")
     se.locator("table tbody tr a").first.click()
     case_ref = se.locator("h1").inner_text().split()[-1]
-    se.locator("summary", has_text="Record consent").click()
-    se.get_by_label("Purpose").select_option("transnational_referral")
-    # What Bulgaria may do under it: assistance there, by any kind of organisation.
-    se.get_by_role("checkbox", name="Assistance and support services").check()
-    se.get_by_label("Receiving countries").select_option("BG")
-    se.locator("form[action$='/consent/'] button[type=submit]").click()
-    expect(se.get_by_text("Consent recorded.")).to_be_visible()
+    record_consent_for_bulgaria(se)
     se.get_by_role("link", name="Send a transnational referral").click()
     se.get_by_label("Country and node").select_option("bg-nrm")
     se.get_by_label("Legal aid").check()

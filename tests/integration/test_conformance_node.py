@@ -11,28 +11,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.nodes import free_port, wait_for_inbox
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = "al-conformance"
 BROKEN = "import trm.exchange.wire as wire\nwire._no_duplicates = dict  # a parser that keeps the last value\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Node:
@@ -90,17 +82,7 @@ class Node:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/trm/1/inbox", timeout=2)  # noqa: S310 - loopback
-            except urllib.error.HTTPError as err:
-                if err.code == 405:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError("the node did not start within 60 s")
+        wait_for_inbox(self.url)
 
     def stop(self) -> None:
         if self.server is not None and self.server.poll() is None:

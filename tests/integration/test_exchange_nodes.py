@@ -12,17 +12,15 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.nodes import free_port, wait_for_inbox
 from trm.exchange import jose, protocol
 from trm.exchange.messages import format_time
 from trm.exchange.trustlist import load_trust_list, sign_trust_list
@@ -41,12 +39,6 @@ RECEIPT = (
     "from trm.exchange.models import OutboxMessage; import json; "
     "row = OutboxMessage.objects.get(message_id='{mid}'); print(json.dumps([row.token, row.receipt]))"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Network:
@@ -125,17 +117,7 @@ class Network:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url(node)}/trm/1/inbox", timeout=2)  # noqa: S310 - loopback
-            except urllib.error.HTTPError as err:
-                if err.code == 405:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"{node} did not start within 60 s")
+        wait_for_inbox(self.url(node), name=node)
 
     def kill(self, node: str) -> None:
         proc = self.servers.pop(node)

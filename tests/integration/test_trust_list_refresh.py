@@ -15,12 +15,9 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.nodes import free_port, wait_for_inbox
 from trm.exchange import jose
 from trm.exchange.messages import format_time
 from trm.exchange.trustlist import sign_trust_list
@@ -51,12 +49,6 @@ LAST_CHANGE = (
     "e = AuditEvent.objects.filter(object_type='exchange.trustlist').order_by('seq').last(); "
     "print(e.action, e.actor_id, e.note)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Nodes:
@@ -131,17 +123,7 @@ class Nodes:
     def serve(self, node: str, **extra: str) -> None:
         bind = f"127.0.0.1:{self.ports[node]}"
         self.spawn(node, "serve", "--bind", bind, "--no-migrate", "--workers", "1", **extra)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url(node)}/trm/1/inbox", timeout=2)  # noqa: S310 - loopback
-            except urllib.error.HTTPError as err:
-                if err.code == 405:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"{node} did not start within 60 s")
+        wait_for_inbox(self.url(node), name=node)
 
     def stop_all(self) -> None:
         for proc in self.procs:
