@@ -571,7 +571,7 @@ def _payload(token: str, **changes: Any) -> dict[str, Any]:
     return {
         "v": "trm/1",
         "type": "receipt",
-        "token_sha256": protocol._sha256(token),
+        "token_sha256": protocol.token_sha256(token),
         "receiver": "al.nrm",
         "received": format_time(NOW),
         "status": "accepted",

@@ -16,7 +16,6 @@ transnational part puts them into words.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -153,7 +152,7 @@ def _receipt(
         received=received,
         receiver=str(data.get("receiver", "")),
         token_sha256=str(data.get("token_sha256", "")),
-        digest=hashlib.sha256(token.encode("ascii")).hexdigest(),
+        digest=protocol.token_sha256(token),
         code=str(data.get("code", "")),
         ours=ours,
         verified=verified,
@@ -306,7 +305,7 @@ def build(
             type=out.type,
             conversation=str(out.conversation),
             created=out.created.replace(microsecond=0),
-            token_sha256=hashlib.sha256(out.token.encode("ascii")).hexdigest(),
+            token_sha256=protocol.token_sha256(out.token),
             steps=_sent_chain(out, receipt, statement, replies.get(mid, []), us),
             receipt=receipt,
             statement=statement,

@@ -61,7 +61,8 @@ def _local(code: Code, detail: str, message_id: str | None = None) -> LocalProto
     return LocalProtocolError(code, detail, message_id=message_id)
 
 
-def _sha256(token: str) -> str:
+def token_sha256(token: str) -> str:
+    """The SHA-256 of a token as receipts and exchange summaries quote it (hex)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -354,7 +355,7 @@ def _open(
     _check_times(message, now, skew, max_lifetime)
     if _already_seen(seen, message.sender, mid):
         raise _local(Code.REPLAYED, "message id already received from this sender", mid)
-    return dataclasses.replace(message, sender_kid=entry.kid, token_sha256=_sha256(text))
+    return dataclasses.replace(message, sender_kid=entry.kid, token_sha256=token_sha256(text))
 
 
 # --- receipts -----------------------------------------------------------------------
@@ -477,7 +478,7 @@ def _verify_receipt(
         raise _local(Code.CREATED_IN_FUTURE, "receipt time ahead of our clock")
     # 11. A body refused unread is quoted as the empty string.
     unread = data.get("code") == Code.OVERSIZED and data["token_sha256"] == EMPTY_SHA256
-    if data["token_sha256"] != _sha256(sent_token) and not unread:
+    if data["token_sha256"] != token_sha256(sent_token) and not unread:
         raise _local(Code.RECEIPT_MISMATCH, "receipt is for another token")
     # 12.
     got_id = data.get("message_id")

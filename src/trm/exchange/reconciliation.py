@@ -20,7 +20,6 @@ reconcile``) check who may ask. Summaries hold no personal data.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -36,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.exchange import chores, inbox, keys, outbox, summary
+from trm.exchange import chores, inbox, keys, outbox, protocol, summary
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import SUMMARY_TYPE, Handling, parse_time
 from trm.exchange.models import (
@@ -98,7 +97,7 @@ def statement(peer: str, start: datetime, end: datetime) -> summary.Statement:
                 id=str(row.message_id),
                 type=row.type,
                 created=_whole(row.created),  # the envelope's created: the same second
-                token_sha256=hashlib.sha256(row.token.encode("ascii")).hexdigest(),
+                token_sha256=protocol.token_sha256(row.token),
                 status=SENT_STATE[OutboxStatus(row.status)],
             )
             for row in sent.only("message_id", "type", "created", "token", "status")
