@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trm.accounts.models import User
 from trm.network.actions import TRANSITIONS
+from trm.network.meetings import MEETING_FIELDS
 from trm.network.models import (
     Attendance,
     Conclusion,
@@ -21,6 +22,7 @@ from trm.network.models import (
     Position,
     Session,
 )
+from trm.network.nodes import NODE_FIELDS
 
 if TYPE_CHECKING:
     # ModelForm is generic in django-stubs only.
@@ -87,20 +89,8 @@ class PositionForm(_ModelForm):
 class MeetingForm(_ModelForm):
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "kind",
-            "status",
-            "start_date",
-            "end_date",
-            "host_country",
-            "city",
-            "venue",
-            "organisers",
-            "framework_project",
-            "objectives",
-            "registration_deadline",
-        ]
+        # What meetings.update accepts, but the minutes: they have their own form (MinutesForm).
+        fields = [f for f in MEETING_FIELDS if f != "minutes"]
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
@@ -260,15 +250,5 @@ class NodeForm(_ModelForm):
 
     class Meta:
         model = NetworkNode
-        fields = [
-            "country",
-            "node_id",
-            "organisation",
-            "endpoint",
-            "status",
-            "since",
-            "until",
-            "signing_jwk",
-            "encryption_jwk",
-        ]
+        fields = list(NODE_FIELDS)  # what nodes.update accepts
         widgets = {"since": DateInput(), "until": DateInput()}
