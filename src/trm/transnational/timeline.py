@@ -43,7 +43,18 @@ def _item(row: OutboxMessage | InboxMessage, *, direction: str, at: Any, peer: s
     }
 
 
-def build(conversation: Any) -> list[dict[str, Any]]:
+def states(conversation: Any) -> list[str]:
+    """Each message's id, delivery state and whether it holds a receipt: what ``build`` shows of
+    its delivery, read without decrypting a body (a live page's poll compares these first)."""
+    rows = [
+        *OutboxMessage.objects.filter(conversation=conversation).values_list("message_id", "status", "receipt"),
+        *InboxMessage.objects.filter(conversation=conversation).values_list("message_id", "status", "receipt"),
+    ]
+    return sorted(f"{mid}:{status}:{bool(receipt)}" for mid, status, receipt in rows)
+
+
+def build(conversation: Any, chains: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The conversation's messages in time order; ``chains``: their evidence, when already built."""
     items = [
         _item(row, direction="sent", at=row.created, peer=row.recipient)
         for row in OutboxMessage.objects.filter(conversation=conversation)
@@ -57,7 +68,8 @@ def build(conversation: Any) -> list[dict[str, Any]]:
     # the label and date of that message of the conversation.
     known = rendering.Known({str(i["id"]): (i["label"], i["at"]) for i in items})
     # Each message's delivery evidence: submitted, delivered (signed receipt), processed, answered.
-    chains = evidence.for_conversation(conversation)
+    if chains is None:
+        chains = evidence.for_conversation(conversation)
     for i in items:
         i["sections"] = rendering.render(i["type"], i["body"], known)
         i["answers"] = rendering.message(i["in_reply_to"], known) if i["in_reply_to"] else ""

@@ -132,32 +132,44 @@ def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
     }
 
 
-def _live_context(link: Link, user: Any) -> dict[str, Any]:
+def _live_version(link: Link) -> tuple[str, dict[str, Any]]:
+    """A digest of what the live part shows, and the evidence chains it was taken from.
+
+    It changes whenever anything shown changes (the status, the other node's case reference,
+    a message, a delivery state, a receipt, a step of a message's evidence), and is computed
+    without decrypting or rendering a message body, so that a poll finding nothing new answers
+    204 having read only these.
+    """
+    chains = evidence.for_conversation(link.conversation)
+    seen = [
+        link.status,
+        link.remote_case_ref,
+        *timeline.states(link.conversation),
+        *(f"{s.name}:{s.state}:{s.status}:{s.at}" for chain in chains.values() for s in chain.steps),
+    ]
+    return hashlib.sha256("|".join(seen).encode()).hexdigest()[:16], chains
+
+
+def _live_context(link: Link, user: Any, *, version: str = "", chains: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the live part of a conversation page shows: its timeline, and whether to keep polling.
 
     The page polls while the conversation is open or a message it sent has not left yet
     (pending or being sent), so that a just-sent message shows "delivered" once it is.
-    ``version`` changes whenever anything shown changes (a message, a delivery state, a
-    receipt, the status), so that a poll finding nothing new answers 204 and reads nothing.
+    ``version`` and ``chains``: from ``_live_version``, when the caller already took them.
     """
-    items = timeline.build(link.conversation)
+    if not version:
+        version, chains = _live_version(link)
+    items = timeline.build(link.conversation, chains)
     unsent = OutboxMessage.objects.filter(
         conversation=link.conversation, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
     ).exists()
-    chains = {str(i["id"]): i["evidence"] for i in items if i["evidence"] is not None}
-    seen = [
-        link.status,
-        link.remote_case_ref,
-        *(f"{i['id']}:{i['state']}:{i['receipt']}" for i in items),
-        *(f"{s.name}:{s.state}:{s.status}:{s.at}" for chain in chains.values() for s in chain.steps),
-    ]
     return {
         "link": link,
         "items": items,
-        "tally": evidence.tally(chains),
+        "tally": evidence.tally(chains or {}),
         "polling": link.is_live or unsent,
         "raw_allowed": access.may_read_raw(user),
-        "version": hashlib.sha256("|".join(seen).encode()).hexdigest()[:16],
+        "version": version,
     }
 
 
@@ -166,9 +178,10 @@ def _live_context(link: Link, user: Any) -> dict[str, Any]:
 def live(request: HttpRequest, conversation: Any) -> HttpResponse:
     """The conversation's status and timeline, polled by its page (htmx) while anything may change."""
     link = access.get_link_for(request.user, conversation)
-    context = _live_context(link, request.user)
-    if request.GET.get("v") == context["version"]:
+    version, chains = _live_version(link)
+    if request.GET.get("v") == version:
         return HttpResponse(status=204)  # nothing new: htmx keeps the page as it is and polls again
+    context = _live_context(link, request.user, version=version, chains=chains)
     record(request.user, Action.READ, link, fields=["messages"], note="live", request=request)
     notices.mark_read(request.user, link=link)
     return render(request, "transnational/_live.html", {**context, "swap_status": True})
