@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "trm.exchange",
     "trm.transnational",
     "trm.statistics",
+    "trm.justice",
 ]
 if DEMO or TESTING:
     # The demo (synthetic data, demo accounts, the launcher) is a leaf: other modes never load it.

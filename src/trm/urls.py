@@ -23,6 +23,7 @@ urlpatterns = [
     path("trm/1/", include("trm.exchange.urls")),
     path("transnational/", include("trm.transnational.urls")),
     path("statistics/", include("trm.statistics.urls")),
+    path("justice/", include("trm.justice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin uses the node's own login, with its second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
