@@ -1,21 +1,30 @@
 # TRM — two commands do all set-up: `make run` and `make test`.
 PYTHON ?= python3.11
+# A failing step in a pipe (pip behind its progress filter) fails the recipe.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-e2e lint fmt bench messages clean
+.PHONY: run reset-demo test test-fast test-e2e lint fmt bench messages clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@echo "== Installing TRM and its dependencies into $(VENV) (the first time only: a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demo]'
+	$(BIN)/pip install --progress-bar off -e '.[dev,demo]' | { grep --line-buffered -E '^(Collecting|Successfully installed)' || true; } | sed -u 's/^/   /'
 	@touch $(STAMP)
 
 ## make run: install, migrate, seed a synthetic demo network and serve it on http://127.0.0.1:8000
 run: $(STAMP)
-	TRM_MODE=demo TRM_DATA_DIR=$(CURDIR)/var/demo $(BIN)/trm demo
+	@echo "== Starting the demo network (three nodes; data in var/demo)"
+	@TRM_MODE=demo TRM_DATA_DIR=$(CURDIR)/var/demo $(BIN)/trm demo
+
+## make reset-demo: delete the demo's data (not the virtualenv) and start it afresh
+reset-demo: $(STAMP)
+	@TRM_MODE=demo TRM_DATA_DIR=$(CURDIR)/var/demo $(BIN)/trm demo --reset
 
 ## make test: install and run the whole suite (browser tests too when /usr/bin/chromium exists)
 test: $(STAMP)

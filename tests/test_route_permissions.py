@@ -74,7 +74,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "referrals:start": REDIRECTS | CASE_ROLES,  # without a case reference it sends you back to the list
 }
 # Reached without a login, by design.
-PUBLIC = {"accounts:login", "accounts:logout", "set_language", "exchange:inbox", "exchange:trust_list"}
+PUBLIC = {"accounts:login", "accounts:logout", "set_language", "exchange:inbox", "exchange:trust_list", "favicon"}
 # Operations of the API that answer without a session.
 PUBLIC_API = {("get", "/api/node")}
 

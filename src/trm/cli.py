@@ -10,6 +10,23 @@ from __future__ import annotations
 import os
 import sys
 
+USAGE = """usage: trm <command> [options]
+
+Common commands:
+  trm serve                 serve this node (web and exchange workers)
+  trm createnode            create this node's keys and first administrator
+  trm migrate               bring the database up to date
+  trm audit verify          verify the audit chain
+  trm rotate-keys           rotate this node's signing and encryption keys
+  trm trustlist refresh     fetch and verify the network's trust list
+  trm conformance           check a trm/1 implementation against the test vectors
+  trm demo [--reset]        start the synthetic demo network (TRM_MODE=demo)
+  trm <command> --help      the options of one command
+
+Settings come from the environment (TRM_MODE, TRM_SECRET_KEY, ...): see .env.example.
+"""
+HELP = {"-h", "--help", "help"}
+
 
 def resolve(argv: list[str], available: set[str]) -> list[str]:
     if len(argv) >= 2:
@@ -33,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         django.setup()
     except ImproperlyConfigured as exc:
+        if not args or args[0] in HELP:
+            # Help needs no configuration: say what trm does and what is missing to run it.
+            sys.stdout.write(USAGE)
+            sys.stdout.write(f"\nThis node is not configured yet: {exc}\n")
+            raise SystemExit(0) from None
         sys.stderr.write(f"trm: configuration error: {exc}\nSee .env.example for every setting.\n")
         raise SystemExit(2) from None
     available = set(get_commands())

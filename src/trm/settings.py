@@ -333,7 +333,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TRM_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-EMAIL_BACKEND = env_str("TRM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo writes its e-mails (enrolment links) as files under var/demo/<node>/mail, not over the console.
+EMAIL_BACKEND = env_str(
+    "TRM_EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend" if DEMO else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("TRM_FROM_EMAIL", f"trm@{TRM_NODE_ID}.invalid")
 
 # Logs carry ids and event names only, never personal data (see docs/security.md).

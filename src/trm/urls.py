@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -12,6 +14,12 @@ admin.site.site_title = "TRM"
 # Error pages that need neither a session nor the database (see trm.core.errors).
 handler400 = "trm.core.errors.bad_request"
 handler500 = "trm.core.errors.server_error"
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    # Resolved per request: the static files' manifest may not exist when this module loads.
+    return HttpResponseRedirect(static("img/favicon.svg"))
+
 
 urlpatterns = [
     path("", include("trm.dashboard.urls")),
@@ -25,6 +33,8 @@ urlpatterns = [
     path("statistics/", include("trm.statistics.urls")),
     path("justice/", include("trm.justice.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico where a page (a PDF, a JSON answer) names no icon.
+    path("favicon.ico", favicon, name="favicon"),
     # The admin uses the node's own login, with its second factor.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ Each node is a separate process with its own SQLite database, port and data dire
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,10 +51,32 @@ def node_env(node: DemoNode, data_dir: Path, base: dict[str, str] | None = None)
     return env
 
 
+DEMO_FILES = ("network-authority.jwk", "network-authority.pub.json", "trust-list.jws")
+
+
+def reset(nodes: tuple[DemoNode, ...], data_dir: Path) -> None:
+    """Delete what the demo made under data_dir (each node's folder and the demo network's files), nothing else."""
+    for node in nodes:
+        shutil.rmtree(data_dir / node.node_id, ignore_errors=True)
+    for name in DEMO_FILES:
+        (data_dir / name).unlink(missing_ok=True)
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def launch(nodes: tuple[DemoNode, ...], data_dir: Path, *, serve: bool = True) -> int:
     """Prepare every node, then run them (and their workers) until interrupted."""
     data_dir.mkdir(parents=True, exist_ok=True)
     cli = [sys.executable, "-m", "trm.cli"]
+    fresh = [node for node in nodes if not (data_dir / node.node_id / "trm.sqlite3").exists()]
+    _say(
+        f"[1/3] Preparing {len(nodes)} nodes at once: migrating their databases"
+        + (" and seeding synthetic data (about a minute the first time)" if fresh else "")
+        + " ..."
+    )
     preparing = []
     for node in nodes:
         (data_dir / node.node_id).mkdir(parents=True, exist_ok=True)
@@ -62,20 +85,19 @@ def launch(nodes: tuple[DemoNode, ...], data_dir: Path, *, serve: bool = True) -
         raise SystemExit("a demo node could not be prepared (see the messages above)")
     from trm.demo import hooks
 
+    _say("[2/3] Connecting the nodes: keys, a signed trust list, and the demo's first referrals ...")
     hooks.after_prepare(nodes, data_dir)
     if not serve:
         return 0
+    _say("[3/3] Starting each node's web server and exchange worker ...")
     procs: list[subprocess.Popen[bytes]] = []
     for node in nodes:
         env = node_env(node, data_dir)
         procs.append(subprocess.Popen([*cli, "serve", "--bind", f"127.0.0.1:{node.port}", "--no-migrate"], env=env))
         for extra in hooks.node_processes(node):
             procs.append(subprocess.Popen([*cli, *extra], env=env))
-    sys.stdout.write("\nThe demo network is running (synthetic data only):\n")
-    for node in nodes:
-        sys.stdout.write(f"  {node.name:<28} {node.url()}/\n")
-    sys.stdout.write("Demo accounts and their current codes are on each login page. Ctrl+C stops all nodes.\n\n")
-    sys.stdout.flush()
+    _wait_until_up(nodes)
+    _say(banner(nodes, data_dir))
 
     def stop(*_: object) -> None:
         for p in procs:
@@ -96,3 +118,38 @@ def launch(nodes: tuple[DemoNode, ...], data_dir: Path, *, serve: bool = True) -
             except subprocess.TimeoutExpired:
                 p.kill()
     return 0
+
+
+def _wait_until_up(nodes: tuple[DemoNode, ...], timeout: float = 60.0) -> None:
+    """Say where to go only once every node answers (its login page), or after the timeout."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{node.url()}/accounts/login/", timeout=2):  # noqa: S310 # nosec B310 - loopback
+                    break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+
+
+def banner(nodes: tuple[DemoNode, ...], data_dir: Path) -> str:
+    """What to open and how to log in, said once every node is up."""
+    from trm.demo.accounts import ACCOUNTS, DEMO_PASSWORD
+
+    lines = ["", "The demo network is running (synthetic data only). Open:"]
+    lines += [f"  {node.name:<28} {node.url()}/" for node in nodes]
+    lines += [
+        "",
+        f"Log in as any of these accounts, password {DEMO_PASSWORD}; the second-factor codes are on the login page:",
+    ]
+    lines += [f"  {a.username:<12} {a.role.label}" for a in ACCOUNTS]
+    lines += [
+        "",
+        f"E-mails the nodes send are written to {data_dir}/<node>/mail/.",
+        "Ctrl+C stops all nodes; `make reset-demo` starts again from fresh synthetic data.",
+        "",
+    ]
+    return "\n".join(str(line) for line in lines)

@@ -18,8 +18,13 @@ class Command(BaseCommand):
         if not settings.DEMO:
             raise CommandError("Demo nodes run with TRM_MODE=demo (make run does this).")
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        node = settings.TRM_NODE_ID
+        self.stdout.write(f"  {node}: migrating the database ...")
+        self.stdout.flush()
         call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"  {node}: seeding synthetic data ...")
+        self.stdout.flush()
         call_command("demo_seed", verbosity=0)
-        self.stdout.write(f"prepared demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY})")
+        self.stdout.write(f"  {node}: ready ({settings.TRM_COUNTRY})")
         if not options["prepare_only"]:
             call_command("serve", bind=f"127.0.0.1:{options['port']}", workers=2, no_migrate=True)
