@@ -12,8 +12,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from trm import navigation
         from trm.accounts.roles import Cap
-        from trm.cases import panels
+        from trm.cases import panels, screening
         from trm.dashboard.panels import register
+        from trm.lib import labels
 
         navigation.register(navigation.NavItem(_("Cases"), "cases:list", Cap.SEE_CASE_DATA, order=20))
+        labels.register("indicator_set", screening.indicator_set_title)
         register(panels.deadlines_panel)

@@ -30,6 +30,11 @@ def indicator_sets() -> tuple[scoring.IndicatorSet, ...]:
     return scoring.available_sets()
 
 
+def indicator_set_title(set_id: str) -> str:
+    """An indicator set's title, or its id where the set is no longer installed."""
+    return next((s.title for s in indicator_sets() if s.id == set_id), set_id)
+
+
 def default_set_for(case: Case) -> str:
     """The labour list of the person's age group, or the first set there is."""
     sets = {s.profile: s.id for s in indicator_sets()}

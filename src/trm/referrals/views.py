@@ -101,7 +101,7 @@ def referral_list(request: SignedInRequest) -> HttpResponse:
         "incoming": incoming_rows,
         "page": page,
         "today": today,
-        "choose": ChooseCaseForm() if _may_start_referrals(user) else None,
+        "choose": ChooseCaseForm(auto_id="start_%s") if _may_start_referrals(user) else None,
         "is_provider": user.can(Cap.HANDLE_REFERRALS),
     }
     return render(request, "referrals/list.html", context)
