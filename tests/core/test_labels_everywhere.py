@@ -7,7 +7,9 @@ HTML page it reads the visible text (no markup, scripts or attribute values) and
   vocabularies or an indicator set's id that reads as a code (``id_card``,
   ``TakesEarnings``, ``unodc-begging-petty-crime``);
 - a Python repr (a bare ``None`` or ``True``, ``['...']``, ``{'...': ...}``, ``<... object at 0x...>``);
-- markup in the page's <title>, and an element id used twice.
+- markup in the page's <title>, and an element id used twice;
+- in another language than English, a text that is one of TRM's English strings left
+  untranslated (a whole text node equal to a msgid whose translation differs).
 """
 
 from __future__ import annotations
@@ -106,7 +108,28 @@ class _Page(HTMLParser):
             self.text.append(data)
 
 
-def problems_on(html: str, codes: set[str]) -> tuple[list[str], list[str]]:
+def english_strings(language: str) -> frozenset[str]:
+    """TRM's English strings that the language's catalogue translates differently."""
+    import gettext
+    from pathlib import Path
+
+    import trm
+
+    if language == "en":
+        return frozenset()
+    mo = Path(trm.__file__).parent / "locale" / language / "LC_MESSAGES" / "django.mo"
+    with mo.open("rb") as fh:
+        catalogue = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    found = set()
+    for key, text in catalogue.items():
+        msgid = key[0] if isinstance(key, tuple) else key
+        # Single words and format-only strings read the same in many languages (names, "OK").
+        if isinstance(msgid, str) and " " in msgid.strip() and "%" not in msgid and text != msgid:
+            found.add(msgid.strip())
+    return frozenset(found)
+
+
+def problems_on(html: str, codes: set[str], english: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """What is wrong on one page (nothing: an empty list), and the links it has."""
     page = _Page()
     page.feed(html)
@@ -118,6 +141,8 @@ def problems_on(html: str, codes: set[str]) -> tuple[list[str], list[str]]:
     for node in page.text:
         if BARE.match(node.strip()):
             found.append(f"repr {node.strip()!r}")
+        if node.strip() in english:
+            found.append(f"untranslated {node.strip()!r}")
     for pattern in REPRS:
         match = pattern.search(visible)
         if match:
@@ -131,7 +156,7 @@ def problems_on(html: str, codes: set[str]) -> tuple[list[str], list[str]]:
     return found, page.links
 
 
-def crawl(client, codes: set[str]) -> tuple[dict[str, list[str]], int]:
+def crawl(client, codes: set[str], english: frozenset[str]) -> tuple[dict[str, list[str]], int]:
     seen: set[str] = set()
     per_route: Counter[str] = Counter()
     queue = deque(["/"])
@@ -156,7 +181,8 @@ def crawl(client, codes: set[str]) -> tuple[dict[str, list[str]], int]:
         assert response.status_code < 500, f"{url}: {response.status_code}"
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
-        found, links = problems_on(response.content.decode(), set() if route in VERBATIM_ROUTES else codes)
+        verbatim = route in VERBATIM_ROUTES
+        found, links = problems_on(response.content.decode(), set() if verbatim else codes, english)
         if found:
             problems[url] = found
         for link in links:
@@ -184,8 +210,9 @@ def test_every_page_reads_as_labels(demo, username, language):
     codes = vocabulary_codes()
     client = verified_client(User.objects.get(username=username))
     client.cookies["django_language"] = language
+    assert f'<html lang="{language}">' in client.get("/").content.decode()  # the pages are in that language
     with translation.override(language):
-        problems, visited = crawl(client, codes)
+        problems, visited = crawl(client, codes, english_strings(language))
     assert visited >= 1
     assert not problems, "\n".join(f"{url}: {'; '.join(found)}" for url, found in sorted(problems.items()))
 
@@ -205,3 +232,5 @@ def test_the_checks_catch_what_they_look_for():
     assert "markup in <title>" in text and "ids used twice: ['x']" in text
     assert links == ["/cases/"]
     assert problems_on("<html><title>Fine</title><p>Identity card</p></html>", codes)[0] == []
+    english = frozenset({"Identity card"})
+    assert problems_on("<p>Identity card</p>", codes, english)[0] == ["untranslated 'Identity card'"]
