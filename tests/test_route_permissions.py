@@ -38,6 +38,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "cases:list": CASE_ROLES,
     "cases:new": frozenset({R.FIRST_RESPONDER, R.FOCAL_POINT, R.LAW_ENFORCEMENT}),
     "cases:search": POST_ONLY,
+    # Joint investigation teams: the criminal track only (its members see their teams on the list).
+    "justice:teams": frozenset({R.LAW_ENFORCEMENT}),
+    "justice:team_new": frozenset({R.LAW_ENFORCEMENT}),
     "network:home": frozenset({R.SECRETARIAT}),
     "network:calendar_ics": frozenset({R.SECRETARIAT}),
     "network:commitments": frozenset({R.SECRETARIAT}),

@@ -59,6 +59,8 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
+    # Shared under a joint investigation team's agreement, outside any case conversation.
+    "jit_item": TypeSpec(frozenset({"joint_investigation"}), about_a_case=False),
 }
 
 # The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.

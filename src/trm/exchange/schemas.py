@@ -285,6 +285,11 @@ SUMMARY_RECEIVED = _object(
     ),
 )
 
+# Joint investigation teams (trm/1 §5.30): the 4x4 grading of an item, and what it may be used for.
+JIT_RELIABILITY = ["A", "B", "C", "X"]
+JIT_ACCURACY = ["1", "2", "3", "4"]
+JIT_USES = ["analysis", "operational", "evidence"]
+
 BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "case_notification": _object(
         {
@@ -547,6 +552,31 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         ["seq", "hash", "at"],
     ),
+    # An item of information shared in a joint investigation team (trm/1 §5.30): under the
+    # team's agreement, never inside a case conversation. Its handling codes are the envelope's.
+    "jit_item": _object(
+        {
+            "operation_ref": {"type": "string", "pattern": "^JIT-[A-Z0-9]{4}-[A-Z0-9]{4}$"},
+            "item_ref": UUID,
+            "origin_country": COUNTRY,
+            "source_reliability": {"enum": JIT_RELIABILITY},
+            "information_accuracy": {"enum": JIT_ACCURACY},
+            "permitted_uses": _list({"enum": JIT_USES}, max_items=len(JIT_USES)),
+            "title": SHORT_TEXT,
+            "content": TEXT,
+            "forwarded_by": NODE_ID,
+        },
+        [
+            "operation_ref",
+            "item_ref",
+            "origin_country",
+            "source_reliability",
+            "information_accuracy",
+            "permitted_uses",
+            "title",
+            "content",
+        ],
+    ),
     # About the two nodes' exchange, never about a case: what each sent and received in a
     # period, as ids, types, times, digests and states (trm/1 §5.21).
     "exchange_summary": _object(
@@ -572,6 +602,7 @@ PURPOSES = [
     "protection",
     "case_management",
     "accountability",
+    "joint_investigation",
 ]
 LEGAL_BASES = ["consent", "best_interests", "vital_interests", "legal_obligation", "public_task"]
 

@@ -288,6 +288,16 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "hash": hashlib.sha256(b"trm/1 test vector audit entry 1042").hexdigest(),
         "at": "2026-03-02T09:59:58Z",
     },
+    "jit_item": {
+        "operation_ref": "JIT-7Q2M-K4RD",
+        "item_ref": str(uuid.uuid5(NAMESPACE, "jit item 1")),
+        "origin_country": "XK",
+        "source_reliability": "B",
+        "information_accuracy": "2",
+        "permitted_uses": ["analysis", "operational"],
+        "title": "Vehicle used for transport",
+        "content": "A white van with foreign plates collected the workers at 05:00 each day (synthetic).",
+    },
     # xk.nrm's day of 1 March 2026 with al.nrm: one message sent (answered, delivered) and
     # two received, one of them processed and one whose handler failed.
     "exchange_summary": {
@@ -345,6 +355,7 @@ _PURPOSE = {
     "information_response": "case_management",
     "audit_head": "accountability",
     "exchange_summary": "accountability",
+    "jit_item": "joint_investigation",
 }
 
 

@@ -7,4 +7,16 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    pass
+    _teams()
+
+
+def _teams() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from trm import navigation
+    from trm.accounts.roles import Cap
+    from trm.exchange import inbox
+    from trm.justice import teams
+
+    navigation.register(navigation.NavItem(_("Joint investigations"), "justice:teams", Cap.CRIMINAL_TRACK, order=62))
+    inbox.register_handler(teams.TYPE, teams.on_jit_item)

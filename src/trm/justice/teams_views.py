@@ -1,0 +1,229 @@
+"""Pages of the joint investigation teams: thin, every rule is in ``justice.teams``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from trm.justice import teams
+from trm.justice.models.teams import ItemDirection, JointTeam, SharedItem
+from trm.justice.teams_forms import CaseLinkForm, ForwardForm, ItemForm, MemberForm, PartyForm, TeamForm
+from trm.lib.refusals import status_of
+from trm.vocab.countries import country_name
+
+BAD_REQUEST = 400
+
+
+def _require(request: HttpRequest) -> None:
+    if not teams.may_use(request.user):
+        raise Http404
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    form.refusal_status = status_of(error)
+    if hasattr(error, "error_dict"):
+        for name, errs in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], form: Any = None) -> HttpResponse:
+    status = getattr(form, "refusal_status", BAD_REQUEST) if form is not None and form.is_bound and form.errors else 200
+    return render(request, template, context, status=status)
+
+
+def _parties(team: JointTeam, *, exclude: str = "") -> list[tuple[str, str]]:
+    return [
+        (p.country, f"{country_name(p.country)} ({p.authority})")
+        for p in team.parties.exclude(node="").exclude(node=settings.TRM_NODE_ID)
+        if p.node != exclude
+    ]
+
+
+@require_GET
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    return render(request, "justice/teams/list.html", {"teams": teams.visible_teams(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team_new(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    form = TeamForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        ref = data.pop("operation_ref")
+        try:
+            team = (
+                teams.join_team(request.user, operation_ref=ref, **data)
+                if ref
+                else teams.create_team(request.user, **data)
+            )
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            messages.success(request, _("Team recorded. Add its parties and members."))
+            return redirect("justice:team", ref=team.operation_ref)
+    return _page(
+        request, "justice/teams/form.html", {"form": form, "title": _("Record a joint investigation team")}, form
+    )
+
+
+def _detail(request: HttpRequest, team: JointTeam, **forms: Any) -> HttpResponse:
+    context = {
+        "team": team,
+        "parties": team.parties.all(),
+        "members": team.members.all(),
+        "cases": team.cases.select_related("case"),
+        "received": team.items.filter(direction=ItemDirection.IN),
+        "sent": team.items.filter(direction=ItemDirection.OUT),
+        "party_form": forms.get("party_form") or PartyForm(auto_id="party_%s"),
+        "member_form": forms.get("member_form") or MemberForm(auto_id="member_%s"),
+        "case_form": forms.get("case_form") or CaseLinkForm(auto_id="case_%s"),
+    }
+    bound = next((f for f in forms.values() if f is not None), None)
+    return _page(request, "justice/teams/detail.html", context, bound)
+
+
+@require_GET
+@login_required
+def team_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    return _detail(request, teams.get_team_for(request.user, ref))
+
+
+@require_POST
+@login_required
+def team_party(request: HttpRequest, ref: str) -> HttpResponse:
+    team = teams.get_team_for(request.user, ref)
+    form = PartyForm(request.POST, auto_id="party_%s")
+    if form.is_valid():
+        try:
+            teams.add_party(request.user, team, **form.cleaned_data)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            return redirect("justice:team", ref=ref)
+    return _detail(request, team, party_form=form)
+
+
+@require_POST
+@login_required
+def team_member(request: HttpRequest, ref: str) -> HttpResponse:
+    team = teams.get_team_for(request.user, ref)
+    form = MemberForm(request.POST, auto_id="member_%s")
+    if form.is_valid():
+        try:
+            teams.add_member(request.user, team, **form.cleaned_data)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            return redirect("justice:team", ref=ref)
+    return _detail(request, team, member_form=form)
+
+
+@require_POST
+@login_required
+def team_case(request: HttpRequest, ref: str) -> HttpResponse:
+    team = teams.get_team_for(request.user, ref)
+    form = CaseLinkForm(request.POST, auto_id="case_%s")
+    if form.is_valid():
+        try:
+            teams.link_case(request.user, team, reference=form.cleaned_data["reference"].strip().upper())
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            return redirect("justice:team", ref=ref)
+    return _detail(request, team, case_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_new(request: HttpRequest, ref: str) -> HttpResponse:
+    team = teams.get_team_for(request.user, ref)
+    form = ItemForm(_posted(request), parties=_parties(team))
+    if request.method == "POST" and form.is_valid():
+        try:
+            teams.share_item(request.user, team, **form.cleaned_data)
+        except ValidationError as err:
+            _add_errors(form, err)
+        else:
+            messages.success(request, _("The item is on its way to the parties chosen."))
+            return redirect("justice:team", ref=ref)
+    context = {"form": form, "team": team, "title": _("Share an item with the team")}
+    return _page(request, "justice/teams/form.html", context, form)
+
+
+def _item_page(request: HttpRequest, item: SharedItem, form: Any = None) -> HttpResponse:
+    passed_on = not (teams.NOT_PASSED_ON & set(item.handling_codes))
+    context = {
+        "item": item,
+        "team": item.team,
+        "may_pass_on": item.direction == ItemDirection.IN and passed_on,
+        "forward_form": form or ForwardForm(parties=_parties(item.team, exclude=item.peer)),
+    }
+    return _page(request, "justice/teams/item.html", context, form)
+
+
+@require_GET
+@login_required
+def item_detail(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+    return _item_page(request, teams.get_item_for(request.user, ref, pk))
+
+
+@require_POST
+@login_required
+def item_forward(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+    item = teams.get_item_for(request.user, ref, pk)
+    form = ForwardForm(request.POST, parties=_parties(item.team, exclude=item.peer))
+    restricted = bool(teams.NOT_PASSED_ON & set(item.handling_codes))
+    try:
+        to = form.cleaned_data["to"] if form.is_valid() else ""
+        if to or restricted:  # a restricted item is refused (and the refusal audited) whatever was chosen
+            teams.forward_item(request.user, item, to=to)
+            messages.success(request, _("The item is on its way."))
+            return redirect("justice:team_item", ref=ref, pk=pk)
+    except ValidationError as err:
+        _add_errors(form, err)
+    return _item_page(request, item, form)
+
+
+@require_POST
+@login_required
+def item_evidence(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
+    item = teams.get_item_for(request.user, ref, pk)
+    try:
+        teams.record_as_evidence(request.user, item)
+    except ValidationError as err:
+        messages.error(request, " ".join(err.messages))
+        response = _item_page(request, item)
+        response.status_code = status_of(err)
+        return response
+    messages.success(request, _("Recorded as evidence."))
+    return redirect("justice:team_item", ref=ref, pk=pk)
+
+
+@require_GET
+@login_required
+def team_export(request: HttpRequest, ref: str) -> HttpResponse:
+    team = teams.get_team_for(request.user, ref)
+    text, withheld = teams.export_csv(request.user, team)
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{team.operation_ref}.csv"'
+    response["Cache-Control"] = "no-store"
+    response["X-TRM-Withheld"] = str(withheld)  # items whose handling codes forbid export
+    return response
