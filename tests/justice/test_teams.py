@@ -144,6 +144,10 @@ def test_an_item_for_an_unknown_operation_is_set_aside(net, team):
     row = receive_item(net, "JIT-AAAA-BBBB")
     assert row.status == "unhandled" and row.last_error == teams.UNKNOWN_OPERATION
     assert not SharedItem.objects.exists()
+    from trm.transnational import reprocess
+
+    assert "no joint investigation team" in reprocess.reason(row)
+    assert str(reprocess.label(row)) == "Item of a joint investigation team"
 
 
 def test_an_h2_item_is_never_passed_on_nor_exported(net, team, police, settings):

@@ -17,6 +17,12 @@ def _teams() -> None:
     from trm.accounts.roles import Cap
     from trm.exchange import inbox
     from trm.justice import teams
+    from trm.transnational import reprocess
 
     navigation.register(navigation.NavItem(_("Joint investigations"), "justice:teams", Cap.CRIMINAL_TRACK, order=62))
     inbox.register_handler(teams.TYPE, teams.on_jit_item)
+    reprocess.explain(type_=teams.TYPE, label=_("Item of a joint investigation team"))
+    reprocess.explain(
+        code=teams.UNKNOWN_OPERATION,
+        reason=_("This node holds no joint investigation team with this operation reference and the sender's country."),
+    )
