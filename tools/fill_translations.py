@@ -6,6 +6,7 @@ string per form of the language's Plural-Forms header. An entry with a context i
 `make messages` can regenerate the catalogue and fill it again without losing work.
 
     python tools/fill_translations.py LOCALE/LANG/LC_MESSAGES/django.po LOCALE/LANG/glossary.json
+    python tools/fill_translations.py --overwrite PO GLOSSARY   # the glossary also replaces existing translations
     python tools/fill_translations.py --export PO GLOSSARY   # write every translation into the glossary
 """
 
@@ -120,8 +121,9 @@ def plural_count(entries: list[Entry]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    export = argv[:1] == ["--export"]
-    po_path, glossary_path = (argv[1:] if export else argv)[:2]
+    export = "--export" in argv
+    overwrite = "--overwrite" in argv
+    po_path, glossary_path = [a for a in argv if not a.startswith("--")][:2]
     text = Path(po_path).read_text(encoding="utf-8")
     entries = parse(text)
     glossary_file = Path(glossary_path)
@@ -137,9 +139,11 @@ def main(argv: list[str]) -> int:
     nplurals = plural_count(entries)
     filled = 0
     for e in entries:
-        if not e.msgid or e.translated or e.key not in glossary:
+        if not e.msgid or e.key not in glossary or (e.translated and not overwrite):
             continue
         value = glossary[e.key]
+        if e.translated and value == (e.msgstr[0] if e.msgid_plural is None else [e.msgstr[i] for i in sorted(e.msgstr)]):
+            continue
         plural = e.msgid_plural is not None
         if not value or (plural and (isinstance(value, str) or len(value) != nplurals)):
             continue  # a singular translation for a plural entry (or a wrong count) is not a fill
