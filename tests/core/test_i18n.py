@@ -193,3 +193,29 @@ def test_each_demo_node_runs_in_its_countrys_language(tmp_path):
     expected = {"SE": "sv", "BG": "bg", "RO": "ro"}
     assert {node.country: node_env(node, tmp_path, base={})["TRM_LANGUAGE"] for node in NODES} == expected
     assert set(expected.values()) <= {code for code, _ in settings.LANGUAGES}
+
+
+def test_one_language_for_every_demo_node_on_request(tmp_path):
+    from trm.demo.network import NODES, node_env
+
+    assert {node_env(node, tmp_path, base={"TRM_DEMO_LANGUAGE": "en"})["TRM_LANGUAGE"] for node in NODES} == {"en"}
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "expected"),
+    [
+        ("/accounts/login/", "sv", "ro"),  # a page: the node's language
+        ("/api/v1/cases", "sv", "sv"),  # the API: the language the program asks for
+        ("/api/v1/cases", "", "ro"),  # the API without Accept-Language: the node's language
+    ],
+)
+def test_the_api_answers_in_the_language_a_program_asks_for(rf, settings, path, header, expected):
+    from django.http import HttpResponse
+
+    from trm.core.language import NodeLanguageMiddleware
+
+    settings.TRM_LANGUAGE = settings.LANGUAGE_CODE = "ro"
+    request = rf.get(path, HTTP_ACCEPT_LANGUAGE=header) if header else rf.get(path)
+    NodeLanguageMiddleware(lambda r: HttpResponse()).process_request(request)
+    chosen = request.LANGUAGE_CODE
+    assert chosen == expected

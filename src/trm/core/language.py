@@ -4,7 +4,8 @@ Django's ``LocaleMiddleware`` goes from the language cookie (set by the language
 the browser's Accept-Language header and then to ``LANGUAGE_CODE``. A node that declares its
 language (``TRM_LANGUAGE``, e.g. ``bg`` on the Bulgarian node) opens in it whatever the
 browser says; the user's choice in the switcher still wins. Without ``TRM_LANGUAGE`` the
-behaviour is Django's.
+behaviour is Django's. The JSON API keeps Django's order: a program that sends
+Accept-Language asks for that language on purpose (and gets the node's without it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+API_PREFIX = "/api/"
 
 
 def chosen_language(request: HttpRequest) -> str | None:
@@ -29,7 +32,7 @@ def chosen_language(request: HttpRequest) -> str | None:
 class NodeLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         node_language = settings.TRM_LANGUAGE
-        if node_language and chosen_language(request) is None:
+        if node_language and chosen_language(request) is None and not request.path.startswith(API_PREFIX):
             translation.activate(node_language)
             request.LANGUAGE_CODE = translation.get_language()
             return

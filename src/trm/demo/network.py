@@ -43,7 +43,8 @@ def node_env(node: DemoNode, data_dir: Path, base: dict[str, str] | None = None)
             "TRM_NODE_ID": node.node_id,
             "TRM_COUNTRY": node.country,
             "TRM_NODE_NAME": node.name,
-            "TRM_LANGUAGE": node.language,
+            # TRM_DEMO_LANGUAGE (e.g. en) opens every node in one language instead of its own.
+            "TRM_LANGUAGE": env.get("TRM_DEMO_LANGUAGE") or node.language,
             "TRM_DATA_DIR": str(data_dir / node.node_id),
             "TRM_PUBLIC_URL": node.url(),
             "TRM_DEMO_DIR": str(data_dir),
