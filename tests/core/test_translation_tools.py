@@ -63,7 +63,7 @@ GLOSSARY = {
     "Case closed": "Caz închis",
     "A long sentence that makemessages wrapped over two lines.": 'O frază lungă, cu "ghilimele".',
     "%(n)s case": ["%(n)s caz", "%(n)s cazuri", "%(n)s de cazuri"],
-    "Save": "Salvare (not used: a checked translation is kept)",
+    "Save": "Salvare",  # differs from the checked translation, which is kept unless --overwrite
 }
 
 
@@ -121,3 +121,12 @@ def test_the_shipped_catalogues_are_complete():
     result = run("catalogue_status.py", "--check")
     assert result.returncode == 0, result.stdout
     assert {line.split(":")[0] for line in result.stdout.splitlines()} >= {"bg", "ro", "sv"}
+
+
+def test_overwrite_applies_a_correction_made_in_the_glossary(tmp_path):
+    po, glossary = write_catalogue(tmp_path)
+    run("fill_translations.py", str(po), str(glossary))
+    assert 'msgstr "Salvează"' in po.read_text(encoding="utf-8")
+    assert run("fill_translations.py", "--overwrite", str(po), str(glossary)).returncode == 0
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr "Salvare"' in text and "Salvează" not in text
