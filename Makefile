@@ -37,13 +37,14 @@ test-e2e: $(STAMP)
 	TRM_MODE=test $(BIN)/pytest -m e2e -p no:xdist
 
 ## make lint: ruff, mypy (strict), djLint on the templates, migrations in step with the models,
-## and last the formatting check
+## the formatting check, and last the completeness of the translations
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	TRM_MODE=test PYTHONPATH=$(CURDIR)/src $(BIN)/mypy
 	$(BIN)/djlint --lint src/trm/templates src/trm/*/templates
 	TRM_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/python tools/catalogue_status.py --check
 
 ## make audit: bandit over src/ ([tool.bandit] in pyproject.toml) and pip-audit over the installed packages
 ## (needs PyPI's vulnerability data; PIP_AUDIT_ARGS=--strict also fails on a package it could not look up)
@@ -60,17 +61,24 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; TRM_MODE=test $(BIN)/python $$f || exit 1; done
 
-## make messages: extract strings, fill known translations from locale/<lang>/glossary.json, compile
+## make messages: extract strings, fill known translations from locale/<lang>/glossary.json, compile,
+## then print how complete each language is (`make check-messages` fails below 100%)
 # Every language with a folder under src/trm/locale; tests/core/test_catalogue.py fails on any gap.
 LANGS := $(notdir $(wildcard src/trm/locale/*))
 
+.PHONY: check-messages
 messages: $(STAMP)
 	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src $(abspath $(BIN))/django-admin makemessages --no-obsolete $(addprefix -l ,$(LANGS)) --settings=trm.settings
 	for lang in $(LANGS); do \
-	  if [ -f src/trm/locale/$$lang/glossary.json ]; then $(BIN)/python tools/fill_translations.py src/trm/locale/$$lang/LC_MESSAGES/django.po src/trm/locale/$$lang/glossary.json; fi; \
+	  if [ -f src/trm/locale/$$lang/glossary.json ]; then $(BIN)/python tools/fill_translations.py src/trm/locale/$$lang/LC_MESSAGES/django.po src/trm/locale/$$lang/glossary.json || exit 1; fi; \
 	done
 	cd src/trm && TRM_MODE=development PYTHONPATH=$(CURDIR)/src $(abspath $(BIN))/django-admin compilemessages --settings=trm.settings
-	@for lang in $(LANGS); do printf '%s: ' $$lang; msgfmt --statistics -o /dev/null src/trm/locale/$$lang/LC_MESSAGES/django.po 2>&1; done
+	@echo "Completeness per language (untranslated or fuzzy entries are work left):"
+	@$(BIN)/python tools/catalogue_status.py
+
+## make check-messages: fail when a shipped language is below 100% (CI runs it with make lint)
+check-messages: $(STAMP)
+	$(BIN)/python tools/catalogue_status.py --check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

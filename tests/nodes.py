@@ -79,11 +79,14 @@ class NodeUrls(list[str]):
 
 
 @contextlib.contextmanager
-def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0) -> Iterator[NodeUrls]:
+def demo_network(
+    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0, language: str | None = "en"
+) -> Iterator[NodeUrls]:
     """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers.
 
     ``history``: past synthetic cases per node (the demo's statistics); none unless a test
-    reads figures, since seeding them slows every node's start.
+    reads figures, since seeding them slows every node's start. ``language``: every node's
+    language (TRM_DEMO_LANGUAGE); None leaves each node in its country's language.
     """
     base = free_base_port(nodes)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
@@ -96,6 +99,8 @@ def demo_network(data_dir: Path, *, nodes: int = 3, start_within: float = 240, h
             "PYTHONPATH": str(ROOT / "src"),
         }
     )
+    if language:
+        env["TRM_DEMO_LANGUAGE"] = language
     proc = subprocess.Popen(
         [sys.executable, "-m", "trm.cli", "demo", "--nodes", str(nodes)],
         env=env,

@@ -157,7 +157,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trm.accounts.middleware.SessionIdleMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, with the node's language (TRM_LANGUAGE) before the browser's.
+    "trm.core.language.NodeLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -308,8 +309,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # One-time links to choose a password (trm.accounts.enrolment) expire after this long.
 PASSWORD_RESET_TIMEOUT = env_int("TRM_LINK_VALID_HOURS", 72, minimum=1) * 3600
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian"))]
+# The shipped languages: each has a complete catalogue under locale/ (tests/core/test_catalogue.py).
+LANGUAGES = [("en", _("English")), ("bg", _("Bulgarian")), ("ro", _("Romanian")), ("sv", _("Swedish"))]
+# The node's language (e.g. bg on a Bulgarian node): pages open in it until the user chooses
+# another one with the language switcher. Empty: the browser's language, else English.
+TRM_LANGUAGE = env_str("TRM_LANGUAGE", "").strip().lower()
+if TRM_LANGUAGE and TRM_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"TRM_LANGUAGE must be one of: {', '.join(dict(LANGUAGES))}.")
+LANGUAGE_CODE = TRM_LANGUAGE or "en"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

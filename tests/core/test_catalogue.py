@@ -93,8 +93,13 @@ def catalogue(request: pytest.FixtureRequest) -> Path:
     return request.param
 
 
-def test_there_is_a_bulgarian_catalogue() -> None:
-    assert LOCALE / "bg" / "LC_MESSAGES" / "django.po" in CATALOGUES
+def test_every_shipped_language_has_a_catalogue_and_every_catalogue_is_shipped() -> None:
+    """settings.LANGUAGES (the switcher) and the catalogues name the same languages, so none ships half-done."""
+    from django.conf import settings
+
+    shipped = {code for code, _ in settings.LANGUAGES} - {"en"}  # English is the source language
+    assert {"bg", "ro", "sv"} <= shipped
+    assert {_language(path) for path in CATALOGUES} == shipped
 
 
 def test_every_entry_is_translated_and_none_is_fuzzy(catalogue: Path) -> None:

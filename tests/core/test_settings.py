@@ -70,6 +70,7 @@ def test_it_refuses_to_start_in_production_without(missing):
         ("TRM_TRUST_LIST_URL", "http://authority.example/list", "TRM_TRUST_LIST_URL must be an https:// URL"),
         ("TRM_TRUST_LIST_URL", "https://u:p@authority.example/list", "TRM_TRUST_LIST_URL must be an https:// URL"),
         ("TRM_TRUST_LIST_REFRESH_EVERY", "0", "TRM_TRUST_LIST_REFRESH_EVERY must be at least 1"),
+        ("TRM_LANGUAGE", "de", "TRM_LANGUAGE must be one of: en, bg, ro, sv"),
     ],
 )
 def test_it_gives_a_clear_error_for_a_malformed_setting(name, value, message):

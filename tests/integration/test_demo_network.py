@@ -13,13 +13,16 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_demo_starts_three_nodes_and_stops_cleanly(tmp_path):
-    with demo_network(tmp_path, nodes=3) as urls:
+    with demo_network(tmp_path, nodes=3, language=None) as urls:
         pages = [get(f"{url}/accounts/login/") for url in urls]
         assert all(status == 200 for status, _ in pages)
         assert "Sweden NRM (destination)" in pages[0][1]
         assert "Bulgaria NRM (origin)" in pages[1][1]
         assert "Romania NRM (origin)" in pages[2][1]
-        assert "Demo accounts" in pages[1][1]
+        # Each node opens in its country's language.
+        assert 'lang="sv"' in pages[0][1] and "Demokonton" in pages[0][1]
+        assert 'lang="bg"' in pages[1][1] and "Демонстрационни профили" in pages[1][1]
+        assert 'lang="ro"' in pages[2][1] and "Conturi demonstrative" in pages[2][1]
         assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["bg-nrm", "ro-nrm", "se-nrm"]
     # Stopped cleanly: no process of the launcher's group is left. (Its ports may already
     # serve another test's nodes, so they prove nothing.)

@@ -21,6 +21,7 @@ class DemoNode:
     country: str
     port: int
     name: str
+    language: str = "en"  # the node's language (TRM_LANGUAGE): its pages open in it
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -28,9 +29,9 @@ class DemoNode:
 
 _BASE_PORT = int(os.environ.get("TRM_DEMO_BASE_PORT", "8000"))
 NODES: tuple[DemoNode, ...] = (
-    DemoNode("se-nrm", "SE", _BASE_PORT, "Sweden NRM (destination)"),
-    DemoNode("bg-nrm", "BG", _BASE_PORT + 1, "Bulgaria NRM (origin)"),
-    DemoNode("ro-nrm", "RO", _BASE_PORT + 2, "Romania NRM (origin)"),
+    DemoNode("se-nrm", "SE", _BASE_PORT, "Sweden NRM (destination)", "sv"),
+    DemoNode("bg-nrm", "BG", _BASE_PORT + 1, "Bulgaria NRM (origin)", "bg"),
+    DemoNode("ro-nrm", "RO", _BASE_PORT + 2, "Romania NRM (origin)", "ro"),
 )
 
 
@@ -43,6 +44,8 @@ def node_env(node: DemoNode, data_dir: Path, base: dict[str, str] | None = None)
             "TRM_NODE_ID": node.node_id,
             "TRM_COUNTRY": node.country,
             "TRM_NODE_NAME": node.name,
+            # TRM_DEMO_LANGUAGE (e.g. en) opens every node in one language instead of its own.
+            "TRM_LANGUAGE": env.get("TRM_DEMO_LANGUAGE") or node.language,
             "TRM_DATA_DIR": str(data_dir / node.node_id),
             "TRM_PUBLIC_URL": node.url(),
             "TRM_DEMO_DIR": str(data_dir),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import unicodedata
 from functools import cache
 
 import pycountry
@@ -19,6 +20,39 @@ KOSOVO_FOOTNOTE = _(
 
 KOSOVO_NAME = _("Kosovo*")
 
+# Where pycountry's translation has only the formal, inverted form ("Moldova, Republica"), the
+# name people use in that language.
+SHORT_NAMES: dict[str, dict[str, str]] = {
+    "ro": {
+        "CD": "Republica Democrată Congo",
+        "FM": "Micronezia",
+        "IR": "Iran",
+        "KP": "Coreea de Nord",
+        "LA": "Laos",
+        "MD": "Republica Moldova",
+        "MK": "Macedonia de Nord",
+        "PS": "Palestina",
+        "TW": "Taiwan",
+        "TZ": "Tanzania",
+        "VE": "Venezuela",
+        "VG": "Insulele Virgine Britanice",
+        "VI": "Insulele Virgine Americane",
+        "ZA": "Africa de Sud",
+    },
+    "sv": {
+        "BO": "Bolivia",
+        "CD": "Demokratiska republiken Kongo",
+        "FM": "Mikronesien",
+        "IR": "Iran",
+        "LA": "Laos",
+        "TW": "Taiwan",
+        "TZ": "Tanzania",
+        "VE": "Venezuela",
+        "VG": "Brittiska Jungfruöarna",
+        "VI": "Amerikanska Jungfruöarna",
+    },
+}
+
 
 def country_names() -> dict[str, str]:
     """Every country's name in the active language, sorted by name (choices, select lists)."""
@@ -30,7 +64,31 @@ def _country_names(language: str) -> dict[str, str]:
     with translation.override(language):
         names = {c.alpha_2: country_label(c.alpha_2) for c in pycountry.countries}
         names[KOSOVO] = country_label(KOSOVO)
-    return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
+    return dict(sorted(names.items(), key=lambda item: sort_key(item[1], language)))
+
+
+# The order of the letters of the Latin-script languages TRM speaks, where it is not the
+# order of the code points (Romanian Ș after S; Swedish Å, Ä, Ö after Z).
+ALPHABETS = {
+    "en": "abcdefghijklmnopqrstuvwxyz",
+    "ro": "aăâbcdefghiîjklmnopqrsștțuvwxyz",
+    "sv": "abcdefghijklmnopqrstuvwxyzåäö",
+}
+
+
+def sort_key(name: str, language: str) -> tuple[int, ...]:
+    """A key that sorts names as a reader of the language expects (accents follow their letter)."""
+    alphabet = ALPHABETS.get(language)
+    text = name.casefold()
+    if alphabet is None:
+        return tuple(ord(c) for c in text)
+    key = []
+    for char in text:
+        if char not in alphabet:
+            base = unicodedata.normalize("NFD", char)[0]
+            char = base if base in alphabet else char
+        key.append(alphabet.index(char) if char in alphabet else 1000 + ord(char))
+    return tuple(key)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -54,7 +112,16 @@ def language_names() -> dict[str, str]:
 @cache
 def _language_names(language: str) -> dict[str, str]:
     catalogue = _catalogue("iso639-3", language)
-    return {lang.alpha_2: catalogue.gettext(lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+    return {
+        lang.alpha_2: _capitalised(catalogue.gettext(lang.name))
+        for lang in pycountry.languages
+        if hasattr(lang, "alpha_2")
+    }
+
+
+def _capitalised(name: str) -> str:
+    """A language's name as a label: some languages write them in lower case ("albaneză")."""
+    return name[:1].upper() + name[1:]
 
 
 def validate_language(value: str) -> None:
@@ -78,7 +145,10 @@ def country_label(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
-    catalogue = _catalogue("iso3166-1", _active_language())
+    language = _active_language()
+    if code in SHORT_NAMES.get(language, {}):
+        return SHORT_NAMES[language][code]
+    catalogue = _catalogue("iso3166-1", language)
     common = getattr(country, "common_name", None)
     if common and catalogue.gettext(common) != common:
         return catalogue.gettext(common)
@@ -92,4 +162,4 @@ def language_label(code: str) -> str:
     language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
     if language is None:
         return code
-    return _catalogue("iso639-3", _active_language()).gettext(language.name)
+    return _capitalised(_catalogue("iso639-3", _active_language()).gettext(language.name))
