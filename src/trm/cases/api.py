@@ -95,6 +95,8 @@ class DetectionIn(Schema):
     detection_place: str = ""
     narrative: str = ""
     asylum_seeker: bool = False
+    # Kept consistent with asylum_seeker: "applicant" or "beneficiary" sets it (docs/children.md).
+    migration_status: str = ""
 
 
 class PersonOut(Schema):

@@ -37,6 +37,7 @@ from trm.cases.models import (
 )
 from trm.lib.text import BoundedModelMultipleChoiceField
 from trm.vocab.countries import country_choices, language_names
+from trm.vocab.migration import MigrationStatus
 from trm.vocab.htcds import (
     CaseStatus,
     DecisionMakingOrg,
@@ -182,6 +183,12 @@ class DetectionForm(forms.Form):
         help_text=_("Only a contact that is safe for the person to use."),
     )
     asylum_seeker = forms.BooleanField(label=_("Has applied for international protection"), required=False)
+    migration_status = forms.ChoiceField(
+        label=_("Migration status"),
+        required=False,
+        choices=_blank(MigrationStatus.choices),
+        help_text=_("An applicant or beneficiary of international protection: never shared with the country of origin."),
+    )
     detected_on = forms.DateField(label=_("Detected on"), widget=DateInput)
     detection_country = forms.ChoiceField(label=_("Country of detection"), choices=[])
     detection_place = forms.CharField(label=_("Place of detection"), max_length=200, required=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +21,21 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
     if not items:
         return None
     today = timezone.localdate()
+    now = timezone.now()
     rules = tasks.rules()
     rows = [
         {
             "deadline": d,
-            "urgency": deadlines.urgency(d.due_on, today=today, rules=rules),
+            "urgency": _hourly_urgency(d.due_at, now=now)
+            if d.due_at is not None
+            else deadlines.urgency(d.due_on, today=today, rules=rules),
             "days": (d.due_on - today).days,
             "abs_days": abs((d.due_on - today).days),
         }
         for d in items
     ]
+    # Deadlines counted in hours (a missing person) come first.
+    rows.sort(key=lambda r: (r["deadline"].due_at is None, r["deadline"].due_on))
     overdue = sum(1 for r in rows if r["urgency"] == "overdue")
     return Panel(
         title=_("Deadlines and tasks"),
@@ -36,3 +43,8 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
         context={"rows": rows, "overdue": overdue},
         order=10,
     )
+
+
+def _hourly_urgency(due_at: dt.datetime, *, now: dt.datetime) -> str:
+    """A deadline counted in hours: "overdue" once passed, "urgent" until then."""
+    return "overdue" if due_at < now else "urgent"

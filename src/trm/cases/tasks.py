@@ -34,19 +34,32 @@ def open_deadline(
     due_on: dt.date | None = None,
     assigned_org: Organisation | None = None,
     assigned_user: User | None = None,
+    due_at: dt.datetime | None = None,
 ) -> Deadline:
-    """Open (or move) the deadline of this kind on the case; at most one open per kind."""
-    due = due_on or deadlines.due_date(kind, start=start, rules=rules())
+    """Open (or move) the deadline of this kind on the case; at most one open per kind.
+
+    ``due_at`` (a deadline counted in hours) sets the moment it falls due; ``due_on`` is its day.
+    """
+    if due_at is not None:
+        due = timezone.localdate(due_at)
+    else:
+        due = due_on or deadlines.due_date(kind, start=start, rules=rules())
     existing = Deadline.objects.open().filter(case=case, kind=kind).first()
     if existing is not None:
-        existing.starts_on, existing.due_on = start, due
+        existing.starts_on, existing.due_on, existing.due_at = start, due, due_at
         existing.assigned_org, existing.assigned_user = assigned_org, assigned_user
         existing.full_clean()
-        existing.save(update_fields=["starts_on", "due_on", "assigned_org", "assigned_user"])
+        existing.save(update_fields=["starts_on", "due_on", "due_at", "assigned_org", "assigned_user"])
         deadline = existing
     else:
         deadline = Deadline(
-            case=case, kind=kind, starts_on=start, due_on=due, assigned_org=assigned_org, assigned_user=assigned_user
+            case=case,
+            kind=kind,
+            starts_on=start,
+            due_on=due,
+            due_at=due_at,
+            assigned_org=assigned_org,
+            assigned_user=assigned_user,
         )
         deadline.full_clean()
         deadline.save()
