@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,7 +36,7 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
         for d in items
     ]
     # Deadlines counted in hours (a missing person) come first.
-    rows.sort(key=lambda r: (r["deadline"].due_at is None, r["deadline"].due_on))
+    rows.sort(key=_order)
     overdue = sum(1 for r in rows if r["urgency"] == "overdue")
     return Panel(
         title=_("Deadlines and tasks"),
@@ -48,3 +49,8 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
 def _hourly_urgency(due_at: dt.datetime, *, now: dt.datetime) -> str:
     """A deadline counted in hours: "overdue" once passed, "urgent" until then."""
     return "overdue" if due_at < now else "urgent"
+
+
+def _order(row: dict[str, Any]) -> tuple[bool, Any]:
+    d = row["deadline"]
+    return (d.due_at is None, d.due_at if d.due_at is not None else d.due_on)
