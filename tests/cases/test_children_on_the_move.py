@@ -87,11 +87,15 @@ def test_the_status_and_adults_are_for_a_childs_case_only(world):
 
 def test_a_new_placement_ends_the_current_one_and_only_one_is_current(world):
     case = _child(world)
-    first = protection.place_child(case, by=world.responder, type="emergency_placement", place="Shelter A", starts_on=days_ago(10))
+    first = protection.place_child(
+        case, by=world.responder, type="emergency_placement", place="Shelter A", starts_on=days_ago(10)
+    )
     with pytest.raises(ValidationError) as caught:
         protection.place_child(case, by=world.responder, type="foster_family", place="F", starts_on=days_ago(12))
     assert "before_current" in str(caught.value.error_dict["starts_on"][0].code)
-    second = protection.place_child(case, by=world.responder, type="foster_family", place="Foster B", starts_on=days_ago(2))
+    second = protection.place_child(
+        case, by=world.responder, type="foster_family", place="Foster B", starts_on=days_ago(2)
+    )
     first.refresh_from_db()
     assert first.ends_on == days_ago(2)
     assert list(CarePlacement.objects.filter(case=case).current()) == [second]
@@ -121,7 +125,8 @@ def test_the_page_shows_the_section_and_flags_an_unverified_adult(world):
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Child on the move" in page and "Not recorded yet" in page
     response = client.post(
-        f"/cases/{case.reference}/adult/", {"name": "Claimed Father", "relationship": "parent", "checks": ["child_statement"]}
+        f"/cases/{case.reference}/adult/",
+        {"name": "Claimed Father", "relationship": "parent", "checks": ["child_statement"]},
     )
     assert response.status_code == 302
     response = client.post(f"/cases/{case.reference}/child_status/", {"status": "accompanied"})
@@ -131,7 +136,8 @@ def test_the_page_shows_the_section_and_flags_an_unverified_adult(world):
     assert "the caregiver&#x27;s relationship is not verified" in page or "relationship is not verified" in page
     assert "Not verified" in page
     response = client.post(
-        f"/cases/{case.reference}/placement/", {"type": "uasc_reception", "place": "Reception Centre North", "starts_on": str(TODAY())}
+        f"/cases/{case.reference}/placement/",
+        {"type": "uasc_reception", "place": "Reception Centre North", "starts_on": str(TODAY())},
     )
     assert response.status_code == 302
     page = client.get(f"/cases/{case.reference}/").content.decode()
@@ -143,7 +149,9 @@ def test_the_page_answers_400_to_bad_input_and_stores_nothing(world):
     client = verified_client(world.responder)
     response = client.post(f"/cases/{case.reference}/adult/", {"name": "", "relationship": "nonsense"})
     assert response.status_code == 400
-    response = client.post(f"/cases/{case.reference}/placement/", {"type": "foster_family", "place": "F", "starts_on": "2999-01-01"})
+    response = client.post(
+        f"/cases/{case.reference}/placement/", {"type": "foster_family", "place": "F", "starts_on": "2999-01-01"}
+    )
     assert response.status_code == 400
     assert "future" in response.content.decode()
     assert not AccompanyingAdult.objects.exists() and not CarePlacement.objects.exists()
@@ -166,11 +174,17 @@ def test_the_api_records_and_reads_the_childs_status_adults_and_placements(world
     case = _child(world)
     api = verified_client(world.responder)
     base = f"/api/cases/{case.reference}"
-    response = api.post(f"{base}/accompanying-adults", {"name": "Claimed Aunt", "relationship": "other_relative"}, content_type=J)
+    response = api.post(
+        f"{base}/accompanying-adults", {"name": "Claimed Aunt", "relationship": "other_relative"}, content_type=J
+    )
     assert response.status_code == 201 and response.json()["flagged"] is True
     response = api.post(f"{base}/child-status", {"status": "separated"}, content_type=J)
     assert response.status_code == 200 and response.json()["child_status"] == "separated"
-    response = api.post(f"{base}/placements", {"type": "foster_family", "place": "Foster C", "starts_on": str(days_ago(1))}, content_type=J)
+    response = api.post(
+        f"{base}/placements",
+        {"type": "foster_family", "place": "Foster C", "starts_on": str(days_ago(1))},
+        content_type=J,
+    )
     assert response.status_code == 201 and response.json()["current"] is True
     placement = response.json()["id"]
     response = api.post(f"{base}/placements/{placement}/end", {"ends_on": str(TODAY())}, content_type=J)
@@ -187,11 +201,15 @@ def test_the_api_refuses_bad_input_and_other_roles(world):
     response = api.post(f"{base}/child-status", {"status": "lost"}, content_type=J)
     assert_problem(response, 400)
     assert "status" in field_errors(response)
-    response = api.post(f"{base}/accompanying-adults", {"name": "X", "relationship": "parent", "checks": ["magic"]}, content_type=J)
+    response = api.post(
+        f"{base}/accompanying-adults", {"name": "X", "relationship": "parent", "checks": ["magic"]}, content_type=J
+    )
     assert_problem(response, 400)
     assert_problem(verified_client(world.other_ca).get(f"{base}/protection"), 404)
     assert_problem(verified_client(world.rapporteur).get(f"{base}/protection"), 403)
-    guardian_refused = verified_client(world.guardian).post(f"{base}/child-status", {"status": "unaccompanied"}, content_type=J)
+    guardian_refused = verified_client(world.guardian).post(
+        f"{base}/child-status", {"status": "unaccompanied"}, content_type=J
+    )
     assert guardian_refused.status_code == 404  # not appointed to this child
     case.refresh_from_db()
     assert case.child_status == "" and not AccompanyingAdult.objects.exists()

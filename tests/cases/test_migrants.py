@@ -125,7 +125,12 @@ def test_the_page_and_the_api_record_the_status_and_the_route(world):
 def test_other_roles_may_not_change_the_status(world):
     case = detect(world.responder)
     data = {"status": "applicant"}
-    assert_problem(verified_client(world.other_responder).post(f"/api/cases/{case.reference}/migration-status", data, content_type=J), 404)
+    assert_problem(
+        verified_client(world.other_responder).post(
+            f"/api/cases/{case.reference}/migration-status", data, content_type=J
+        ),
+        404,
+    )
     assert verified_client(world.dpo).post(f"/cases/{case.reference}/migration/", data).status_code == 403
     assert verified_client(world.provider).post(f"/cases/{case.reference}/migration/", data).status_code == 404
     case.refresh_from_db()

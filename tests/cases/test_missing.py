@@ -47,7 +47,11 @@ def test_recording_a_missing_child_opens_urgent_deadlines_counted_in_hours(world
     assert set(rows) >= {deadlines.MISSING_POLICE, deadlines.MISSING_GUARDIAN, deadlines.MISSING_REVIEW}
     police = rows[deadlines.MISSING_POLICE]
     assert police.due_at is not None
-    assert dt.timedelta(0) <= police.due_at - before - dt.timedelta(hours=rules.missing_police_report_hours) < dt.timedelta(minutes=1)
+    assert (
+        dt.timedelta(0)
+        <= police.due_at - before - dt.timedelta(hours=rules.missing_police_report_hours)
+        < dt.timedelta(minutes=1)
+    )
     assert rows[deadlines.MISSING_REVIEW].due_at - rows[deadlines.MISSING_POLICE].due_at == dt.timedelta(
         hours=rules.missing_review_hours - rules.missing_police_report_hours
     )
@@ -145,7 +149,9 @@ def test_a_found_person_is_recorded_on_a_case_closed_as_missing(world):
     case = _child(world)
     episode = missing.record_missing(case, by=world.focal, last_seen_at=_ago(hours=5), last_seen_place="P")
     casework.close(case, by=world.focal, reason="missing")
-    missing.record_found(episode, by=world.focal, found_at=_ago(hours=1), found_place="Border", condition="left_country")
+    missing.record_found(
+        episode, by=world.focal, found_at=_ago(hours=1), found_place="Border", condition="left_country"
+    )
     episode.refresh_from_db()
     assert not episode.is_open and episode.found_condition == "left_country"
 
@@ -193,7 +199,9 @@ def test_the_page_records_a_missing_child_and_the_finding(world):
     case = _child(world)
     client = verified_client(world.responder)
     seen = timezone.localtime(_ago(hours=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(f"/cases/{case.reference}/missing/", {"last_seen_at": seen, "last_seen_place": "Bus station"})
+    response = client.post(
+        f"/cases/{case.reference}/missing/", {"last_seen_at": seen, "last_seen_place": "Bus station"}
+    )
     assert response.status_code == 302
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Urgent tasks" in page and "not yet reported" in page and "Record the police report" in page
@@ -213,7 +221,8 @@ def test_the_page_records_a_missing_child_and_the_finding(world):
     assert response.status_code == 302
     now = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     response = client.post(
-        f"/cases/{case.reference}/found/", {"episode": episode.pk, "found_at": now, "found_place": "Square", "condition": "safe"}
+        f"/cases/{case.reference}/found/",
+        {"episode": episode.pk, "found_at": now, "found_place": "Square", "condition": "safe"},
     )
     assert response.status_code == 302
     episode.refresh_from_db()
@@ -244,16 +253,36 @@ def test_the_api_walks_an_episode_and_refuses_a_finding_before_it_started(world)
     assert {t["kind"] for t in body["tasks"]} == {"missing_police", "missing_guardian", "missing_review"}
     assert all(t["due_at"] and not t["done"] for t in body["tasks"])
     pk = body["id"]
-    response = api.post(f"{base}/{pk}/found", {"found_at": _ago(hours=3).isoformat(), "found_place": "X", "condition": "safe"}, content_type=J)
+    response = api.post(
+        f"{base}/{pk}/found",
+        {"found_at": _ago(hours=3).isoformat(), "found_place": "X", "condition": "safe"},
+        content_type=J,
+    )
     assert_problem(response, 400)
     assert AuditEvent.objects.filter(action="refused", note__contains="found_before_last_seen").exists()
     response = api.post(f"{base}/{pk}/steps", {"step": "teleport"}, content_type=J)
     assert_problem(response, 400)
     response = api.post(f"{base}/{pk}/police-report", {"reference": "POL-5"}, content_type=J)
     assert response.status_code == 200 and response.json()["police_report_ref"] == "POL-5"
-    assert_problem(api.post(f"{base}/999999/found", {"found_at": timezone.now().isoformat(), "found_place": "X", "condition": "safe"}, content_type=J), 404)
-    assert_problem(verified_client(world.other_ca).post(base, {"last_seen_at": _ago(hours=1).isoformat(), "last_seen_place": "P"}, content_type=J), 404)
-    response = api.post(f"{base}/{pk}/found", {"found_at": timezone.now().isoformat(), "found_place": "Y", "condition": "safe"}, content_type=J)
+    assert_problem(
+        api.post(
+            f"{base}/999999/found",
+            {"found_at": timezone.now().isoformat(), "found_place": "X", "condition": "safe"},
+            content_type=J,
+        ),
+        404,
+    )
+    assert_problem(
+        verified_client(world.other_ca).post(
+            base, {"last_seen_at": _ago(hours=1).isoformat(), "last_seen_place": "P"}, content_type=J
+        ),
+        404,
+    )
+    response = api.post(
+        f"{base}/{pk}/found",
+        {"found_at": timezone.now().isoformat(), "found_place": "Y", "condition": "safe"},
+        content_type=J,
+    )
     assert response.status_code == 200 and response.json()["open"] is False
     assert all(t["done"] for t in response.json()["tasks"])
 

@@ -75,7 +75,9 @@ def _with_placement(world: Any) -> Setup:
 
 def _missing(world: Any) -> Setup:
     case = _child(world)
-    return Setup(case, missing.record_missing(case, by=world.focal, last_seen_at=_an_hour_ago(), last_seen_place="Park"))
+    return Setup(
+        case, missing.record_missing(case, by=world.focal, last_seen_at=_an_hour_ago(), last_seen_place="Park")
+    )
 
 
 def _an_hour_ago() -> Any:
@@ -194,7 +196,9 @@ VERBS += [
     Verb(
         "place_child",
         _plain,
-        lambda w, s, by: protection.place_child(s.case, by=by, type="foster_family", place="Foster home", starts_on=TODAY()),
+        lambda w, s, by: protection.place_child(
+            s.case, by=by, type="foster_family", place="Foster home", starts_on=TODAY()
+        ),
         child_only=True,
     ),
     Verb(

@@ -37,7 +37,6 @@ from trm.cases.models import (
 )
 from trm.lib.text import BoundedModelMultipleChoiceField
 from trm.vocab.countries import country_choices, language_names
-from trm.vocab.migration import MigrationStatus
 from trm.vocab.htcds import (
     CaseStatus,
     DecisionMakingOrg,
@@ -50,6 +49,7 @@ from trm.vocab.htcds import (
     SupportPlanType,
     TraffickingEventType,
 )
+from trm.vocab.migration import MigrationStatus
 
 
 class DateInput(forms.DateInput):
@@ -187,7 +187,9 @@ class DetectionForm(forms.Form):
         label=_("Migration status"),
         required=False,
         choices=_blank(MigrationStatus.choices),
-        help_text=_("An applicant or beneficiary of international protection: never shared with the country of origin."),
+        help_text=_(
+            "An applicant or beneficiary of international protection: never shared with the country of origin."
+        ),
     )
     detected_on = forms.DateField(label=_("Detected on"), widget=DateInput)
     detection_country = forms.ChoiceField(label=_("Country of detection"), choices=[])

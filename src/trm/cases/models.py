@@ -22,15 +22,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trm.lib.encrypted import EncryptedCharField, EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from trm.vocab.countries import country_choices, country_name, language_names, validate_country, validate_language
-from trm.vocab.migration import (
-    ChildStatus,
-    FoundCondition,
-    MigrationStatus,
-    PlacementType,
-    Relationship,
-    RelationshipCheck,
-    RoutePlaceType,
-)
 from trm.vocab.htcds import (
     CaseStatus,
     DecisionMakingOrg,
@@ -41,6 +32,15 @@ from trm.vocab.htcds import (
     RelationshipToTrafficker,
     SupportPlanType,
     TraffickingEventType,
+)
+from trm.vocab.migration import (
+    ChildStatus,
+    FoundCondition,
+    MigrationStatus,
+    PlacementType,
+    Relationship,
+    RelationshipCheck,
+    RoutePlaceType,
 )
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed safely

@@ -126,11 +126,7 @@ def place_child(case: Case, *, by: Any, type: str, place: str, starts_on: dt.dat
     _not_future(starts_on, "starts_on")
     if starts_on < case.detected_on:
         raise ValidationError(
-            {
-                "starts_on": ValidationError(
-                    _("A placement cannot start before the detection."), code="before_detection"
-                )
-            }
+            {"starts_on": ValidationError(_("A placement cannot start before the detection."), code="before_detection")}
         )
     current = case.placements.current().first()
     fields = ["placement"]

@@ -30,7 +30,12 @@ from trm.cases.views import CaseAction
 
 def _found(case: Case, user: Any, d: dict[str, Any]) -> Any:
     return missing.record_found(
-        d["episode"], by=user, found_at=d["found_at"], found_place=d["found_place"], condition=d["condition"], note=d["note"]
+        d["episode"],
+        by=user,
+        found_at=d["found_at"],
+        found_place=d["found_place"],
+        condition=d["condition"],
+        note=d["note"],
     )
 
 
@@ -67,9 +72,7 @@ ACTIONS: dict[str, CaseAction] = {
         "record_missing",
         _("Recorded as missing. The urgent tasks are on the case and on the dashboard."),
     ),
-    "police_report": CaseAction(
-        PoliceReportForm, _police, "missing_step", _("Police report recorded."), on_page=False
-    ),
+    "police_report": CaseAction(PoliceReportForm, _police, "missing_step", _("Police report recorded."), on_page=False),
     "missing_step": CaseAction(
         MissingStepForm,
         lambda c, u, d: missing.complete_step(d["episode"], by=u, step=d["step"]),

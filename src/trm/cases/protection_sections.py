@@ -30,7 +30,9 @@ def child_on_the_move(request: HttpRequest, case: Case) -> Panel | None:
     adults = list(case.accompanying_adults.all())
     placements = list(case.placements.all())
     current = next((p for p in placements if p.ends_on is None), None)
-    may_end = current is not None and access.may("end_placement", user, case)
+    end_form = None
+    if current is not None and access.may("end_placement", user, case):
+        end_form = EndPlacementForm(case=case, user=user, initial={"placement": current.pk})
     return Panel(
         title=_("Child on the move: travelling status and care"),
         template="cases/_section_child_on_the_move.html",
@@ -39,7 +41,7 @@ def child_on_the_move(request: HttpRequest, case: Case) -> Panel | None:
             "unverified": [a for a in adults if not a.verified],
             "placements": placements,
             "current": current,
-            "end_form": EndPlacementForm(case=case, user=user, initial={"placement": current.pk}) if may_end else None,
+            "end_form": end_form,
         },
         order=20,
     )
@@ -70,11 +72,12 @@ def missing_person(request: HttpRequest, case: Case) -> Panel | None:
                 if may_step and not current.police_report_ref
                 else None,
                 "step_forms": [
-                    (missing.STEP_LABELS[step], MissingStepForm(case=case, user=user, initial={**initial, "step": step}))
+                    (
+                        missing.STEP_LABELS[step],
+                        MissingStepForm(case=case, user=user, initial={**initial, "step": step}),
+                    )
                     for step in missing.PLAIN_STEPS
-                    if may_step
-                    and not done[step]
-                    and (step != missing.INFORM_GUARDIAN or case.is_child)
+                    if may_step and not done[step] and (step != missing.INFORM_GUARDIAN or case.is_child)
                 ],
                 "found_form": FoundForm(case=case, user=user, initial=initial)
                 if access.may("record_found", user, case)

@@ -87,8 +87,9 @@ class MigrationStatus(models.TextChoices):
     UNKNOWN = "unknown", _("Not known")
     IRREGULAR = "irregular", _("Irregular migrant (HTCDS: irregular)")
     APPLICANT = "applicant", _("Applicant for international protection (HTCDS: asylum seeker)")
-    BENEFICIARY = "beneficiary", _(
-        "Beneficiary of international protection (HTCDS: refugee or complementary protection)"
+    BENEFICIARY = (
+        "beneficiary",
+        _("Beneficiary of international protection (HTCDS: refugee or complementary protection)"),
     )
     OTHER = "other", _("Other (regular stay, citizen, stateless …)")
 
