@@ -44,7 +44,19 @@ class MomentField(forms.DateTimeField):
         super().__init__(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"], **kwargs)
 
 
-class ChildStatusForm(CaseForm):
+class _SectionForm(CaseForm):
+    """Ids of its own (``id_<scope>_<field>``): several forms on the case page share field names."""
+
+    scope = "section"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.scope}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ChildStatusForm(_SectionForm):
+    scope = "child_status"
+
     status = forms.ChoiceField(label=_("The child is"), choices=ChildStatus.choices, widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -53,7 +65,8 @@ class ChildStatusForm(CaseForm):
             self.fields["status"].initial = self.case.child_status
 
 
-class AccompanyingAdultForm(CaseForm):
+class AccompanyingAdultForm(_SectionForm):
+    scope = "adult"
     name = forms.CharField(label=_("Name of the adult"), max_length=200)
     relationship = forms.ChoiceField(label=_("Relationship claimed"), choices=Relationship.choices)
     checks = forms.MultipleChoiceField(
@@ -64,13 +77,15 @@ class AccompanyingAdultForm(CaseForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PlacementForm(CaseForm):
+class PlacementForm(_SectionForm):
+    scope = "placement"
     type = forms.ChoiceField(label=_("Type of placement"), choices=PlacementType.choices)
     place = forms.CharField(label=_("Place"), max_length=200)
     starts_on = forms.DateField(label=_("From"), widget=DateInput, initial=timezone.localdate)
 
 
-class EndPlacementForm(CaseForm):
+class EndPlacementForm(_SectionForm):
+    scope = "end_placement"
     placement = forms.IntegerField(widget=forms.HiddenInput)
     ends_on = forms.DateField(label=_("Until"), widget=DateInput, initial=timezone.localdate)
 
@@ -81,7 +96,8 @@ class EndPlacementForm(CaseForm):
         return item
 
 
-class MissingForm(CaseForm):
+class MissingForm(_SectionForm):
+    scope = "missing"
     last_seen_at = MomentField(label=_("Last seen (date and time)"), initial=_now)
     last_seen_place = forms.CharField(label=_("Last seen where"), max_length=200)
     circumstances = forms.CharField(
@@ -95,7 +111,7 @@ class MissingForm(CaseForm):
     )
 
 
-class _EpisodeForm(CaseForm):
+class _EpisodeForm(_SectionForm):
     episode = forms.IntegerField(widget=forms.HiddenInput)
 
     def clean_episode(self) -> MissingEpisode:
@@ -106,22 +122,26 @@ class _EpisodeForm(CaseForm):
 
 
 class PoliceReportForm(_EpisodeForm):
+    scope = "police_report"
     reference = forms.CharField(label=_("Police report reference"), max_length=60)
     notified_at = MomentField(label=_("Reported at"), required=False, initial=_now)
 
 
 class MissingStepForm(_EpisodeForm):
+    scope = "missing_step"
     step = forms.ChoiceField(choices=[(s, STEP_LABELS[s]) for s in PLAIN_STEPS], widget=forms.HiddenInput)
 
 
 class FoundForm(_EpisodeForm):
+    scope = "found"
     found_at = MomentField(label=_("Found (date and time)"), initial=_now)
     found_place = forms.CharField(label=_("Found where"), max_length=200)
     condition = forms.ChoiceField(label=_("Condition"), choices=FoundCondition.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 
 
-class MigrationStatusForm(CaseForm):
+class MigrationStatusForm(_SectionForm):
+    scope = "migration"
     status = forms.ChoiceField(label=_("Migration status"), choices=MigrationStatus.choices)
     since = forms.DateField(label=_("Since"), widget=DateInput, initial=timezone.localdate)
     reason = forms.CharField(
@@ -137,7 +157,8 @@ class MigrationStatusForm(CaseForm):
             self.fields["status"].initial = self.case.migration_status
 
 
-class RouteEncounterForm(CaseForm):
+class RouteEncounterForm(_SectionForm):
+    scope = "encounter"
     country = forms.ChoiceField(label=_("Country"), choices=[])
     place_type = forms.ChoiceField(label=_("Type of place"), choices=RoutePlaceType.choices)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -148,7 +169,8 @@ class RouteEncounterForm(CaseForm):
         cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
 
 
-class NoReferralForm(CaseForm):
+class NoReferralForm(_SectionForm):
+    scope = "no_referral"
     """'No referral' after screening; on a child's case the reasons are required (the verb says so)."""
 
     reasons = forms.CharField(
