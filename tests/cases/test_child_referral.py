@@ -107,3 +107,13 @@ def test_adult_only_steps_are_never_offered_for_a_child(world):
         assert event not in identification.allowed_events_for(world.focal, case)
     response = verified_client(world.responder).post(f"/cases/{case.reference}/anonymous/")
     assert response.status_code == 409
+
+
+def test_the_consent_form_of_a_child_offers_the_guardian_or_a_parent_not_the_person(world):
+    from trm.cases.forms import ConsentForm
+
+    child = _girl(world)
+    choices = [value for value, _label in ConsentForm(case=child, user=world.responder).fields["given_by"].choices]
+    assert choices == ["guardian", "parent"]
+    adult = detect(world.responder)
+    assert "person" in [v for v, _label in ConsentForm(case=adult, user=world.responder).fields["given_by"].choices]

@@ -351,6 +351,11 @@ class ConsentForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
         cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
+        if self.case is not None and self.case.is_child:
+            # A child's views are heard, but the guardian or a parent gives the legal consent.
+            given_by = cast(forms.ChoiceField, self.fields["given_by"])
+            given_by.choices = [c for c in ConsentGiver.choices if c[0] != ConsentGiver.PERSON]
+            given_by.initial = ConsentGiver.GUARDIAN
         cast(forms.ChoiceField, self.fields["recipient_countries"]).choices = [
             (code, name) for code, name in country_choices() if code != settings.TRM_COUNTRY
         ]
