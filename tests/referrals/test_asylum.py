@@ -62,3 +62,17 @@ def test_an_asylum_referral_needs_the_persons_consent_and_a_role_that_may_refer(
     )
     assert response.status_code in (403, 404)
     assert not Referral.objects.exists()
+
+
+def test_the_case_page_offers_the_asylum_referral_when_the_authority_is_listed(world, asylum):
+    case = world.presumed_victim()
+    page = verified_client(world.ca).get(f"/cases/{case.reference}/").content.decode()
+    assert f"/referrals/new/{case.reference}/?service=asylum" in page
+    form = verified_client(world.ca).get(f"/referrals/new/{case.reference}/?service=asylum").content.decode()
+    assert 'value="asylum" selected' in form
+
+
+def test_without_an_asylum_authority_the_page_offers_none(world):
+    case = world.presumed_victim()
+    page = verified_client(world.ca).get(f"/cases/{case.reference}/").content.decode()
+    assert "?service=asylum" not in page
