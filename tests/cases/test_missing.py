@@ -290,3 +290,13 @@ def test_the_api_walks_an_episode_and_refuses_a_finding_before_it_started(world)
 def test_the_episode_states_are_a_table():
     assert missing.TRANSITIONS[missing.FOUND] == {}
     assert set(missing.TRANSITIONS[missing.OPEN]) == {*missing.STEP_DEADLINE, missing.RECORD_FOUND}
+
+
+def test_urgent_tasks_are_listed_however_many_other_deadlines_are_due(world):
+    older = detect(world.responder, date_of_birth=days_ago(365 * 10), detected_on=days_ago(60))  # guardian overdue
+    case = _child(world)
+    missing.record_missing(case, by=world.responder, last_seen_at=_ago(hours=1), last_seen_place="P")
+    first = tasks.tasks_for(world.responder, limit=1)
+    assert [d.case_id for d in first] == [older.pk]  # the days-counted list alone would miss it
+    assert {d.kind for d in tasks.urgent_for(world.responder)} == set(missing.STEP_DEADLINE.values())
+    assert tasks.urgent_for(world.other_ca) == []

@@ -485,6 +485,12 @@ class Deadline(models.Model):
             models.Index(
                 fields=["due_on", "id"], condition=models.Q(done_at__isnull=True), name="deadline_due_open_idx"
             ),
+            # Open deadlines counted in hours (a missing person), listed first on the dashboard.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(done_at__isnull=True, due_at__isnull=False),
+                name="deadline_hourly_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,9 @@ def deadlines_panel(request: HttpRequest) -> Panel | None:
     user = request.user
     if not user.is_authenticated or not user.can(Cap.SEE_CASE_DATA):
         return None
-    items = tasks.tasks_for(user)
+    # Deadlines counted in hours (a missing person) are always listed, however many others are due.
+    urgent = tasks.urgent_for(user)
+    items = urgent + [d for d in tasks.tasks_for(user) if d.due_at is None]
     if not items:
         return None
     today = timezone.localdate()

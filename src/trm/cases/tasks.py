@@ -8,6 +8,7 @@ filters on it without a join.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -85,12 +86,7 @@ def refresh_next_deadline(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
 
 
-def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
-    """Open deadlines the user should see: on visible open cases, for them or their organisation.
-
-    The focal point sees every open deadline of the node; others see those assigned to them,
-    to their organisation, or unassigned on cases they may see.
-    """
+def _visible_open(user: User) -> Any:
     from trm.accounts.roles import Cap
     from trm.cases.access import visible_cases
 
@@ -101,5 +97,19 @@ def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
         if user.organisation_id is not None:
             mine |= Q(assigned_user__isnull=True, assigned_org_id=user.organisation_id)
         qs = qs.filter(mine)
+    return qs
+
+
+def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
+    """Open deadlines the user should see: on visible open cases, for them or their organisation.
+
+    The focal point sees every open deadline of the node; others see those assigned to them,
+    to their organisation, or unassigned on cases they may see.
+    """
     # (due_on, id) is the partial index of open deadlines: the first rows come in order, nothing is sorted.
-    return list(qs.order_by("due_on", "id")[:limit])
+    return list(_visible_open(user).order_by("due_on", "id")[:limit])
+
+
+def urgent_for(user: User, *, limit: int = 20) -> list[Deadline]:
+    """The deadlines counted in hours (a missing person) among tasks_for's, whatever else is due."""
+    return list(_visible_open(user).filter(due_at__isnull=False).order_by("due_at", "id")[:limit])

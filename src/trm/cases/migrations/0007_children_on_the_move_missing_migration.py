@@ -359,5 +359,13 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddIndex(
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(("done_at__isnull", True), ("due_at__isnull", False)),
+                fields=["due_at", "id"],
+                name="deadline_hourly_open_idx",
+            ),
+        ),
         migrations.RunPython(asylum_seekers_are_applicants, migrations.RunPython.noop),
     ]
