@@ -25,7 +25,7 @@ from tests.cases.builders import days_ago, detect, screened
 from tests.factories import verified_client
 from tests.problems import field_errors
 from trm.audit.models import AuditEvent
-from trm.cases import casework, children, consent, identification, screening
+from trm.cases import casework, children, consent, identification, migrants, missing, protection, screening
 from trm.cases.models import Case, Decision, IdentificationState
 from trm.lib.refusals import Conflict, status_of
 
@@ -68,6 +68,22 @@ def _with_consent(world: Any) -> Setup:
     return Setup(case, consent.give(case, purpose="assistance", language="ro", by=world.focal))
 
 
+def _with_placement(world: Any) -> Setup:
+    case = _child(world)
+    return Setup(case, protection.place_child(case, by=world.focal, type="foster_family", place="X", starts_on=TODAY()))
+
+
+def _missing(world: Any) -> Setup:
+    case = _child(world)
+    return Setup(
+        case, missing.record_missing(case, by=world.focal, last_seen_at=_an_hour_ago(), last_seen_place="Park")
+    )
+
+
+def _an_hour_ago() -> Any:
+    return timezone.now() - timezone.timedelta(hours=1)
+
+
 def _with_appointment(world: Any) -> Setup:
     case = _child(world)
     return Setup(case, case.guardians.get())
@@ -84,6 +100,7 @@ class Verb:
     actor: str = "focal"  # who may take the step
     on_closed: bool = False  # still allowed on a closed case
     child_only: bool = False
+    guardian_may: bool = False  # the appointed guardian may take it too
 
 
 VERBS = [
@@ -152,13 +169,70 @@ VERBS = [
     Verb(
         "no_indicators",
         _screened_child,
-        lambda w, s, by: identification.decide(s.case, event=identification.NO_INDICATORS, by=by),
+        lambda w, s, by: identification.decide(
+            s.case, event=identification.NO_INDICATORS, by=by, reasons="Synthetic: the signs were explained."
+        ),
     ),
     Verb(
         "rg_positive",
         _referred_child,
         lambda w, s, by: identification.decide(s.case, event=identification.RG_POSITIVE, by=by),
         actor="ca",
+    ),
+]
+VERBS += [
+    Verb(
+        "record_child_status",
+        _plain,
+        lambda w, s, by: protection.set_child_status(s.case, status="unaccompanied", by=by),
+        child_only=True,
+    ),
+    Verb(
+        "record_accompanying_adult",
+        _plain,
+        lambda w, s, by: protection.record_accompanying_adult(s.case, by=by, name="A. Adult", relationship="sibling"),
+        child_only=True,
+    ),
+    Verb(
+        "place_child",
+        _plain,
+        lambda w, s, by: protection.place_child(
+            s.case, by=by, type="foster_family", place="Foster home", starts_on=TODAY()
+        ),
+        child_only=True,
+    ),
+    Verb(
+        "end_placement",
+        _with_placement,
+        lambda w, s, by: protection.end_placement(s.extra, by=by, ends_on=TODAY()),
+        on_closed=True,
+    ),
+    Verb(
+        "record_missing",
+        _plain,
+        lambda w, s, by: missing.record_missing(s.case, by=by, last_seen_at=_an_hour_ago(), last_seen_place="Park"),
+        guardian_may=True,
+    ),
+    Verb(
+        "record_found",
+        _missing,
+        lambda w, s, by: missing.record_found(
+            s.extra, by=by, found_at=timezone.now(), found_place="Station", condition="safe"
+        ),
+        on_closed=True,
+        guardian_may=True,
+    ),
+    Verb(
+        "set_migration_status",
+        _plain,
+        lambda w, s, by: migrants.set_migration_status(s.case, by=by, status="applicant"),
+    ),
+    Verb(
+        "record_route_encounter",
+        _plain,
+        lambda w, s, by: migrants.record_route_encounter(
+            s.case, by=by, country="RS", place_type="transit_centre", met_on=TODAY()
+        ),
     ),
 ]
 IDS = [v.name for v in VERBS]
@@ -196,7 +270,10 @@ def test_it_answers_403_to_a_role_without_case_content(world, verb, who):
     assert status_of(exc) == 403
 
 
-@pytest.mark.parametrize("verb", [v for v in VERBS if v.name != "add_note"], ids=[i for i in IDS if i != "add_note"])
+GUARDIAN_REFUSED = [v for v in VERBS if v.name != "add_note" and not v.guardian_may]
+
+
+@pytest.mark.parametrize("verb", GUARDIAN_REFUSED, ids=[v.name for v in GUARDIAN_REFUSED])
 def test_it_answers_403_to_the_guardian_who_sees_the_case_but_may_not_change_it(world, verb):
     setup = verb.setup(world)
     exc = _refused(world, verb, setup, world.guardian, PermissionDenied)

@@ -363,11 +363,26 @@ def test_it_refers_begging_with_three_items_of_any_weight() -> None:
     assert "3 indicators recorded (0 strong, 1 medium, 2 weak)." in result.reasoning
 
 
-def test_it_does_not_refer_begging_below_the_threshold() -> None:
-    result = scoring.score(BEGGING, ["bp.begging_in_public", "bp.daily_group_movement"], is_child=True)
+def test_it_does_not_refer_an_adults_begging_below_the_threshold() -> None:
+    result = scoring.score(BEGGING, ["bp.begging_in_public", "bp.daily_group_movement"], is_child=False)
     assert result.outcome is Outcome.NO_INDICATORS
     assert result.hits == ("bp.begging_in_public", "bp.daily_group_movement")
     assert result.reasoning[-1] == "The referral rule of this set (1 strong or 3 of any weight) is not met."
+
+
+@pytest.mark.parametrize(
+    "hits", [["bp.begging_in_public"], ["bp.unaccompanied_child"], ["bp.begging_in_public", "bp.daily_group_movement"]]
+)
+def test_it_refers_a_child_with_any_begging_item_below_the_threshold(hits: list[str]) -> None:
+    result = scoring.score(BEGGING, hits, is_child=True)
+    assert BEGGING.rule.below_threshold is Outcome.NO_INDICATORS  # the file's advice, for adults
+    assert result.outcome is Outcome.REFER
+    assert result.reasoning[-2] == "The referral rule of this set (1 strong or 3 of any weight) is not met."
+    assert result.reasoning[-1] == "The person is a child: a child with any indicator is referred for assessment."
+
+
+def test_a_child_with_no_begging_item_has_no_indicators() -> None:
+    assert scoring.score(BEGGING, [], is_child=True).outcome is Outcome.NO_INDICATORS
 
 
 def test_it_finds_no_begging_indicators_without_hits() -> None:

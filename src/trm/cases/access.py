@@ -141,6 +141,11 @@ def _sees(user: Any, case: Case) -> bool:
     return True  # checked by check() for every step; anyone who sees the case
 
 
+def _manages_or_represents(user: Any, case: Case) -> bool:
+    """Manages the case, or is the child's guardian (who sees only the cases they are appointed to)."""
+    return can_manage(user, case) or bool(user.can(Cap.REPRESENT_CHILD))
+
+
 STEPS: dict[str, Step] = {
     "update_person": Step(can_manage),
     "add_event": Step(can_manage),
@@ -164,6 +169,20 @@ STEPS: dict[str, Step] = {
     "record_abroad": Step(can_manage),
     # The person may withdraw their consent at any time (GDPR Art. 7(3)), the case closed or not.
     "withdraw_consent": Step(can_manage, states=()),
+    # A child on the move (protection.py): who they travel with, where they live.
+    "record_child_status": Step(can_manage, states=(OPEN, CHILD)),
+    "record_accompanying_adult": Step(can_manage, states=(OPEN, CHILD)),
+    "place_child": Step(can_manage, states=(OPEN, CHILD)),
+    # A placement may be ended after the case is closed or the child comes of age.
+    "end_placement": Step(can_manage, states=()),
+    # A person going missing (missing.py): the guardian may record it too. Being found, and the
+    # steps of the search, are recorded whatever the case's state (it may be closed as missing).
+    "record_missing": Step(_manages_or_represents),
+    "missing_step": Step(_manages_or_represents, states=()),
+    "record_found": Step(_manages_or_represents, states=()),
+    # Migrants and asylum (migrants.py).
+    "set_migration_status": Step(can_manage),
+    "record_route_encounter": Step(can_manage),
 }
 
 

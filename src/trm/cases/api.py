@@ -95,6 +95,8 @@ class DetectionIn(Schema):
     detection_place: str = ""
     narrative: str = ""
     asylum_seeker: bool = False
+    # Kept consistent with asylum_seeker: "applicant" or "beneficiary" sets it (docs/children.md).
+    migration_status: str = ""
 
 
 class PersonOut(Schema):
@@ -127,6 +129,10 @@ class CaseOut(CaseRow):
     allowed_steps: list[str]
     counterparts: list[CounterpartOut]
     foreign_decisions: list[ForeignDecisionOut]
+    # Migration and a child's travelling status (details: GET /{reference}/protection).
+    migration_status: str
+    asylum_seeker: bool
+    child_status: str
 
 
 class ScreeningIn(Schema):
@@ -292,6 +298,9 @@ def _detail(case: Case, user: User) -> dict[str, Any]:
         },
         "deadlines": [_deadline(d) for d in case.deadlines.open().select_related("case")],
         "allowed_steps": identification.allowed_events_for(user, case),
+        "migration_status": case.migration_status,
+        "asylum_seeker": case.asylum_seeker,
+        "child_status": case.child_status,
         "counterparts": [
             {
                 "country": c.country,
@@ -526,3 +535,9 @@ def case_deadlines(request: HttpRequest, reference: str) -> list[dict[str, Any]]
     case = get_case_for(user, reference)
     record(user, Action.READ, case, fields=["deadlines"])
     return [_deadline(d) for d in case.deadlines.open().select_related("case")]
+
+
+# A child on the move, a missing person, migration: their own module, the same prefix.
+from trm.cases.api_protection import router as protection_router  # noqa: E402
+
+router.add_router("", protection_router)

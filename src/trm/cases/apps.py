@@ -19,3 +19,10 @@ class CasesConfig(AppConfig):
         navigation.register(navigation.NavItem(_("Cases"), "cases:list", Cap.SEE_CASE_DATA, order=20))
         labels.register("indicator_set", screening.indicator_set_title)
         register(panels.deadlines_panel)
+
+        from trm.cases import protection_actions, protection_sections, sections
+
+        protection_actions.register()
+        sections.register(protection_sections.child_on_the_move)
+        sections.register(protection_sections.missing_person)
+        sections.register(protection_sections.migration_and_route)

@@ -69,6 +69,7 @@ def record_detection(
     detection_place: str = "",
     narrative: str = "",
     asylum_seeker: bool = False,
+    migration_status: str = "",
     reference_prefix: str | None = None,
 ) -> Case:
     """Record a possible victim: the person and their case, owned by the recorder's organisation."""
@@ -82,6 +83,9 @@ def record_detection(
         raise ValidationError({"date_of_birth": _("The date of birth cannot be after the detection.")})
     from django.conf import settings
 
+    from trm.cases import migrants
+
+    migration_status = migrants.status_for_detection(migration_status=migration_status, asylum_seeker=asylum_seeker)
     person = Person(
         reference=new_reference("P"),
         given_name=given_name.strip(),
@@ -109,7 +113,8 @@ def record_detection(
         detection_place=detection_place,
         narrative=narrative,
         nationality=person.citizenships[0] if person.citizenships else "",
-        asylum_seeker=asylum_seeker,
+        asylum_seeker=migrants.is_protected(migration_status),
+        migration_status=migration_status,
         presumed_minor=bool(age_uncertain and presumed_minor),
     )
     case.is_child = children.is_minor(person, on=detected_on, presumed=case.presumed_minor)

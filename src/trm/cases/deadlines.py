@@ -22,6 +22,11 @@ CG_DECISION = "cg_decision"
 CHILD_REPRESENTATIVE = "child_representative"
 RESIDENCE_PERMIT = "residence_permit"
 RISK_REVIEW = "risk_review"
+MISSING_POLICE = "missing_police"
+MISSING_GUARDIAN = "missing_guardian"
+MISSING_REVIEW = "missing_review"
+# Deadlines counted in hours from the moment a missing episode is recorded.
+HOURLY = (MISSING_POLICE, MISSING_GUARDIAN, MISSING_REVIEW)
 
 
 class RulesError(ValueError):
@@ -40,6 +45,10 @@ class Rules:
     child_representative_working_days: int = 15
     risk_assessment_refresh_days: int = 90
     due_soon_days: int = 7
+    # A missing person (hours from the moment the episode is recorded).
+    missing_police_report_hours: int = 2
+    missing_inform_guardian_hours: int = 4
+    missing_review_hours: int = 24
     weekend: frozenset[int] = frozenset({6, 7})
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     decision_body: str = "NonPoliceGovernmentalOrganization"
@@ -60,6 +69,9 @@ _INT_KEYS = (
     "child_representative_working_days",
     "risk_assessment_refresh_days",
     "due_soon_days",
+    "missing_police_report_hours",
+    "missing_inform_guardian_hours",
+    "missing_review_hours",
 )
 
 
@@ -166,7 +178,30 @@ def due_date(kind: str, *, start: dt.date, rules: Rules) -> dt.date:
         return add_months(start, rules.residence_permit_months)
     if kind == RISK_REVIEW:
         return start + dt.timedelta(days=rules.risk_assessment_refresh_days)
+    if kind in HOURLY:
+        return (_start_of(start) + hours_for(kind, rules=rules)).date()
     raise ValueError(f"unknown deadline kind: {kind}")
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def hours_for(kind: str, *, rules: Rules) -> dt.timedelta:
+    """How long a deadline counted in hours runs."""
+    hours = {
+        MISSING_POLICE: rules.missing_police_report_hours,
+        MISSING_GUARDIAN: rules.missing_inform_guardian_hours,
+        MISSING_REVIEW: rules.missing_review_hours,
+    }
+    if kind not in hours:
+        raise ValueError(f"not an hourly deadline kind: {kind}")
+    return dt.timedelta(hours=hours[kind])
+
+
+def due_at(kind: str, *, start: dt.datetime, rules: Rules) -> dt.datetime:
+    """When an hourly deadline (a missing person), started at ``start``, falls due."""
+    return start + hours_for(kind, rules=rules)
 
 
 def urgency(due: dt.date, *, today: dt.date, rules: Rules) -> str:

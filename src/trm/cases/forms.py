@@ -49,6 +49,7 @@ from trm.vocab.htcds import (
     SupportPlanType,
     TraffickingEventType,
 )
+from trm.vocab.migration import MigrationStatus
 
 
 class DateInput(forms.DateInput):
@@ -182,6 +183,14 @@ class DetectionForm(forms.Form):
         help_text=_("Only a contact that is safe for the person to use."),
     )
     asylum_seeker = forms.BooleanField(label=_("Has applied for international protection"), required=False)
+    migration_status = forms.ChoiceField(
+        label=_("Migration status"),
+        required=False,
+        choices=_blank(MigrationStatus.choices),
+        help_text=_(
+            "An applicant or beneficiary of international protection: never shared with the country of origin."
+        ),
+    )
     detected_on = forms.DateField(label=_("Detected on"), widget=DateInput)
     detection_country = forms.ChoiceField(label=_("Country of detection"), choices=[])
     detection_place = forms.CharField(label=_("Place of detection"), max_length=200, required=False)
@@ -342,6 +351,11 @@ class ConsentForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["recipients"].queryset = Organisation.objects.active()  # type: ignore[attr-defined]
         cast(forms.ChoiceField, self.fields["language"]).choices = _languages()
+        if self.case is not None and self.case.is_child:
+            # A child's views are heard, but the guardian or a parent gives the legal consent.
+            given_by = cast(forms.ChoiceField, self.fields["given_by"])
+            given_by.choices = [c for c in ConsentGiver.choices if c[0] != ConsentGiver.PERSON]
+            given_by.initial = ConsentGiver.GUARDIAN
         cast(forms.ChoiceField, self.fields["recipient_countries"]).choices = [
             (code, name) for code, name in country_choices() if code != settings.TRM_COUNTRY
         ]

@@ -13,6 +13,11 @@ Rules:
   identification does, where the jurisdiction says so: deadlines.Rules.reflection_starts).
 - Where the jurisdiction says so, no formal decision is taken before the reflection period ends.
 - IDENTIFIED is final for the procedure; the case itself goes on (support, closure).
+- A child is referred by default, even on weak signs: "no referral" (NO_INDICATORS) on a
+  child's case is taken only by the competent authority of the case or the NRM focal point
+  (CHILD_NO_REFERRAL), never by a first responder, and needs recorded reasons. Steps for adults
+  only (ADULTS_ONLY: the anonymous notification of an adult who does not consent) are neither
+  offered nor allowed on a child's case.
 
 Every change goes through decide(), which checks the actor (check(): 404 for a case they may
 not see, 403 for a step they may not take), the state against TRANSITIONS (TransitionError, a
@@ -31,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import deadlines, tasks
@@ -81,6 +87,9 @@ ACTOR: dict[str, str] = {
     RECONSIDER: "decide",
 }
 
+# Steps that make sense only for an adult: never offered on a child's case, refused (409) there.
+ADULTS_ONLY = frozenset({NOTIFY_ANONYMOUSLY})
+
 LEGAL_TEST: dict[str, str] = {
     SCREEN: LegalTest.SCREENING,
     NO_INDICATORS: LegalTest.SCREENING,
@@ -128,7 +137,23 @@ class TransitionError(Conflict):
 REFUSED: dict[str, Any] = {
     "decide": gettext_lazy("Only the competent authority the case is routed to may take this decision."),
     "manage": MANAGE_REFUSED,
+    "child_no_referral": gettext_lazy(
+        "A child with any indicator is referred. Only the competent authority or the NRM focal point "
+        "may decide, with reasons, that a child is not referred."
+    ),
 }
+
+
+def may_decide_child_no_referral(user: Any, case: Case) -> bool:
+    """Who may decide that a child is not referred: the focal point, or the competent authority
+    of the case (never a first responder)."""
+    if user.can(Cap.ROUTE_CASES) and can_manage(user, case):
+        return True
+    return bool(can_decide(user, case))
+
+
+def _child_no_referral(event: str, case: Case) -> bool:
+    return event == NO_INDICATORS and case.is_child
 
 
 def allowed_events(case: Case) -> list[str]:
@@ -136,6 +161,8 @@ def allowed_events(case: Case) -> list[str]:
 
 
 def _actor_may(event: str, user: Any, case: Case) -> bool:
+    if _child_no_referral(event, case):
+        return may_decide_child_no_referral(user, case)
     if ACTOR[event] == "decide":
         return bool(can_decide(user, case))
     return bool(can_manage(user, case))
@@ -143,6 +170,8 @@ def _actor_may(event: str, user: Any, case: Case) -> bool:
 
 def may(event: str, user: Any, case: Case) -> bool:
     """Whether to offer the step (the user already sees the case): check() would let it through."""
+    if case.is_child and event in ADULTS_ONLY:
+        return False
     return case.is_open and event in TRANSITIONS.get(case.state, {}) and _actor_may(event, user, case)
 
 
@@ -150,9 +179,14 @@ def check(event: str, user: Any, case: Case) -> None:
     """Refuse the step unless this user may take it on this case now: 404/403 for the actor, then 409."""
     if event not in ACTOR:
         raise ValidationError({"event": ValidationError(_("Unknown step."), code="unknown_event")})
-    check_actor(user, case, allowed=_actor_may(event, user, case), refused=REFUSED[ACTOR[event]])
+    refused = REFUSED["child_no_referral"] if _child_no_referral(event, case) else REFUSED[ACTOR[event]]
+    check_actor(user, case, allowed=_actor_may(event, user, case), refused=refused)
     if not case.is_open:
         raise TransitionError(_("The case is closed."), code="closed")
+    if case.is_child and event in ADULTS_ONLY:
+        raise TransitionError(
+            _("Children skip the consent gate: refer the child's case to the competent authority."), code="child"
+        )
     if event not in TRANSITIONS.get(case.state, {}):
         raise TransitionError(
             _("This step is not possible now: the case is “%(state)s”.") % {"state": case.get_state_display()},
@@ -212,9 +246,14 @@ def decide(
         case.routed_to_org = to
         case.referred_at = timezone.now()
         fields += ["routed_to_org", "referred_at"]
-    if event == NOTIFY_ANONYMOUSLY and case.is_child:
-        raise TransitionError(
-            _("Children skip the consent gate: refer the child's case to the competent authority."), code="child"
+    if _child_no_referral(event, case) and not reasons.strip():
+        raise ValidationError(
+            {
+                "reasons": ValidationError(
+                    _("Say why this child is not referred: a child with any indicator is referred by default."),
+                    code="reasons_required",
+                )
+            }
         )
     if event == CG_POSITIVE and rules.cg_not_before_reflection_end:
         reflection = case.deadlines.open().filter(kind=deadlines.REFLECTION_END).first()

@@ -33,6 +33,15 @@ from trm.vocab.htcds import (
     SupportPlanType,
     TraffickingEventType,
 )
+from trm.vocab.migration import (
+    ChildStatus,
+    FoundCondition,
+    MigrationStatus,
+    PlacementType,
+    Relationship,
+    RelationshipCheck,
+    RoutePlaceType,
+)
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed safely
 
@@ -213,7 +222,13 @@ class Case(models.Model):
     nationality = models.CharField(_("nationality"), max_length=2, blank=True)
     exploitation_types = models.CharField(max_length=400, blank=True, editable=False)
     next_deadline = models.DateField(_("next deadline"), null=True, blank=True)
+    # Kept consistent with migration_status by the verbs (migrants.py): applicants for and
+    # beneficiaries of international protection; their identity never goes to the country of origin.
     asylum_seeker = models.BooleanField(_("asylum seeker"), default=False)
+    migration_status = models.CharField(
+        _("migration status"), max_length=20, choices=MigrationStatus.choices, default=MigrationStatus.UNKNOWN
+    )
+    child_status = models.CharField(_("travelling"), max_length=20, choices=ChildStatus.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -432,6 +447,10 @@ class DeadlineKind(models.TextChoices):
     CHILD_REPRESENTATIVE = "child_representative", _("Appoint the child's guardian / representative")
     RESIDENCE_PERMIT = "residence_permit", _("Residence permit expires")
     RISK_REVIEW = "risk_review", _("Review the risk assessment")
+    # The urgent workflow of a missing episode (children.missing); due within hours (due_at).
+    MISSING_POLICE = "missing_police", _("Report the missing person to the police")
+    MISSING_GUARDIAN = "missing_guardian", _("Inform the child's guardian / representative")
+    MISSING_REVIEW = "missing_review", _("Review the search: hotline, alerts along the route")
 
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
@@ -450,6 +469,8 @@ class Deadline(models.Model):
     assigned_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when the deadline counts in hours (a missing person): the moment it falls due.
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -464,6 +485,12 @@ class Deadline(models.Model):
             models.Index(
                 fields=["due_on", "id"], condition=models.Q(done_at__isnull=True), name="deadline_due_open_idx"
             ),
+            # Open deadlines counted in hours (a missing person), listed first on the dashboard.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(done_at__isnull=True, due_at__isnull=False),
+                name="deadline_hourly_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -471,6 +498,11 @@ class Deadline(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.done_at is None and self.due_on < today
+
+    @property
+    def is_urgent(self) -> bool:
+        """Counted in hours: shown with its time, first on the dashboard."""
+        return self.due_at is not None
 
     def is_due_soon(self, today: dt.date, days: int) -> bool:
         return self.done_at is None and today <= self.due_on <= today + dt.timedelta(days=days)
@@ -829,3 +861,165 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk}"
+
+
+# ------------------------------------------------------------------------------------------
+# Children on the move: who they travel with, where they live, when they go missing
+
+
+class AccompanyingAdult(models.Model):
+    """An adult met with a child: who they are, the relationship claimed, and how it was checked.
+
+    An adult whose relationship is not verified is flagged wherever the case is shown.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="accompanying_adults")
+    name = EncryptedCharField(_("name"), max_length=200)
+    relationship = models.CharField(_("relationship claimed"), max_length=30, choices=Relationship.choices)
+    checks = models.JSONField(_("checked how"), default=list, blank=True)
+    verified = models.BooleanField(_("relationship verified"), default=False)
+    checked_on = models.DateField(_("checked on"), null=True, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.relationship
+
+    @property
+    def flagged(self) -> bool:
+        return not self.verified
+
+    def check_labels(self) -> list[str]:
+        labels = dict(RelationshipCheck.choices)
+        return [str(labels.get(c, c)) for c in self.checks]
+
+
+class CarePlacementQuerySet(models.QuerySet["CarePlacement"]):
+    def current(self) -> CarePlacementQuerySet:
+        return self.filter(ends_on__isnull=True)
+
+
+class CarePlacement(models.Model):
+    """One period of a child's care placement; at most one is current (no end date)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="placements")
+    type = models.CharField(_("type of placement"), max_length=30, choices=PlacementType.choices)
+    place = EncryptedCharField(_("place"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CarePlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(ends_on__isnull=True), name="one_current_placement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.type
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("A placement cannot end before it starts.")})
+
+
+class MissingEpisodeQuerySet(models.QuerySet["MissingEpisode"]):
+    def open(self) -> MissingEpisodeQuerySet:
+        return self.filter(found_at__isnull=True)
+
+
+class MissingEpisode(models.Model):
+    """A person going missing: last seen when and where, the police report, and being found.
+
+    Its states and steps are the table in missing.py; recording one starts the urgent workflow.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="missing_episodes")
+    last_seen_at = models.DateTimeField(_("last seen at"))
+    last_seen_place = EncryptedCharField(_("last seen where"), max_length=200)
+    circumstances = EncryptedTextField(_("circumstances"), blank=True)
+    police_report_ref = models.CharField(_("police report reference"), max_length=60, blank=True)
+    police_notified_at = models.DateTimeField(_("reported to the police at"), null=True, blank=True)
+    found_at = models.DateTimeField(_("found at"), null=True, blank=True)
+    found_place = EncryptedCharField(_("found where"), max_length=200, blank=True)
+    found_condition = models.CharField(_("condition"), max_length=20, choices=FoundCondition.choices, blank=True)
+    found_note = EncryptedTextField(_("note on finding"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    found_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MissingEpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(found_at__isnull=True), name="one_open_missing_episode"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(found_at__isnull=True) | models.Q(found_at__gte=models.F("last_seen_at")),
+                name="missing_found_after_last_seen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"missing {self.pk}"
+
+    @property
+    def audit_ref(self) -> str:
+        return f"{self.case.reference}/missing-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.found_at is None
+
+
+# ------------------------------------------------------------------------------------------
+# Migrants and asylum
+
+
+class MigrationStatusChange(models.Model):
+    """One change of the person's migration status (Case.migration_status holds the current one)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="migration_changes")
+    status = models.CharField(_("migration status"), max_length=20, choices=MigrationStatus.choices)
+    previous = models.CharField(_("previous status"), max_length=20, choices=MigrationStatus.choices)
+    since = models.DateField(_("since"))
+    reason = EncryptedTextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-since", "-id"]
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class RouteEncounter(models.Model):
+    """Where on the migration route the person was met: country, place, kind of place, day."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="route_encounters")
+    country = models.CharField(_("country"), max_length=2, choices=country_choices, validators=[validate_country])
+    place = EncryptedCharField(_("place"), max_length=200, blank=True)
+    place_type = models.CharField(_("type of place"), max_length=30, choices=RoutePlaceType.choices)
+    met_on = models.DateField(_("met on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-met_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.place_type} {self.country}"

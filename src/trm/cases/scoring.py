@@ -8,7 +8,9 @@ docs/indicators.md). Two kinds of rule are supported, both written as data in th
   of ``rule.dimension_positive_if_any`` (for example ``{"strong": 2}``). The case meets the rule
   when every element of ``rule.combination.adult`` (or ``.child``) has a positive dimension.
 - ``count`` (for example the UNODC begging and petty-crime list): a flat list of weighted items;
-  the set advises referral when the counts meet any clause of ``rule.refer_if_any``.
+  the set advises referral when the counts meet any clause of ``rule.refer_if_any``. Below
+  that, ``rule.below_threshold`` applies to adults only: for a child, any item advises referral
+  (children are treated as potential victims even on weak signs), whatever the file says.
 
 ``score(indicator_set, hits, is_child=...)`` returns a ScreeningResult. A screening is advice
 for the person who refers; it is never the identification decision.
@@ -494,6 +496,7 @@ REASONS = {
     "count": "{total} indicators recorded ({strong} strong, {medium} medium, {weak} weak).",
     "count_met": "The referral rule of this set is met ({clause}): advise referral for assessment.",
     "count_below": "The referral rule of this set ({clauses}) is not met.",
+    "child_any": "The person is a child: a child with any indicator is referred for assessment.",
 }
 
 
@@ -707,9 +710,15 @@ def _score_count(
             outcome = Outcome.REFER
             reasons.append(Reason("count_met", (("clause", met[0].describe()),)))
         else:
-            outcome = rule.below_threshold
             clauses = " or ".join(clause.describe() for clause in rule.refer_if_any)
             reasons.append(Reason("count_below", (("clauses", clauses),)))
+            # Children are treated as potential victims even on weak signs: the set's threshold
+            # (and its below_threshold advice) applies to adults only.
+            if is_child:
+                outcome = Outcome.REFER
+                reasons.append(Reason("child_any"))
+            else:
+                outcome = rule.below_threshold
     return _result(indicator_set, outcome, present, is_child, reasons)
 
 

@@ -8,6 +8,7 @@ filters on it without a join.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Min, Q
@@ -34,19 +35,32 @@ def open_deadline(
     due_on: dt.date | None = None,
     assigned_org: Organisation | None = None,
     assigned_user: User | None = None,
+    due_at: dt.datetime | None = None,
 ) -> Deadline:
-    """Open (or move) the deadline of this kind on the case; at most one open per kind."""
-    due = due_on or deadlines.due_date(kind, start=start, rules=rules())
+    """Open (or move) the deadline of this kind on the case; at most one open per kind.
+
+    ``due_at`` (a deadline counted in hours) sets the moment it falls due; ``due_on`` is its day.
+    """
+    if due_at is not None:
+        due = timezone.localdate(due_at)
+    else:
+        due = due_on or deadlines.due_date(kind, start=start, rules=rules())
     existing = Deadline.objects.open().filter(case=case, kind=kind).first()
     if existing is not None:
-        existing.starts_on, existing.due_on = start, due
+        existing.starts_on, existing.due_on, existing.due_at = start, due, due_at
         existing.assigned_org, existing.assigned_user = assigned_org, assigned_user
         existing.full_clean()
-        existing.save(update_fields=["starts_on", "due_on", "assigned_org", "assigned_user"])
+        existing.save(update_fields=["starts_on", "due_on", "due_at", "assigned_org", "assigned_user"])
         deadline = existing
     else:
         deadline = Deadline(
-            case=case, kind=kind, starts_on=start, due_on=due, assigned_org=assigned_org, assigned_user=assigned_user
+            case=case,
+            kind=kind,
+            starts_on=start,
+            due_on=due,
+            due_at=due_at,
+            assigned_org=assigned_org,
+            assigned_user=assigned_user,
         )
         deadline.full_clean()
         deadline.save()
@@ -72,12 +86,7 @@ def refresh_next_deadline(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
 
 
-def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
-    """Open deadlines the user should see: on visible open cases, for them or their organisation.
-
-    The focal point sees every open deadline of the node; others see those assigned to them,
-    to their organisation, or unassigned on cases they may see.
-    """
+def _visible_open(user: User) -> Any:
     from trm.accounts.roles import Cap
     from trm.cases.access import visible_cases
 
@@ -88,5 +97,19 @@ def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
         if user.organisation_id is not None:
             mine |= Q(assigned_user__isnull=True, assigned_org_id=user.organisation_id)
         qs = qs.filter(mine)
+    return qs
+
+
+def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
+    """Open deadlines the user should see: on visible open cases, for them or their organisation.
+
+    The focal point sees every open deadline of the node; others see those assigned to them,
+    to their organisation, or unassigned on cases they may see.
+    """
     # (due_on, id) is the partial index of open deadlines: the first rows come in order, nothing is sorted.
-    return list(qs.order_by("due_on", "id")[:limit])
+    return list(_visible_open(user).order_by("due_on", "id")[:limit])
+
+
+def urgent_for(user: User, *, limit: int = 20) -> list[Deadline]:
+    """The deadlines counted in hours (a missing person) among tasks_for's, whatever else is due."""
+    return list(_visible_open(user).filter(due_at__isnull=False).order_by("due_at", "id")[:limit])

@@ -111,6 +111,26 @@ def build(case: Case) -> list[Entry]:
         )
     for t in case.tracings.select_related("recorded_by"):
         out.append(Entry(_at(t.started_on), "child", _("Family tracing"), t.get_status_display(), _who(t.recorded_by)))
+    out += _on_the_move(case)
     if case.closed_at:
         out.append(Entry(case.closed_at, "closure", _("Case closed"), case.get_closure_reason_display()))
     return sorted(out, key=lambda e: e.at, reverse=True)
+
+
+def _on_the_move(case: Case) -> list[Entry]:
+    """Care placements, missing episodes, migration status and route encounters (no places)."""
+    out = []
+    for p in case.placements.select_related("recorded_by"):
+        out.append(Entry(_at(p.starts_on), "child", _("Care placement"), p.get_type_display(), _who(p.recorded_by)))
+    for e in case.missing_episodes.select_related("recorded_by", "found_recorded_by"):
+        out.append(Entry(e.last_seen_at, "missing", _("Missing: last seen"), "", _who(e.recorded_by)))
+        if e.found_at:
+            out.append(
+                Entry(e.found_at, "missing", _("Found"), e.get_found_condition_display(), _who(e.found_recorded_by))
+            )
+    for m in case.migration_changes.select_related("recorded_by"):
+        out.append(Entry(_at(m.since), "migration", _("Migration status"), m.get_status_display(), _who(m.recorded_by)))
+    for r in case.route_encounters.select_related("recorded_by"):
+        title = _("Met on the route: %(place)s") % {"place": r.get_place_type_display()}
+        out.append(Entry(_at(r.met_on), "route", title, r.get_country_display(), _who(r.recorded_by)))
+    return out

@@ -60,6 +60,7 @@ from trm.cases.forms import (
     WithdrawConsentForm,
 )
 from trm.cases.models import Case, Consent, IdentificationState
+from trm.cases.protection_forms import NoReferralForm
 from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
 from trm.vocab.htcds import CaseStatus
@@ -70,7 +71,8 @@ DETAIL_FIELDS = (
     "person.date_of_birth", "person.gender", "person.citizenships", "person.languages", "detection_place",
     "narrative", "events", "screenings", "decisions", "consents", "notes", "risk_assessments", "support_plans",
     "permits", "age_assessments", "guardians", "best_interests", "tracings", "deadlines", "counterparts",
-    "foreign_decisions",
+    "foreign_decisions", "child_status", "accompanying_adults", "placements", "missing_episodes",
+    "migration_status", "route_encounters",
 )  # fmt: skip
 
 
@@ -187,6 +189,9 @@ class CaseAction:
     verb: Callable[[Case, Any, dict[str, Any]], Any]
     step: str  # the rule: a step of access.STEPS, an identification event, or DECIDE
     done: Any
+    # False: the form is about one row (an episode, a placement) and its section builds it;
+    # the page builds only a bound copy, to show its errors.
+    on_page: bool = True
 
 
 DECIDE = "decide"  # any decision of the competent authority; the form names the event
@@ -244,8 +249,8 @@ ACTIONS: dict[str, CaseAction] = {
         gettext_lazy("Anonymous notification recorded."),
     ),
     "no_indicators": CaseAction(
-        CaseForm,
-        lambda c, u, d: identification.decide(c, event=identification.NO_INDICATORS, by=u),
+        NoReferralForm,
+        lambda c, u, d: identification.decide(c, event=identification.NO_INDICATORS, by=u, reasons=d["reasons"]),
         identification.NO_INDICATORS,
         gettext_lazy("Recorded: no indicators, no referral."),
     ),
@@ -347,7 +352,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     bound = bound or {}
     forms = {}
     for name, action in ACTIONS.items():
-        if name in ("withdraw", "anonymous", "no_indicators", "follow_up"):
+        if name in ("withdraw", "anonymous", "follow_up") or (name == "no_indicators" and not case.is_child):
+            continue
+        if not action.on_page and name not in bound:
             continue
         if name in bound or _may(action, user, case):
             forms[name] = bound.get(name) or action.form(case=case, user=user)

@@ -20,7 +20,7 @@ from faker import Faker
 
 from trm.accounts.models import User
 from trm.accounts.roles import Role
-from trm.cases import casework, children, consent, deadlines, identification, scoring, screening
+from trm.cases import casework, children, consent, deadlines, identification, migrants, protection, scoring, screening
 from trm.cases.models import Case, Deadline, IdentificationState, Person, TraffickingEvent
 from trm.demo.synthetic import FAKER_LOCALES
 from trm.vocab.htcds import ExploitationType, Gender, MethodOfControl, MethodOfRecruitment, RelationshipToTrafficker
@@ -119,6 +119,8 @@ def seed_cases(n: int, *, seed: int = 1, country: str | None = None) -> list[Cas
             "seed_cases needs a first responder (or focal point), a competent authority and a focal point"
         )
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security  # nosec B311
+    # A stream of its own, so that the route and care details leave the other draws as they were.
+    moves = random.Random(seed + 1)  # noqa: S311 - synthetic data, not security  # nosec B311
     today = timezone.localdate()
     made = []
     for _ in range(n):
@@ -143,6 +145,8 @@ def seed_cases(n: int, *, seed: int = 1, country: str | None = None) -> list[Cas
         )
         if origin != country and rng.random() < 0.6:
             casework.add_event(case, by=responder, type="Transit", country=rng.choice(TRANSIT))
+        if origin != country:
+            _on_the_move(case, rng=moves, by=responder)
         casework.add_event(
             case,
             by=responder,
@@ -165,6 +169,28 @@ def seed_cases(n: int, *, seed: int = 1, country: str | None = None) -> list[Cas
         )
         made.append(case)
     return made
+
+
+ROUTE_PLACES = ["border_crossing", "reception_centre", "transit_centre", "informal_camp", "transport_hub"]
+
+
+def _on_the_move(case: Case, *, rng: random.Random, by: Any) -> None:
+    """A migrant's status and where on the route they were met; a child's travelling status and care."""
+    status = rng.choice(["irregular", "irregular", "applicant", "unknown", "other"])
+    if status != case.migration_status and not case.asylum_seeker:
+        migrants.set_migration_status(case, by=by, status=status, since=case.detected_on)
+    if rng.random() < 0.5:
+        migrants.record_route_encounter(
+            case, by=by, country=rng.choice(TRANSIT), place_type=rng.choice(ROUTE_PLACES), met_on=case.detected_on
+        )
+    if not case.is_child:
+        return
+    protection.set_child_status(case, status=rng.choice(["unaccompanied", "unaccompanied", "separated"]), by=by)
+    if rng.random() < 0.6:
+        protection.place_child(
+            case, by=by, type=rng.choice(["uasc_reception", "specialised_shelter", "foster_family"]),
+            place="Synthetic placement", starts_on=case.detected_on,
+        )  # fmt: skip
 
 
 def _hits(rng: random.Random, case: Case, *, strong: bool) -> tuple[str, list[str]]:

@@ -54,6 +54,8 @@ FIELDS: dict[str, Promise] = {
     "events_summary": _("Route (stages, countries, dates)"),
     "asylum_seeker": _("Applicant for international protection"),
     "residence_status": _("Residence permit"),
+    "migration_status": _("Migration status"),
+    "route_met": _("Met on the route (countries, kinds of place, months)"),
 }
 
 
@@ -65,7 +67,7 @@ class FieldSet:
 
 
 ALL_SERVICES = frozenset(
-    {"shelter", "medical", "psychological", "legal", "interpretation", "education", "employment", "financial"}
+    {"shelter", "medical", "psychological", "legal", "interpretation", "education", "employment", "financial", "asylum"}
 )
 _BASE = ("is_child", "risk_level", "needs")
 
@@ -126,6 +128,26 @@ FIELD_SETS: dict[str, FieldSet] = {
         _("Financial support"),
         frozenset({"financial"}),
         ("given_name", "family_name", "date_of_birth", "citizenships", *_BASE, "identification_status"),
+    ),
+    # The asylum authority registers the application: identity, nationality, the route and
+    # what protection the person already has; the trafficking file only as its status.
+    "asylum": FieldSet(
+        _("Asylum authority (identity, migration status and the route)"),
+        frozenset({"asylum"}),
+        (
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "sex",
+            "citizenships",
+            "languages",
+            *_BASE,
+            "identification_status",
+            "migration_status",
+            "route_met",
+            "events_summary",
+            "asylum_seeker",
+        ),
     ),
 }
 
@@ -252,6 +274,17 @@ def _languages(referral: Referral, case: Case, person: Person) -> list[str]:
     return [names.get(code, code) for code in person.languages]
 
 
+def _migration_status(referral: Referral, case: Case, person: Person) -> str:
+    return str(case.get_migration_status_display())
+
+
+def _route_met(referral: Referral, case: Case, person: Person) -> list[str]:
+    return [
+        f"{m.get_country_display()} · {m.get_place_type_display()} ({m.met_on.strftime('%Y-%m')})"
+        for m in case.route_encounters.all()
+    ]
+
+
 _EXTRACTORS: dict[str, Callable[[Referral, Case, Person], SharedValue]] = {
     "pseudonym": lambda r, c, p: str(_("Person %(ref)s") % {"ref": r.reference}),
     "given_name": lambda r, c, p: p.given_name or None,
@@ -270,6 +303,8 @@ _EXTRACTORS: dict[str, Callable[[Referral, Case, Person], SharedValue]] = {
     "events_summary": _events,
     "asylum_seeker": lambda r, c, p: bool(c.asylum_seeker),
     "residence_status": _permit,
+    "migration_status": _migration_status,
+    "route_met": _route_met,
 }
 
 

@@ -29,6 +29,9 @@ class Service(models.TextChoices):
     EDUCATION = "education", _("Education and vocational training")
     EMPLOYMENT = "employment", _("Employment support")
     FINANCIAL = "financial", _("Financial support")
+    # The asylum authority, listed in the directory like a provider: a national referral to
+    # the procedure for international protection (the person's wish to apply, passed on).
+    ASYLUM = "asylum", _("Asylum procedure (referral to the asylum authority)")
 
 
 def validate_services(value: object) -> None:

@@ -23,6 +23,19 @@ def case_referrals(request: HttpRequest, case: Case) -> Panel | None:
     return Panel(
         title=_("Referrals to service providers"),
         template="referrals/_case_section.html",
-        context={"referrals": list(referrals.order_by("-created_at")[:20]), "may_refer": may_refer, "case": case},
+        context={
+            "referrals": list(referrals.order_by("-created_at")[:20]),
+            "may_refer": may_refer,
+            "case": case,
+            "asylum": may_refer and _asylum_authority_listed(),
+        },
         order=50,
     )
+
+
+def _asylum_authority_listed() -> bool:
+    """Whether the directory lists the asylum authority (the directory is small: read in Python,
+    as JSON containment is not portable)."""
+    from trm.referrals.models import Provider, Service
+
+    return any(Service.ASYLUM in p.services for p in Provider.objects.active().only("services"))
