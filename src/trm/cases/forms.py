@@ -470,8 +470,18 @@ class AgeAssessmentForm(CaseForm):
 
 
 class GuardianForm(CaseForm):
-    guardian = forms.ModelChoiceField(label=_("Guardian"), queryset=User.objects.none())
+    """A guardian holding an account here, or a guardian without one, by name (``guardians.appoint``)."""
+
+    guardian = forms.ModelChoiceField(
+        label=_("Guardian with an account"), queryset=User.objects.none(), required=False
+    )
+    name = forms.CharField(
+        label=_("Or: name of a guardian without an account"), max_length=200, required=False
+    )
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=GuardianKind.choices)
+    decision_ref = forms.CharField(label=_("Appointment decision reference"), max_length=64, required=False)
     appointed_on = forms.DateField(label=_("Appointed on"), widget=DateInput, initial=timezone.localdate)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -57,6 +57,9 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
     "information_request": TypeSpec(QUESTION_PURPOSES),
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
+    "route_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
+    "route_alert_ack": TypeSpec(frozenset({"protection"}), is_reply=True, vital_interests_allowed=True),
+    "guardian_handover": TypeSpec(frozenset({"protection", "case_management"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }
