@@ -472,12 +472,8 @@ class AgeAssessmentForm(CaseForm):
 class GuardianForm(CaseForm):
     """A guardian holding an account here, or a guardian without one, by name (``guardians.appoint``)."""
 
-    guardian = forms.ModelChoiceField(
-        label=_("Guardian with an account"), queryset=User.objects.none(), required=False
-    )
-    name = forms.CharField(
-        label=_("Or: name of a guardian without an account"), max_length=200, required=False
-    )
+    guardian = forms.ModelChoiceField(label=_("Guardian with an account"), queryset=User.objects.none(), required=False)
+    name = forms.CharField(label=_("Or: name of a guardian without an account"), max_length=200, required=False)
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=GuardianKind.choices)

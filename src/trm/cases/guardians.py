@@ -40,7 +40,9 @@ from trm.lib.refusals import Conflict, PermissionDenied
 PREFIX = "GRD"
 
 
-def _new_guardian(*, name: str, organisation: str = "", contact: str = "", user: Any = None, origin: str = "") -> Guardian:
+def _new_guardian(
+    *, name: str, organisation: str = "", contact: str = "", user: Any = None, origin: str = ""
+) -> Guardian:
     if not name.strip():
         raise ValidationError({"name": _("Give the guardian's name.")})
     item = Guardian(
@@ -87,7 +89,9 @@ def appoint(
     access.check("appoint_guardian", by, case)
     chosen = [x for x in (user, guardian, name.strip() or None) if x]
     if len(chosen) != 1:
-        raise ValidationError({"guardian": _("Choose a guardian's account, or give the name of a guardian without one.")})
+        raise ValidationError(
+            {"guardian": _("Choose a guardian's account, or give the name of a guardian without one.")}
+        )
     if user is not None and not user.can(Cap.REPRESENT_CHILD):
         raise ValidationError({"guardian": _("This user is not a guardian.")})
     if appointed_on > timezone.localdate():

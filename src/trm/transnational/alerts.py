@@ -32,6 +32,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,14 +72,14 @@ def audited(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return verb(*args, **kwargs)
             except (ValidationError, PermissionDenied, Http404) as exc:
-                target = args[0] if args else None
+                target = args[0] if args and isinstance(args[0], Model) else None
                 code = getattr(exc, "code", None) or type(exc).__name__
                 record_refusal(
                     None,
                     status=status_of(exc),
                     user=kwargs.get("by"),
-                    obj=target if hasattr(target, "_meta") else None,
-                    object_type="" if hasattr(target, "_meta") else "transnational.routealert",
+                    obj=target,
+                    object_type="" if target is not None else "transnational.routealert",
                     fields=sorted(getattr(exc, "error_dict", {}) or ()),
                     note=f"{what}: {code}",
                 )
@@ -334,7 +335,7 @@ def rows(alert: RouteAlert) -> list[Row]:
     }
     out = []
     for r in recipients:
-        sent = outbox.get(r.message_id)
+        sent = outbox.get(r.message_id) if r.message_id is not None else None
         delivered = sent is not None and sent.status == OutboxStatus.DELIVERED
         if r.acknowledged_at is not None:
             progress = Progress.ACKNOWLEDGED

@@ -23,8 +23,8 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases import consent, guardians
 from trm.exchange import inbox, keys
-from trm.exchange.models import InboxMessage
 from trm.exchange.messages import parse_time
+from trm.exchange.models import InboxMessage
 from trm.lib.refusals import Conflict
 from trm.transnational import erasure, reports, roles, states
 from trm.transnational.models import AlertRecipient, Direction, Link, LinkStatus, RouteAlert

@@ -190,9 +190,7 @@ class RouteAlert(models.Model):
 
     alert_id = models.UUIDField()
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
-    case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="route_alerts"
-    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="route_alerts")
     kind = models.CharField(_("alert"), max_length=20, choices=AlertKind.choices)
     is_child = models.BooleanField(_("child"), default=False)
     created_by = models.ForeignKey(

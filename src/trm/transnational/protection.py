@@ -19,6 +19,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, TypeVar
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from trm.audit.refusals import record_refusal
@@ -73,13 +74,13 @@ def audited(verb: Callable[P, R]) -> Callable[P, R]:
         try:
             return verb(*args, **kwargs)
         except IdentityRefused as exc:
-            target = args[0] if args else None
+            target = args[0] if args and isinstance(args[0], Model) else None
             record_refusal(
                 None,
                 status=400,
                 user=kwargs.get("by"),
-                obj=target if hasattr(target, "_meta") else None,
-                object_type="" if hasattr(target, "_meta") else "transnational.link",
+                obj=target,
+                object_type="" if target is not None else "transnational.link",
                 fields=[exc.type],
                 note="identity to the country of origin of an applicant for protection",
             )

@@ -27,6 +27,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from trm.exchange.messages import parse_time
 from trm.transnational import history
 from trm.transnational import vocabulary as v
 from trm.transnational.models import Link
@@ -98,7 +99,7 @@ def date(value: Any, known: Known) -> str:
 def timestamp(value: Any, known: Known) -> str:
     """A trm/1 timestamp in the active language (``1 March 2026, 22:15 UTC``); other text as it is."""
     try:
-        moment = dt.datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%SZ")
+        moment = parse_time(str(value))
     except ValueError:
         return str(value)
     return _("%(date)s, %(time)s UTC") % {"date": date_label(moment.date()), "time": moment.strftime("%H:%M")}

@@ -31,8 +31,8 @@ from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
 from trm.exchange import keys, outbox, schemas
 from trm.exchange.errors import ProtocolError
-from trm.exchange.models import InboxMessage
 from trm.exchange.messages import Handling
+from trm.exchange.models import InboxMessage
 from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
 from trm.transnational import access, handlers, history, protection, received, roles, states
 from trm.transnational.kinds import FOLLOW_UPS, KINDS, STARTS, Kind
