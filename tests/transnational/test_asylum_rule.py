@@ -120,16 +120,16 @@ def test_an_identity_bearing_follow_up_to_the_origin_is_refused_nothing_sent_and
 
 
 def test_the_same_follow_up_goes_without_identity_or_to_another_country(two):
-    case, link = applicant_link(two)
+    _case, link = applicant_link(two)
     workflows.send(link, kind="urgent_alert", data={"alert_kind": "missing_child", "contact_point": "D"}, by=two.focal)
     assert OutboxMessage.objects.filter(type="urgent_alert").count() == 1
-    other_case, other = applicant_link(two, nationality="AL")
+    _other_case, other = applicant_link(two, nationality="AL")
     workflows.send(other, kind="urgent_alert", data={**FOLLOW_UP_DATA["urgent_alert"]}, by=two.focal)
     assert OutboxMessage.objects.filter(type="urgent_alert").count() == 2
 
 
 def test_a_recorded_origin_role_counts_like_the_nationality(two):
-    case, link = applicant_link(two, nationality="AL", role=CountryRole.ORIGIN)
+    _case, link = applicant_link(two, nationality="AL", role=CountryRole.ORIGIN)
     with pytest.raises(protection.IdentityRefused):
         workflows.send(link, kind="urgent_alert", data={**FOLLOW_UP_DATA["urgent_alert"]}, by=two.focal)
     assert not OutboxMessage.objects.exists()
