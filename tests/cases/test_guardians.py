@@ -98,3 +98,18 @@ def test_the_case_page_appoints_a_guardian_without_an_account(world):
     assert answer.status_code == 302
     page = client.get(reverse("cases:detail", args=[case.reference]))
     assert "Page Guardian" in page.content.decode()
+
+
+def test_the_case_page_links_a_guardian_to_their_account(world):
+    case = child(world)
+    appointment = guardians.appoint(case, by=world.focal, name="Page Guardian", appointed_on=case.detected_on)
+    late = make_user(Role.GUARDIAN, org=world.other_ngo)
+    url = reverse("cases:action", args=[case.reference, "guardian_account"])
+    refused = verified_client(world.guardian).post(url, {"appointment": appointment.pk, "user": late.pk})
+    assert refused.status_code in (403, 404)
+    client = verified_client(world.focal)
+    assert client.post(url, {"appointment": appointment.pk, "user": world.focal.pk}).status_code == 400
+    appointment.person.refresh_from_db()
+    assert appointment.person.user is None
+    assert client.post(url, {"appointment": appointment.pk, "user": late.pk}).status_code == 302
+    assert get_case_for(late, case.reference) == case

@@ -26,6 +26,7 @@ from trm.cases.models import (
     ConsentGiver,
     ConsentPurpose,
     DurableSolution,
+    GuardianAppointment,
     GuardianKind,
     IdentificationState,
     PermitKind,
@@ -484,6 +485,23 @@ class GuardianForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             is_active=True, groups__name=Role.GUARDIAN.value
+        ).order_by("last_name", "username")
+
+
+class GuardianAccountForm(CaseForm):
+    """Link a guardian appointed without an account to their account (``guardians.link_account``)."""
+
+    appointment = forms.ModelChoiceField(label=_("Guardian"), queryset=GuardianAppointment.objects.none())
+    user = forms.ModelChoiceField(label=_("Their account"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].queryset = GuardianAppointment.objects.filter(  # type: ignore[attr-defined]
+            case=self.case, ended_on__isnull=True, person__isnull=False, person__user__isnull=True
+        ).select_related("person")
+        self.fields["appointment"].label_from_instance = lambda a: a.guardian_name  # type: ignore[attr-defined]
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, groups__name=Role.GUARDIAN.value, guardian_record__isnull=True
         ).order_by("last_name", "username")
 
 

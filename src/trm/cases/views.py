@@ -49,6 +49,7 @@ from trm.cases.forms import (
     DetectionForm,
     EventForm,
     FamilyTracingForm,
+    GuardianAccountForm,
     GuardianForm,
     NoteForm,
     OwnerForm,
@@ -327,6 +328,12 @@ ACTIONS: dict[str, CaseAction] = {
         lambda c, u, d: guardians.appoint(c, by=u, user=d.pop("guardian"), **d),
         "appoint_guardian",
         gettext_lazy("Guardian appointed."),
+    ),
+    "guardian_account": CaseAction(
+        GuardianAccountForm,
+        lambda c, u, d: guardians.link_account(d["appointment"].person, user=d["user"], by=u),
+        "appoint_guardian",
+        gettext_lazy("The guardian's account is linked: it sees the child's case."),
     ),
     "best_interests": CaseAction(
         BestInterestsForm,
