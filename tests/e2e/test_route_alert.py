@@ -43,7 +43,7 @@ def _acknowledge(page, url: str) -> None:
         page.wait_for_timeout(1000)
         page.goto(f"{url}/transnational/alerts/")
     received.first.click()
-    expect(page.get_by_role("heading", name="Alert along the route")).to_be_visible()
+    expect(page.locator("#h-alert")).to_be_visible()
     page.get_by_label("What is done here").select_option("alert_circulated")
     page.get_by_role("button", name="Acknowledge the alert").click()
     expect(page.locator("#alert-acknowledged")).to_contain_text("Acknowledged by focal")

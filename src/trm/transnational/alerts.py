@@ -116,24 +116,25 @@ def targets(case: Case, chosen: Iterable[str]) -> tuple[list[Target], list[str]]
 
 
 def prefill(case: Case) -> dict[str, Any]:
-    """What the alert form takes from the case: the last record of the person going missing, if the case has one.
+    """What the alert form takes from the case: its open missing episode, when the cases app records them.
 
-    Reads a ``missing_episodes`` relation (last seen on, country, police report reference)
-    when the cases app records missing episodes; otherwise the detection country.
+    Reads the case's ``missing_episodes`` (the open one first, else the latest): the day last
+    seen (``last_seen_at``), the police report's reference, and its reference as the alert's
+    ``source_ref``. A case without that relation gives the kind of alert only.
     """
     initial: dict[str, Any] = {"alert_kind": AlertKind.MISSING_CHILD if case.is_child else AlertKind.MISSING_PERSON}
     episodes = getattr(case, "missing_episodes", None)
-    episode = episodes.order_by("-id").first() if episodes is not None else None
-    if episode is not None:
-        initial["source_ref"] = str(getattr(episode, "reference", "") or f"ME-{episode.pk}")
-        for field, key in (
-            ("last_seen_on", "last_seen_on"),
-            ("last_seen_country", "last_seen_country"),
-            ("police_report_ref", "police_report_ref"),
-        ):
-            value = getattr(episode, field, None)
-            if value:
-                initial[key] = value
+    if episodes is None:
+        return initial
+    episode = episodes.filter(found_at__isnull=True).first() or episodes.first()
+    if episode is None:
+        return initial
+    initial["source_ref"] = f"missing-{episode.pk}"
+    seen = getattr(episode, "last_seen_at", None)
+    if seen is not None:
+        initial["last_seen_on"] = timezone.localdate(seen)
+    if getattr(episode, "police_report_ref", ""):
+        initial["police_report_ref"] = episode.police_report_ref
     return initial
 
 
