@@ -374,3 +374,31 @@ def test_the_api_acknowledges_a_received_alert(two):
     )
     assert client.post(url, {"action": "searching"}, content_type="application/json").status_code == 200
     assert client.post(url, {"action": "searching"}, content_type="application/json").status_code == 409
+
+
+class _Episodes:
+    """What ``alerts.prefill`` reads of a case's missing episodes (the cases app's relation)."""
+
+    def __init__(self, *episodes: Any) -> None:
+        self.episodes = list(episodes)
+
+    def filter(self, **lookup: Any) -> _Episodes:
+        return _Episodes(*[e for e in self.episodes if e.found_at is None])
+
+    def first(self) -> Any:
+        return self.episodes[0] if self.episodes else None
+
+
+def test_the_alert_form_starts_from_the_open_missing_episode(two):
+    case = route_case(two)
+    assert alerts.prefill(case) == {"alert_kind": "missing_child"}
+    seen = timezone.now() - dt.timedelta(hours=5)
+    found = type("E", (), {"pk": 3, "found_at": seen, "last_seen_at": seen, "police_report_ref": ""})()
+    open_ = type("E", (), {"pk": 4, "found_at": None, "last_seen_at": seen, "police_report_ref": "PR-7"})()
+    case.missing_episodes = _Episodes(found, open_)
+    assert alerts.prefill(case) == {
+        "alert_kind": "missing_child",
+        "source_ref": "missing-4",
+        "last_seen_on": timezone.localdate(seen),
+        "police_report_ref": "PR-7",
+    }

@@ -64,6 +64,8 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }
 
+# A child's guardian and best-interests records: only on the best-interests record they carry (§5.25).
+HANDOVER_TYPE = "guardian_handover"
 # The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.
 SUMMARY_TYPE = "exchange_summary"
 
@@ -226,6 +228,8 @@ def _check_safeguard(message: Message, spec: TypeSpec) -> None:
         raise _fail(Code.MISSING_SAFEGUARD, "legal basis consent needs consent_ref", mid)
     if message.legal_basis == "best_interests" and message.best_interests_ref is None:
         raise _fail(Code.MISSING_SAFEGUARD, "legal basis best_interests needs best_interests_ref", mid)
+    if message.type == HANDOVER_TYPE and message.legal_basis != "best_interests":
+        raise _fail(Code.MISSING_SAFEGUARD, f"{message.type} goes on best_interests", mid)
     has_ref = message.consent_ref is not None or message.best_interests_ref is not None
     if has_ref:
         return
