@@ -61,6 +61,7 @@ def test_an_alert_goes_to_every_country_of_the_route_and_those_chosen(two):
         assert envelope["body"]["alert_id"] == str(alert.alert_id)
         assert envelope["body"]["countries_alerted"] == ["RS", "XK"]
         assert envelope["body"]["is_child"] is True and "identity" not in envelope["body"]
+        assert abs(row.expires - row.created - alerts.LIFETIME) < dt.timedelta(seconds=5)
     recipients = {r.country: r for r in alert.recipients.all()}
     assert recipients["XK"].on_route and not recipients["RS"].on_route
     assert all(r.link.urgent and r.link.direction == Direction.OUTGOING for r in recipients.values())

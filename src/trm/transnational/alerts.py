@@ -54,6 +54,8 @@ from trm.transnational.models import AlertKind, AlertRecipient, Direction, Link,
 P = ParamSpec("P")
 R = TypeVar("R")
 HANDLING = Handling(("H0", "H2"))
+# An alert and its acknowledgement are sealed for 24 hours, as trm/1 recommends for alerts (§5.23).
+LIFETIME = dt.timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def send(
             to_country=target.country,
             safe_reason=alert.safe_reason,
         )
-        row = workflows._enqueue(draft, conversation=link.conversation, by=by)
+        row = workflows._enqueue(draft, conversation=link.conversation, by=by, ttl=LIFETIME)
         link.full_clean()
         link.save()
         AlertRecipient.objects.create(
@@ -284,7 +286,7 @@ def acknowledge(link: Link, *, by: Any, action: str, contact_point: str = "", re
             "remarks": remarks.strip(),
         },
     )
-    workflows._enqueue(draft, conversation=link.conversation, by=by)
+    workflows._enqueue(draft, conversation=link.conversation, by=by, ttl=LIFETIME)
     recipient.acknowledged_at = now
     recipient.acknowledged_by = by
     recipient.action = action

@@ -29,7 +29,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
-from trm.exchange import keys, outbox, schemas
+from trm.exchange import keys, outbox, protocol, schemas
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import Handling
 from trm.exchange.models import InboxMessage
@@ -225,7 +225,7 @@ def receiver_case_ref(kind: Kind, link: Link | None) -> str:
     return str(link.case.reference)
 
 
-def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
+def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any, ttl: dt.timedelta | None = None) -> Any:
     try:
         return outbox.enqueue(
             draft.type,
@@ -239,6 +239,7 @@ def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
             legal_basis=draft.basis["legal_basis"],
             consent_ref=draft.basis.get("consent_ref"),
             best_interests_ref=draft.basis.get("best_interests_ref"),
+            ttl=ttl or protocol.DEFAULT_TTL,
         )
     except ProtocolError as err:
         raise ValidationError(
