@@ -69,6 +69,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "statistics:refresh": POST_ONLY,
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
     "transnational:failed": frozenset({R.FOCAL_POINT}),
+    # Alerts along the route sent and received: the focal point only.
+    "transnational:alerts": frozenset({R.FOCAL_POINT}),
     # Comparing this node's exchange with another node's summaries: ids, types and states only.
     "transnational:reconciliation": frozenset({R.FOCAL_POINT}),
     "transnational:reconciliation_ask": POST_ONLY,

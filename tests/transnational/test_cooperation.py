@@ -12,13 +12,13 @@ from django.utils import timezone
 from tests.exchange.shell_support import PEER
 from tests.factories import make_user
 from trm.accounts.roles import Role
-from trm.cases import casework
+from trm.cases import casework, guardians
 from trm.exchange import schemas
 from trm.exchange.models import OutboxMessage
 from trm.transnational import workflows
 from trm.transnational.forms import FollowUpForm
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
-from trm.transnational.models import Link, LinkStatus, ReportDue
+from trm.transnational.models import Direction, Link, LinkStatus, ReportDue
 
 from .test_workflows import offer_from_peer
 
@@ -309,6 +309,9 @@ def test_a_follow_up_body_never_holds_a_field_outside_its_set(two, type_):
     form = FollowUpForm({**EXAMPLES, "type": type_}, type_=type_)
     assert form.is_valid(), form.errors
     data = {**form.cleaned_data, "guardian_ref": "GA-1", "risk_assessment_ref": str(uuid.uuid4())}
+    if type_ == "guardian_handover":  # the rule adds the records the hand-over carries
+        guardians.appoint(case, by=two.focal, name="Test Guardian", appointed_on=case.detected_on)
+        KINDS[type_].rule(case, Link(direction=Direction.OUTGOING), data)
     body = KINDS[type_].build(case.reference, case, data)
     assert set(body) <= set(schemas.BODY_SCHEMAS[type_]["properties"])
     assert not schemas.validate(body, schemas.BODY_SCHEMAS[type_])

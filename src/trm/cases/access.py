@@ -44,7 +44,9 @@ def _scope(user: Any) -> Q | None:
     if user.can(Cap.VIEW_ORG_CASES) and user.organisation_id is not None:
         parts |= Q(owner_org_id=user.organisation_id) | Q(routed_to_org_id=user.organisation_id)
     if user.can(Cap.REPRESENT_CHILD):
-        appointed = GuardianAppointment.objects.filter(guardian=user, ended_on__isnull=True).values("case_id")
+        # The appointment names the guardian's account, or the guardian linked to it (``cases.guardians``).
+        named = Q(guardian=user) | Q(person__user=user)
+        appointed = GuardianAppointment.objects.filter(named, ended_on__isnull=True).values("case_id")
         parts |= Q(is_child=True, pk__in=appointed)
     return parts
 

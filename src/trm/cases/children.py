@@ -20,10 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import access, deadlines, tasks
+from trm.cases import access, deadlines, guardians, tasks
 from trm.cases.models import (
     AgeAssessment,
     AgeDecision,
@@ -119,18 +118,8 @@ def record_age_assessment(
 def appoint_guardian(
     case: Case, *, guardian: Any, by: Any, appointed_on: dt.date, kind: str = GuardianKind.GUARDIAN
 ) -> GuardianAppointment:
-    access.check("appoint_guardian", by, case)
-    if not guardian.can(Cap.REPRESENT_CHILD):
-        raise ValidationError({"guardian": _("This user is not a guardian.")})
-    _check_day(case, appointed_on, "appointed_on")
-    if appointed_on < case.detected_on:
-        raise ValidationError({"appointed_on": _("The appointment cannot be before the detection.")})
-    item = GuardianAppointment(case=case, guardian=guardian, kind=kind, appointed_on=appointed_on, recorded_by=by)
-    item.full_clean()
-    item.save()
-    tasks.complete(case, deadlines.CHILD_REPRESENTATIVE)
-    record(by, Action.CREATE, case, fields=["guardian"], note=f"guardian appointed: {kind}")
-    return item
+    """Appoint a guardian holding an account here (``guardians.appoint`` also takes a person without one)."""
+    return guardians.appoint(case, user=guardian, by=by, appointed_on=appointed_on, kind=kind)
 
 
 @transaction.atomic

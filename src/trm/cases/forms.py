@@ -26,6 +26,7 @@ from trm.cases.models import (
     ConsentGiver,
     ConsentPurpose,
     DurableSolution,
+    GuardianAppointment,
     GuardianKind,
     IdentificationState,
     PermitKind,
@@ -484,14 +485,37 @@ class AgeAssessmentForm(CaseForm):
 
 
 class GuardianForm(CaseForm):
-    guardian = forms.ModelChoiceField(label=_("Guardian"), queryset=User.objects.none())
+    """A guardian holding an account here, or a guardian without one, by name (``guardians.appoint``)."""
+
+    guardian = forms.ModelChoiceField(label=_("Guardian with an account"), queryset=User.objects.none(), required=False)
+    name = forms.CharField(label=_("Or: name of a guardian without an account"), max_length=200, required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=GuardianKind.choices)
+    decision_ref = forms.CharField(label=_("Appointment decision reference"), max_length=64, required=False)
     appointed_on = forms.DateField(label=_("Appointed on"), widget=DateInput, initial=timezone.localdate)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             is_active=True, groups__name=Role.GUARDIAN.value
+        ).order_by("last_name", "username")
+
+
+class GuardianAccountForm(CaseForm):
+    """Link a guardian appointed without an account to their account (``guardians.link_account``)."""
+
+    appointment = forms.ModelChoiceField(label=_("Guardian"), queryset=GuardianAppointment.objects.none())
+    user = forms.ModelChoiceField(label=_("Their account"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["appointment"].queryset = GuardianAppointment.objects.filter(  # type: ignore[attr-defined]
+            case=self.case, ended_on__isnull=True, person__isnull=False, person__user__isnull=True
+        ).select_related("person")
+        self.fields["appointment"].label_from_instance = lambda a: a.guardian_name  # type: ignore[attr-defined]
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, groups__name=Role.GUARDIAN.value, guardian_record__isnull=True
         ).order_by("last_name", "username")
 
 

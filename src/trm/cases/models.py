@@ -682,20 +682,98 @@ class GuardianKind(models.TextChoices):
     GUARDIAN = "guardian", _("Guardian / representative")
 
 
+class Guardian(models.Model):
+    """A guardian or representative as a person: name, organisation, contact.
+
+    A guardian need not hold an account on this node; one who does is linked to it (``user``),
+    and sees the cases of the children they are appointed to (``cases.access``). A guardian
+    appointed in another country and handed over with the child (trm/1 ``guardian_handover``)
+    is recorded here with the country it came from.
+    """
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    name = EncryptedCharField(_("name"), max_length=200)
+    organisation = EncryptedCharField(_("organisation"), max_length=200, blank=True)
+    contact = EncryptedCharField(_("contact"), max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="guardian_record",
+        verbose_name=_("account on this node"),
+    )
+    origin_country = models.CharField(
+        _("appointed in"), max_length=2, blank=True, choices=country_choices, validators=[validate_country]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guardian")
+        verbose_name_plural = _("guardians")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def audit_ref(self) -> str:
+        return self.reference
+
+
 class GuardianAppointment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="guardians")
-    guardian = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guardianships")
+    # The guardian's account, when they hold one (what ``cases.access`` lets see the case);
+    # the person is ``person``.
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guardianships", null=True, blank=True
+    )
+    person = models.ForeignKey(
+        Guardian,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        null=True,
+        blank=True,
+        verbose_name=_("guardian"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=GuardianKind.choices, default=GuardianKind.GUARDIAN)
+    decision_ref = models.CharField(_("appointment decision reference"), max_length=64, blank=True)
     appointed_on = models.DateField(_("appointed on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for an appointment carried from another country (``origin_country``).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    origin_country = models.CharField(
+        _("appointed in"), max_length=2, blank=True, choices=country_choices, validators=[validate_country]
+    )
+    origin_node = models.CharField(_("received from node"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-appointed_on", "-id"]
         indexes = [models.Index(fields=["guardian", "ended_on"], name="guardian_active_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(guardian__isnull=False) | models.Q(person__isnull=False),
+                name="guardianappointment_has_guardian",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(origin_country="") & models.Q(recorded_by__isnull=False))
+                | (~models.Q(origin_country="") & models.Q(recorded_by__isnull=True)),
+                name="guardianappointment_recorded_here_or_carried",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.kind
+
+    @property
+    def guardian_name(self) -> str:
+        if self.person is not None:
+            return str(self.person.name)
+        if self.guardian is not None:
+            return str(self.guardian.get_full_name() or self.guardian.get_username())
+        return ""
 
 
 class BestInterestsKind(models.TextChoices):
@@ -719,10 +797,25 @@ class BestInterests(models.Model):
     )
     child_views_heard = models.BooleanField(_("the child's views were heard"), default=False)
     summary = EncryptedTextField(_("summary"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a record carried from another country (``origin_country``).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    origin_country = models.CharField(
+        _("decided in"), max_length=2, blank=True, choices=country_choices, validators=[validate_country]
+    )
+    origin_node = models.CharField(_("received from node"), max_length=64, blank=True)
+    origin_ref = models.CharField(_("reference at the other node"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-decided_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(origin_country="") & models.Q(recorded_by__isnull=False))
+                | (~models.Q(origin_country="") & models.Q(recorded_by__isnull=True)),
+                name="bestinterests_recorded_here_or_carried",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.kind

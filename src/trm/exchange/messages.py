@@ -57,12 +57,17 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
     "information_request": TypeSpec(QUESTION_PURPOSES),
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
+    "route_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
+    "route_alert_ack": TypeSpec(frozenset({"protection"}), is_reply=True, vital_interests_allowed=True),
+    "guardian_handover": TypeSpec(frozenset({"protection", "case_management"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     # Shared under a joint investigation team's agreement, outside any case conversation.
     "jit_item": TypeSpec(frozenset({"joint_investigation"}), about_a_case=False),
 }
 
+# A child's guardian and best-interests records: only on the best-interests record they carry (§5.25).
+HANDOVER_TYPE = "guardian_handover"
 # The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.
 SUMMARY_TYPE = "exchange_summary"
 
@@ -225,6 +230,8 @@ def _check_safeguard(message: Message, spec: TypeSpec) -> None:
         raise _fail(Code.MISSING_SAFEGUARD, "legal basis consent needs consent_ref", mid)
     if message.legal_basis == "best_interests" and message.best_interests_ref is None:
         raise _fail(Code.MISSING_SAFEGUARD, "legal basis best_interests needs best_interests_ref", mid)
+    if message.type == HANDOVER_TYPE and message.legal_basis != "best_interests":
+        raise _fail(Code.MISSING_SAFEGUARD, f"{message.type} goes on best_interests", mid)
     has_ref = message.consent_ref is not None or message.best_interests_ref is not None
     if has_ref:
         return

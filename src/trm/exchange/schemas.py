@@ -526,6 +526,76 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         ["case_ref", "alert_kind", "is_child", "contact_point"],
     ),
+    # An alert about a missing child or a person in immediate danger, sent at once to every
+    # country on the person's route and those the sender chooses: one message, in its own
+    # conversation, to each node (trm/1 §5.23); ``alert_id`` is the same in all of them.
+    "route_alert": _object(
+        {
+            "alert_id": UUID,
+            "case_ref": CASE_REF,
+            "alert_kind": {"enum": ["missing_child", "missing_person", "immediate_danger"]},
+            "is_child": {"type": "boolean"},
+            "age_band": AGE_BAND,
+            "gender": GENDER,
+            "last_seen_on": DATE,
+            "last_seen_country": COUNTRY,
+            "countries_alerted": _list(COUNTRY, max_items=60),
+            "identity": IDENTITY,
+            "description": TEXT,
+            "police_report_ref": REF,
+            "contact_point": SHORT_TEXT,
+        },
+        ["alert_id", "case_ref", "alert_kind", "is_child", "countries_alerted", "contact_point"],
+    ),
+    # The receiving node's acknowledgement of a route alert, by a person there (trm/1 §5.24).
+    "route_alert_ack": _object(
+        {
+            "alert_id": UUID,
+            "case_ref": CASE_REF,
+            "acknowledged_at": TIMESTAMP,
+            "action": {"enum": ["alert_circulated", "searching", "person_found", "no_information"]},
+            "contact_point": SHORT_TEXT,
+            "remarks": TEXT,
+        },
+        ["alert_id", "case_ref", "acknowledged_at", "action"],
+    ),
+    # A child's guardian and best-interests records, handed over to the next country on the
+    # child's route in a conversation about the child (trm/1 §5.25).
+    "guardian_handover": _object(
+        {
+            "case_ref": CASE_REF,
+            "is_child": {"const": True},
+            "guardian": _object(
+                {
+                    "kind": {"enum": ["provisional", "guardian"]},
+                    "name": SHORT_TEXT,
+                    "organisation": SHORT_TEXT,
+                    "decision_ref": REF,
+                    "appointed_on": DATE,
+                    "contact": SHORT_TEXT,
+                },
+                ["kind", "name", "appointed_on"],
+            ),
+            "best_interests": _object(
+                {
+                    "kind": {"enum": ["assessment", "determination"]},
+                    "decided_on": DATE,
+                    "durable_solution": {"enum": ["integration", "return", "third_country"]},
+                    "child_views_heard": {"type": "boolean"},
+                    "summary": TEXT,
+                },
+                ["kind", "decided_on", "child_views_heard"],
+                # A determination names the durable solution.
+                when=(
+                    {"properties": {"kind": {"const": "determination"}}},
+                    {"required": ["durable_solution"]},
+                    {},
+                ),
+            ),
+            "handed_over_on": DATE,
+        },
+        ["case_ref", "is_child", "guardian", "best_interests", "handed_over_on"],
+    ),
     # A question in a live conversation, and its answer (either node may ask).
     "information_request": _object(
         {

@@ -1159,6 +1159,30 @@ def cases() -> list[Case]:
             "urgent_alert on vital_interests alone",
             lambda s: _ok(s, "alert", "urgent_alert"),
         ),
+        _c(
+            "c20_guardian_handover_on_consent",
+            "7.20",
+            Code.MISSING_SAFEGUARD,
+            "guardian_handover on consent, not on the best-interests record it carries",
+            lambda s: _signed(
+                s,
+                _envelope(
+                    s,
+                    "c20g",
+                    "guardian_handover",
+                    legal_basis="consent",
+                    consent_ref="CONSENT-2026-0042",
+                    best_interests_ref=DROP,
+                ),
+            ),
+        ),
+        _c(
+            "accept_route_alert_on_vital_interests",
+            "7.20",
+            ACCEPTED,
+            "route_alert on vital_interests alone",
+            lambda s: _ok(s, "route_alert", "route_alert"),
+        ),
         # 7.21-7.24 The body.
         _c(
             "c21_body_field_not_allowed",

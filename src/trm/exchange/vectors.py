@@ -273,6 +273,51 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "last_seen_country": "XK",
         "contact_point": "Duty officer, national coordinator's office",
     },
+    # A 15-year-old missing from a reception centre in al.nrm's country: the alert goes to every
+    # country on her route (and those chosen), each in its own conversation.
+    "route_alert": {
+        "alert_id": str(uuid.uuid5(NAMESPACE, "route alert 1")),
+        "case_ref": "XK-2026-0061",
+        "alert_kind": "missing_child",
+        "is_child": True,
+        "age_band": "15-17",
+        "gender": "female",
+        "last_seen_on": "2026-03-01",
+        "last_seen_country": "XK",
+        "countries_alerted": ["AL", "MK", "RS"],
+        "identity": {"family_name": "Testova", "given_names": "Mira", "date_of_birth": "2010-09-14"},
+        "description": "Left the reception centre at night with two adults; dark jacket.",
+        "police_report_ref": "PR-2026-0301",
+        "contact_point": "Duty officer, national coordinator's office",
+    },
+    "route_alert_ack": {
+        "alert_id": str(uuid.uuid5(NAMESPACE, "route alert 1")),
+        "case_ref": "XK-2026-0061",
+        "acknowledged_at": "2026-03-01T22:15:00Z",
+        "action": "alert_circulated",
+        "contact_point": "Border police duty desk",
+        "remarks": "Circulated to the border crossings.",
+    },
+    "guardian_handover": {
+        "case_ref": "XK-2026-0060",
+        "is_child": True,
+        "guardian": {
+            "kind": "guardian",
+            "name": "Test Guardian",
+            "organisation": "Test Centre for Social Work",
+            "decision_ref": "CSW-2026-118",
+            "appointed_on": "2026-02-20",
+            "contact": "+000 00 000 000",
+        },
+        "best_interests": {
+            "kind": "determination",
+            "decided_on": "2026-02-27",
+            "durable_solution": "third_country",
+            "child_views_heard": True,
+            "summary": "Reunification with her aunt in the receiving country.",
+        },
+        "handed_over_on": "2026-03-02",
+    },
     "information_request": {
         "case_ref": "XK-2026-0042",
         "question": "Can the shelter on arrival take a person who needs a ground-floor room?",
@@ -351,6 +396,9 @@ _PURPOSE = {
     "case_closure": "case_management",
     "consent_withdrawn": "case_management",
     "urgent_alert": "protection",
+    "route_alert": "protection",
+    "route_alert_ack": "protection",
+    "guardian_handover": "protection",
     "information_request": "case_management",
     "information_response": "case_management",
     "audit_head": "accountability",
@@ -373,7 +421,7 @@ def sample_message(type_: str, *, sender: str = "xk.nrm", recipient: str = "al.n
         "purpose": _PURPOSE[type_],
         "handling": Handling(("H0", "H2")),
     }
-    if type_ == "urgent_alert":
+    if type_ in ("urgent_alert", "route_alert", "route_alert_ack"):
         arguments["legal_basis"] = "vital_interests"
     elif not MESSAGE_TYPES[type_].about_a_case:
         arguments.update(legal_basis="public_task", handling=Handling(("H0",)))
@@ -382,7 +430,8 @@ def sample_message(type_: str, *, sender: str = "xk.nrm", recipient: str = "al.n
     else:
         arguments.update(legal_basis="consent", consent_ref="CONSENT-2026-0042")
     if MESSAGE_TYPES[type_].is_reply:
-        arguments["in_reply_to"] = message_id(type_.rsplit("_", 1)[0] + "_request")
+        asked = "route_alert" if type_ == "route_alert_ack" else type_.rsplit("_", 1)[0] + "_request"
+        arguments["in_reply_to"] = message_id(asked)
     arguments.update(overrides)
     return protocol.build(type_, **arguments)
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from trm.accounts.roles import Cap
-from trm.transnational.models import Link
+from trm.transnational.models import Link, RouteAlert
 
 
 def may_use(user: Any) -> bool:
@@ -40,3 +40,17 @@ def get_link_for(user: Any, conversation: Any) -> Link:
     if link is None:
         raise Http404
     return link
+
+
+def visible_alerts(user: Any) -> QuerySet[RouteAlert]:
+    """Route alerts sent from this node or received by it: the focal point only."""
+    if not may_use(user):
+        return RouteAlert.objects.none()
+    return RouteAlert.objects.all()
+
+
+def get_alert_for(user: Any, alert_id: Any) -> RouteAlert:
+    alert = visible_alerts(user).filter(alert_id=alert_id).select_related("case").first()
+    if alert is None:
+        raise Http404
+    return alert

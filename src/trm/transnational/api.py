@@ -21,8 +21,16 @@ from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
-from trm.transnational import access, timeline, workflows
-from trm.transnational.forms import DeclineForm, FollowUpForm, SendForm, WithdrawForm
+from trm.transnational import access, alerts, roles, timeline, workflows
+from trm.transnational.forms import (
+    AcknowledgeForm,
+    DeclineForm,
+    FollowUpForm,
+    RoleForm,
+    RouteAlertForm,
+    SendForm,
+    WithdrawForm,
+)
 from trm.transnational.kinds import FOLLOW_UPS
 
 router = Router(tags=["transnational"])
@@ -39,6 +47,7 @@ class LinkOut(Schema):
     services: list[str]
     urgent: bool
     is_child: bool
+    peer_role: str = ""
 
 
 class MessageOut(Schema):
@@ -96,6 +105,7 @@ def _out(link: Any) -> dict[str, Any]:
         "services": link.services,
         "urgent": link.urgent,
         "is_child": link.is_child,
+        "peer_role": link.peer_role,
     }
 
 
@@ -104,6 +114,114 @@ def _valid(form: Any) -> dict[str, Any]:
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     return dict(form.cleaned_data)
+
+
+class RouteAlertIn(Schema):
+    """The alert form's fields (``forms.RouteAlertForm``); every country on the case's route is added."""
+
+    case: str = Field(max_length=40)
+    alert_kind: str = Field(max_length=20)
+    countries: list[str] = Field(default=[], max_length=60)
+    contact_point: str = Field(max_length=200)
+    last_seen_on: str = Field(default="", max_length=10)
+    last_seen_country: str = Field(default="", max_length=2)
+    description: str = Field(default="", max_length=4000)
+    share_identity: bool = False
+    police_report_ref: str = Field(default="", max_length=64)
+    safe_reason: str = Field(default="", max_length=2000)
+    source_ref: str = Field(default="", max_length=64)
+
+
+class AlertRecipientOut(Schema):
+    country: str
+    node: str
+    on_route: bool
+    conversation: uuid.UUID
+    progress: str  # sent, delivered, acknowledged, refused
+    acknowledged_at: str | None
+    action: str
+
+
+class RouteAlertOut(Schema):
+    alert_id: uuid.UUID
+    direction: str
+    kind: str
+    case: str | None
+    created_at: str
+    recipients: list[AlertRecipientOut]
+
+
+class AcknowledgeIn(Schema):
+    action: str = Field(max_length=20)
+    contact_point: str = Field(default="", max_length=200)
+    remarks: str = Field(default="", max_length=4000)
+
+
+class RoleIn(Schema):
+    role: str = Field(max_length=12)
+
+
+def _alert_out(alert: Any) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "direction": alert.direction,
+        "kind": alert.kind,
+        "case": alert.case.reference if alert.case_id else None,
+        "created_at": alert.created_at.isoformat(),
+        "recipients": [
+            {
+                "country": row.recipient.country,
+                "node": row.recipient.node,
+                "on_route": row.recipient.on_route,
+                "conversation": row.recipient.link.conversation,
+                "progress": row.progress,
+                "acknowledged_at": row.recipient.acknowledged_at.isoformat() if row.recipient.acknowledged_at else None,
+                "action": row.recipient.action,
+            }
+            for row in alerts.rows(alert)
+        ],
+    }
+
+
+@router.post("/alerts", response=RouteAlertOut)
+def send_alert(request: SignedInRequest, payload: RouteAlertIn) -> Any:
+    """Alert every country on the case's route and those chosen (a missing child, a person in danger)."""
+    access.require(request.user)
+    case = get_case_for(request.user, payload.case, write=True)
+    data = payload.dict()
+    data.pop("case")
+    countries = [(code, code) for code in sorted({n.country for n in workflows.peers()})]
+    # A country outside the trust list is refused by the verb (audited), not dropped by the form.
+    form = RouteAlertForm({**data, "countries": []}, countries=countries)
+    d = _valid(form)
+    d["countries"] = data["countries"]
+    return _alert_out(alerts.send(case, by=request.user, **d))
+
+
+@router.get("/alerts/{alert_id}", response=RouteAlertOut)
+def get_alert(request: HttpRequest, alert_id: uuid.UUID) -> Any:
+    access.require(request.user)
+    alert = access.get_alert_for(request.user, alert_id)
+    record(request.user, Action.READ, alert, fields=["recipients"], request=request)
+    return _alert_out(alert)
+
+
+@router.post("/{conversation}/acknowledge", response=LinkOut)
+def acknowledge(request: HttpRequest, conversation: uuid.UUID, payload: AcknowledgeIn) -> Any:
+    """A person here acknowledges the route alert received in this conversation."""
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    d = _valid(AcknowledgeForm(payload.dict()))
+    alerts.acknowledge(link, by=request.user, **d)
+    return _out(access.get_link_for(request.user, conversation))
+
+
+@router.post("/{conversation}/role", response=LinkOut)
+def set_role(request: HttpRequest, conversation: uuid.UUID, payload: RoleIn) -> Any:
+    access.require(request.user)
+    link = access.get_link_for(request.user, conversation)
+    d = _valid(RoleForm(payload.dict()))
+    return _out(roles.set_role(link, role=d["role"], by=request.user))
 
 
 @router.get("/", response=list[LinkOut])

@@ -355,6 +355,78 @@ def alert_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]
     return body
 
 
+def route_alert_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    """A route alert from a case: coded facts, the countries alerted and what finding the person needs."""
+    body: dict[str, Any] = {
+        "alert_id": str(d["alert_id"]),
+        "case_ref": case_ref,
+        "alert_kind": d["alert_kind"],
+        "is_child": bool(case.is_child),
+        "age_band": age_band(case.person.age_on(d.get("today") or _today())),
+        "gender": GENDER_OUT.get(case.person.gender, "unknown"),
+        "countries_alerted": sorted(d["countries_alerted"]),
+        "contact_point": d["contact_point"],
+    }
+    if d.get("last_seen_on"):
+        body["last_seen_on"] = d["last_seen_on"].isoformat()
+    if d.get("last_seen_country"):
+        body["last_seen_country"] = d["last_seen_country"]
+    if d.get("share_identity"):
+        body["identity"] = identity(case)
+    if d.get("description"):
+        body["description"] = d["description"]
+    if d.get("police_report_ref"):
+        body["police_report_ref"] = d["police_report_ref"]
+    return body
+
+
+def route_alert_ack_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "alert_id": str(d["alert_id"]),
+        "case_ref": case_ref,
+        "acknowledged_at": d["acknowledged_at"],
+        "action": d["action"],
+    }
+    if d.get("contact_point"):
+        body["contact_point"] = d["contact_point"]
+    if d.get("remarks"):
+        body["remarks"] = d["remarks"]
+    return body
+
+
+def handover_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's current guardian and best-interests record (``kinds._handover_basis`` found them)."""
+    appointment, bi = d["appointment"], d["best_interests"]
+    guardian: dict[str, Any] = {
+        "kind": appointment.kind,
+        "name": appointment.guardian_name[:200] or "-",
+        "appointed_on": appointment.appointed_on.isoformat(),
+    }
+    person = appointment.person
+    if person is not None and person.organisation:
+        guardian["organisation"] = str(person.organisation)[:200]
+    if person is not None and person.contact:
+        guardian["contact"] = str(person.contact)[:200]
+    if appointment.decision_ref:
+        guardian["decision_ref"] = appointment.decision_ref
+    record: dict[str, Any] = {
+        "kind": bi.kind,
+        "decided_on": bi.decided_on.isoformat(),
+        "child_views_heard": bool(bi.child_views_heard),
+    }
+    if bi.durable_solution:
+        record["durable_solution"] = bi.durable_solution
+    if bi.summary:
+        record["summary"] = str(bi.summary)[:4000]
+    return {
+        "case_ref": case_ref,
+        "is_child": True,
+        "guardian": guardian,
+        "best_interests": record,
+        "handed_over_on": (d.get("today") or _today()).isoformat(),
+    }
+
+
 def identity_response_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"case_ref": case_ref, "outcome": d["verification_outcome"]}
     if d.get("verified_nationality"):

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from trm.transnational import vocabulary as V
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
+from trm.transnational.models import AlertKind, CountryRole
+from trm.vocab.countries import country_choices
 
 SERVICES = V.choices(V.SERVICE)
 URGENCY = V.choices(V.URGENCY)
@@ -245,3 +247,64 @@ class ReconcileForm(forms.Form):
     def __init__(self, *args: Any, peers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["peer"]).choices = [(p, p) for p in peers]
+
+
+class RouteAlertForm(forms.Form):
+    """The alert along the route (``alerts.send``): the countries of the route are added by the verb."""
+
+    alert_kind = forms.ChoiceField(label=_("What the alert is about"), choices=[])
+    countries = forms.MultipleChoiceField(
+        label=_("Other countries to alert"),
+        help_text=_("Every country on the recorded route is alerted; choose any other country on the trust list."),
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    last_seen_on = forms.DateField(
+        label=_("Last seen on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_seen_country = forms.ChoiceField(label=_("Last seen in"), required=False, choices=[])
+    description = forms.CharField(
+        label=_("Circumstances and description"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    share_identity = forms.BooleanField(label=_("Send the person's name and date of birth"), required=False)
+    police_report_ref = forms.RegexField(
+        label=_("Police report reference"),
+        required=False,
+        max_length=64,
+        regex=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$",
+    )
+    contact_point = forms.CharField(label=_("Contact point (whom the other countries call)"), max_length=200)
+    safe_reason = forms.CharField(
+        label=_("Why alerting the country of origin is safe"),
+        help_text=_("Only for an applicant for protection whose country of origin is among the countries alerted."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    source_ref = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, countries: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["alert_kind"]).choices = AlertKind.choices
+        cast(forms.ChoiceField, self.fields["countries"]).choices = countries
+        cast(forms.ChoiceField, self.fields["last_seen_country"]).choices = [("", "—"), *country_choices()]
+
+
+class AcknowledgeForm(forms.Form):
+    action = forms.ChoiceField(label=_("What is done here"), choices=V.choices(V.ALERT_ACTION))
+    contact_point = forms.CharField(label=_("Contact point here"), required=False, max_length=200)
+    remarks = forms.CharField(
+        label=_("Remarks"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role of the other country"), choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = CountryRole.choices

@@ -16,15 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import consent
+from trm.cases import consent, guardians
 from trm.exchange import inbox, keys
+from trm.exchange.messages import parse_time
 from trm.exchange.models import InboxMessage
-from trm.transnational import erasure, reports, states
-from trm.transnational.models import Direction, Link, LinkStatus
+from trm.lib.refusals import Conflict
+from trm.transnational import erasure, reports, roles, states
+from trm.transnational.models import AlertRecipient, Direction, Link, LinkStatus, RouteAlert
 
 # The reason kept on a message about a conversation this node does not hold with its sender.
 UNKNOWN_CONVERSATION = "unknown_conversation"
@@ -153,6 +156,77 @@ def on_alert(row: InboxMessage) -> None:
     link.urgent = True
     link.save(update_fields=["urgent", "updated_at"])
     record(None, Action.RECEIVE, link, note=row.type)
+
+
+def on_route_alert(row: InboxMessage) -> None:
+    """A route alert opens its own urgent conversation and waits for a person here to acknowledge it."""
+    link = Link.objects.select_for_update().filter(conversation=row.conversation).first()
+    if link is None:
+        link = _incoming(row, start="notify")
+    if link.peer != row.sender or link.direction != Direction.INCOMING:
+        raise inbox.Unprocessable(UNKNOWN_CONVERSATION)
+    body = _body(row)
+    link.urgent = True
+    link.peer_role = link.peer_role or roles.propose_received(body, link.peer_country)
+    link.save(update_fields=["urgent", "peer_role", "updated_at"])
+    alert, _created = RouteAlert.objects.get_or_create(
+        alert_id=body["alert_id"],
+        direction=Direction.INCOMING,
+        defaults={"kind": body["alert_kind"], "is_child": bool(body.get("is_child"))},
+    )
+    AlertRecipient.objects.get_or_create(
+        link=link,
+        defaults={
+            "alert": alert,
+            "node": settings.TRM_NODE_ID,
+            "country": _country_of(settings.TRM_NODE_ID),
+            "message_id": row.message_id,
+        },
+    )
+    record(None, Action.RECEIVE, link, note=row.type)
+
+
+def on_route_alert_ack(row: InboxMessage) -> None:
+    """The other node's acknowledgement of an alert this node sent: who was told, when, what they do."""
+    link = _ours(row, Direction.OUTGOING)
+    body = _body(row)
+    recipient = AlertRecipient.objects.select_for_update().filter(link=link).select_related("alert").first()
+    if link is None or recipient is None or str(recipient.alert.alert_id) != body["alert_id"]:
+        return  # an acknowledgement of nothing this node sent: on the timeline, nothing changes
+    if recipient.acknowledged_at is None:
+        recipient.acknowledged_at = parse_time(body["acknowledged_at"])
+    recipient.action = body["action"]
+    recipient.save(update_fields=["acknowledged_at", "action"])
+    record(None, Action.RECEIVE, link, fields=["acknowledged_at", "action"], note=row.type)
+
+
+def record_handover(link: Link, row: InboxMessage) -> bool:
+    """Record a received guardian hand-over against the conversation's case here; False if it cannot be."""
+    if link.case is None:
+        return False
+    body = _body(row)
+    try:
+        guardians.record_carried(
+            link.case,
+            country=link.peer_country,
+            node=link.peer,
+            guardian=body["guardian"],
+            best_interests=body["best_interests"],
+            ref=str(row.envelope.get("best_interests_ref", "")),
+        )
+    except Conflict:
+        record(None, Action.RECEIVE, link, note=f"{row.type}: not recorded, not a child's case here")
+        return False
+    return True
+
+
+def on_guardian_handover(row: InboxMessage) -> None:
+    """The child's guardian and best-interests record join the case here (or when the referral is accepted)."""
+    link = _joined(row)
+    if link.direction != Direction.INCOMING:
+        return
+    recorded = record_handover(link, row)
+    record(None, Action.RECEIVE, link, note=row.type if recorded else f"{row.type}: kept until a case is open")
 
 
 def after_arrival(row: InboxMessage) -> Link | None:

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from trm.exchange.messages import CASE_TYPES
 from trm.lib.refusals import Conflict, ValidationError
 from trm.transnational import fieldsets, handlers, history, rendering, reports
-from trm.transnational.models import Direction, Link
+from trm.transnational.models import CountryRole, Direction, Link
 
 Builder = Callable[[str, Any, Mapping[str, Any]], dict[str, Any]]
 Receiver = Callable[[Any], None]
@@ -56,6 +56,10 @@ class Kind:
     needs_case: bool = False  # only the node holding the case sends it (the sender of the referral)
     vital_interests: bool = False  # sent on the vital-interests basis, without consent
     not_for_asylum_seekers: bool = False  # never sent about an applicant for international protection
+    # Body members that identify the person: never to the country of origin of an applicant
+    # for protection (``protection.check``, for every type).
+    identity: tuple[str, ...] = ()
+    origin_override: bool = False  # may still go there when the sender records why it is safe
     rule: Rule | None = None  # (case, link, data) -> None: refuses, or adds what the node fills in
     after_send: After | None = None  # (link, body) once queued
     summary: tuple[str, ...] = ()  # body members shown in one line on the timeline: codes, never personal data
@@ -99,6 +103,8 @@ def _through_guardian(case: Any, link: Link | None, data: dict[str, Any]) -> Non
 
 def _after_risk_assessment(case: Any, link: Link | None, data: dict[str, Any]) -> None:
     assert link is not None
+    if link.peer_role == CountryRole.TRANSIT:
+        raise Conflict(_("A return is not arranged with a transit country: correct the country's role first."))
     assessment = history.latest(link, "risk_assessment_response")
     if assessment is None:
         raise Conflict(_("A return is arranged only after a risk assessment from the country of origin was received."))
@@ -109,6 +115,25 @@ def _after_risk_assessment(case: Any, link: Link | None, data: dict[str, Any]) -
         blockers = return_blockers(case)
         if blockers:
             raise Conflict(_("The child's return needs first: %(what)s.") % {"what": "; ".join(blockers)})
+
+
+def _handover_basis(case: Any, link: Link | None, data: dict[str, Any]) -> None:
+    """A hand-over carries the child's current guardian and the best-interests record it goes on."""
+    from trm.cases import guardians
+
+    assert link is not None
+    if link.direction != Direction.OUTGOING:
+        raise Conflict(_("The guardian is handed over in a conversation this node started about the child."))
+    bi = guardians.latest_best_interests(case)
+    if bi is None:
+        raise Conflict(
+            _("No hand-over without a best-interests assessment or determination: record one first."),
+            code="no_best_interests",
+        )
+    appointment = guardians.current(case)
+    if appointment is None:
+        raise Conflict(_("The child has no guardian to hand over: appoint one first."), code="no_guardian")
+    data["appointment"], data["best_interests"] = appointment, bi
 
 
 # --- the declarations ------------------------------------------------------------------------------
@@ -126,6 +151,7 @@ KINDS: dict[str, Kind] = {
             fieldsets.notification_body,
             handlers.on_notification,
             rule=_requested_actions_allowed,
+            identity=("identity",),
             summary=("urgency", "requested_actions"),
             renderer=rendering.CASE_NOTIFICATION,
         ),
@@ -220,6 +246,7 @@ KINDS: dict[str, Kind] = {
             ),
             needs_case=True,
             not_for_asylum_seekers=True,
+            identity=("identity", "documents", "document_copies"),
             renderer=rendering.IDENTITY_VERIFICATION_REQUEST,
         ),
         Kind(
@@ -249,6 +276,7 @@ KINDS: dict[str, Kind] = {
             children_only=True,
             needs_case=True,
             rule=_through_guardian,
+            identity=("family_members",),
             renderer=rendering.FAMILY_TRACING_REQUEST,
         ),
         Kind(
@@ -361,8 +389,51 @@ KINDS: dict[str, Kind] = {
                 "Sent on the vital-interests basis, without consent, because a life or freedom is in danger."
             ),
             vital_interests=True,
+            identity=("description",),
             summary=("alert_kind",),
             renderer=rendering.URGENT_ALERT,
+        ),
+        # Alerts along the route: sent from a case to several countries at once by their own verb
+        # (``alerts.send``), each in its own conversation; acknowledged by a person at each.
+        Kind(
+            "route_alert",
+            gettext_lazy("Alert along the route"),
+            "protection",
+            fieldsets.route_alert_body,
+            handlers.on_route_alert,
+            vital_interests=True,
+            identity=("identity", "description"),
+            origin_override=True,
+            summary=("alert_kind",),
+            renderer=rendering.ROUTE_ALERT,
+        ),
+        Kind(
+            "route_alert_ack",
+            gettext_lazy("Alert acknowledged"),
+            "protection",
+            fieldsets.route_alert_ack_body,
+            handlers.on_route_alert_ack,
+            answers="route_alert",
+            vital_interests=True,
+            summary=("action",),
+            renderer=rendering.ROUTE_ALERT_ACK,
+        ),
+        Kind(
+            "guardian_handover",
+            gettext_lazy("Guardian and best interests handed over"),
+            "protection",
+            fieldsets.handover_body,
+            handlers.on_guardian_handover,
+            action=gettext_lazy("Hand over the guardian and best-interests records (children)"),
+            note=gettext_lazy(
+                "Carries the child's current guardian and latest best-interests record, on that record; "
+                "the other country records both against its case."
+            ),
+            children_only=True,
+            needs_case=True,
+            rule=_handover_basis,
+            summary=("handed_over_on",),
+            renderer=rendering.GUARDIAN_HANDOVER,
         ),
     )
 }

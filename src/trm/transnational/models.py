@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trm.lib.encrypted import EncryptedTextField
+
 
 class Direction(models.TextChoices):
     OUTGOING = "outgoing", _("Sent")
@@ -27,6 +29,14 @@ class LinkStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     ERASED = "erased", _("Consent withdrawn: shared data erased")
+
+
+class CountryRole(models.TextChoices):
+    """The other country's place on the person's route, as this node records it for a conversation."""
+
+    ORIGIN = "origin", _("Country of origin")
+    TRANSIT = "transit", _("Transit country")
+    DESTINATION = "destination", _("Country of destination")
 
 
 class Link(models.Model):
@@ -54,6 +64,9 @@ class Link(models.Model):
     # Handling restrictions chosen when the conversation started; every later message carries them.
     handling_codes = models.JSONField(_("handling restrictions"), default=list, blank=True)
     handling_text = models.CharField(_("handling conditions"), max_length=500, blank=True)
+    # The other country's role for this person (origin, transit, destination): proposed from
+    # the case when the conversation starts (``roles.propose``), corrected by a focal point.
+    peer_role = models.CharField(_("role of the other country"), max_length=12, choices=CountryRole.choices, blank=True)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -159,3 +172,69 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.link_id}"
+
+
+class AlertKind(models.TextChoices):
+    MISSING_CHILD = "missing_child", _("Missing child")
+    MISSING_PERSON = "missing_person", _("Missing person")
+    IMMEDIATE_DANGER = "immediate_danger", _("Person in immediate danger")
+
+
+class RouteAlert(models.Model):
+    """An alert along the route (trm/1 ``route_alert``): sent from a case here to several countries, or received.
+
+    Sent: one ``AlertRecipient`` per node alerted, each with its own conversation. Received:
+    one ``AlertRecipient`` for this node, on the conversation the alert opened, which a person
+    here acknowledges. Holds no personal data but ``safe_reason`` (encrypted).
+    """
+
+    alert_id = models.UUIDField()
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="route_alerts")
+    kind = models.CharField(_("alert"), max_length=20, choices=AlertKind.choices)
+    is_child = models.BooleanField(_("child"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Why alerting the country of origin of an applicant for protection is safe (recorded by the sender).
+    safe_reason = EncryptedTextField(_("why alerting the country of origin is safe"), blank=True)
+    # Where the alert started: a record of the case (a missing episode), by its reference.
+    source_ref = models.CharField(_("started from"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("route alert")
+        constraints = [
+            models.UniqueConstraint(fields=["alert_id", "direction"], name="routealert_once_per_direction"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.alert_id}"
+
+    @property
+    def audit_ref(self) -> str:
+        return str(self.alert_id)
+
+
+class AlertRecipient(models.Model):
+    """One node an alert went to (sent), or this node (received), with the alert's conversation."""
+
+    alert = models.ForeignKey(RouteAlert, on_delete=models.CASCADE, related_name="recipients")
+    link = models.OneToOneField(Link, on_delete=models.CASCADE, related_name="alert_recipient")
+    node = models.CharField(_("node"), max_length=64)
+    country = models.CharField(_("country"), max_length=2)
+    on_route = models.BooleanField(_("on the recorded route"), default=False)
+    message_id = models.UUIDField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    # Received: who here acknowledged. Sent: empty (the other node's person is not named).
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action taken"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["country", "node", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.alert_id}"

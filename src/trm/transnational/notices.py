@@ -43,6 +43,7 @@ _EVENTS = {
     "referral_withdraw": NoticeEvent.WITHDRAWN,
     "consent_withdrawn": NoticeEvent.ERASE,
     "urgent_alert": NoticeEvent.ALERT,
+    "route_alert": NoticeEvent.ALERT,
 }
 # Free questions and their answers, named by type so that they count once they exist.
 QUESTION_TYPES = frozenset({"information_request"})

@@ -27,6 +27,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from trm.exchange.messages import parse_time
 from trm.transnational import history
 from trm.transnational import vocabulary as v
 from trm.transnational.models import Link
@@ -93,6 +94,20 @@ def yes_no(value: Any, known: Known) -> str:
 
 def date(value: Any, known: Known) -> str:
     return date_label(str(value))
+
+
+def timestamp(value: Any, known: Known) -> str:
+    """A trm/1 timestamp in the active language (``1 March 2026, 22:15 UTC``); other text as it is."""
+    try:
+        moment = parse_time(str(value))
+    except ValueError:
+        return str(value)
+    return _("%(date)s, %(time)s UTC") % {"date": date_label(moment.date()), "time": moment.strftime("%H:%M")}
+
+
+def alert_ref(value: Any, known: Known) -> str:
+    """An alert's id as people quote it on the phone: its first eight characters (``1215F49E``)."""
+    return str(value)[:8].upper()
 
 
 def country(value: Any, known: Known) -> str:
@@ -682,6 +697,84 @@ URGENT_ALERT = Renderer(
                 Member("last_seen_country", gettext_lazy("Last seen in"), country),
                 Member("description", gettext_lazy("Description"), long=True),
                 Member("contact_point", gettext_lazy("Contact point")),
+            ),
+        ),
+        _references(),
+    )
+)
+
+ROUTE_ALERT = Renderer(
+    (
+        Part(
+            gettext_lazy("Alert along the route"),
+            (
+                Member("alert_kind", gettext_lazy("Alert"), coded(v.ALERT)),
+                IS_CHILD,
+                Member("age_band", gettext_lazy("Age"), coded(v.AGE_BAND)),
+                Member("gender", gettext_lazy("Gender"), coded(v.GENDER)),
+                Member("last_seen_on", gettext_lazy("Last seen on"), date),
+                Member("last_seen_country", gettext_lazy("Last seen in"), country),
+                Member("description", gettext_lazy("Description"), long=True),
+                Member("contact_point", gettext_lazy("Contact point")),
+                Member("countries_alerted", gettext_lazy("Countries alerted"), listed(country)),
+            ),
+        ),
+        Part(gettext_lazy("Identity"), (IDENTITY,)),
+        _references(
+            Member("alert_id", gettext_lazy("Alert reference"), alert_ref),
+            Member("police_report_ref", gettext_lazy("Police report reference")),
+        ),
+    )
+)
+
+ROUTE_ALERT_ACK = Renderer(
+    (
+        Part(
+            gettext_lazy("Alert acknowledged"),
+            (
+                Member("acknowledged_at", gettext_lazy("Acknowledged at"), timestamp),
+                Member("action", gettext_lazy("Action taken"), coded(v.ALERT_ACTION)),
+                Member("contact_point", gettext_lazy("Contact point")),
+                REMARKS,
+            ),
+        ),
+        _references(Member("alert_id", gettext_lazy("Alert reference"), alert_ref)),
+    )
+)
+
+GUARDIAN_HANDOVER = Renderer(
+    (
+        Part(
+            gettext_lazy("The child's guardian"),
+            (
+                Nested(
+                    "guardian",
+                    (
+                        Member("kind", gettext_lazy("Kind"), coded(v.GUARDIAN_KIND)),
+                        Member("name", gettext_lazy("Name")),
+                        Member("organisation", gettext_lazy("Organisation")),
+                        Member("decision_ref", gettext_lazy("Appointment decision reference")),
+                        Member("appointed_on", gettext_lazy("Appointed on"), date),
+                        Member("contact", gettext_lazy("Contact")),
+                    ),
+                ),
+            ),
+        ),
+        Part(
+            gettext_lazy("Best interests"),
+            (
+                Nested(
+                    "best_interests",
+                    (
+                        Member("kind", gettext_lazy("Kind"), coded(v.BEST_INTERESTS_KIND)),
+                        Member("decided_on", gettext_lazy("Date"), date),
+                        Member("durable_solution", gettext_lazy("Durable solution"), coded(v.DURABLE_SOLUTION)),
+                        Member("child_views_heard", gettext_lazy("The child's views were heard"), yes_no),
+                        Member("summary", gettext_lazy("Summary"), long=True),
+                    ),
+                ),
+                IS_CHILD,
+                Member("handed_over_on", gettext_lazy("Handed over on"), date),
             ),
         ),
         _references(),

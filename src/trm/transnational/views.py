@@ -5,6 +5,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,25 +26,30 @@ from trm.exchange.models import OutboxMessage, OutboxStatus
 from trm.lib.refusals import Conflict
 from trm.transnational import (
     access,
+    alerts,
     evidence,
     notices,
     reconciling,
     rendering,
     reprocess,
+    roles,
     timeline,
     vocabulary,
     workflows,
 )
 from trm.transnational.forms import (
+    AcknowledgeForm,
     ChooseFollowUpForm,
     DeclineForm,
     FollowUpForm,
     ReconcileForm,
+    RoleForm,
+    RouteAlertForm,
     SendForm,
     WithdrawForm,
 )
 from trm.transnational.kinds import FOLLOW_UPS, KINDS
-from trm.transnational.models import Direction, Link, LinkStatus, ReportDue
+from trm.transnational.models import AlertRecipient, Direction, Link, LinkStatus, ReportDue
 
 # A received conversation in these states waits for this node's answer.
 ANSWERABLE = (LinkStatus.NOTIFIED, LinkStatus.OFFERED)
@@ -129,7 +135,15 @@ def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
         "follow_up_note": kind.note if kind else "",
         "reports_due": list(link.reports_due.all()),
         "today": today,
+        "role_form": forms.get("role_form") or RoleForm(initial={"role": link.peer_role}),
+        "alert": _alert_of(link),
+        "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
     }
+
+
+def _alert_of(link: Link) -> AlertRecipient | None:
+    """The route alert this conversation carries (sent or received), if it is one."""
+    return AlertRecipient.objects.filter(link=link).select_related("alert", "acknowledged_by").first()
 
 
 def _live_version(link: Link) -> tuple[str, dict[str, Any]]:
@@ -218,6 +232,18 @@ def act(request: HttpRequest, conversation: Any, action: str) -> HttpResponse:
                 raise ValidationError(_("Complete the fields this message needs."))
             workflows.send(link, kind=form.cleaned_data["type"], data=form.cleaned_data, by=request.user)
             messages.success(request, _("Message queued for %(node)s.") % {"node": link.peer})
+        elif action == "acknowledge":
+            form = AcknowledgeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose what is done about the alert."))
+            alerts.acknowledge(link, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Alert acknowledged; the sending country is told."))
+        elif action == "role":
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("Choose origin, transit or destination."))
+            roles.set_role(link, role=form.cleaned_data["role"], by=request.user)
+            messages.success(request, _("The other country's role is recorded."))
         else:
             raise Http404
     except ValidationError as err:
@@ -464,3 +490,77 @@ def reconciliation_ask(request: HttpRequest) -> HttpResponse:
     )
     query = f"?peer={d['peer']}&first_day={d['first_day'].isoformat()}&last_day={d['last_day'].isoformat()}"
     return redirect(reverse("transnational:reconciliation") + query)
+
+
+# --- alerts along the route ---------------------------------------------------------------------------
+
+
+def _alert_countries() -> list[tuple[str, str]]:
+    """The countries of the other nodes on the trust list, by name."""
+    from trm.vocab.countries import country_name
+
+    codes = sorted({node.country for node in workflows.peers()} - {settings.TRM_COUNTRY})
+    return [(code, country_name(code)) for code in codes]
+
+
+@require_GET
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Alerts along the route sent from this node, with their progress, and those received."""
+    access.require(request.user)
+    visible = access.visible_alerts(request.user).prefetch_related("recipients")
+    return render(
+        request,
+        "transnational/alerts.html",
+        {
+            "sent": list(visible.filter(direction=Direction.OUTGOING).select_related("case")[:100]),
+            "received": list(visible.filter(direction=Direction.INCOMING)[:100]),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def alert_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
+    """The alert form, started from a case (and from its record of the person going missing, if any)."""
+    access.require(request.user)
+    case = get_case_for(request.user, case_ref, write=True)
+    countries = _alert_countries()
+    form = RouteAlertForm(request.POST or None, countries=countries, initial=alerts.prefill(case))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                alert = alerts.send(case, by=request.user, **form.cleaned_data)
+            except ValidationError as err:
+                _errors(form, err)
+                status = 409 if isinstance(err, Conflict) else 400
+            else:
+                messages.success(request, _("Alert sent to %(n)d nodes.") % {"n": alert.recipients.count()})
+                return redirect("transnational:alert", alert_id=alert.alert_id)
+        else:
+            status = 400
+    route = [c for c in roles.route_countries(case) if c != settings.TRM_COUNTRY]
+    reachable = {code for code, _name in countries}
+    return render(
+        request,
+        "transnational/alert_new.html",
+        {
+            "form": form,
+            "case": case,
+            "route": route,
+            "unreachable": [c for c in route if c not in reachable],
+            "asylum": roles.applied_for_protection(case),
+            "origin": sorted(roles.origin_countries(case)),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
+    """Per country alerted: sent, delivered, acknowledged (when, and what is done there)."""
+    alert = access.get_alert_for(request.user, alert_id)
+    record(request.user, Action.READ, alert, fields=["recipients"], request=request)
+    return render(request, "transnational/alert.html", {"alert": alert, "rows": alerts.rows(alert)})

@@ -15,7 +15,16 @@ from collections.abc import Mapping
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from trm.cases.models import ConsentGiver, ConsentPurpose, IdentificationState, PermitKind, RiskLevel
+from trm.cases.models import (
+    BestInterestsKind,
+    ConsentGiver,
+    ConsentPurpose,
+    DurableSolution,
+    GuardianKind,
+    IdentificationState,
+    PermitKind,
+    RiskLevel,
+)
 from trm.transnational import fieldsets
 from trm.vocab.htcds import ExploitationType, Gender, OrganisationType, TraffickingEventType
 
@@ -213,6 +222,25 @@ ALERT: Vocabulary = {
     "missing_person": _("Missing person"),
     "missing_child": _("Missing child"),
     "re_trafficking": _("Re-trafficking"),
+}
+ALERT_ACTION: Vocabulary = {
+    "alert_circulated": _("Alert circulated to the police and border posts"),
+    "searching": _("Search under way"),
+    "person_found": _("Person found"),
+    "no_information": _("No information here"),
+}
+GUARDIAN_KIND: Vocabulary = {
+    "provisional": GuardianKind.PROVISIONAL.label,
+    "guardian": GuardianKind.GUARDIAN.label,
+}
+BEST_INTERESTS_KIND: Vocabulary = {
+    "assessment": BestInterestsKind.BIA.label,
+    "determination": BestInterestsKind.BID.label,
+}
+DURABLE_SOLUTION: Vocabulary = {
+    "integration": DurableSolution.INTEGRATION.label,
+    "return": DurableSolution.RETURN.label,
+    "third_country": DurableSolution.THIRD_COUNTRY.label,
 }
 QUESTION_TOPIC: Vocabulary = {
     "identity": _("Identity"),

@@ -29,11 +29,12 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
 from trm.cases.models import BestInterests, Case, Consent, ConsentPurpose
-from trm.exchange import keys, outbox, schemas
+from trm.exchange import keys, outbox, protocol, schemas
 from trm.exchange.errors import ProtocolError
 from trm.exchange.messages import Handling
+from trm.exchange.models import InboxMessage
 from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
-from trm.transnational import access, history, received, states
+from trm.transnational import access, handlers, history, protection, received, roles, states
 from trm.transnational.kinds import FOLLOW_UPS, KINDS, STARTS, Kind
 from trm.transnational.models import Direction, Link
 
@@ -154,8 +155,15 @@ def _draft(
     basis: Mapping[str, str],
     handling: Handling,
     purpose: str = "",
+    to_country: str = "",
+    safe_reason: str = "",
 ) -> Draft:
-    """The one computation of a message: purpose rule, the kind's rules, basis, handling and body."""
+    """The one computation of a message: purpose rule, the kind's rules, basis, handling and body.
+
+    Every message, of every type, then passes ``protection.check``: nothing identifying an
+    applicant for protection goes to the country of origin (``to_country``, or the
+    conversation's other country and its recorded role).
+    """
     if kind.purposes:
         if purpose not in kind.purposes:
             raise ValidationError({"purpose": [_("Choose the purpose of the referral.")]})
@@ -180,6 +188,15 @@ def _draft(
     if kind.rule is not None:
         kind.rule(case, link, values)
     body = kind.build(case_ref, case, values)
+    country = to_country or (link.peer_country if link is not None else _peer(to).country)
+    protection.check(
+        kind,
+        case=case,
+        country=country,
+        role=link.peer_role if link is not None else "",
+        body=body,
+        safe_reason=safe_reason,
+    )
     own_ref = receiver_case_ref(kind, link)
     if own_ref:
         body["receiver_case_ref"] = own_ref
@@ -208,7 +225,7 @@ def receiver_case_ref(kind: Kind, link: Link | None) -> str:
     return str(link.case.reference)
 
 
-def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
+def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any, ttl: dt.timedelta | None = None) -> Any:
     try:
         return outbox.enqueue(
             draft.type,
@@ -222,6 +239,7 @@ def _enqueue(draft: Draft, *, conversation: uuid.UUID, by: Any) -> Any:
             legal_basis=draft.basis["legal_basis"],
             consent_ref=draft.basis.get("consent_ref"),
             best_interests_ref=draft.basis.get("best_interests_ref"),
+            ttl=ttl or protocol.DEFAULT_TTL,
         )
     except ProtocolError as err:
         raise ValidationError(
@@ -247,6 +265,7 @@ def _start(case: Case, *, kind: str, data: Mapping[str, Any]) -> tuple[list[Draf
         "data": {**data, "basis_consent": basis["consent"], "to_country": peer.country},
         "basis": _refs(basis),
         "handling": handling,
+        "to_country": peer.country,
     }
     drafts = [_draft(KINDS["case_notification"], **common)]
     if kind == "referral_offer":
@@ -293,6 +312,7 @@ def _in_conversation(link: Link, kind: Kind, data: Mapping[str, Any], *, basis: 
     )
 
 
+@protection.audited
 @transaction.atomic
 def send(target: Case | Link, *, kind: str, data: Mapping[str, Any], by: Any) -> Link:
     """Send a message of ``kind``: to start a conversation about a case, or in a live one.
@@ -330,6 +350,7 @@ def send(target: Case | Link, *, kind: str, data: Mapping[str, Any], by: Any) ->
         decided_by=by,
         handling_codes=list(handling.codes),
         handling_text=handling.text or "",
+        peer_role=roles.propose(case, peer.country),
     )
     for type_, row in rows.items():
         states.move(link, "notify" if type_ == "case_notification" else "offer")
@@ -379,6 +400,9 @@ def accept(link: Link, *, by: Any) -> Link:
     states.move(link, "accept")
     # Before drafting: the acceptance carries the new case's reference.
     link.case = received.open_case(link, by=by)
+    # A guardian hand-over received before the acceptance joins the new case now.
+    for row in InboxMessage.objects.filter(conversation=link.conversation, type="guardian_handover", sender=link.peer):
+        handlers.record_handover(link, row)
     draft = _in_conversation(
         link,
         KINDS["referral_accept"],
