@@ -59,10 +59,14 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
+    "regional_aggregate": TypeSpec(frozenset({"monitoring"}), about_a_case=False),
 }
 
 # The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.
 SUMMARY_TYPE = "exchange_summary"
+
+# A node's protected figures for the network secretariat (trm/1 §5.22).
+REGIONAL_TYPE = "regional_aggregate"
 
 # The types about a case: what TRM's transnational workflows send and receive.
 CASE_TYPES: frozenset[str] = frozenset(name for name, spec in MESSAGE_TYPES.items() if spec.about_a_case)
@@ -255,6 +259,10 @@ def _check_body(message: Message) -> None:
         problem = _summary_problem(message)
         if problem:
             raise _fail(Code.SCHEMA_VIOLATION, f"{message.type}: {problem}", mid)
+    if message.type == REGIONAL_TYPE:
+        problem = _regional_problem(message)
+        if problem:
+            raise _fail(Code.SCHEMA_VIOLATION, f"{message.type}: {problem}", mid)
 
 
 def _summary_problem(message: Message) -> str | None:
@@ -276,6 +284,35 @@ def _summary_problem(message: Message) -> str | None:
                 return f"{name} lists a summary"
             if not start <= parse_time(entry["created"]) < end:
                 return f"{name} lists a message created outside the period"
+    return None
+
+
+def _regional_problem(message: Message) -> str | None:
+    """The rules of a ``regional_aggregate`` no schema states (trm/1 §5.22), or None."""
+    body = message.body
+    k = body["k"]
+    computed = parse_time(body["computed"])
+    if computed > message.created:
+        return "computed after the message was created"
+    if body["year"] > computed.year:
+        return "a year after the figures were computed"
+    tables = [table["table"] for table in body["tables"]]
+    if len(set(tables)) != len(tables):
+        return "a table twice"
+    if sum(len(table["cells"]) for table in body["tables"]) > schemas.REGIONAL_MAX_CELLS:
+        return f"more than {schemas.REGIONAL_MAX_CELLS} cells"
+    for table in body["tables"]:
+        arity = 3 if table["table"] == "flows" else 2
+        seen: set[tuple[str, ...]] = set()
+        for cell in table["cells"]:
+            at = tuple(cell["at"])
+            if len(at) != arity or at[0] not in schemas.REGIONAL_CATEGORIES:
+                return f"a cell of {table['table']} not at a category and {arity - 1} value(s)"
+            if at in seen:
+                return f"a cell twice in {table['table']}"
+            seen.add(at)
+            if 0 < cell.get("n", 0) < k:
+                return "a count below k"
     return None
 
 
