@@ -302,12 +302,12 @@ def _regional_problem(message: Message) -> str | None:
     if sum(len(table["cells"]) for table in body["tables"]) > schemas.REGIONAL_MAX_CELLS:
         return f"more than {schemas.REGIONAL_MAX_CELLS} cells"
     for table in body["tables"]:
-        arity = 3 if table["table"] == "flows" else 2
+        arity = {"victims": 1, "flows": 3}.get(table["table"], 2)
         seen: set[tuple[str, ...]] = set()
         for cell in table["cells"]:
             at = tuple(cell["at"])
             if len(at) != arity or at[0] not in schemas.REGIONAL_CATEGORIES:
-                return f"a cell of {table['table']} not at a category and {arity - 1} value(s)"
+                return f"a cell of {table['table']} not at a category and {arity - 1} other value(s)"
             if at in seen:
                 return f"a cell twice in {table['table']}"
             seen.add(at)

@@ -304,7 +304,7 @@ REGIONAL_CATEGORIES = ["presumed", "identified", "*"]
 _CELL_VALUE = {"type": "string", "pattern": "^([A-Za-z0-9][A-Za-z0-9_+-]{0,39}|[*])$"}
 REGIONAL_CELL = _object(
     {
-        "at": {"type": "array", "items": _CELL_VALUE, "minItems": 2, "maxItems": 3},
+        "at": {"type": "array", "items": _CELL_VALUE, "minItems": 1, "maxItems": 3},
         "n": {"type": "integer", "minimum": 0},
         "hidden": {"const": True},
     },

@@ -331,9 +331,9 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
             {
                 "table": "victims",
                 "cells": [
-                    {"at": ["*", "*"], "n": 57},
-                    {"at": ["presumed", "*"], "n": 31},
-                    {"at": ["identified", "*"], "n": 26},
+                    {"at": ["*"], "n": 57},
+                    {"at": ["presumed"], "n": 31},
+                    {"at": ["identified"], "n": 26},
                 ],
             },
             {
