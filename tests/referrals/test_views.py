@@ -182,7 +182,7 @@ def test_who_may_open_the_referral_form(world):
     assert verified_client(world.focal).get(url).status_code == 200
     assert verified_client(world.shelter).get(url).status_code == 404
     assert verified_client(world.responder).get(url).status_code == 404  # no longer the responder's case
-    assert verified_client(world.dpo).get(url).status_code == 403
+    assert verified_client(world.dpo).get(url).status_code == 404  # no case content: the case is out of reach
     assert verified_client(world.ca).get(reverse("referrals:new", args=["SE-NONE-NONE"])).status_code == 404
 
 

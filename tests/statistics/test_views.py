@@ -46,9 +46,10 @@ def test_the_rapporteur_never_reaches_a_case(caseload):
     client = verified_client(caseload.rapporteur)
     case = caseload.focal.created_cases.first()
     for reference in (case.reference, "ZZ-NOPE-0000"):
-        assert client.get(f"/cases/{reference}/").status_code in (403, 404)
-        assert client.get(f"/api/cases/{reference}").status_code in (403, 404)
-    assert client.get("/cases/").status_code in (403, 404)
+        assert client.get(f"/cases/{reference}/").status_code == 404
+        assert client.get(f"/api/cases/{reference}").status_code == 404
+        assert client.get(f"/referrals/new/{reference}/").status_code == 404
+    assert client.get("/cases/").status_code == 403
 
 
 def test_a_bad_filter_is_a_400(caseload):

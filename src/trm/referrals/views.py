@@ -122,7 +122,7 @@ def referral_start(request: SignedInRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
