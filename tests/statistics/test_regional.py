@@ -231,6 +231,8 @@ def test_the_secretariat_refuses_figures_protected_with_a_smaller_k(net):
 def test_the_side_by_side_page_is_the_secretariats_and_keeps_hidden_cells_hidden(net, world):
     with override_settings(TRM_STATS_SECRETARIAT=net.us):
         receive_from_peer(net, peer_body(57))
+        assert "/statistics/regional/" in verified_client(world.secretariat).get("/statistics/").content.decode()
+        assert "/statistics/regional/" not in verified_client(world.rapporteur).get("/statistics/").content.decode()
         response = verified_client(world.secretariat).get("/statistics/regional/?year=2025")
         html = response.content.decode()
         assert response.status_code == 200
