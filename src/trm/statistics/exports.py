@@ -224,16 +224,24 @@ def ctdc_groups(*, k: int) -> dict[str, list[list[Any]]]:
     return out
 
 
-def ctdc_rows(snapshot: Snapshot, *, year: str | None) -> list[tuple[str, ...]]:
-    """The snapshot's CTDC lines (of one year or all), one per victim, as the refresh made them."""
+def ctdc_groups_of(snapshot: Snapshot, *, year: str | None) -> list[tuple[tuple[str, ...], int]]:
+    """The snapshot's CTDC lines (of one year or all) as (line, how many victims it stands for)."""
     extract = Extract.objects.filter(snapshot=snapshot).first()
     groups = extract.lines if extract is not None else ctdc_groups(k=snapshot.k)
     chosen = [groups.get(year, [])] if year else [groups[y] for y in sorted(groups)]
-    rows: list[tuple[str, ...]] = []
-    for lines in chosen:
-        for *key, n in lines:
-            rows += [tuple(key)] * n
-    return sorted(rows)
+    # Sorted when made, and each year's lines start with the year.
+    return [(tuple(key), n) for lines in chosen for *key, n in lines]
+
+
+def ctdc_csv(snapshot: Snapshot, *, year: str | None) -> str:
+    """The extract as CSV, one line per victim: each distinct line is written once and repeated."""
+    out = io.StringIO()
+    csv.writer(out).writerow(CTDC_COLUMNS)
+    for key, n in ctdc_groups_of(snapshot, year=year):
+        line = io.StringIO()
+        csv.writer(line).writerow(key)
+        out.write(line.getvalue() * n)
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------------------------------
@@ -302,8 +310,7 @@ def respond(request: HttpRequest, *, fmt: str, snapshot: Snapshot, year: str | N
         response = HttpResponse(_xlsx([("GRETA", greta_lines(data))]), content_type=XLSX)
         filename = f"trm-greta-statistics-{stamp}.xlsx"
     elif fmt == "ctdc":
-        rows = ctdc_rows(snapshot, year=year)
-        response = HttpResponse(_csv([CTDC_COLUMNS, *rows]), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(ctdc_csv(snapshot, year=year), content_type="text/csv; charset=utf-8")
         filename = f"trm-ctdc-extract-{year or 'all'}-{stamp}.csv"
     else:  # pdf
         from weasyprint import HTML
