@@ -207,6 +207,7 @@ def test_a_real_case_is_a_404_to_every_role_that_sees_no_case_content(clients):
             f"/cases/{reference}/",
             f"/cases/{reference}/screen/",
             f"/referrals/new/{reference}/",
+            f"/referrals/{reference}/",
             f"/api/cases/{reference}",
             f"/api/cases/{reference}/deadlines",
         ]
