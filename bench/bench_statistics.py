@@ -10,7 +10,9 @@ first refresh codes every case into them (timed and printed: it is the one-off c
 node's first statistics), a second refresh times the incremental path with nothing changed,
 then each page and export is requested as a national rapporteur (Django's test client:
 session, two-factor check, capability, filter form, snapshot, charts, template, audit).
-Prints p50 and max per request. Stops by itself.
+Prints p50 and max per request, and the time of the two computations that run outside a page:
+the CTDC extract (made in every refresh) and a year's regional figures (made when they are
+sent to the secretariat). Stops by itself.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from tests.factories import make_org, make_user, verified_client  # noqa: E402
 from trm.accounts.models import User  # noqa: E402
 from trm.accounts.roles import Role  # noqa: E402
 from trm.cases.models import Case  # noqa: E402
-from trm.statistics import facts  # noqa: E402
+from trm.statistics import exports, facts, regional  # noqa: E402
 
 PAGES = [
     ("page, all years", "/statistics/"),
@@ -96,6 +98,13 @@ def main() -> None:
         snapshot = facts.refresh()
         print(f"refresh (incremental, nothing changed)           {time.perf_counter() - started:8.2f} s")
         year = snapshot.figures["years"][-2] if len(snapshot.figures["years"]) > 1 else ""
+        started = time.perf_counter()
+        exports.ctdc_groups(k=snapshot.k)
+        print(f"CTDC extract, made in each refresh               {time.perf_counter() - started:8.2f} s")
+        if year:
+            started = time.perf_counter()
+            regional.protect(int(year), snapshot)
+            print(f"regional figures of one year (sending them)      {time.perf_counter() - started:8.2f} s")
         client = rapporteur()
         for name, path in PAGES:
             url = path.format(year=year)

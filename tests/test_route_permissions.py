@@ -67,6 +67,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "statistics:home": frozenset({R.FOCAL_POINT, R.RAPPORTEUR, R.SECRETARIAT}),
     "statistics:releases": frozenset({R.FOCAL_POINT, R.RAPPORTEUR, R.SECRETARIAT}),
     "statistics:refresh": POST_ONLY,
+    # The countries' regional figures side by side: the secretariat's; sending them is a POST.
+    "statistics:regional": frozenset({R.SECRETARIAT}),
+    "statistics:regional_send": POST_ONLY,
     "transnational:inbox": frozenset({R.FOCAL_POINT}),
     "transnational:failed": frozenset({R.FOCAL_POINT}),
     # Alerts along the route sent and received: the focal point only.
@@ -193,6 +196,30 @@ def test_a_real_conversation_and_its_live_part_are_the_focal_points_only(clients
     for role, c in clients.items():
         status = c.get(url).status_code
         assert status == (200 if role == R.FOCAL_POINT else 404), f"{url} as {role.value}: {status}"
+
+
+AGGREGATE_ONLY = frozenset({R.RAPPORTEUR, R.DPO, R.NODE_ADMIN, R.SECRETARIAT})
+
+
+@pytest.mark.django_db
+def test_a_real_case_is_a_404_to_every_role_that_sees_no_case_content(clients):
+    """Case URLs answer an aggregate-only role as for a made-up reference: 404, never 403."""
+    from tests.cases.builders import detect
+
+    case = detect(make_user(R.FIRST_RESPONDER, username="matrix-case-owner"))
+    for reference in (case.reference, FAKE["str"]):
+        urls = [
+            f"/cases/{reference}/",
+            f"/cases/{reference}/screen/",
+            f"/referrals/new/{reference}/",
+            f"/referrals/{reference}/",
+            f"/api/cases/{reference}",
+            f"/api/cases/{reference}/deadlines",
+        ]
+        for role in AGGREGATE_ONLY:
+            for url in urls:
+                status = clients[role].get(url).status_code
+                assert status == 404, f"{url} as {role.value}: {status}"
 
 
 @pytest.mark.django_db

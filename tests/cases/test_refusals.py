@@ -411,11 +411,21 @@ def test_the_guardian_gets_403_on_the_page_and_in_the_api(world):
     assert case.events.count() == 0
 
 
-def test_a_role_without_case_content_gets_403_in_the_api(world):
+@pytest.mark.parametrize("who", ["dpo", "rapporteur", "admin", "secretariat"])
+def test_a_role_without_case_content_gets_404_on_a_case_page_and_in_the_api(world, who):
+    """A case URL tells an aggregate-only role nothing: the same 404 as for a made-up reference."""
     case = detect(world.responder)
-    client = verified_client(world.dpo)
-    response = client.post(f"/api/cases/{case.reference}/events", {"type": "Transit", "country": "RO"}, content_type=J)
-    assert response.status_code == 403
+    client = verified_client(getattr(world, who))
+    data = {"type": "Transit", "country": "RO"}
+    for reference in (case.reference, "ZZ-NOPE-0000"):
+        assert client.get(f"/cases/{reference}/").status_code == 404
+        assert client.get(f"/cases/{reference}/screen/").status_code == 404
+        assert client.post(f"/cases/{reference}/event/", data).status_code == 404
+        assert client.get(f"/api/cases/{reference}").status_code == 404
+        assert client.post(f"/api/cases/{reference}/events", data, content_type=J).status_code == 404
+    # The list is not one case: the role is refused it (403).
+    assert client.get("/cases/").status_code == 403
+    assert client.get("/api/cases/").status_code == 403
     assert case.events.count() == 0
 
 

@@ -10,11 +10,13 @@ from trm.network import updates
 
 @pytest.fixture
 def clean_provider():
+    previous = updates.statistics_provider()
     yield
-    updates.register_statistics_provider(None)
+    updates.register_statistics_provider(previous)
 
 
 def test_without_a_provider_no_statistics_are_attached(db, clean_provider):
+    updates.register_statistics_provider(None)
     m = builders.meeting()
     update = updates.save_update(m, builders.country("BG"), key_activities="x", by=None)
     assert updates.attach_node_statistics(update, period_start=m.start_date - timedelta(days=180), by=None) is None

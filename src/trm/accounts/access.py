@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Cap
@@ -38,13 +38,19 @@ def require_capability(user: Viewer | None, capability: Cap) -> User:
     return user
 
 
-def capability_required(capability: Cap) -> Callable[[V], V]:
-    """View decorator: logged in (with two-factor where required) and holding the capability."""
+def capability_required(capability: Cap, *, hidden: bool = False) -> Callable[[V], V]:
+    """View decorator: logged in (with two-factor where required) and holding the capability.
+
+    ``hidden``: the view shows one object of a kind the role never sees (a case): without the
+    capability it answers 404, as for any object out of reach, instead of 403.
+    """
 
     def decorator(view: V) -> V:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if hidden and signed_in(request.user) and not request.user.can(capability):
+                raise Http404
             require_capability(request.user, capability)
             return view(request, *args, **kwargs)
 

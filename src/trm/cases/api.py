@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from trm.accounts.access import signed_in
@@ -30,8 +30,11 @@ router = Router(tags=["cases"])
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: HttpRequest, *, case: bool = False) -> User:
+    """The signed-in user who sees case content; ``case``: for one case's URL, a 404 otherwise."""
     user = request.user
+    if case and signed_in(user) and not user.can(Cap.SEE_CASE_DATA):
+        raise Http404
     if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
         raise PermissionDenied("Your role sees no case content.")
     return user
@@ -412,7 +415,7 @@ def indicator_sets(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/{reference}", response=CaseOut)
 def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     record(user, Action.READ, case, fields=DETAIL_FIELDS)
     return _detail(case, user)
@@ -420,7 +423,7 @@ def get_case(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @router.post("/{reference}/screenings", response={201: ScreeningOut})
 def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     item = screening.record_screening(
         case,
@@ -456,7 +459,7 @@ def _decision(d: Decision) -> dict[str, Any]:
 
 @router.post("/{reference}/referral", response={201: DecisionOut})
 def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     # The verb refuses anything but a competent authority (a 400 on "to"), an unknown id included.
     to = Organisation.objects.filter(pk=payload.to).first()
@@ -466,7 +469,7 @@ def refer_case(request: HttpRequest, reference: str, payload: ReferralIn) -> Sta
 
 @router.post("/{reference}/decisions", response={201: DecisionOut})
 def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     if payload.event in (identification.SCREEN, identification.REFER):
         raise ValidationError({"event": "Use the screening or referral endpoint for this step."})
@@ -483,7 +486,7 @@ def decide_case(request: HttpRequest, reference: str, payload: DecisionIn) -> St
 
 @router.post("/{reference}/consents", response={201: ConsentOut})
 def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     recipients = list(Organisation.objects.active().filter(pk__in=payload.recipients))
     if len(recipients) != len(set(payload.recipients)):
@@ -507,7 +510,7 @@ def give_consent(request: HttpRequest, reference: str, payload: ConsentIn) -> St
 @router.get("/{reference}/consents", response=list[ConsentOut])
 def case_consents(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     """The case's consents, given here or carried from another country, with their scope."""
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     record(user, Action.READ, case, fields=["consents"])
     return [_consent(c) for c in case.consents.prefetch_related("recipients")]
@@ -515,7 +518,7 @@ def case_consents(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
 
 @router.post("/{reference}/events", response={201: EventOut})
 def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     event = casework.add_event(case, by=user, **payload.dict())
     return Status(
@@ -531,7 +534,7 @@ def add_event(request: HttpRequest, reference: str, payload: EventIn) -> Status[
 
 @router.get("/{reference}/deadlines", response=list[DeadlineOut])
 def case_deadlines(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, case=True)
     case = get_case_for(user, reference)
     record(user, Action.READ, case, fields=["deadlines"])
     return [_deadline(d) for d in case.deadlines.open().select_related("case")]

@@ -400,7 +400,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
@@ -419,7 +419,7 @@ def _refused(request: HttpRequest, case: Case, exc: Exception, *, bound: dict[st
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def case_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -456,7 +456,7 @@ def _after(request: HttpRequest, case: Case) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def case_screen(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     try:

@@ -64,12 +64,16 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     # Shared under a joint investigation team's agreement, outside any case conversation.
     "jit_item": TypeSpec(frozenset({"joint_investigation"}), about_a_case=False),
+    "regional_aggregate": TypeSpec(frozenset({"monitoring"}), about_a_case=False),
 }
 
 # A child's guardian and best-interests records: only on the best-interests record they carry (§5.25).
 HANDOVER_TYPE = "guardian_handover"
 # The type that lists the others between two nodes (trm/1 §5.21); it never lists itself.
 SUMMARY_TYPE = "exchange_summary"
+
+# A node's protected figures for the network secretariat (trm/1 §5.22).
+REGIONAL_TYPE = "regional_aggregate"
 
 # The types about a case: what TRM's transnational workflows send and receive.
 CASE_TYPES: frozenset[str] = frozenset(name for name, spec in MESSAGE_TYPES.items() if spec.about_a_case)
@@ -264,6 +268,10 @@ def _check_body(message: Message) -> None:
         problem = _summary_problem(message)
         if problem:
             raise _fail(Code.SCHEMA_VIOLATION, f"{message.type}: {problem}", mid)
+    if message.type == REGIONAL_TYPE:
+        problem = _regional_problem(message)
+        if problem:
+            raise _fail(Code.SCHEMA_VIOLATION, f"{message.type}: {problem}", mid)
 
 
 def _summary_problem(message: Message) -> str | None:
@@ -285,6 +293,35 @@ def _summary_problem(message: Message) -> str | None:
                 return f"{name} lists a summary"
             if not start <= parse_time(entry["created"]) < end:
                 return f"{name} lists a message created outside the period"
+    return None
+
+
+def _regional_problem(message: Message) -> str | None:
+    """The rules of a ``regional_aggregate`` no schema states (trm/1 §5.22), or None."""
+    body = message.body
+    k = body["k"]
+    computed = parse_time(body["computed"])
+    if computed > message.created:
+        return "computed after the message was created"
+    if body["year"] > computed.year:
+        return "a year after the figures were computed"
+    tables = [table["table"] for table in body["tables"]]
+    if len(set(tables)) != len(tables):
+        return "a table twice"
+    if sum(len(table["cells"]) for table in body["tables"]) > schemas.REGIONAL_MAX_CELLS:
+        return f"more than {schemas.REGIONAL_MAX_CELLS} cells"
+    for table in body["tables"]:
+        arity = {"victims": 1, "flows": 3}.get(table["table"], 2)
+        seen: set[tuple[str, ...]] = set()
+        for cell in table["cells"]:
+            at = tuple(cell["at"])
+            if len(at) != arity or at[0] not in schemas.REGIONAL_CATEGORIES:
+                return f"a cell of {table['table']} not at a category and {arity - 1} other value(s)"
+            if at in seen:
+                return f"a cell twice in {table['table']}"
+            seen.add(at)
+            if 0 < cell.get("n", 0) < k:
+                return "a count below k"
     return None
 
 

@@ -289,6 +289,40 @@ SUMMARY_RECEIVED = _object(
 JIT_RELIABILITY = ["A", "B", "C", "X"]
 JIT_ACCURACY = ["1", "2", "3", "4"]
 JIT_USES = ["analysis", "operational", "evidence"]
+# The protected tables of a ``regional_aggregate`` (trm/1 §5.22): one year of a node's victims
+# by category and one breakdown (two for the flows), as disclosure control left them.
+REGIONAL_TABLES = [
+    "victims",
+    "sex",
+    "age_group",
+    "citizenship",
+    "form",
+    "scope",
+    "flows",
+    "reflection",
+    "permit",
+    "returned",
+]
+REGIONAL_MAX_CELLS = 3000
+REGIONAL_CATEGORIES = ["presumed", "identified", "*"]
+_CELL_VALUE = {"type": "string", "pattern": "^([A-Za-z0-9][A-Za-z0-9_+-]{0,39}|[*])$"}
+REGIONAL_CELL = _object(
+    {
+        "at": {"type": "array", "items": _CELL_VALUE, "minItems": 1, "maxItems": 3},
+        "n": {"type": "integer", "minimum": 0},
+        "hidden": {"const": True},
+    },
+    ["at"],
+    # A cell is either shown (its count) or hidden (no count at all).
+    when=({"required": ["hidden"]}, {"not": {"required": ["n"]}}, {"required": ["n"]}),
+)
+REGIONAL_TABLE = _object(
+    {
+        "table": {"enum": REGIONAL_TABLES},
+        "cells": {"type": "array", "items": REGIONAL_CELL, "minItems": 1, "maxItems": REGIONAL_MAX_CELLS},
+    },
+    ["table", "cells"],
+)
 
 BODY_SCHEMAS: dict[str, dict[str, Any]] = {
     "case_notification": _object(
@@ -658,6 +692,17 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "reply_requested": {"type": "boolean"},
         },
         ["period_start", "period_end", "sent", "received"],
+    ),
+    # About a node's figures, never about a case: one year of its victims in protected tables,
+    # sent to the network secretariat's node (trm/1 §5.22).
+    "regional_aggregate": _object(
+        {
+            "year": {"type": "integer", "minimum": 2000, "maximum": 9999},
+            "k": {"type": "integer", "minimum": 2, "maximum": 100},
+            "computed": TIMESTAMP,
+            "tables": {"type": "array", "items": REGIONAL_TABLE, "minItems": 1, "maxItems": len(REGIONAL_TABLES)},
+        },
+        ["year", "k", "computed", "tables"],
     ),
 }
 

@@ -400,6 +400,20 @@ def _summary(s: Setting, name: str, **body: Any) -> dict[str, Any]:
     return _envelope(s, name, "exchange_summary", body=body)
 
 
+def _regional_tables(s: Setting) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = [dict(t) for t in _message(s, "sample", "regional_aggregate").body["tables"]]
+    return tables
+
+
+def _regional_with_sex_cells(s: Setting, *cells: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sample's tables with the cells of ``sex`` replaced."""
+    return [{**t, "cells": list(cells)} if t["table"] == "sex" else t for t in _regional_tables(s)]
+
+
+def _regional(s: Setting, name: str, **body: Any) -> dict[str, Any]:
+    return _envelope(s, name, "regional_aggregate", body=body)
+
+
 def _consent_withdrawn(s: Setting, name: str, **body: Any) -> dict[str, Any]:
     return _envelope(s, name, "consent_withdrawn", body=body)
 
@@ -1277,6 +1291,79 @@ def cases() -> list[Case]:
                 s,
                 _summary(
                     s, "c22si", sent=[_summary_entry(s, "sent"), {**_summary_entry(s, "sent"), "status": "pending"}]
+                ),
+            ),
+        ),
+        _c(
+            "c21_regional_cell_field_not_allowed",
+            "7.21",
+            Code.BODY_FIELD_NOT_ALLOWED,
+            "a regional_aggregate cell with a member outside its set",
+            lambda s: _signed(
+                s,
+                _regional(
+                    s, "c21ra", tables=_regional_with_sex_cells(s, {"at": ["*", "*"], "n": 57, "case_ref": "XK-1"})
+                ),
+            ),
+        ),
+        _c(
+            "c22_regional_count_below_k",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "a regional_aggregate showing a count of 7 where k is 11",
+            lambda s: _signed(
+                s,
+                _regional(
+                    s,
+                    "c22rk",
+                    tables=_regional_with_sex_cells(
+                        s, {"at": ["*", "*"], "n": 57}, {"at": ["*", "female"], "n": 50}, {"at": ["*", "male"], "n": 7}
+                    ),
+                ),
+            ),
+        ),
+        _c(
+            "c22_regional_cell_twice",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "a regional_aggregate giving one cell twice (once shown, once hidden)",
+            lambda s: _signed(
+                s,
+                _regional(
+                    s,
+                    "c22rt",
+                    tables=_regional_with_sex_cells(
+                        s, {"at": ["*", "female"], "n": 41}, {"at": ["*", "female"], "hidden": True}
+                    ),
+                ),
+            ),
+        ),
+        _c(
+            "c22_regional_hidden_with_count",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "a hidden regional_aggregate cell that still carries its count",
+            lambda s: _signed(
+                s,
+                _regional(
+                    s, "c22rh", tables=_regional_with_sex_cells(s, {"at": ["*", "male"], "n": 16, "hidden": True})
+                ),
+            ),
+        ),
+        _c(
+            "c22_regional_flows_cell_of_two_values",
+            "7.22",
+            Code.SCHEMA_VIOLATION,
+            "a cell of the flows table without a destination",
+            lambda s: _signed(
+                s,
+                _regional(
+                    s,
+                    "c22rf",
+                    tables=[
+                        {**t, "cells": [{"at": ["*", "AL"], "n": 57}]} if t["table"] == "flows" else t
+                        for t in _regional_tables(s)
+                    ],
                 ),
             ),
         ),

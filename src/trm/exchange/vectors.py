@@ -376,6 +376,46 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
             },
         ],
     },
+    # xk.nrm's victims of 2025 as its statistics protect them (k = 11). Absent cells are 0;
+    # "hidden" cells were suppressed, and so were enough others that none can be worked out.
+    "regional_aggregate": {
+        "year": 2025,
+        "k": 11,
+        "computed": "2026-03-02T09:00:00Z",
+        "tables": [
+            {
+                "table": "victims",
+                "cells": [
+                    {"at": ["*"], "n": 57},
+                    {"at": ["presumed"], "n": 31},
+                    {"at": ["identified"], "n": 26},
+                ],
+            },
+            {
+                "table": "sex",
+                "cells": [
+                    {"at": ["*", "*"], "n": 57},
+                    {"at": ["*", "female"], "n": 41},
+                    {"at": ["*", "male"], "n": 16},
+                    {"at": ["presumed", "*"], "n": 31},
+                    {"at": ["presumed", "female"], "hidden": True},
+                    {"at": ["presumed", "male"], "hidden": True},
+                    {"at": ["identified", "*"], "n": 26},
+                    {"at": ["identified", "female"], "hidden": True},
+                    {"at": ["identified", "male"], "hidden": True},
+                ],
+            },
+            {
+                "table": "flows",
+                "cells": [
+                    {"at": [category, origin, destination], "n": n}
+                    for category, n in (("*", 57), ("presumed", 31), ("identified", 26))
+                    for origin in ("*", "AL")
+                    for destination in ("*", "XK")
+                ],
+            },
+        ],
+    },
 }
 
 _PURPOSE = {
@@ -404,6 +444,7 @@ _PURPOSE = {
     "audit_head": "accountability",
     "exchange_summary": "accountability",
     "jit_item": "joint_investigation",
+    "regional_aggregate": "monitoring",
 }
 
 

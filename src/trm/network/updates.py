@@ -8,7 +8,8 @@ are not typed in here and never invented: once the statistics app can deliver th
 called as ``provider(country_code, period_start, period_end)`` and returns a JSON-ready
 mapping (already suppressed as the node's disclosure rules demand) or ``None``.
 ``attach_node_statistics`` stores that mapping on the update; without a provider it does
-nothing and returns ``None``.
+nothing and returns ``None``. When the mapping carries a ``summary`` (a sentence of the
+figures), it pre-fills the update's trends if they are still empty; people then edit it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from trm.accounts.models import User
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.network import access
-from trm.network.models import CountryUpdate, Meeting, NetworkCountry, UpdateStatus
+from trm.network.models import CountryUpdate, Meeting, MeetingStatus, NetworkCountry, UpdateStatus
 
 StatisticsProvider = Callable[[str, date, date], Mapping[str, Any] | None]
 _statistics_provider: StatisticsProvider | None = None
@@ -83,6 +84,23 @@ def attach_node_statistics(update: CountryUpdate, *, period_start: date, by: Use
         "fetched_at": timezone.now().isoformat(),
         "data": dict(stats),
     }
-    update.save(update_fields=["statistics", "updated_at"])
-    record(by, Action.RECEIVE, update, fields=["statistics"])
+    fields = ["statistics"]
+    summary = stats.get("summary")
+    if isinstance(summary, str) and summary.strip() and not update.trends:
+        update.trends = summary.strip()
+        fields.append("trends")
+    update.full_clean()
+    update.save(update_fields=[*fields, "updated_at"])
+    record(by, Action.RECEIVE, update, fields=fields)
     return stats
+
+
+def statistics_period_start(meeting: Meeting) -> date:
+    """Where the figures for a meeting's updates start: the previous meeting, else a year before."""
+    previous = (
+        Meeting.objects.filter(start_date__lt=meeting.start_date)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-start_date")
+        .first()
+    )
+    return previous.start_date if previous is not None else date(meeting.start_date.year - 1, 1, 1)

@@ -34,6 +34,11 @@ urlpatterns = [
     path("meetings/<int:pk>/conclusions/add/", views.conclusion_add, name="conclusion_add"),
     path("meetings/<int:pk>/actions/add/", views.action_add, name="action_add"),
     re_path(r"^meetings/(?P<pk>\d+)/updates/(?P<code>[A-Z]{2})/$", views.country_update, name="country_update"),
+    re_path(
+        r"^meetings/(?P<pk>\d+)/updates/(?P<code>[A-Z]{2})/statistics/$",
+        views.country_update_statistics,
+        name="country_update_statistics",
+    ),
     re_path(r"^meetings/(?P<pk>\d+)/report\.(?P<fmt>pdf|md)$", views.meeting_report, name="meeting_report"),
     path("meetings/<int:pk>/meeting.ics", views.meeting_ics, name="meeting_ics"),
     path("actions/", views.commitments, name="commitments"),

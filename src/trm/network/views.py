@@ -547,6 +547,27 @@ def country_update(request: SignedInRequest, pk: int, code: str) -> HttpResponse
     return _page(request, "network/country_update.html", context, form=form)
 
 
+@require_POST
+@login_required
+def country_update_statistics(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
+    """Attach the country's latest protected figures to its update and pre-fill its trends."""
+    meeting, country = access.get_update_for(request.user, pk, code, write=True)
+    try:
+        with transaction.atomic():
+            update = CountryUpdate.objects.filter(meeting=meeting, country=country).first()
+            update = update or updates.save_update(meeting, country, by=request.user)
+            found = updates.attach_node_statistics(
+                update, period_start=updates.statistics_period_start(meeting), by=request.user
+            )
+    except ValidationError as err:
+        return HttpResponse(" ".join(err.messages), status=status_of(err), content_type="text/plain")
+    if found is None:
+        messages.warning(request, _("No figures of this country were received for the period."))
+    else:
+        messages.success(request, _("The country's latest figures were attached; edit the update as needed."))
+    return redirect("network:country_update", pk=meeting.pk, code=country.code)
+
+
 @require_GET
 @login_required
 def meeting_report(request: SignedInRequest, pk: int, fmt: str) -> HttpResponse:

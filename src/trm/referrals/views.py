@@ -122,7 +122,7 @@ def referral_start(request: SignedInRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
@@ -263,7 +263,7 @@ def _detail(
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     notifications.mark_read(
@@ -273,7 +273,7 @@ def referral_detail(request: SignedInRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -297,7 +297,7 @@ def referral_action(request: SignedInRequest, reference: str, action: str) -> Ht
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_field(request: SignedInRequest, reference: str, field: str) -> HttpResponse:
     """One field of the referral, only if it was shared; asking for another is refused and audited."""
     referral = access.get_referral_for(request.user, reference)
@@ -321,7 +321,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_pdf(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     projection = fieldsets.project(referral)
@@ -330,7 +330,7 @@ def referral_pdf(request: SignedInRequest, reference: str) -> HttpResponse:
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def referral_receipt(request: SignedInRequest, reference: str) -> HttpResponse:
     referral = access.get_referral_for(request.user, reference)
     record(request.user, Action.EXPORT, referral, note="referral receipt", request=request)

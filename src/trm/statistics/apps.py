@@ -14,8 +14,13 @@ class StatisticsConfig(AppConfig):
 
         from trm import navigation
         from trm.accounts.roles import Cap
-        from trm.exchange import chores
-        from trm.statistics import facts
+        from trm.exchange import chores, inbox
+        from trm.network import updates
+        from trm.statistics import facts, regional
 
         navigation.register(navigation.NavItem(_("Statistics"), "statistics:home", Cap.VIEW_STATISTICS, order=70))
         chores.register("statistics.refresh", facts.refresh_chore, every_seconds=settings.TRM_STATS_REFRESH_EVERY)
+        # The secretariat's node keeps the countries' regional figures (trm/1 §5.22) and
+        # pre-fills each country's update for a coordinators' meeting from them.
+        inbox.register_handler(regional.TYPE, regional.on_regional_aggregate)
+        updates.register_statistics_provider(regional.for_update)

@@ -159,15 +159,18 @@ def protect(cube: Cube, *, k: int = DEFAULT_K, forced: Iterable[Identity] = ()) 
     return Protected(dims=cube.dims, values=cube.values, shown=shown, k=k, hidden=frozenset(hidden))
 
 
-def protect_family(cubes: Sequence[Cube], *, k: int = DEFAULT_K) -> list[Protected]:
-    """Protect linked cubes together: a cell hidden in one is hidden in all (rule 3)."""
-    forced: set[Identity] = set()
+def protect_family(cubes: Sequence[Cube], *, k: int = DEFAULT_K, forced: Iterable[Identity] = ()) -> list[Protected]:
+    """Protect linked cubes together: a cell hidden in one is hidden in all (rule 3).
+
+    ``forced``: identities hidden from the start (cells another release already hides).
+    """
+    linked: set[Identity] = set(forced)
     while True:
-        results = [protect(c, k=k, forced=forced) for c in cubes]
+        results = [protect(c, k=k, forced=linked) for c in cubes]
         now = {c.identity(key) for c, p in zip(cubes, results, strict=True) for key in p.hidden}
-        if now <= forced:
+        if now <= linked:
             return results
-        forced |= now
+        linked |= now
 
 
 def share(part: int | None, whole: int | None, *, k: int = DEFAULT_K) -> float | None:

@@ -1,7 +1,7 @@
 """Exports of the protected figures: CSV, Excel, PDF, Eurostat and GRETA layouts, a CTDC extract.
 
-Every export reads the protected snapshot (the CTDC extract reads the facts and makes them
-k-anonymous itself), says so when the period holds no victims, and is audited with its
+Every export reads the protected snapshot (the CTDC extract, made k-anonymous from the facts,
+is stored with it), says so when the period holds no victims, and is audited with its
 parameters (format, year, breakdown, k), never with a figure.
 """
 
@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,7 +24,7 @@ from trm.audit.record import record
 from trm.statistics import figures, tables
 from trm.statistics.charts import HIDDEN, Table
 from trm.statistics.disclosure import TOTAL, Protected
-from trm.statistics.models import VICTIMS, CaseFact, Snapshot
+from trm.statistics.models import VICTIMS, CaseFact, Extract, Snapshot
 
 FORMATS = ("csv", "xlsx", "pdf", "eurostat", "greta", "ctdc")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,34 +177,71 @@ def _generalise(record_: dict[str, str], level: int) -> tuple[str, ...]:
     return tuple(r[c] for c in CTDC_COLUMNS)
 
 
-def ctdc_rows(*, year: str | None, k: int) -> list[tuple[str, ...]]:
+def ctdc_groups(*, k: int) -> dict[str, list[list[Any]]]:
     """Victims' coded lines, generalised step by step until every combination has at least k lines.
 
-    Lines still in a group under k after the last step are left out (and counted in the note).
+    Grouped in the database (one row per distinct combination, with its count) and generalised
+    with the counts, per year: ``{year: [[...CTDC columns..., n], ...]}``. Lines still in a group
+    under k after the last step are left out. The year is a column of every step, so a group never
+    spans two years and the extract of all years is the years' extracts together. The refresh
+    stores the result with the snapshot (``Extract``).
     """
-    facts = CaseFact.objects.filter(category__in=VICTIMS)
-    if year:
-        facts = facts.filter(year=int(year))
-    pending = [
-        {
-            "yearOfRegistration": str(f[0]),
-            "traffickingStatus": _STATUS[f[1]],
-            "gender": _GENDER.get(f[2], "NonSpecifiedUnknown"),
-            "ageBroad": f[3],
-            "majorityStatus": figures.AGE_BAND.get(f[3], "adult"),
-            "citizenship": f[4],
-            "CountryOfExploitation": f[5],
-            "typeOfExploitConcatenated": f[6],
-        }
-        for f in facts.values_list("year", "category", "sex", "age_group", "citizenship", "destination", "form")
+    combos = (
+        CaseFact.objects.filter(category__in=VICTIMS)
+        .values_list("year", "category", "sex", "age_group", "citizenship", "destination", "form")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    pending: list[tuple[dict[str, str], int]] = [
+        (
+            {
+                "yearOfRegistration": str(f[0]),
+                "traffickingStatus": _STATUS[f[1]],
+                "gender": _GENDER.get(f[2], "NonSpecifiedUnknown"),
+                "ageBroad": f[3],
+                "majorityStatus": figures.AGE_BAND.get(f[3], "adult"),
+                "citizenship": f[4],
+                "CountryOfExploitation": f[5],
+                "typeOfExploitConcatenated": f[6],
+            },
+            n,
+        )
+        for *f, n in combos
     ]
-    released: list[tuple[str, ...]] = []
+    released: Counter[tuple[str, ...]] = Counter()
     for level in range(4):
-        keys = [_generalise(r, level) for r in pending]
-        sizes = Counter(keys)
-        released += [key for key in keys if sizes[key] >= k]
-        pending = [r for r, key in zip(pending, keys, strict=True) if sizes[key] < k]
-    return sorted(released)
+        keys = [_generalise(r, level) for r, _n in pending]
+        sizes: Counter[tuple[str, ...]] = Counter()
+        for key, (_r, n) in zip(keys, pending, strict=True):
+            sizes[key] += n
+        for key, (_r, n) in zip(keys, pending, strict=True):
+            if sizes[key] >= k:
+                released[key] += n
+        pending = [p for key, p in zip(keys, pending, strict=True) if sizes[key] < k]
+    out: dict[str, list[list[Any]]] = {}
+    for key, n in sorted(released.items()):
+        out.setdefault(key[0], []).append([*key, n])
+    return out
+
+
+def ctdc_groups_of(snapshot: Snapshot, *, year: str | None) -> list[tuple[tuple[str, ...], int]]:
+    """The snapshot's CTDC lines (of one year or all) as (line, how many victims it stands for)."""
+    extract = Extract.objects.filter(snapshot=snapshot).first()
+    groups = extract.lines if extract is not None else ctdc_groups(k=snapshot.k)
+    chosen = [groups.get(year, [])] if year else [groups[y] for y in sorted(groups)]
+    # Sorted when made, and each year's lines start with the year.
+    return [(tuple(key), n) for lines in chosen for *key, n in lines]
+
+
+def ctdc_csv(snapshot: Snapshot, *, year: str | None) -> str:
+    """The extract as CSV, one line per victim: each distinct line is written once and repeated."""
+    out = io.StringIO()
+    csv.writer(out).writerow(CTDC_COLUMNS)
+    for key, n in ctdc_groups_of(snapshot, year=year):
+        line = io.StringIO()
+        csv.writer(line).writerow(key)
+        out.write(line.getvalue() * n)
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------------------------------
@@ -272,8 +310,7 @@ def respond(request: HttpRequest, *, fmt: str, snapshot: Snapshot, year: str | N
         response = HttpResponse(_xlsx([("GRETA", greta_lines(data))]), content_type=XLSX)
         filename = f"trm-greta-statistics-{stamp}.xlsx"
     elif fmt == "ctdc":
-        rows = ctdc_rows(year=year, k=k)
-        response = HttpResponse(_csv([CTDC_COLUMNS, *rows]), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(ctdc_csv(snapshot, year=year), content_type="text/csv; charset=utf-8")
         filename = f"trm-ctdc-extract-{year or 'all'}-{stamp}.csv"
     else:  # pdf
         from weasyprint import HTML

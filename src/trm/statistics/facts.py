@@ -33,7 +33,7 @@ from trm.cases.models import (
     ResidencePermit,
     TraffickingEvent,
 )
-from trm.statistics.models import UNKNOWN, AgeGroup, CaseFact, Category, Scope, Sex, Snapshot
+from trm.statistics.models import UNKNOWN, AgeGroup, CaseFact, Category, Extract, Scope, Sex, Snapshot
 from trm.vocab.htcds import Gender, TraffickingEventType
 
 BATCH = 5000
@@ -217,7 +217,7 @@ def update_facts(*, since: dt.datetime | None, permits_after: int) -> int:
 
 def refresh(*, now: dt.datetime | None = None) -> Snapshot:
     """Bring the facts up to date and store a new protected snapshot of the figures."""
-    from trm.statistics import figures
+    from trm.statistics import exports, figures
 
     now = now or timezone.now()
     last = Snapshot.objects.first()
@@ -235,6 +235,8 @@ def refresh(*, now: dt.datetime | None = None) -> Snapshot:
         permits_through=permits_through,
         figures=figures.compute(k=k),
     )
+    # The CTDC extract is made with the snapshot, from the same facts, so its export only reads.
+    Extract.objects.create(snapshot=snapshot, lines=exports.ctdc_groups(k=k))
     # Keep a few, for the page's "as of"; older ones hold nothing the newest does not.
     old = Snapshot.objects.values_list("pk", flat=True)[5:]
     Snapshot.objects.filter(pk__in=list(old)).delete()

@@ -40,3 +40,23 @@ class ReleaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["table"]).choices = [(d, dim_title(d)) for d in figures.BREAKDOWNS]
+
+
+class RegionalForm(forms.Form):
+    """The year of this node's figures to send to the network secretariat."""
+
+    year = forms.ChoiceField(label=_("Year of detection"))
+
+    def __init__(self, *args: Any, years: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(y, y) for y in reversed(years)]
+
+
+class RegionalFilterForm(forms.Form):
+    """The year the secretariat compares the countries' figures for."""
+
+    year = forms.ChoiceField(label=_("Year of detection"), required=False)
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["year"]).choices = [(str(y), str(y)) for y in years]

@@ -100,6 +100,19 @@ class Snapshot(models.Model):
         return f"snapshot {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class Extract(models.Model):
+    """The CTDC extract of a snapshot, made k-anonymous with it: (line, how many times) per year.
+
+    Computed by the refresh, so that the export only writes lines out (docs/performance.md).
+    """
+
+    snapshot = models.OneToOneField(Snapshot, on_delete=models.CASCADE, related_name="extract")
+    lines = models.JSONField()  # {"<year>": [[...CTDC columns..., n], ...]}
+
+    def __str__(self) -> str:
+        return f"extract of {self.snapshot}"
+
+
 class DPRelease(models.Model):
     """A differentially private table released for publication, and the privacy it spent."""
 

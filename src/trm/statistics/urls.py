@@ -8,4 +8,6 @@ urlpatterns = [
     path("refresh/", views.refresh, name="refresh"),
     path("releases/", views.releases_page, name="releases"),
     path("export/<str:fmt>/", views.export, name="export"),
+    path("regional/", views.regional_page, name="regional"),
+    path("regional/send/", views.regional_send, name="regional_send"),
 ]

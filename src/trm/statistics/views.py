@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trm.accounts.access import capability_required
 from trm.accounts.roles import Cap
 from trm.lib.refusals import Conflict, ValidationError
-from trm.statistics import charts, exports, facts, releases, tables
-from trm.statistics.forms import FilterForm, ReleaseForm
-from trm.statistics.models import DPRelease
+from trm.statistics import charts, exports, facts, regional, releases, tables
+from trm.statistics.forms import FilterForm, RegionalFilterForm, RegionalForm, ReleaseForm
+from trm.statistics.models import DPRelease, RegionalReport
 
 
 def _filters(request: HttpRequest, years: list[str]) -> FilterForm:
@@ -54,8 +54,58 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "statistics/home.html",
-        {"form": form, "snapshot": snapshot, "query": query, "year": year, **context},
+        {"form": form, "snapshot": snapshot, "query": query, "year": year, **context, **_regional_context(snapshot)},
     )
+
+
+def _regional_context(snapshot: Any, form: RegionalForm | None = None) -> dict[str, Any]:
+    to = regional.secretariat()
+    if not to or regional.is_secretariat():
+        return {}
+    sent = RegionalReport.objects.filter(direction=RegionalReport.Direction.SENT).order_by("-at")[:10]
+    return {
+        "regional_form": form or RegionalForm(years=snapshot.figures["years"]),
+        "regional_to": to,
+        "regional_sent": list(sent),
+    }
+
+
+@require_POST
+@capability_required(Cap.VIEW_STATISTICS)
+def regional_send(request: HttpRequest) -> HttpResponse:
+    """Send one year of this node's protected figures to the network secretariat's node."""
+    snapshot = facts.current()
+    form = RegionalForm(request.POST, years=snapshot.figures["years"])
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose a year from the list."))
+    try:
+        regional.send(by=request.user, year=int(form.cleaned_data["year"]))
+    except Conflict as refusal:
+        return HttpResponse(" ".join(refusal.messages), status=409, content_type="text/plain; charset=utf-8")
+    except ValidationError as refusal:
+        return HttpResponseBadRequest(" ".join(refusal.messages))
+    messages.success(request, _("The figures were queued for the network secretariat."))
+    return redirect("statistics:home")
+
+
+@require_GET
+@capability_required(Cap.MANAGE_NETWORK)
+def regional_page(request: HttpRequest) -> HttpResponse:
+    """The secretariat's view: the countries' received figures for one year, side by side."""
+    years = sorted({r.year for r in regional.received()}, reverse=True)
+    form = RegionalFilterForm(request.GET or {"year": str(years[0]) if years else ""}, years=years)
+    if request.GET and not form.is_valid():
+        return HttpResponseBadRequest(_("Choose a year from the list."))
+    year = int(form.cleaned_data["year"]) if form.is_valid() and form.cleaned_data["year"] else None
+    reports = regional.received(year) if year is not None else []
+    context = {
+        "form": form,
+        "year": year,
+        "reports": reports,
+        "is_secretariat": regional.is_secretariat(),
+        "tables": [(t, charts.bars(t)) for t in regional.side_by_side(reports)] if reports else [],
+    }
+    return render(request, "statistics/regional.html", context)
 
 
 @require_POST
