@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_guardians_as_people'),
+        ('cases', '0008_guardians_as_people'),
         ('transnational', '0004_notice'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_consent_scope_abroad_counterpart_foreign_decision'),
+        ('cases', '0007_children_on_the_move_missing_migration'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
