@@ -263,6 +263,7 @@ PURPOSE: Vocabulary = {
     "protection": _("Protection"),
     "case_management": _("Case management"),
     "accountability": _("Accountability"),
+    "joint_investigation": _("Joint investigation"),
 }
 LEGAL_BASIS: Vocabulary = {
     "consent": _("The person's consent"),
