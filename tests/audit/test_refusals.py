@@ -108,7 +108,7 @@ def test_anonymous_visitors_leave_no_entry(world, client):  # noqa: F811
 
 def test_a_url_that_names_no_route_leaves_no_entry(world):  # noqa: F811
     client = verified_client(world.ca)
-    assert client.get("/favicon.ico").status_code == 404
+    assert client.get("/no-such-page.ico").status_code == 404
     assert not AuditEvent.objects.filter(action="refused").exists()
 
 

@@ -131,7 +131,7 @@ def test_other_roles_may_not_change_the_status(world):
         ),
         404,
     )
-    assert verified_client(world.dpo).post(f"/cases/{case.reference}/migration/", data).status_code == 403
+    assert verified_client(world.dpo).post(f"/cases/{case.reference}/migration/", data).status_code == 404
     assert verified_client(world.provider).post(f"/cases/{case.reference}/migration/", data).status_code == 404
     case.refresh_from_db()
     assert case.migration_status == "unknown" and not case.asylum_seeker
