@@ -45,8 +45,11 @@ PROTECTION_FIELDS = [
 
 
 def _user(request: HttpRequest) -> User:
+    """The signed-in user who sees case content; every route here is one case's, so any other role gets 404."""
     user = request.user
-    if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
+    if signed_in(user) and not user.can(Cap.SEE_CASE_DATA):
+        raise Http404
+    if not signed_in(user):
         raise PermissionDenied("Your role sees no case content.")
     return user
 
