@@ -308,7 +308,8 @@ def _open(
     # 2-4. Shape of the outer JWE, its typ, then its header members.
     try:
         text = wire.strip(body).decode("ascii")
-        outer = jose.parse_jwe(text).header
+        jwe = jose.parse_jwe(text)
+        outer = jwe.header
     except (UnicodeDecodeError, jose.JoseFailure) as err:
         raise _local(Code.MALFORMED_TOKEN, "not a compact JWE") from err
     _check_typ(outer.get("typ"), JWE_TYP)
@@ -318,7 +319,7 @@ def _open(
     if outer["kid"] not in keys:
         raise _local(Code.UNKNOWN_RECIPIENT_KEY, "JWE kid is not one of our encryption keys")
     try:
-        plaintext = jose.decrypt(text, keys[outer["kid"]])
+        plaintext = jose.decrypt(text, keys[outer["kid"]], parts=jwe)
     except jose.JoseFailure as err:
         raise _local(Code.UNDECRYPTABLE, "cannot decrypt") from err
     # 7. The inner JWS.
@@ -340,7 +341,7 @@ def _open(
     # 9-12. The trust list; 13. the signature.
     entry = trust_list.find_signing_key(sender, kid, at=now)
     try:
-        jose.verify(inner, entry.key)
+        jose.verify(inner, entry.key, parts=parts)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "signature does not verify") from err
     # 14-24. The envelope (and, within it, the body).
@@ -466,7 +467,7 @@ def _verify_receipt(
         raise _local(Code.RECEIPT_MISMATCH, "receipt is from another node")
     entry = trust_list.find_signing_key(receiver, kid, at=now)
     try:
-        jose.verify(text, entry.key)
+        jose.verify(text, entry.key, parts=parts)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "receipt signature does not verify") from err
     # 8 (a real time) is part of check 4 since revision 2: the schema asserts the format.
