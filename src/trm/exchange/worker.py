@@ -31,8 +31,8 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
