@@ -137,7 +137,7 @@ def test_it_reuses_one_connection_for_a_burst_and_drops_it_when_idle() -> None:
             super().setup()
             connections.append(self.client_address)
 
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
             self.send_response(200)
             self.send_header("Content-Type", "application/trm1-receipt+jws")
