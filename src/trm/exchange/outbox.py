@@ -456,6 +456,13 @@ def release(row: OutboxMessage, *, now: datetime, at: datetime | None = None) ->
     return _write(row, "release", now, next_attempt_at=min(at or now, row.expires))
 
 
+def _has_next(row: OutboxMessage) -> bool:
+    """Whether a later message of the row's conversation waits: a read, so that a message
+    alone in its conversation (most are) costs no claim, which takes SQLite's write lock."""
+    later = OutboxMessage.objects.filter(conversation=row.conversation, id__gt=row.pk, status=OutboxStatus.PENDING)
+    return bool(later.exists())
+
+
 def deliver_batch(
     rows: list[OutboxMessage],
     *,
@@ -487,7 +494,7 @@ def deliver_batch(
         outcomes.append(outcome)
         if outcome.peer_down:
             down[row.recipient] = row.next_attempt_at
-        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop():
+        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop() and _has_next(row):
             work.extendleft(claim(1, now=clock(), lease=lease, conversation=row.conversation, claim_token=token))
     return outcomes
 
