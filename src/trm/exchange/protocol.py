@@ -112,14 +112,30 @@ def build(
         in_reply_to=None if in_reply_to is None else str(in_reply_to),
     )
     # The envelope schema checks ids, node ids, purposes and the handling codes.
-    errors = schemas.validate(message.to_envelope(), schemas.ENVELOPE_SCHEMA)
+    envelope = message.to_envelope()
+    errors = schemas.validate(envelope, schemas.ENVELOPE_SCHEMA)
     if errors:
         where = ", ".join(f"{e.path} ({e.keyword})" for e in errors[:5])
         raise _local(Code.MALFORMED_ENVELOPE, f"envelope: {where}", message.id)
     check_message(message)
     if message.expires - message.created > max_lifetime:
         raise _local(Code.LIFETIME_TOO_LONG, "ttl above the maximum lifetime", message.id)
+    # What was checked, so that ``seal`` need not check it again (the body is a dict a
+    # caller could still change: ``seal`` compares the bytes it signs with these).
+    object.__setattr__(message, _CHECKED, canonical_json(envelope))
     return message
+
+
+_CHECKED = "_trm1_checked_envelope"
+
+
+def _checked_payload(message: Message) -> bytes | None:
+    """The bytes ``build`` checked, if the message still encodes to them."""
+    checked = getattr(message, _CHECKED, None)
+    if checked is None:
+        return None
+    payload = encode(message)
+    return payload if payload == checked else None
 
 
 def encode(message: Message) -> bytes:
@@ -152,9 +168,12 @@ def seal(
     """Sign the envelope with our Ed25519 key, then encrypt it to the recipient's key."""
     if sender_key.use != "sig" or recipient_key.use != "enc":
         raise ValueError("seal needs our signature key and the recipient's encryption key")
-    check_message(message)
+    payload = _checked_payload(message)
+    if payload is None:  # not from ``build``, or changed since
+        check_message(message)
+        payload = encode(message)
     _check_times(message, now, clock_skew, max_lifetime)
-    signed = jose.sign(encode(message), typ=JWS_TYP, key=sender_key)
+    signed = jose.sign(payload, typ=JWS_TYP, key=sender_key)
     token = jose.encrypt(signed.encode("ascii"), typ=JWE_TYP, cty=JWS_TYP, recipient=recipient_key)
     if len(token) > max_bytes:
         raise _local(Code.OVERSIZED, f"sealed message over {max_bytes} bytes", message.id)

@@ -888,7 +888,41 @@ def _array_checks(schema: dict[str, Any]) -> list[tuple[str, Callable[[list[Any]
     return checks
 
 
+_STRING_KEYWORDS = frozenset({"type", "minLength", "maxLength", "pattern", "format"})
+
+
 def _compile(schema: dict[str, Any]) -> Validator:
+    # Most nodes are strings with a few checks, or enums of strings: a closure of their own.
+    if schema.get("type") == "string" and set(schema) <= _STRING_KEYWORDS:
+        return _compile_string(schema)
+    if set(schema) == {"enum"} and all(type(option) is str for option in schema["enum"]):
+        return _compile_names(schema)
+    return _compile_any(schema)
+
+
+def _compile_string(schema: dict[str, Any]) -> Validator:
+    checks = _string_checks(schema)
+
+    def run(instance: Any, path: str) -> list[SchemaError]:
+        if not isinstance(instance, str):
+            return [SchemaError(path or "/", "type")]
+        return [SchemaError(path or "/", keyword) for keyword, ok in checks if not ok(instance)]
+
+    return run
+
+
+def _compile_names(schema: dict[str, Any]) -> Validator:
+    names = frozenset(schema["enum"])
+
+    def run(instance: Any, path: str) -> list[SchemaError]:
+        if type(instance) is str and instance in names:
+            return []
+        return [SchemaError(path or "/", "enum")]
+
+    return run
+
+
+def _compile_any(schema: dict[str, Any]) -> Validator:
     expected: str | None = schema.get("type")
     has_const, const = "const" in schema, schema.get("const")
     enum: list[Any] | None = schema.get("enum")
