@@ -730,3 +730,8 @@ def test_it_checks_again_what_changed_after_build() -> None:
     with pytest.raises(LocalProtocolError) as info:
         seal(copied)
     assert info.value.code == Code.PURPOSE_NOT_ALLOWED
+
+
+def test_it_seals_a_valid_message_made_without_build() -> None:
+    copied = dataclasses.replace(sample_message("case_notification"), purpose="protection")
+    assert open_(seal(copied)).purpose == "protection"
