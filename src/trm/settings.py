@@ -65,6 +65,11 @@ TRM_NODE_NAME = env_str("TRM_NODE_NAME", f"TRM node {TRM_NODE_ID}")
 TRM_PUBLIC_URL = env_str("TRM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Test-only: seconds the trm/1 inbox waits after storing a message, before it answers.
 TRM_EXCHANGE_PAUSE_AFTER_STORE = env_int("TRM_EXCHANGE_PAUSE_AFTER_STORE", 0, minimum=0) if TESTING else 0
+# /trm/1/ requests skip the middleware that serves people (core.middleware.MachineEndpointMiddleware).
+TRM_MACHINE_FAST_PATH = env_bool("TRM_MACHINE_FAST_PATH", True)
+# Deliveries the exchange worker keeps in flight to one peer, each in its own lane and
+# conversation (a conversation's messages still leave one after the other).
+TRM_EXCHANGE_LANES_PER_PEER = env_int("TRM_EXCHANGE_LANES_PER_PEER", 4, minimum=1)
 # The node (on the trust list) that witnesses this node's audit chain: the exchange worker
 # sends it the chain's head every TRM_AUDIT_PUBLISH_EVERY seconds (docs/security.md). Empty: off.
 TRM_AUDIT_WITNESS = env_str("TRM_AUDIT_WITNESS", "")
@@ -154,6 +159,8 @@ if DEMO or TESTING:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "trm.core.middleware.DatabaseUnavailableMiddleware",
+    # /trm/1/ (node to node) goes from here to the input guard and its view.
+    "trm.core.middleware.MachineEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "trm.accounts.middleware.SessionIdleMiddleware",

@@ -488,3 +488,31 @@ def test_the_status_command_lists_the_peers_in_back_off(net: Net, peer: PeerInbo
     assert report["peers_failing"][PEER]["failures"] == 1
     assert report["peers_failing"][PEER]["last_error"] == "connect"
     assert report["inbox_deferred"] == 0
+
+
+def test_a_peer_gets_several_lanes_each_with_conversations_of_its_own(net: Net) -> None:
+    conversations = [uuid.uuid4() for _ in range(3)]
+    for conversation in conversations:
+        for _ in range(2):
+            enqueue(conversation=conversation)
+    now = timezone.now()
+    first = outbox.claim_per_peer(1, now=now, peers=4, held={}, per_peer=2)
+    second = outbox.claim_per_peer(1, now=now, peers=4, held={PEER: 1}, per_peer=2)
+    assert outbox.claim_per_peer(1, now=now, peers=4, held={PEER: 2}, per_peer=2) == []
+    held = [row for rows in (*first, *second) for row in rows]
+    assert len(held) == 2
+    assert len({row.conversation for row in held}) == 2  # two lanes, two conversations
+    # However many lanes ask, no second message of a conversation leaves before its first.
+    rest = outbox.claim(10, now=now)
+    assert {row.conversation for row in rest} == set(conversations) - {row.conversation for row in held}
+    assert len(rest) == 1
+
+
+def test_a_failing_peer_is_probed_in_one_lane_only(net: Net) -> None:
+    for _ in range(3):
+        enqueue(conversation=uuid.uuid4())
+    now = timezone.now()
+    outbox.note_peer_failure(PEER, "connect", now=now - timedelta(seconds=5), rng=random.Random(1))
+    assert outbox.claim_per_peer(10, now=now, peers=4, held={PEER: 1}, per_peer=4) == []
+    (probe,) = outbox.claim_per_peer(10, now=now, peers=4, held={}, per_peer=4)
+    assert len(probe) == 1

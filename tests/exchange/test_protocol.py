@@ -714,3 +714,24 @@ def test_the_largest_document_copy_fits_in_a_token_with_every_other_member_at_it
     with pytest.raises(LocalProtocolError) as info:
         seal(two)
     assert info.value.code == Code.OVERSIZED
+
+
+def test_it_checks_again_what_changed_after_build() -> None:
+    """``build`` checked the message; ``seal`` trusts that only for the very bytes checked."""
+    message = sample_message("identity_verification_request")
+    assert message.body["asylum_seeker"] is False
+    assert open_(seal(message)).id == message.id
+    message.body["asylum_seeker"] = True  # the body is a dict: a caller could change it
+    with pytest.raises(LocalProtocolError) as info:
+        seal(message)
+    assert info.value.code == Code.ASYLUM_SEEKER_IDENTITY_REQUEST
+    # A message made without build (or copied from one) is checked in full.
+    copied = dataclasses.replace(sample_message("identity_verification_request"), purpose="monitoring")
+    with pytest.raises(LocalProtocolError) as info:
+        seal(copied)
+    assert info.value.code == Code.PURPOSE_NOT_ALLOWED
+
+
+def test_it_seals_a_valid_message_made_without_build() -> None:
+    copied = dataclasses.replace(sample_message("case_notification"), purpose="protection")
+    assert open_(seal(copied)).purpose == "protection"

@@ -61,3 +61,40 @@ def test_it_publishes_every_schema_with_its_dialect() -> None:
     published = schemas.published()
     assert set(published["bodies"]) == set(schemas.BODY_SCHEMAS)
     assert published["envelope"]["$schema"] == schemas.DIALECT
+
+
+def test_its_base64_matcher_accepts_exactly_what_the_published_pattern_accepts() -> None:
+    import random
+    import re
+
+    matcher = schemas._compiled(schemas.BASE64_PATTERN)
+    assert not isinstance(matcher, re.Pattern)
+    identity = schemas.BODY_SCHEMAS["identity_verification_request"]
+    assert schemas.BASE64_PATTERN in repr(identity)  # the document copies use it
+    pattern = re.compile(schemas.BASE64_PATTERN[:-1] + r"\Z")
+    rng = random.Random(12)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    for _ in range(20000):
+        chars = [rng.choice(alphabet) for _ in range(rng.randint(0, 13))]
+        for position in (-1, -2):
+            if len(chars) >= -position and rng.random() < 0.4:
+                chars[position] = "="
+        if chars and rng.random() < 0.1:
+            chars[rng.randrange(len(chars))] = rng.choice("=\n -_é")
+        text = "".join(chars)
+        assert bool(matcher.search(text)) == bool(pattern.search(text)), text
+
+
+def test_it_compares_enums_of_strings_by_json_equality() -> None:
+    assert keywords("a", {"enum": ["a", "b"]}) == []
+    assert keywords(["a"], {"enum": ["a", "b"]}) == ["enum"]
+    assert keywords(1, {"enum": ["a", 1]}) == []
+    assert keywords(True, {"enum": ["a", 1]}) == ["enum"]
+
+
+def test_it_compiles_a_schema_once_and_each_schema_for_itself() -> None:
+    first = {"type": "string", "maxLength": 1}
+    second = {"type": "string", "maxLength": 2}
+    assert keywords("ab", first) == ["maxLength"]
+    assert keywords("ab", second) == []
+    assert schemas._validator(first) is schemas._validator(first)

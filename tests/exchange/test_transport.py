@@ -120,3 +120,44 @@ def test_a_url_that_cannot_be_used_is_permanent() -> None:
     with transport.make_client() as client, pytest.raises(transport.DeliveryError) as info:
         transport.post(client, "ftp://peer.example/trm/1/inbox", "t")
     assert (info.value.reason, info.value.retryable) == ("bad_url", False)
+
+
+def test_it_reuses_one_connection_for_a_burst_and_drops_it_when_idle() -> None:
+    """A real HTTP/1.1 server on loopback: three posts, one TCP connection."""
+    import http.server
+    import threading
+    import time
+
+    connections: list[tuple[str, int]] = []
+
+    class Inbox(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            connections.append(self.client_address)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/trm1-receipt+jws")
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"r.e.c")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/trm/1/inbox"
+    try:
+        with transport.make_client() as client:
+            assert [transport.post(client, url, "t.o.k.e.n") for _ in range(3)] == ["r.e.c"] * 3
+            assert len(connections) == 1
+            time.sleep(transport.DEFAULT_LIMITS.keepalive_expiry + 0.3)  # idle longer than the expiry
+            assert transport.post(client, url, "t.o.k.e.n") == "r.e.c"
+            assert len(connections) == 2
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -72,3 +72,44 @@ def test_it_splits_compact_serialisations() -> None:
     assert wire.compact_parts("AA.AAE.", 3) == [b"\x00", b"\x00\x01", b""]
     with pytest.raises(wire.WireError, match="3 parts"):
         wire.compact_parts("AA.AA", 3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"s": "\\u0041", "t": ["\xef\xbf\xbe"]}',  # an escape: every string is looked at, the literal too
+        b'{"\\u0041": [' + b"[" * 15 + b'"x"' + b"]" * 15 + b"]}",  # an escape, nested too deep
+        b'{"s": "\xc3\xa9\xef\xb7\x90"}',  # no escape, not ASCII: a literal noncharacter
+        b'["\\u00e9", {"\\ud800": 1}]',  # a lone surrogate in a member name
+    ],
+)
+def test_it_finds_forbidden_code_points_and_depth_with_and_without_escapes(text: bytes) -> None:
+    with pytest.raises(wire.WireError):
+        wire.parse_json(text)
+
+
+def test_it_reads_scalars_and_text_without_escapes() -> None:
+    assert wire.parse_json(b'"\xc3\xa9"') == "é"
+    assert wire.parse_json(b"7") == 7
+    assert wire.parse_json(b'{"a": {"b": ["c", {}]}, "d": "\\u00e9"}') == {"a": {"b": ["c", {}]}, "d": "é"}
+
+
+def test_it_decodes_what_the_standard_library_decodes_and_refuses_the_rest() -> None:
+    import base64
+    import random
+
+    rng = random.Random(12)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for _ in range(5000):
+        segment = "".join(
+            rng.choice(alphabet + "+/= \né") if rng.random() < 0.1 else rng.choice(alphabet)
+            for _ in range(rng.randint(0, 9))
+        )
+        clean = all(c in alphabet for c in segment) and len(segment) % 4 != 1
+        expected = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)) if clean else None
+        canonical = expected is not None and wire.b64url_encode(expected) == segment
+        if canonical:
+            assert wire.b64url_decode(segment) == expected
+        else:
+            with pytest.raises(wire.WireError):
+                wire.b64url_decode(segment)

@@ -5,6 +5,12 @@ page and API operation, text that no person types (see ``trm.lib.text``); for th
 it also refuses a body that is not JSON (415), that is too large (413) or that holds an
 integer no database column can hold (400). Every endpoint is covered, so none can forget.
 
+``MachineEndpointMiddleware`` sends trm/1 (``/trm/1/``), which other nodes call, past the
+middleware that serves people (sessions, login and two-factor, language, CSRF, messages,
+HTML security headers, htmx, lock-out): a node's request carries none of that, and each
+layer cost time on every message. It keeps what guards any request: the security headers
+and the 503 of the middleware above it, and ``InputGuardMiddleware`` below it.
+
 ``DatabaseUnavailableMiddleware`` turns a database that cannot be reached (or stays locked
 beyond the busy timeout) into a 503 with ``Retry-After`` instead of a 500: the node is not
 broken, it is waiting for its database, and the next request reconnects by itself
@@ -16,13 +22,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.handlers.exception import convert_exception_to_response
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.urls import Resolver404, resolve
 
 from trm.lib.problems import problem_response
 from trm.lib.text import form_problem, json_problem
@@ -169,3 +177,38 @@ class DatabaseUnavailableMiddleware:
             request.resolver_match.route if request.resolver_match else "-",
         )
         return unavailable(request)
+
+
+# The node-to-node endpoints (trm/1 §3): a peer's POST of a token, the trust list's GET.
+MACHINE_PREFIX = "/trm/1/"
+
+
+def _machine_view(request: HttpRequest) -> HttpResponse:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return HttpResponse(status=404, content_type="text/plain")
+    request.resolver_match = match
+    response: HttpResponse = match.func(request, *match.args, **match.kwargs)
+    return response
+
+
+class MachineEndpointMiddleware:
+    """Requests under ``/trm/1/`` skip the rest of the stack: ``InputGuardMiddleware``, then the view.
+
+    Sits just after ``DatabaseUnavailableMiddleware``. Nothing under ``/trm/1/`` reads a
+    session, a user, a language or a form: the inbox is CSRF-exempt and answers with a
+    signed receipt, and the trust list is public. ``TRM_MACHINE_FAST_PATH=0`` sends them
+    through the whole stack again (for comparison).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        view = cast(Callable[[HttpRequest], HttpResponse], convert_exception_to_response(_machine_view))
+        guarded = convert_exception_to_response(InputGuardMiddleware(view))
+        self.machine = cast(Callable[[HttpRequest], HttpResponse], guarded)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(MACHINE_PREFIX) and settings.TRM_MACHINE_FAST_PATH:
+            return self.machine(request)
+        return self.get_response(request)

@@ -120,8 +120,7 @@ def receive(token: bytes, *, now: datetime | None = None) -> Answer:
     now = now or timezone.now()
     try:
         trust_list = keys.current_trust_list(now=now)
-        our_keys = keys.decryption_keys()
-        receipt_key = keys.signing_key(now=now, trust_list=trust_list)
+        our_keys, receipt_key = keys.receiving_keys(now=now, trust_list=trust_list)
     except (keys.NoTrustList, keys.NoKeys) as err:
         raise Unavailable(type(err).__name__) from err
     try:

@@ -1,8 +1,12 @@
-"""The one place where trm/1 calls JOSE (joserfc); pure, no I/O.
+"""The one place where trm/1 does JOSE; pure, no I/O.
 
-Algorithms are fixed by the protocol and given explicitly through the registries
-built here: JWS ``Ed25519`` (RFC 9864) and JWE ``ECDH-ES`` with ``A256GCM`` on X25519
-keys. Nothing here relies on a joserfc default. Key ids are RFC 7638 thumbprints.
+Algorithms are fixed by the protocol: JWS ``Ed25519`` (RFC 9864) and JWE ``ECDH-ES`` with
+``A256GCM`` on X25519 keys. Keys are joserfc ``OKPKey`` objects (import, export and RFC
+7638 thumbprints, which are the key ids); signing, verifying, encrypting and decrypting
+call the ``cryptography`` primitives directly (Ed25519, X25519, the Concat KDF of RFC 7518
+§4.6.2 and AES-256-GCM) on exactly the bytes trm/1 fixes. A JOSE library builds and walks
+objects of its own for every token, which cost as much as the cryptography itself; the
+tokens are the same (tests/exchange/test_jose.py checks them against joserfc both ways).
 
 Failures are reported as ``JoseFailure`` with a short ``kind`` (``malformed``,
 ``signature``, ``decrypt``, ``key``); the protocol and trust-list modules turn them into
@@ -17,16 +21,14 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
-from joserfc import jwe, jws
 from joserfc.errors import JoseError
-from joserfc.jwe import JWERegistry
 from joserfc.jwk import OKPKey
-from joserfc.jws import JWSRegistry
 
 from trm.exchange import wire
 
@@ -48,24 +50,6 @@ class JoseFailure(Exception):
         self.kind = kind
         self.detail = detail
         super().__init__(f"{kind}: {detail}")
-
-
-def _jws_registry() -> JWSRegistry:
-    registry = JWSRegistry(algorithms=[JWS_ALG], strict_check_header=True)
-    registry.max_header_length = 1024
-    registry.max_payload_length = HARD_LIMIT
-    return registry
-
-
-def _jwe_registry() -> JWERegistry:
-    registry = JWERegistry(algorithms=[JWE_ALG, JWE_ENC], strict_check_header=True)
-    registry.max_protected_header_length = 1024
-    registry.max_ciphertext_length = HARD_LIMIT
-    return registry
-
-
-JWS_REGISTRY = _jws_registry()
-JWE_REGISTRY = _jwe_registry()
 
 
 # --- keys -------------------------------------------------------------------------
@@ -216,11 +200,9 @@ def canonical_jws_header(*, kid: str, typ: str) -> bytes:
 
 def sign(payload: bytes, *, typ: str, key: PrivateKey) -> str:
     """A compact JWS (Ed25519) with the canonical protected header {alg, kid, typ}."""
-    header = {"alg": JWS_ALG, "kid": key.kid, "typ": typ}
-    token = jws.serialize_compact(header, payload, key._okp, registry=JWS_REGISTRY)
-    # joserfc writes the members in the order given, without white space: canonical.
-    assert token.split(".", 1)[0] == wire.b64url_encode(canonical_jws_header(kid=key.kid, typ=typ))
-    return token
+    if key.use != "sig":
+        raise JoseFailure("key", "not a signature key")
+    return sign_raw(canonical_jws_header(kid=key.kid, typ=typ), payload, key)
 
 
 def parse_jws(token: str) -> JWSParts:
@@ -242,24 +224,51 @@ def jws_parts(token: str) -> tuple[dict[str, Any], bytes]:
     return parts.header, parts.payload
 
 
-def verify(token: str, key: PublicKey) -> bytes:
-    """The payload of a compact JWS whose Ed25519 signature ``key`` verifies."""
+# The members a JWS protected header may carry here: a header naming anything else
+# (``crit``, ``b64``, ``jku`` …) is never verified, whatever the caller checked before.
+_JWS_MEMBERS = frozenset({"alg", "kid", "typ"})
+
+
+def verify(token: str, key: PublicKey, *, parts: JWSParts | None = None) -> bytes:
+    """The payload of a compact JWS whose Ed25519 signature ``key`` verifies.
+
+    ``parts`` is ``parse_jws(token)`` when the caller has it already (not read twice).
+    """
     if key.use != "sig":
         raise JoseFailure("key", "not a signature key")
+    public = key._okp.public_key
     try:
-        obj = jws.deserialize_compact(token.encode("ascii"), key._okp, registry=JWS_REGISTRY)
-    except (JoseError, ValueError, TypeError, UnicodeError) as err:
+        if len(token) > HARD_LIMIT or not isinstance(public, Ed25519PublicKey):
+            raise JoseFailure("signature")
+        parts = parts or parse_jws(token)
+        if parts.header.get("alg") != JWS_ALG or not set(parts.header) <= _JWS_MEMBERS:
+            raise JoseFailure("signature")
+        public.verify(parts.signature, token.rsplit(".", 1)[0].encode("ascii"))
+    except (JoseFailure, InvalidSignature, UnicodeError) as err:
         raise JoseFailure("signature", "signature does not verify") from err
-    return obj.payload
+    return parts.payload
 
 
 # --- JWE ----------------------------------------------------------------------------
 
 
 def encrypt(plaintext: bytes, *, typ: str, cty: str, recipient: PublicKey) -> str:
-    """A compact JWE (ECDH-ES, A256GCM) to ``recipient``; header {alg, enc, kid, typ, cty}."""
-    header = {"alg": JWE_ALG, "enc": JWE_ENC, "kid": recipient.kid, "typ": typ, "cty": cty}
-    return jwe.encrypt_compact(header, plaintext, recipient._okp, registry=JWE_REGISTRY)
+    """A compact JWE (ECDH-ES, A256GCM) to ``recipient``; header {alg, enc, kid, typ, cty, epk}
+    (in this order, as JOSE libraries write it), a fresh ephemeral key and a random IV."""
+    if recipient.use != "enc":
+        raise JoseFailure("key", "not an encryption key")
+    ephemeral = X25519PrivateKey.generate()
+    x = wire.b64url_encode(ephemeral.public_key().public_bytes_raw())
+    header = {
+        "alg": JWE_ALG,
+        "enc": JWE_ENC,
+        "kid": recipient.kid,
+        "typ": typ,
+        "cty": cty,
+        "epk": {"crv": ENC_CURVE, "x": x, "kty": "OKP"},
+    }
+    header_bytes = json.dumps(header, separators=(",", ":")).encode("ascii")
+    return _seal_jwe(header_bytes, plaintext, shared=_exchange(ephemeral, recipient._okp.public_key))
 
 
 def parse_jwe(token: str) -> JWEParts:
@@ -283,27 +292,84 @@ def jwe_header(token: str) -> dict[str, Any]:
     return parse_jwe(token).header
 
 
-def decrypt(token: str, key: PrivateKey) -> bytes:
-    """Decrypt a compact JWE that ``parse_jwe`` accepted and whose header trm/1 allows."""
+def decrypt(token: str, key: PrivateKey, *, parts: JWEParts | None = None) -> bytes:
+    """Decrypt a compact JWE that ``parse_jwe`` accepted and whose header trm/1 allows.
+
+    ``parts`` is ``parse_jwe(token)`` when the caller has it already (not read twice).
+    Only ``ECDH-ES`` + ``A256GCM`` with an X25519 ``epk`` and no ``zip`` or ``crit`` is
+    decrypted; ``apu`` and ``apv``, if present, enter the key derivation (RFC 7518 §4.6.2).
+    """
     if key.use != "enc":
         raise JoseFailure("key", "not an encryption key")
     try:
+        if len(token) > HARD_LIMIT:
+            raise JoseFailure("decrypt")
+        parts = parts or parse_jwe(token)
+        header = parts.header
+        epk = header.get("epk")
+        if (header.get("alg"), header.get("enc")) != (JWE_ALG, JWE_ENC) or {"zip", "crit"} & set(header):
+            raise JoseFailure("decrypt")
+        if not isinstance(epk, dict) or (epk.get("kty"), epk.get("crv")) != ("OKP", ENC_CURVE):
+            raise JoseFailure("decrypt")
         # An all-zero X25519 shared secret (a low-order ``epk``) raises ValueError here.
-        obj = jwe.decrypt_compact(token.encode("ascii"), key._okp, registry=JWE_REGISTRY)
-    except (JoseError, ValueError, TypeError, UnicodeError, KeyError) as err:
+        shared = _exchange(key._okp.private_key, X25519PublicKey.from_public_bytes(wire.b64url_decode(epk["x"])))
+        cek = _derive(shared, JWE_ENC, _b64_member(header, "apu"), _b64_member(header, "apv"))
+        protected = token.split(".", 1)[0].encode("ascii")
+        return AESGCM(cek).decrypt(parts.iv, parts.ciphertext + parts.tag, protected)
+    except (JoseFailure, wire.WireError, InvalidTag, ValueError, TypeError, KeyError, UnicodeError) as err:
         raise JoseFailure("decrypt", "cannot decrypt") from err
-    plaintext = obj.plaintext
-    assert plaintext is not None
-    return plaintext
+
+
+def _b64_member(header: dict[str, Any], name: str) -> bytes:
+    value = header.get(name, "")
+    if not isinstance(value, str):
+        raise JoseFailure("decrypt")
+    return wire.b64url_decode(value)
+
+
+def _exchange(private: object, public: object) -> bytes:
+    if not isinstance(private, X25519PrivateKey) or not isinstance(public, X25519PublicKey):
+        raise JoseFailure("key", "not X25519 keys")
+    return private.exchange(public)
+
+
+def _derive(shared: bytes, enc: str, apu: bytes, apv: bytes) -> bytes:
+    """The Concat KDF of RFC 7518 §4.6.2 for ECDH-ES in direct key agreement (256 bits)."""
+
+    def counted(value: bytes) -> bytes:
+        return struct.pack(">I", len(value)) + value
+
+    other_info = counted(enc.encode("ascii")) + counted(apu) + counted(apv) + struct.pack(">I", 256)
+    return ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=other_info).derive(shared)
+
+
+def _seal_jwe(
+    header: bytes,
+    plaintext: bytes,
+    *,
+    shared: bytes,
+    enc: str = JWE_ENC,
+    apu: bytes = b"",
+    apv: bytes = b"",
+    iv: bytes | None = None,
+    encrypted_key: bytes = b"",
+) -> str:
+    cek = _derive(shared, enc, apu, apv)
+    iv = os.urandom(IV_BYTES) if iv is None else iv
+    protected = wire.b64url_encode(header)
+    sealed = AESGCM(cek).encrypt(iv, plaintext, protected.encode("ascii"))
+    ciphertext, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
+    return ".".join(
+        [protected, wire.b64url_encode(encrypted_key), *(wire.b64url_encode(p) for p in (iv, ciphertext, tag))]
+    )
 
 
 # --- raw builders: tokens trm/1 forbids, for the test vectors and the conformance suite ----
 #
 # ``sign`` and ``encrypt`` above only build what trm/1 allows. A refusal vector needs a
 # duplicate header member, an extra one, another IV length or an all-zero shared secret,
-# which no JOSE library writes; these builders use the same primitives (Ed25519, X25519,
-# Concat KDF and AES-GCM from ``cryptography``) on bytes given exactly. ``encrypt``'s
-# tokens decrypt with them and theirs with ``decrypt`` (tests/exchange/test_jose.py).
+# which no JOSE library writes; these builders use the same primitives on bytes given
+# exactly.
 
 
 def sign_raw(header: bytes, payload: bytes, key: PrivateKey) -> str:
@@ -336,24 +402,5 @@ def encrypt_raw(
     """A compact JWE with exactly this protected header (which should carry
     ``epk_for(ephemeral)``): ECDH-ES on X25519, Concat KDF (RFC 7518 §4.6.2) with ``enc``,
     ``apu`` and ``apv``, then AES-256-GCM. ``ephemeral=None`` uses an all-zero shared secret."""
-    if ephemeral is None:
-        shared = bytes(32)
-    else:
-        private = ephemeral._okp.private_key
-        public = recipient._okp.public_key
-        if not isinstance(private, X25519PrivateKey) or not isinstance(public, X25519PublicKey):
-            raise JoseFailure("key", "not X25519 keys")
-        shared = private.exchange(public)
-
-    def counted(value: bytes) -> bytes:
-        return struct.pack(">I", len(value)) + value
-
-    other_info = counted(enc.encode("ascii")) + counted(apu) + counted(apv) + struct.pack(">I", 256)
-    cek = ConcatKDFHash(algorithm=hashes.SHA256(), length=32, otherinfo=other_info).derive(shared)
-    iv = os.urandom(12) if iv is None else iv
-    protected = wire.b64url_encode(header)
-    sealed = AESGCM(cek).encrypt(iv, plaintext, protected.encode("ascii"))
-    ciphertext, tag = sealed[:-16], sealed[-16:]
-    return ".".join(
-        [protected, wire.b64url_encode(encrypted_key), *(wire.b64url_encode(p) for p in (iv, ciphertext, tag))]
-    )
+    shared = bytes(32) if ephemeral is None else _exchange(ephemeral._okp.private_key, recipient._okp.public_key)
+    return _seal_jwe(header, plaintext, shared=shared, enc=enc, apu=apu, apv=apv, iv=iv, encrypted_key=encrypted_key)

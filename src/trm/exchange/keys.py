@@ -16,6 +16,7 @@ without a trust list naming us (set-up), the newest local key.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,11 +41,39 @@ class NoKeys(Exception):
     """This node has no usable key of the kind needed (run `trm keys init`)."""
 
 
-def _private(row: NodeKey) -> jose.PrivateKey:
-    # A kid is the thumbprint of the key, so a cached key can never be stale.
+@dataclass(frozen=True)
+class _KeyInfo:
+    """A key of ours without its private part: what choosing a key needs."""
+
+    pk: int
+    kid: str
+    use: str
+    not_before: datetime
+    not_after: datetime | None
+
+    def is_valid_at(self, at: datetime) -> bool:
+        return self.not_before <= at and (self.not_after is None or at < self.not_after)
+
+
+def _active(use: str | None = None) -> list[_KeyInfo]:
+    """Our keys that are not retired, read without their (encrypted) private parts.
+
+    Every request reads these few columns afresh, so a rotation or a retirement by another
+    process counts at once; the private keys come from ``_cache``.
+    """
+    rows = NodeKey.objects.active()
+    if use is not None:
+        rows = rows.filter(use=use)
+    return [_KeyInfo(*row) for row in rows.values_list("pk", "kid", "use", "not_before", "not_after")]
+
+
+def _private(row: _KeyInfo | NodeKey) -> jose.PrivateKey:
+    # A kid is the thumbprint of the key, so a cached key can never be stale; its private
+    # part is read (and decrypted) once per process.
     cached = _cache.get((row.kid, row.use))
     if cached is None:
-        cached = _cache[(row.kid, row.use)] = row.private_key()
+        stored = row if isinstance(row, NodeKey) else NodeKey.objects.get(pk=row.pk)
+        cached = _cache[(row.kid, row.use)] = stored.private_key()
     return cached
 
 
@@ -99,7 +128,14 @@ def retire_expired(*, now: datetime, grace: timedelta = DEFAULT_MAX_LIFETIME) ->
 
 def decryption_keys() -> list[jose.PrivateKey]:
     """Every encryption key we still hold (current and previous)."""
-    return [_private(row) for row in NodeKey.objects.active().filter(use=KeyUse.ENC)]
+    return [_private(row) for row in _active(KeyUse.ENC)]
+
+
+def receiving_keys(*, now: datetime, trust_list: TrustList | None) -> tuple[list[jose.PrivateKey], jose.PrivateKey]:
+    """``decryption_keys()`` and ``signing_key()`` from one read: what the inbox needs."""
+    rows = _active()
+    enc = [_private(row) for row in rows if row.use == KeyUse.ENC]
+    return enc, _choose_signing_key([row for row in rows if row.use == KeyUse.SIG], now, trust_list)
 
 
 def _listed(trust_list: TrustList | None, now: datetime) -> dict[str, datetime]:
@@ -118,7 +154,11 @@ def _listed(trust_list: TrustList | None, now: datetime) -> dict[str, datetime]:
 
 def signing_key(*, now: datetime, trust_list: TrustList | None) -> jose.PrivateKey:
     """The key we sign messages and receipts with now (see the module docstring)."""
-    rows = [row for row in NodeKey.objects.active().filter(use=KeyUse.SIG) if row.is_valid_at(now)]
+    return _choose_signing_key(_active(KeyUse.SIG), now, trust_list)
+
+
+def _choose_signing_key(sig_rows: list[_KeyInfo], now: datetime, trust_list: TrustList | None) -> jose.PrivateKey:
+    rows = [row for row in sig_rows if row.is_valid_at(now)]
     if not rows:
         raise NoKeys("no valid signing key")
     listed = _listed(trust_list, now)
@@ -167,7 +207,7 @@ def export_entry(*, organisation: str | None = None, endpoint: str | None = None
 # parsed list is cached per process by its token (parsing verifies a signature); its
 # dates are checked again on every use, so an expired list stops being used on time.
 
-_trust_cache: dict[str, TrustList] = {}
+_trust_cache: dict[tuple[str, str], TrustList] = {}
 
 
 class NoTrustList(Exception):
@@ -231,16 +271,23 @@ def import_trust_list(token: str, *, now: datetime) -> TrustList:
 
 
 def current_trust_list(*, now: datetime) -> TrustList:
-    """The imported trust list, verified; raises NoTrustList when none is current."""
-    state = TrustListState.objects.filter(id=1).first()
-    if state is None or not state.token or not state.authority_jwk:
+    """The imported trust list, verified; raises NoTrustList when none is current.
+
+    Each call reads the pinned key and the token (two columns, no model); the list parsed
+    from them is kept per process, so a refresh or a re-pinning by another process counts
+    from the next call on.
+    """
+    row = TrustListState.objects.filter(id=1).values_list("authority_jwk", "token").first()
+    if row is None or not row[1] or not row[0]:
         raise NoTrustList("no trust list imported")
-    cache_key = f"{state.authority_jwk.get('x')}:{state.token}"
+    authority_jwk: dict[str, Any] = row[0]
+    token: str = row[1]
+    cache_key = (str(authority_jwk.get("x")), token)
     trust_list = _trust_cache.get(cache_key)
     if trust_list is None:
-        authority = jose.public_key_from_jwk(state.authority_jwk, "sig")
+        authority = jose.public_key_from_jwk(authority_jwk, "sig")
         try:
-            trust_list = load_trust_list(state.token, authority_public_key=authority, now=now)
+            trust_list = load_trust_list(token, authority_public_key=authority, now=now)
         except ProtocolError as err:
             raise NoTrustList(str(err.code)) from err
         _trust_cache.clear()

@@ -96,7 +96,10 @@ def parse_time(text: str) -> datetime:
     """A trm/1 timestamp: ASCII digits, a real date (years 0001-9999) and a real second."""
     if not schemas.real_timestamp(text):
         raise ValueError("not a trm/1 timestamp")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    # real_timestamp checked the shape YYYY-MM-DDTHH:MM:SSZ in ASCII digits and the values.
+    fields = (text[0:4], text[5:7], text[8:10], text[11:13], text[14:16], text[17:19])
+    year, month, day, hour, minute, second = (int(field) for field in fields)
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

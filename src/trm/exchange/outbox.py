@@ -184,16 +184,27 @@ def claim(
 
 
 def claim_per_peer(
-    batch: int = 20, *, now: datetime, peers: int, busy: Collection[str] = (), lease: timedelta = LEASE
+    batch: int = 20,
+    *,
+    now: datetime,
+    peers: int,
+    busy: Collection[str] = (),
+    lease: timedelta = LEASE,
+    held: Mapping[str, int] | None = None,
+    per_peer: int = 1,
 ) -> list[list[OutboxMessage]]:
     """One claim for each of up to ``peers`` peers with due messages, longest waiting first.
 
-    Peers in ``busy`` (this worker is delivering to them) are left out. A peer that failed
-    last time is probed with one message rather than a batch.
+    Peers in ``busy``, and peers this worker already delivers to in ``per_peer`` lanes
+    (``held``: lanes per peer), are left out. A peer that failed last time is probed with
+    one message, in one lane, rather than a batch. Claims to one peer never share a
+    conversation: a message is due only once the earlier ones of its conversation left.
     """
+    held = held or {}
+    full = {peer for peer, lanes in held.items() if lanes >= per_peer}
     waiting = (
         OutboxMessage.objects.filter(_due(now))
-        .exclude(recipient__in=list(busy))
+        .exclude(recipient__in=list({*busy, *full}))
         .values("recipient")
         .annotate(first=Min("next_attempt_at"))
         .order_by("first", "recipient")
@@ -202,7 +213,11 @@ def claim_per_peer(
     if not recipients:
         return []
     failing = set(OutboxPeer.objects.filter(node_id__in=recipients, failures__gt=0).values_list("node_id", flat=True))
-    claims = [claim(1 if r in failing else batch, now=now, lease=lease, recipient=r) for r in recipients]
+    claims = [
+        claim(1 if r in failing else batch, now=now, lease=lease, recipient=r)
+        for r in recipients
+        if not (r in failing and held.get(r, 0))
+    ]
     return [rows for rows in claims if rows]
 
 
@@ -441,6 +456,13 @@ def release(row: OutboxMessage, *, now: datetime, at: datetime | None = None) ->
     return _write(row, "release", now, next_attempt_at=min(at or now, row.expires))
 
 
+def _has_next(row: OutboxMessage) -> bool:
+    """Whether a later message of the row's conversation waits: a read, so that a message
+    alone in its conversation (most are) costs no claim, which takes SQLite's write lock."""
+    later = OutboxMessage.objects.filter(conversation=row.conversation, id__gt=row.pk, status=OutboxStatus.PENDING)
+    return bool(later.exists())
+
+
 def deliver_batch(
     rows: list[OutboxMessage],
     *,
@@ -472,7 +494,7 @@ def deliver_batch(
         outcomes.append(outcome)
         if outcome.peer_down:
             down[row.recipient] = row.next_attempt_at
-        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop():
+        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop() and _has_next(row):
             work.extendleft(claim(1, now=clock(), lease=lease, conversation=row.conversation, claim_token=token))
     return outcomes
 

@@ -112,14 +112,30 @@ def build(
         in_reply_to=None if in_reply_to is None else str(in_reply_to),
     )
     # The envelope schema checks ids, node ids, purposes and the handling codes.
-    errors = schemas.validate(message.to_envelope(), schemas.ENVELOPE_SCHEMA)
+    envelope = message.to_envelope()
+    errors = schemas.validate(envelope, schemas.ENVELOPE_SCHEMA)
     if errors:
         where = ", ".join(f"{e.path} ({e.keyword})" for e in errors[:5])
         raise _local(Code.MALFORMED_ENVELOPE, f"envelope: {where}", message.id)
     check_message(message)
     if message.expires - message.created > max_lifetime:
         raise _local(Code.LIFETIME_TOO_LONG, "ttl above the maximum lifetime", message.id)
+    # What was checked, so that ``seal`` need not check it again (the body is a dict a
+    # caller could still change: ``seal`` compares the bytes it signs with these).
+    object.__setattr__(message, _CHECKED, canonical_json(envelope))
     return message
+
+
+_CHECKED = "_trm1_checked_envelope"
+
+
+def _checked_payload(message: Message) -> bytes | None:
+    """The bytes ``build`` checked, if the message still encodes to them."""
+    checked = getattr(message, _CHECKED, None)
+    if checked is None:
+        return None
+    payload = encode(message)
+    return payload if payload == checked else None
 
 
 def encode(message: Message) -> bytes:
@@ -152,9 +168,12 @@ def seal(
     """Sign the envelope with our Ed25519 key, then encrypt it to the recipient's key."""
     if sender_key.use != "sig" or recipient_key.use != "enc":
         raise ValueError("seal needs our signature key and the recipient's encryption key")
-    check_message(message)
+    payload = _checked_payload(message)
+    if payload is None:  # not from ``build``, or changed since
+        check_message(message)
+        payload = encode(message)
     _check_times(message, now, clock_skew, max_lifetime)
-    signed = jose.sign(encode(message), typ=JWS_TYP, key=sender_key)
+    signed = jose.sign(payload, typ=JWS_TYP, key=sender_key)
     token = jose.encrypt(signed.encode("ascii"), typ=JWE_TYP, cty=JWS_TYP, recipient=recipient_key)
     if len(token) > max_bytes:
         raise _local(Code.OVERSIZED, f"sealed message over {max_bytes} bytes", message.id)
@@ -308,7 +327,8 @@ def _open(
     # 2-4. Shape of the outer JWE, its typ, then its header members.
     try:
         text = wire.strip(body).decode("ascii")
-        outer = jose.parse_jwe(text).header
+        jwe = jose.parse_jwe(text)
+        outer = jwe.header
     except (UnicodeDecodeError, jose.JoseFailure) as err:
         raise _local(Code.MALFORMED_TOKEN, "not a compact JWE") from err
     _check_typ(outer.get("typ"), JWE_TYP)
@@ -318,7 +338,7 @@ def _open(
     if outer["kid"] not in keys:
         raise _local(Code.UNKNOWN_RECIPIENT_KEY, "JWE kid is not one of our encryption keys")
     try:
-        plaintext = jose.decrypt(text, keys[outer["kid"]])
+        plaintext = jose.decrypt(text, keys[outer["kid"]], parts=jwe)
     except jose.JoseFailure as err:
         raise _local(Code.UNDECRYPTABLE, "cannot decrypt") from err
     # 7. The inner JWS.
@@ -340,7 +360,7 @@ def _open(
     # 9-12. The trust list; 13. the signature.
     entry = trust_list.find_signing_key(sender, kid, at=now)
     try:
-        jose.verify(inner, entry.key)
+        jose.verify(inner, entry.key, parts=parts)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "signature does not verify") from err
     # 14-24. The envelope (and, within it, the body).
@@ -466,7 +486,7 @@ def _verify_receipt(
         raise _local(Code.RECEIPT_MISMATCH, "receipt is from another node")
     entry = trust_list.find_signing_key(receiver, kid, at=now)
     try:
-        jose.verify(text, entry.key)
+        jose.verify(text, entry.key, parts=parts)
     except jose.JoseFailure as err:
         raise _local(Code.BAD_SIGNATURE, "receipt signature does not verify") from err
     # 8 (a real time) is part of check 4 since revision 2: the schema asserts the format.

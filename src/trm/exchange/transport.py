@@ -27,6 +27,10 @@ MAX_RECEIPT_BYTES = 16 * 1024
 _RECEIPT_READ_LIMIT = MAX_RECEIPT_BYTES + 1024
 _RETRYABLE_STATUSES = frozenset({408, 425, 429})
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+# Connections to a peer are kept and reused (one TCP and HTTP set-up per burst, not per
+# message). An idle one is dropped after a second: a node's web server (gunicorn) closes
+# it after two, and a request sent on a connection the server is closing fails.
+DEFAULT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=1.0)
 
 
 class DeliveryError(Exception):
@@ -40,9 +44,13 @@ class DeliveryError(Exception):
 def make_client(
     *, timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
-    """The client a worker keeps open (pooled connections); never follows redirects."""
+    """The client a worker keeps open (connections kept alive and reused); never follows redirects."""
     return httpx.Client(
-        timeout=timeout, transport=transport, follow_redirects=False, headers={"User-Agent": "trm-node (trm/1)"}
+        timeout=timeout,
+        transport=transport,
+        limits=DEFAULT_LIMITS,
+        follow_redirects=False,
+        headers={"User-Agent": "trm-node (trm/1)"},
     )
 
 

@@ -327,7 +327,7 @@ def _load(
     if kid != authority.kid:
         raise LocalProtocolError(Code.TRUST_LIST_BAD_SIGNATURE, "not signed by the authority key")
     try:
-        payload = jose.verify(text, authority)
+        payload = jose.verify(text, authority, parts=parts)
     except jose.JoseFailure as err:
         raise LocalProtocolError(Code.TRUST_LIST_BAD_SIGNATURE, "signature does not verify") from err
     # 5. The document; 6-8. dates and rollback.

@@ -17,6 +17,7 @@ nodes never disagree about a token (a safeguard must never depend on the parser)
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 from typing import Any
@@ -25,7 +26,10 @@ WHITE_SPACE = b" \t\n\r"
 MAX_DEPTH = 16
 MAX_INTEGER = 2**53 - 1
 
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+# Bits of the last character that encode no octet, by the length of the segment modulo 4.
+_UNUSED_BITS = (0, 0, 0x0F, 0x03)
 # Lone surrogates (only reachable through \u escapes) and the 66 noncharacters.
 _FORBIDDEN_CODE_POINTS = re.compile(
     "[\ud800-\udfff\ufdd0-\ufdef"
@@ -50,10 +54,16 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(segment: str) -> bytes:
     """Decode canonical unpadded base64url; raises WireError for anything else."""
-    if not _BASE64URL.fullmatch(segment) or len(segment) % 4 == 1:
+    if not segment.isascii() or "+" in segment or "/" in segment or "=" in segment or len(segment) % 4 == 1:
         raise WireError("not unpadded base64url")
-    data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    if b64url_encode(data) != segment:
+    standard = segment.encode("ascii").translate(_TO_STANDARD) + b"=" * (-len(segment) % 4)
+    try:
+        data = binascii.a2b_base64(standard, strict_mode=True)  # only the alphabet, nothing else
+    except binascii.Error as err:
+        raise WireError("not unpadded base64url") from err
+    # Canonical: the bits of the last character that encode no octet are zero.
+    unused = _UNUSED_BITS[len(segment) % 4]
+    if unused and _ALPHABET.index(segment[-1]) & unused:
         raise WireError("base64url with non-zero unused bits")
     return data
 
@@ -82,9 +92,19 @@ def _no_constant(text: str) -> Any:
     raise WireError("not JSON")
 
 
+# One decoder with the trm/1 hooks, made once (json.loads builds one per call with hooks);
+# the object hook looks ``_no_duplicates`` up on each call, so a test may replace it.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=lambda pairs: _no_duplicates(pairs),
+    parse_int=_integer,
+    parse_float=_no_fraction,
+    parse_constant=_no_constant,
+)
+
+
 def _check(value: Any, depth: int) -> None:
     if isinstance(value, str):
-        if _FORBIDDEN_CODE_POINTS.search(value):
+        if not value.isascii() and _FORBIDDEN_CODE_POINTS.search(value):
             raise WireError("lone surrogate or noncharacter")
         return
     if isinstance(value, dict | list):
@@ -98,6 +118,16 @@ def _check(value: Any, depth: int) -> None:
             _check(child, depth + 1)
 
 
+def _check_depth(value: dict[str, Any] | list[Any], depth: int) -> None:
+    """The nesting rule alone, for a value whose strings need no look."""
+    children = value.values() if isinstance(value, dict) else value
+    if depth >= MAX_DEPTH:
+        raise WireError(f"nested deeper than {MAX_DEPTH}")
+    for child in children:
+        if isinstance(child, dict | list):
+            _check_depth(child, depth + 1)
+
+
 def parse_json(data: bytes) -> Any:
     """Parse one I-JSON text with the trm/1 number rule; raises WireError."""
     try:
@@ -105,21 +135,22 @@ def parse_json(data: bytes) -> Any:
     except UnicodeDecodeError as err:
         raise WireError("not UTF-8") from err
     try:
-        # A leading U+FEFF (byte order mark) is refused by json itself.
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_int=_integer,
-            parse_float=_no_fraction,
-            parse_constant=_no_constant,
-        )
+        # A leading U+FEFF (byte order mark) is not JSON white space: refused by json itself.
+        value: Any = _DECODER.decode(text)
     except RecursionError as err:
         raise WireError(f"nested deeper than {MAX_DEPTH}") from err
     except WireError:
         raise
     except ValueError as err:
         raise WireError("not JSON") from err
-    _check(value, 0)
+    if "\\u" in text:
+        _check(value, 0)  # an escape may spell any code point: look at each decoded string
+    elif not text.isascii() and _FORBIDDEN_CODE_POINTS.search(text):
+        # Without escapes, the strings hold exactly the characters of the text (and
+        # every forbidden code point is above U+D7FF).
+        raise WireError("lone surrogate or noncharacter")
+    elif isinstance(value, dict | list):
+        _check_depth(value, 0)
     return value
 
 

@@ -1,11 +1,16 @@
 """The exchange worker's loop (``trm exchange worker``): deliver the outbox, process the inbox.
 
-* **Lanes.** Deliveries run in a small pool of threads (``lanes``), at most one lane per
-  peer at a time. A peer that hangs or answers slowly holds its own lane only: the loop
-  goes on claiming for the others (``outbox.claim_per_peer``, longest-waiting peer first),
-  and the HTTP time-outs and the peer's back-off free the lane again. A lane delivers its
-  batch in order and, once its peer fails, gives the rest back without trying them. The
-  inbox is processed in a lane of its own, so a slow handler delays no delivery.
+* **Lanes.** Deliveries run in a small pool of threads (``lanes``), at most
+  ``lanes_per_peer`` lanes per peer at a time (``TRM_EXCHANGE_LANES_PER_PEER``, 4, and
+  always one lane fewer than the pool, so that another peer finds one free). A peer's
+  lanes hold different conversations (a message is due only once the earlier ones of its
+  conversation left), so each conversation still arrives in order while the peer works on
+  several at once over kept-alive connections. A peer that hangs or answers slowly holds
+  its own lanes only: the loop goes on claiming for the others (``outbox.claim_per_peer``,
+  longest-waiting peer first), and the HTTP time-outs and the peer's back-off free the
+  lanes again; a peer that failed is probed in one lane. A lane delivers its batch in order
+  and, once its peer fails, gives the rest back without trying them. The inbox is
+  processed in a lane of its own, so a slow handler delays no delivery.
 * **Short leases, renewed.** A claim is leased for ``outbox.LEASE`` (10 s) and the loop
   renews the leases of the claims its lanes hold every ``HEARTBEAT`` (a third of it). A worker killed
   mid-batch stops renewing, and any worker (or its own restart) takes the batch over
@@ -26,6 +31,7 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -33,6 +39,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from django.conf import settings
 from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 
@@ -105,6 +112,7 @@ class Worker:
     rng: random.Random
     batch: int = 20
     lanes: int = LANES
+    lanes_per_peer: int = field(default_factory=lambda: int(settings.TRM_EXCHANGE_LANES_PER_PEER))
     interval: float = 1.0
     pacing: outbox.Pacing = field(default_factory=outbox.Pacing)
     lease: timedelta = outbox.LEASE
@@ -144,14 +152,21 @@ class Worker:
                     if time.monotonic() - renewed >= self.heartbeat:
                         self._renew(lanes.values())
                         renewed = time.monotonic()
-                    if len(lanes) < self.lanes:
-                        busy = {c.peer for c in lanes.values()}
-                        for rows in outbox.claim_per_peer(
-                            self.batch, now=timezone.now(), peers=self.lanes - len(lanes), busy=busy, lease=self.lease
-                        ):
+                    while len(lanes) < self.lanes:
+                        claims = outbox.claim_per_peer(
+                            self.batch,
+                            now=timezone.now(),
+                            peers=self.lanes - len(lanes),
+                            held=Counter(c.peer for c in lanes.values()),
+                            per_peer=self._per_peer(),
+                            lease=self.lease,
+                        )
+                        for rows in claims:
                             token = rows[0].claim_token
                             assert token is not None  # a claimed row
                             lanes[pool.submit(self._lane(rows))] = _Claim(rows[0].recipient, token, time.monotonic())
+                        if not claims:
+                            break
                 except Exception as err:  # a database outage must not end the worker
                     logger.error("worker pass failed: %s at %s", type(err).__name__, inbox.where(err))
                 if inbox_lane is None and time.monotonic() >= inbox_due:
@@ -179,6 +194,10 @@ class Worker:
                     self._count(self._result(future, []), 0)
         finally:
             pool.shutdown()
+
+    def _per_peer(self) -> int:
+        # One lane fewer than the pool: a peer with a long queue never takes every lane.
+        return max(1, min(self.lanes_per_peer, self.lanes - 1))
 
     def _lane(self, rows: list[Any]) -> Callable[[], list[outbox.Outcome]]:
         def deliver() -> list[outbox.Outcome]:

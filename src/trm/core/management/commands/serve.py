@@ -14,6 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=4,
+            help="threads per worker (gthread); above 1, connections are kept alive between "
+            "requests, which trm/1 peers reuse (default: %(default)s)",
+        )
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,6 +36,8 @@ class Command(BaseCommand):
             options["bind"],
             "--workers",
             str(options["workers"]),
+            "--threads",
+            str(max(1, options["threads"])),
             "--access-logfile",
             "-",
             "--access-logformat",

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from trm.exchange import outbox, transport
@@ -30,6 +31,13 @@ class Command(BaseCommand):
             type=int,
             default=LANES,
             help="peers delivered to at the same time, each in its own thread (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--lanes-per-peer",
+            type=int,
+            default=None,
+            help="lanes delivering to one peer at the same time, each its own conversations "
+            "(default: TRM_EXCHANGE_LANES_PER_PEER, 4)",
         )
         parser.add_argument(
             "--lease",
@@ -80,6 +88,7 @@ class Command(BaseCommand):
                 rng=random.SystemRandom(),
                 batch=options["batch"],
                 lanes=max(1, options["lanes"]),
+                lanes_per_peer=max(1, options["lanes_per_peer"] or settings.TRM_EXCHANGE_LANES_PER_PEER),
                 interval=options["interval"],
                 pacing=pacing,
                 lease=timedelta(seconds=max(1.0, options["lease"])),
