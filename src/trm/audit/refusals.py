@@ -48,6 +48,7 @@ OBJECTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("referrals", "directory", "pk"): ("referrals.provider", "provider-{}"),
     ("referrals", "providers", "pk"): ("referrals.provider", "provider-{}"),
     ("transnational", "*", "conversation"): ("transnational.link", "{}"),
+    ("justice", "proceedings", "reference"): ("justice.proceeding", "{}"),
     ("network", "countries", "code"): ("network.networkcountry", "{}"),
     ("network", "people", "pk"): ("network.participant", "{}"),
     ("network", "meetings", "pk"): ("network.meeting", "{}"),

@@ -57,6 +57,7 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
     "information_request": TypeSpec(QUESTION_PURPOSES),
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
+    "proceeding_outcome": TypeSpec(frozenset({"case_management", "monitoring"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }

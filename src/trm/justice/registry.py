@@ -8,3 +8,24 @@ from __future__ import annotations
 
 def ready() -> None:
     pass
+    _proceedings()
+
+
+def _proceedings() -> None:
+    """Proceedings: menu, case section, hearings on the dashboard, firewall, the return's warning, counts."""
+    from django.utils.translation import gettext_lazy as _
+
+    from trm import navigation
+    from trm.accounts.roles import Cap
+    from trm.cases import sections as case_sections
+    from trm.dashboard import panels
+    from trm.justice import access, sections, tallies
+    from trm.lib import tallies as lib_tallies
+    from trm.transnational import returns
+
+    navigation.register(navigation.NavItem(_("Proceedings"), "justice:proceedings", Cap.CRIMINAL_TRACK, order=45))
+    case_sections.register(sections.case_proceedings)
+    case_sections.withhold_support(access.withheld_support)
+    panels.register(sections.hearings_panel)
+    returns.register(sections.testimony_warning)
+    lib_tallies.register(tallies.TALLY)

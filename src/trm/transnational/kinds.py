@@ -364,6 +364,17 @@ KINDS: dict[str, Kind] = {
             summary=("alert_kind",),
             renderer=rendering.URGENT_ALERT,
         ),
+        # Sent by the justice part's own verb (``justice.notices.notify``), never from the menu.
+        Kind(
+            "proceeding_outcome",
+            gettext_lazy("Outcome of criminal proceedings"),
+            "case_management",
+            fieldsets.outcome_body,
+            handlers.on_message,
+            needs_case=True,
+            summary=("outcome", "decided_on"),
+            renderer=rendering.PROCEEDING_OUTCOME,
+        ),
     )
 }
 
