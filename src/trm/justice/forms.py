@@ -39,7 +39,7 @@ class OpenProceedingForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = access.offices()
+        cast("forms.ModelChoiceField[Any]", self.fields["organisation"]).queryset = access.offices()
         if access.on_criminal_track(user):
             # The criminal track opens proceedings for its own office.
             del self.fields["organisation"]
