@@ -96,6 +96,8 @@ def test_the_criminal_track_never_sees_support_data_by_default(j):
     assert "not shown on the criminal-justice track" in text
     # Neither the lists nor their entries on the timeline.
     assert "Support plan" not in text and "<h3>Risk assessments</h3>" not in text
+    read = AuditEvent.objects.filter(action="read", actor_id=j.police.pk, object_ref=own.reference).last()
+    assert "support_plans" not in read.fields and "narrative" in read.fields
     # A caseworker on the same kind of case sees them.
     case = j.case()
     text = verified_client(j.focal).get(reverse("cases:detail", args=[case.reference])).content.decode()

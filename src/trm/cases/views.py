@@ -68,6 +68,7 @@ PAGE_SIZE = 25
 # Support data a reader may be kept from (sections.support_withheld): its forms and timeline entries.
 SUPPORT_ACTIONS = frozenset({"risk", "support"})
 SUPPORT_ENTRIES = frozenset({"risk", "support"})
+SUPPORT_FIELDS = frozenset({"risk_assessments", "support_plans"})
 DETAIL_FIELDS = (
     "reference", "status", "state", "person.given_name", "person.family_name", "person.aliases",
     "person.date_of_birth", "person.gender", "person.citizenships", "person.languages", "detection_place",
@@ -395,7 +396,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 @capability_required(Cap.SEE_CASE_DATA)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
-    record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
+    fields = DETAIL_FIELDS
+    if sections.support_withheld(request.user, case):
+        fields = tuple(f for f in DETAIL_FIELDS if f not in SUPPORT_FIELDS)
+    record(request.user, Action.READ, case, fields=fields, request=request)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
