@@ -396,7 +396,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 @capability_required(Cap.SEE_CASE_DATA)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
-    fields = DETAIL_FIELDS
+    fields: tuple[str, ...] = DETAIL_FIELDS
     if sections.support_withheld(request.user, case):
         fields = tuple(f for f in DETAIL_FIELDS if f not in SUPPORT_FIELDS)
     record(request.user, Action.READ, case, fields=fields, request=request)
