@@ -80,6 +80,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     # One's own notifications of conversations: everyone may read theirs (most have none).
     "transnational:notifications": ALL,
     "referrals:start": REDIRECTS | CASE_ROLES,  # without a case reference it sends you back to the list
+    # Criminal proceedings' content: the criminal track only (docs/justice.md).
+    "justice:proceedings": frozenset({R.LAW_ENFORCEMENT}),
 }
 # Reached without a login, by design.
 PUBLIC = {"accounts:login", "accounts:logout", "set_language", "exchange:inbox", "exchange:trust_list", "favicon"}
@@ -262,6 +264,28 @@ def test_a_real_message_evidence_is_the_focal_points_only(clients, client):
         assert status == (200 if role == R.FOCAL_POINT else 404), f"{url} as {role.value}: {status}"
     other = reverse("transnational:evidence", args=[conversation, uuid.uuid4()])
     assert clients[R.FOCAL_POINT].get(other).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_real_proceeding_is_the_criminal_tracks_only(clients, client):
+    """A proceeding that exists: law enforcement of its office reads it (page and API); caseworkers
+    get a 404 as for a reference that does not exist, roles without case content a 403."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from trm.accounts.models import User
+    from trm.cases import casework
+    from trm.justice import proceedings
+
+    focal = User.objects.get(username="matrix-focal_point")
+    case = casework.record_detection(by=focal, detected_on=timezone.localdate(), detection_country="SE")
+    p = proceedings.open_proceeding(case, by=focal, person_role="witness", organisation=focal.organisation)
+    url = reverse("justice:proceeding", args=[p.reference])
+    assert client.get(url).status_code == 302
+    for role, c in clients.items():
+        expected = 200 if role == R.LAW_ENFORCEMENT else 404 if role in CASE_ROLES else 403
+        assert c.get(url).status_code == expected, f"{url} as {role.value}"
+        assert c.get(f"/api/justice/proceedings/{p.reference}").status_code == expected, f"API as {role.value}"
 
 
 def _api_operations():

@@ -62,11 +62,13 @@ api = TRMApi(
 
 def _mount_routers() -> None:
     from trm.cases.api import router as cases_router
+    from trm.justice.api import router as justice_router
     from trm.network.api import router as network_router
     from trm.referrals.api import router as referrals_router
     from trm.transnational.api import router as transnational_router
 
     api.add_router("/cases/", cases_router)
+    api.add_router("/justice/", justice_router)
     api.add_router("/network/", network_router)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/transnational/", transnational_router)

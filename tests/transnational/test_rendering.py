@@ -104,6 +104,7 @@ EXTRA: dict[str, dict[str, Any]] = {
     "consent_withdrawn": {"scope": "listed_messages", "message_ids": [message_id("referral_offer")]},
     "urgent_alert": {"description": "Left the shelter at night."},
     "route_alert": {"identity": IDENTITY},
+    "proceeding_outcome": {"next_hearing_on": "2027-01-15", "remarks": "The sentence is not yet final."},
 }
 FULL = {t: {**copy.deepcopy(SAMPLE_BODIES[t]), **copy.deepcopy(EXTRA.get(t, {}))} for t in kinds.KINDS}
 # The messages of the conversation the bodies refer to, as the timeline knows them.

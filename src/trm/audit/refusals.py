@@ -49,6 +49,7 @@ OBJECTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("referrals", "providers", "pk"): ("referrals.provider", "provider-{}"),
     ("transnational", "*", "conversation"): ("transnational.link", "{}"),
     ("transnational", "alerts", "alert_id"): ("transnational.routealert", "{}"),
+    ("justice", "proceedings", "reference"): ("justice.proceeding", "{}"),
     ("network", "countries", "code"): ("network.networkcountry", "{}"),
     ("network", "people", "pk"): ("network.participant", "{}"),
     ("network", "meetings", "pk"): ("network.meeting", "{}"),

@@ -8,7 +8,7 @@ through their own access module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
@@ -30,3 +30,26 @@ def register(factory: SectionFactory) -> SectionFactory:
 def sections_for(request: HttpRequest, case: Case) -> list[Panel]:
     found = [p for p in (f(request, case) for f in _FACTORIES) if p is not None]
     return sorted(found, key=lambda p: p.order)
+
+
+# Support data (risk assessments, support plans, referrals to services and what they delivered)
+# withheld from some readers: another part decides (the justice part keeps it from the criminal
+# track, justice/access.py). A rule receives the user and answers the cases whose support data
+# is withheld from them (a queryset of primary keys), or None; the rules add up.
+SupportRule = Callable[[Any], Any]
+_SUPPORT_RULES: list[SupportRule] = []
+
+
+def withhold_support(rule: SupportRule) -> SupportRule:
+    if rule not in _SUPPORT_RULES:
+        _SUPPORT_RULES.append(rule)
+    return rule
+
+
+def support_withheld_cases(user: Any) -> list[Any]:
+    """The querysets of case primary keys whose support data the user may not read."""
+    return [found for found in (rule(user) for rule in _SUPPORT_RULES) if found is not None]
+
+
+def support_withheld(user: Any, case: Case) -> bool:
+    return any(found.filter(pk=case.pk).exists() for found in support_withheld_cases(user))

@@ -68,6 +68,10 @@ from trm.lib.refusals import status_of
 from trm.vocab.htcds import CaseStatus
 
 PAGE_SIZE = 25
+# Support data a reader may be kept from (sections.support_withheld): its forms and timeline entries.
+SUPPORT_ACTIONS = frozenset({"risk", "support"})
+SUPPORT_ENTRIES = frozenset({"risk", "support"})
+SUPPORT_FIELDS = frozenset({"risk_assessments", "support_plans"})
 DETAIL_FIELDS = (
     "reference", "status", "state", "person.given_name", "person.family_name", "person.aliases",
     "person.date_of_birth", "person.gender", "person.citizenships", "person.languages", "detection_place",
@@ -359,10 +363,13 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     user = request.user
     bound = bound or {}
     forms = {}
+    withheld = sections.support_withheld(user, case)
     for name, action in ACTIONS.items():
         if name in ("withdraw", "anonymous", "follow_up") or (name == "no_indicators" and not case.is_child):
             continue
         if not action.on_page and name not in bound:
+            continue
+        if withheld and name in SUPPORT_ACTIONS:
             continue
         if name in bound or _may(action, user, case):
             forms[name] = bound.get(name) or action.form(case=case, user=user)
@@ -381,10 +388,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "counterparts": case.counterparts.all(),
         "foreign_decisions": case.foreign_decisions.all(),
         "deadlines": open_deadlines,
-        "timeline": timeline.build(case),
+        "timeline": [e for e in timeline.build(case) if not (withheld and e.kind in SUPPORT_ENTRIES)],
         "notes": case.notes.select_related("author")[:20],
-        "risks": case.risk_assessments.all()[:5],
-        "plans": case.support_plans.select_related("provider"),
+        "risks": [] if withheld else case.risk_assessments.all()[:5],
+        "plans": [] if withheld else case.support_plans.select_related("provider"),
+        "support_withheld": withheld,
         "permits": case.permits.all(),
         "guardians": case.guardians.select_related("guardian", "person"),
         "can_withdraw": _may(ACTIONS["withdraw"], user, case),
@@ -403,7 +411,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
 @capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
-    record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
+    fields: tuple[str, ...] = DETAIL_FIELDS
+    if sections.support_withheld(request.user, case):
+        fields = tuple(f for f in DETAIL_FIELDS if f not in SUPPORT_FIELDS)
+    record(request.user, Action.READ, case, fields=fields, request=request)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 

@@ -60,6 +60,7 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "route_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
     "route_alert_ack": TypeSpec(frozenset({"protection"}), is_reply=True, vital_interests_allowed=True),
     "guardian_handover": TypeSpec(frozenset({"protection", "case_management"})),
+    "proceeding_outcome": TypeSpec(frozenset({"case_management", "monitoring"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     # Shared under a joint investigation team's agreement, outside any case conversation.

@@ -648,6 +648,34 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
         },
         ["case_ref", "answer"],
     ),
+    # What became of criminal proceedings in which the person takes part, for the node of the
+    # country where she lives now to tell her (trm/1 §5.26); codes and dates, never file numbers.
+    "proceeding_outcome": _object(
+        {
+            "case_ref": CASE_REF,
+            "proceeding_ref": REF,
+            "stage": {"enum": ["investigation", "prosecution", "trial", "judgment", "appeal", "closed"]},
+            "outcome": {
+                "enum": [
+                    "investigation_opened",
+                    "investigation_discontinued",
+                    "charged",
+                    "trial_opened",
+                    "convicted",
+                    "acquitted",
+                    "appeal_lodged",
+                    "appeal_decided",
+                    "closed",
+                ]
+            },
+            "decided_on": DATE,
+            "person_role": {"enum": ["injured_party", "witness", "civil_party"]},
+            "testimony_expected": {"type": "boolean"},
+            "next_hearing_on": DATE,
+            "remarks": TEXT,
+        },
+        ["case_ref", "proceeding_ref", "stage", "outcome", "decided_on", "testimony_expected"],
+    ),
     # About the sending node itself, never about a case: the head of its audit chain.
     "audit_head": _object(
         {

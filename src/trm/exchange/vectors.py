@@ -253,6 +253,15 @@ SAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "re_trafficking_alert": False,
         "services_received": ["shelter", "vocational"],
     },
+    "proceeding_outcome": {
+        "case_ref": "XK-2026-0042",
+        "proceeding_ref": "PR-2026-0007",
+        "stage": "judgment",
+        "outcome": "convicted",
+        "decided_on": "2026-11-20",
+        "person_role": "injured_party",
+        "testimony_expected": False,
+    },
     "case_closure": {
         "case_ref": "XK-2026-0042",
         "reason": "reintegrated",
@@ -434,6 +443,7 @@ _PURPOSE = {
     "arrival_confirmation": "return",
     "post_return_report": "monitoring",
     "case_closure": "case_management",
+    "proceeding_outcome": "case_management",
     "consent_withdrawn": "case_management",
     "urgent_alert": "protection",
     "route_alert": "protection",

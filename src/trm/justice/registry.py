@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 def ready() -> None:
+    _proceedings()
     _teams()
 
 
@@ -26,3 +27,23 @@ def _teams() -> None:
         code=teams.UNKNOWN_OPERATION,
         reason=_("This node holds no joint investigation team with this operation reference and the sender's country."),
     )
+
+
+def _proceedings() -> None:
+    """Proceedings: menu, case section, hearings on the dashboard, firewall, the return's warning, counts."""
+    from django.utils.translation import gettext_lazy as _
+
+    from trm import navigation
+    from trm.accounts.roles import Cap
+    from trm.cases import sections as case_sections
+    from trm.dashboard import panels
+    from trm.justice import access, sections, tallies
+    from trm.lib import tallies as lib_tallies
+    from trm.transnational import returns
+
+    navigation.register(navigation.NavItem(_("Proceedings"), "justice:proceedings", Cap.CRIMINAL_TRACK, order=45))
+    case_sections.register(sections.case_proceedings)
+    case_sections.withhold_support(access.withheld_support)
+    panels.register(sections.hearings_panel)
+    returns.register(sections.testimony_warning)
+    lib_tallies.register(tallies.TALLY)

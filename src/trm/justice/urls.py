@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from trm.justice import teams_views
+from trm.justice import teams_views, views
 
 app_name = "justice"
 # One block per part of the app (proceedings, compensation, teams, groups).
@@ -18,4 +18,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("teams/<str:ref>/items/<int:pk>/forward/", teams_views.item_forward, name="team_item_forward"),
     path("teams/<str:ref>/items/<int:pk>/evidence/", teams_views.item_evidence, name="team_item_evidence"),
     path("teams/<str:ref>/export.csv", teams_views.team_export, name="team_export"),
+]
+
+urlpatterns += [
+    path("proceedings/", views.proceeding_list, name="proceedings"),
+    path("proceedings/new/<str:case_ref>/", views.proceeding_new, name="proceeding_new"),
+    path("proceedings/support/<str:case_ref>/<slug:action>/", views.disclosure, name="disclosure"),
+    path("proceedings/<str:reference>/", views.proceeding_detail, name="proceeding"),
+    path("proceedings/<str:reference>/<slug:action>/", views.proceeding_action, name="proceeding_action"),
 ]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from trm.accounts.access import signed_in
 from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Cap
+from trm.cases import sections
 from trm.cases.access import can_manage, visible_cases
 from trm.cases.models import Case
 from trm.referrals.models import ACTIVE_STATUSES, Basis, Provider, ProviderQuerySet, Referral, ReferralQuerySet
@@ -62,6 +63,9 @@ def visible_referrals(user: Viewer) -> ReferralQuerySet:
     if not user.can(Cap.SEE_CASE_DATA):
         return Referral.objects.none()
     scope = Q(case__in=visible_cases(user).values("pk"))
+    for withheld in sections.support_withheld_cases(user):
+        # Support data kept from this reader (the criminal track: justice/access.py).
+        scope &= ~Q(case__in=withheld)
     receiving = _receiving_scope(user)
     if receiving is not None:
         scope |= receiving

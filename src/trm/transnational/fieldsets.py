@@ -343,6 +343,24 @@ def closure_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, An
     return {"case_ref": case_ref, "reason": d["closure_reason"], "closed_on": (d.get("date") or _today()).isoformat()}
 
 
+OUTCOME_MEMBERS = ("stage", "outcome", "person_role", "testimony_expected", "next_hearing_on", "remarks")
+
+
+def outcome_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+    """What became of criminal proceedings: coded members and dates only (``justice.notices`` fills ``d``)."""
+    body: dict[str, Any] = {
+        "case_ref": case_ref,
+        "proceeding_ref": d["proceeding_ref"],
+        "decided_on": (d.get("date") or _today()).isoformat(),
+    }
+    for key in OUTCOME_MEMBERS:
+        value = d.get(key)
+        if value in (None, ""):
+            continue
+        body[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return body
+
+
 def alert_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
     body = {
         "case_ref": case_ref,

@@ -435,6 +435,17 @@ KINDS: dict[str, Kind] = {
             summary=("handed_over_on",),
             renderer=rendering.GUARDIAN_HANDOVER,
         ),
+        # Sent by the justice part's own verb (``justice.notices.notify``), never from the menu.
+        Kind(
+            "proceeding_outcome",
+            gettext_lazy("Outcome of criminal proceedings"),
+            "case_management",
+            fieldsets.outcome_body,
+            handlers.on_message,
+            needs_case=True,
+            summary=("outcome", "decided_on"),
+            renderer=rendering.PROCEEDING_OUTCOME,
+        ),
     )
 }
 

@@ -799,6 +799,25 @@ INFORMATION_RESPONSE = Renderer(
 )
 
 
+PROCEEDING_OUTCOME = Renderer(
+    (
+        Part(
+            gettext_lazy("Criminal proceedings"),
+            (
+                Member("outcome", gettext_lazy("Outcome"), coded(v.PROCEEDING_OUTCOME)),
+                Member("decided_on", gettext_lazy("Decided on"), date),
+                Member("stage", gettext_lazy("Stage"), coded(v.PROCEEDING_STAGE)),
+                Member("person_role", gettext_lazy("The person's part"), coded(v.PERSON_ROLE)),
+                Member("testimony_expected", gettext_lazy("Expected to testify"), yes_no),
+                Member("next_hearing_on", gettext_lazy("Next hearing"), date),
+                REMARKS,
+            ),
+        ),
+        _references(Member("proceeding_ref", gettext_lazy("Reference of the proceedings"))),
+    )
+)
+
+
 def renderer_of(type_: str) -> Renderer | None:
     """The renderer the type's ``Kind`` declares (``kinds.KINDS``), or None for a type about no case."""
     from trm.transnational.kinds import KINDS  # the kinds name the renderers above

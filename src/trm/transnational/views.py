@@ -32,6 +32,7 @@ from trm.transnational import (
     reconciling,
     rendering,
     reprocess,
+    returns,
     roles,
     timeline,
     vocabulary,
@@ -134,6 +135,8 @@ def _detail_context(link: Any, user: Any, **forms: Any) -> dict[str, Any]:
         "follow_up_label": kind.action if kind else "",
         "follow_up_note": kind.note if kind else "",
         "reports_due": list(link.reports_due.all()),
+        # What other parts say about returning the person (expected to testify …); the case's node only.
+        "return_warnings": returns.warnings_for(link.case) if "return_arrangements" in types else [],
         "today": today,
         "role_form": forms.get("role_form") or RoleForm(initial={"role": link.peer_role}),
         "alert": _alert_of(link),

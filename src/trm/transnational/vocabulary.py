@@ -251,6 +251,30 @@ QUESTION_TOPIC: Vocabulary = {
     "travel": _("Travel"),
     "other": _("Other"),
 }
+PROCEEDING_STAGE: Vocabulary = {
+    "investigation": _("Investigation"),
+    "prosecution": _("Prosecution"),
+    "trial": _("Trial"),
+    "judgment": _("Judgment"),
+    "appeal": _("Appeal"),
+    "closed": _("Closed"),
+}
+PROCEEDING_OUTCOME: Vocabulary = {
+    "investigation_opened": _("Investigation opened"),
+    "investigation_discontinued": _("Investigation discontinued"),
+    "charged": _("Charges brought"),
+    "trial_opened": _("Trial opened"),
+    "convicted": _("Conviction"),
+    "acquitted": _("Acquittal"),
+    "appeal_lodged": _("Appeal lodged"),
+    "appeal_decided": _("Appeal decided"),
+    "closed": _("Proceedings closed"),
+}
+PERSON_ROLE: Vocabulary = {
+    "injured_party": _("Injured party"),
+    "witness": _("Witness"),
+    "civil_party": _("Civil party"),
+}
 
 # The envelope's coded members.
 PURPOSE: Vocabulary = {

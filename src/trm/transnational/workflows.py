@@ -362,6 +362,31 @@ def send(target: Case | Link, *, kind: str, data: Mapping[str, Any], by: Any) ->
     return link
 
 
+@transaction.atomic
+def tell(case: Case, *, kind: str, country: str, data: Mapping[str, Any], by: Any) -> list[Link]:
+    """Send a message of a kind no menu offers in every live conversation about ``case`` with ``country``.
+
+    For the node's own duties towards the person (the part that calls it checked its actor:
+    ``justice.notices`` for ``proceeding_outcome``). A ``Conflict`` when no conversation about
+    the case with a node of that country is live.
+    """
+    spec = KINDS[kind]
+    if spec.action is not None or kind in STARTS:
+        raise ValidationError({"type": [_("This message type cannot be sent from here.")]})
+    links = [
+        link
+        for link in Link.objects.select_for_update(of=("self",)).filter(case=case, peer_country=country)
+        if link.is_live
+    ]
+    if not links:
+        raise Conflict(_("No live conversation about this case with a node of that country."), code="no_conversation")
+    for link in links:
+        draft = _in_conversation(link, spec, data)
+        _enqueue(draft, conversation=link.conversation, by=by)
+        record(by, Action.SEND, link, fields=[kind], note=kind)
+    return links
+
+
 def send_referral(case: Case, *, by: Any, offer: bool = True, **data: Any) -> Link:
     """``send`` with the send form's fields as keyword arguments (commands and tests)."""
     return send(case, kind="referral_offer" if offer else "case_notification", data=data, by=by)
