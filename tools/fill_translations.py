@@ -142,7 +142,8 @@ def main(argv: list[str]) -> int:
         if not e.msgid or e.key not in glossary or (e.translated and not overwrite):
             continue
         value = glossary[e.key]
-        if e.translated and value == (e.msgstr[0] if e.msgid_plural is None else [e.msgstr[i] for i in sorted(e.msgstr)]):
+        current = e.msgstr[0] if e.msgid_plural is None else [e.msgstr[i] for i in sorted(e.msgstr)]
+        if e.translated and value == current:
             continue
         plural = e.msgid_plural is not None
         if not value or (plural and (isinstance(value, str) or len(value) != nplurals)):
