@@ -117,11 +117,11 @@ def test_it_answers_404_for_cases_out_of_scope(world, who):
 
 
 @pytest.mark.parametrize("who", ["dpo", "rapporteur", "admin", "secretariat"])
-def test_roles_without_case_content_get_403(world, who):
+def test_roles_without_case_content_get_403_for_the_list_and_404_for_a_case(world, who):
     case = detect(world.responder)
     client = verified_client(getattr(world, who))
     assert client.get("/api/cases/").status_code == 403
-    assert client.get(f"/api/cases/{case.reference}").status_code == 403
+    assert client.get(f"/api/cases/{case.reference}").status_code == 404
 
 
 def test_it_needs_a_login(client, db):

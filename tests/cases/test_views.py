@@ -95,15 +95,15 @@ def test_a_guessed_url_is_a_404_for_every_role_that_must_not_see(world, who):
 
 
 @pytest.mark.parametrize("who", ["dpo", "rapporteur", "admin", "secretariat"])
-def test_a_role_that_sees_no_case_content_is_a_403_for_any_case_on_page_and_api(world, who):
-    # Refused for the role, whatever the reference: the same answer for a real and a guessed one.
+def test_a_role_that_sees_no_case_content_is_a_404_for_any_case_on_page_and_api(world, who):
+    # Every case is out of reach for the role: the same 404 for a real and a guessed reference.
     case = detect(world.responder)
     client = verified_client(getattr(world, who))
     for reference in (case.reference, "ZZ-NOPE-0000"):
-        assert client.get(f"/cases/{reference}/").status_code == 403
-        assert client.post(f"/cases/{reference}/note/", {"text": "x"}).status_code == 403
-        assert client.get(f"/cases/{reference}/screen/").status_code == 403
-        assert client.get(f"/api/cases/{reference}").status_code == 403
+        assert client.get(f"/cases/{reference}/").status_code == 404
+        assert client.post(f"/cases/{reference}/note/", {"text": "x"}).status_code == 404
+        assert client.get(f"/cases/{reference}/screen/").status_code == 404
+        assert client.get(f"/api/cases/{reference}").status_code == 404
     assert not case.notes.exists()
 
 
