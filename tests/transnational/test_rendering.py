@@ -103,6 +103,8 @@ EXTRA: dict[str, dict[str, Any]] = {
     "post_return_report": {"receiver_case_ref": "AL-2026-0117", "remarks": "Attends training."},
     "consent_withdrawn": {"scope": "listed_messages", "message_ids": [message_id("referral_offer")]},
     "urgent_alert": {"description": "Left the shelter at night."},
+    "compensation_claim_answer": {"ended_on": "2027-01-10"},
+    "group_reference": {"receiver_case_ref": "AL-2026-0117"},
 }
 FULL = {t: {**copy.deepcopy(SAMPLE_BODIES[t]), **copy.deepcopy(EXTRA.get(t, {}))} for t in kinds.KINDS}
 # The messages of the conversation the bodies refer to, as the timeline knows them.

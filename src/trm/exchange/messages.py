@@ -57,6 +57,9 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "urgent_alert": TypeSpec(frozenset({"protection"}), vital_interests_allowed=True),
     "information_request": TypeSpec(QUESTION_PURPOSES),
     "information_response": TypeSpec(QUESTION_PURPOSES, is_reply=True),
+    "compensation_claim": TypeSpec(frozenset({"case_management"})),
+    "compensation_claim_answer": TypeSpec(frozenset({"case_management"}), is_reply=True),
+    "group_reference": TypeSpec(frozenset({"case_management"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
 }

@@ -7,4 +7,6 @@ from __future__ import annotations
 
 
 def ready() -> None:
-    pass
+    from trm.justice import compensation_registry
+
+    compensation_registry.ready()
