@@ -71,38 +71,38 @@ def amount(value: Any, field: str, *, positive: bool = False) -> Decimal:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Give an amount, e.g. 1250.50.")]}, code="amount") from None
+        raise ValidationError({field: ValidationError(_("Give an amount, e.g. 1250.50."), code="amount")}) from None
     if not number.is_finite():
-        raise ValidationError({field: [_("Give an amount, e.g. 1250.50.")]}, code="amount")
+        raise ValidationError({field: ValidationError(_("Give an amount, e.g. 1250.50."), code="amount")})
     if number < 0:
-        raise ValidationError({field: [_("An amount cannot be negative.")]}, code="negative_amount")
+        raise ValidationError({field: ValidationError(_("An amount cannot be negative."), code="negative_amount")})
     if positive and number == 0:
-        raise ValidationError({field: [_("A payment must be more than zero.")]}, code="zero_amount")
+        raise ValidationError({field: ValidationError(_("A payment must be more than zero."), code="zero_amount")})
     if number != number.quantize(CENT):
-        raise ValidationError({field: [_("Give the amount with at most two decimals.")]}, code="amount_precision")
+        raise ValidationError({field: ValidationError(_("Give the amount with at most two decimals."), code="amount_precision")})
     if number > MAX_AMOUNT:
-        raise ValidationError({field: [_("The amount is too large.")]}, code="amount_too_large")
+        raise ValidationError({field: ValidationError(_("The amount is too large."), code="amount_too_large")})
     return number.quantize(CENT)
 
 
 def currency(value: Any) -> str:
     code = str(value or "").strip()
     if not is_currency(code):
-        raise ValidationError({"currency": [_("Give an ISO 4217 currency code, e.g. EUR.")]}, code="unknown_currency")
+        raise ValidationError({"currency": ValidationError(_("Give an ISO 4217 currency code, e.g. EUR."), code="unknown_currency")})
     return code
 
 
 def _day(value: Any, field: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise ValidationError({field: [_("Give a date.")]}, code="date")
+        raise ValidationError({field: ValidationError(_("Give a date."), code="date")})
     if value > timezone.localdate():
-        raise ValidationError({field: [_("The date cannot be in the future.")]}, code="future_date")
+        raise ValidationError({field: ValidationError(_("The date cannot be in the future."), code="future_date")})
     return value
 
 
 def _not_before(day: dt.date, earlier: dt.date | None, field: str, message: str) -> None:
     if earlier is not None and day < earlier:
-        raise ValidationError({field: [message]}, code="date_order")
+        raise ValidationError({field: ValidationError(message, code="date_order")})
 
 
 def new_reference() -> str:
@@ -143,10 +143,11 @@ def open_claim(
 ) -> Claim:
     """Record a claim (a draft) on a case the actor manages."""
     case_access.check_actor(by, case, allowed=signed_in(by) and case_access.can_manage(by, case))
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise Conflict(_("The case is closed."), code="closed")
     if kind not in ClaimKind.values:
-        raise ValidationError({"kind": [_("Choose the kind of claim.")]}, code="kind")
+        raise ValidationError({"kind": ValidationError(_("Choose the kind of claim."), code="kind")})
     claim = Claim(
         reference=new_reference(),
         case=case,
@@ -193,7 +194,7 @@ def decide(claim: Claim, *, awarded: bool, decided_on: dt.date, by: Any, amount_
     claim.decided_on = day
     if awarded:
         if amount_awarded in (None, ""):
-            raise ValidationError({"amount_awarded": [_("Give the amount awarded.")]}, code="required")
+            raise ValidationError({"amount_awarded": ValidationError(_("Give the amount awarded."), code="required")})
         claim.amount_awarded = amount(amount_awarded, "amount_awarded")
     else:
         claim.ended_on = day
@@ -218,10 +219,8 @@ def record_payment(claim: Claim, *, amount_paid: Any, paid_on: dt.date, by: Any)
     assert claim.amount_awarded is not None  # awarded states carry their amount
     left = claim.amount_awarded - claim.amount_paid
     if value > left:
-        raise ValidationError(
-            {"amount": [_("The payment is more than what is left of the award (%(left)s).") % {"left": left}]},
-            code="above_award",
-        )
+        message = _("The payment is more than what is left of the award (%(left)s).") % {"left": left}
+        raise ValidationError({"amount": ValidationError(message, code="above_award")})
     payment = Payment(claim=claim, amount=value, paid_on=day, recorded_by=by)
     payment.full_clean()
     payment.save()

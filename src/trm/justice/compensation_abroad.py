@@ -48,9 +48,9 @@ def send_claim(claim: Claim, *, link: Link, by: Any, crime_country: str = "") ->
     """Pass a cross-border claim (a draft here) to the deciding node of the conversation ``link``."""
     claim = compensation._locked(claim, by)
     if claim.kind != ClaimKind.CROSS_BORDER:
-        raise ValidationError({"kind": [_("Only a cross-border claim is passed to another country.")]}, code="kind")
+        raise ValidationError({"kind": ValidationError(_("Only a cross-border claim is passed to another country."), code="kind")})
     if link.case_id != claim.case_id:
-        raise ValidationError({"link": [_("Choose a conversation about this case.")]}, code="link")
+        raise ValidationError({"link": ValidationError(_("Choose a conversation about this case."), code="link")})
     if claim.abroad_role:
         raise Conflict(_("This claim was passed on already."), code="sent")
     claim.status = claim_states.next_state(claim.status, "file")
