@@ -50,7 +50,7 @@ def refusals_audited(user: Any, *, what: str, obj: Any = None, request: HttpRequ
         yield
     except (ValidationError, PermissionDenied, Http404) as exc:
         fields = sorted(exc.error_dict) if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") else []
-        codes = [e.code for e in exc.error_list if e.code] if isinstance(exc, ValidationError) else []
+        codes = [e.code for e in _errors(exc) if e.code] if isinstance(exc, ValidationError) else []
         record_refusal(
             request,
             status=status_of(exc),
@@ -61,6 +61,12 @@ def refusals_audited(user: Any, *, what: str, obj: Any = None, request: HttpRequ
             note=f"{what}: {codes[0] if codes else type(exc).__name__}",
         )
         raise
+
+
+def _errors(exc: ValidationError) -> list[ValidationError]:
+    if hasattr(exc, "error_dict"):
+        return [e for errors in exc.error_dict.values() for e in errors]
+    return list(exc.error_list)
 
 
 # --- checking input ----------------------------------------------------------------------------

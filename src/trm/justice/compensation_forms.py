@@ -23,7 +23,7 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
 class ClaimForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of claim"), choices=_blank(ClaimKind.choices))
     currency = forms.CharField(
-        label=_("Currency"), max_length=3, initial="EUR", help_text=_("ISO 4217 code, e.g. EUR, BGN, RON.")
+        label=_("Currency"), max_length=3, initial="EUR", help_text=_("ISO 4217 code, e.g. EUR, RON, SEK.")
     )
     amount_claimed = forms.CharField(label=_("Amount claimed"), max_length=20, help_text=AMOUNT_HELP)
     limitation_on = forms.DateField(

@@ -21,31 +21,3 @@ def currency_label(code: str) -> str:
     """``EUR — Euro``; an unknown code as it is."""
     name = _names().get(code)
     return f"{code} — {name}" if name else code
-
-
-# The currencies of the region's countries first in pick-lists; every other code is accepted too.
-COMMON = (
-    "EUR",
-    "ALL",
-    "BAM",
-    "BGN",
-    "CHF",
-    "CZK",
-    "GBP",
-    "HUF",
-    "MDL",
-    "MKD",
-    "PLN",
-    "RON",
-    "RSD",
-    "SEK",
-    "TRY",
-    "UAH",
-    "USD",
-)
-
-
-def currency_choices() -> list[tuple[str, str]]:
-    common = [(c, currency_label(c)) for c in COMMON if c in _names()]
-    rest = sorted((c, currency_label(c)) for c in _names() if c not in COMMON)
-    return common + rest
