@@ -78,7 +78,7 @@ def answer_data(claim: Claim) -> dict[str, Any]:
     data: dict[str, Any] = {
         "claim_ref": claim.remote_ref,
         "decider_claim_ref": claim.reference,
-        "outcome": claim.status,
+        "outcome": str(claim.status),
         "currency": claim.currency,
     }
     if claim.decided_on is not None:
