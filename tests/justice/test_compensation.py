@@ -62,7 +62,7 @@ def test_the_transition_table_allows_only_its_steps():
     S = ClaimStatus
     assert claim_states.next_state(S.DRAFT, "file") == S.FILED
     assert claim_states.next_state(S.PAID_IN_PART, "pay") == S.PAID_IN_PART
-    assert claim_states.ENDED == {S.REJECTED, S.PAID, S.WRITTEN_OFF}
+    assert {S.REJECTED, S.PAID, S.WRITTEN_OFF} == claim_states.ENDED
     for state in S:
         for event in ("file", "award", "reject", "pay", "pay_off", "write_off"):
             if event not in claim_states.TRANSITIONS[state]:

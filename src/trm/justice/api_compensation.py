@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
@@ -243,7 +243,7 @@ def send(request: HttpRequest, reference: str, payload: SendIn) -> dict[str, Any
     def verb(c: Claim, u: User) -> None:
         link = link_access.visible_links(u).filter(conversation=_uuid(payload.conversation)).first()
         if link is None:
-            raise ValidationError({"conversation": ValidationError("Choose a conversation about this case.", code="link")})
+            raise compensation.invalid("conversation", "Choose a conversation about this case.", "link")
         compensation_abroad.send_claim(c, link=link, by=u)
 
     return _step(request, reference, "send", verb)
@@ -255,7 +255,7 @@ def _uuid(value: str) -> Any:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationError({"conversation": ValidationError("Give a conversation id.", code="conversation")}) from None
+        raise compensation.invalid("conversation", "Give a conversation id.", "conversation") from None
 
 
 # --- group cases ----------------------------------------------------------------------------------
@@ -348,6 +348,6 @@ def share(request: HttpRequest, reference: str, payload: SendIn) -> dict[str, An
     with compensation.refusals_audited(user, what="group share", obj=found, request=request):
         link = link_access.visible_links(user).filter(conversation=_uuid(payload.conversation)).first()
         if link is None:
-            raise ValidationError({"conversation": ValidationError("Choose a conversation about a case of this group.", code="link")})
+            raise compensation.invalid("conversation", "Choose a conversation about a case of this group.", "link")
         group_cases.share(found, link=link, by=user)
     return _group_out(user, found)

@@ -63,6 +63,11 @@ def refusals_audited(user: Any, *, what: str, obj: Any = None, request: HttpRequ
         raise
 
 
+def invalid(field: str, message: Any, code: str) -> ValidationError:
+    """Bad input in one field, with a stable code (the API's problem lists it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _errors(exc: ValidationError) -> list[ValidationError]:
     if hasattr(exc, "error_dict"):
         return [e for errors in exc.error_dict.values() for e in errors]
@@ -77,38 +82,38 @@ def amount(value: Any, field: str, *, positive: bool = False) -> Decimal:
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: ValidationError(_("Give an amount, e.g. 1250.50."), code="amount")}) from None
+        raise invalid(field, _("Give an amount, e.g. 1250.50."), "amount") from None
     if not number.is_finite():
-        raise ValidationError({field: ValidationError(_("Give an amount, e.g. 1250.50."), code="amount")})
+        raise invalid(field, _("Give an amount, e.g. 1250.50."), "amount")
     if number < 0:
-        raise ValidationError({field: ValidationError(_("An amount cannot be negative."), code="negative_amount")})
+        raise invalid(field, _("An amount cannot be negative."), "negative_amount")
     if positive and number == 0:
-        raise ValidationError({field: ValidationError(_("A payment must be more than zero."), code="zero_amount")})
+        raise invalid(field, _("A payment must be more than zero."), "zero_amount")
     if number != number.quantize(CENT):
-        raise ValidationError({field: ValidationError(_("Give the amount with at most two decimals."), code="amount_precision")})
+        raise invalid(field, _("Give the amount with at most two decimals."), "amount_precision")
     if number > MAX_AMOUNT:
-        raise ValidationError({field: ValidationError(_("The amount is too large."), code="amount_too_large")})
+        raise invalid(field, _("The amount is too large."), "amount_too_large")
     return number.quantize(CENT)
 
 
 def currency(value: Any) -> str:
     code = str(value or "").strip()
     if not is_currency(code):
-        raise ValidationError({"currency": ValidationError(_("Give an ISO 4217 currency code, e.g. EUR."), code="unknown_currency")})
+        raise invalid("currency", _("Give an ISO 4217 currency code, e.g. EUR."), "unknown_currency")
     return code
 
 
 def _day(value: Any, field: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise ValidationError({field: ValidationError(_("Give a date."), code="date")})
+        raise invalid(field, _("Give a date."), "date")
     if value > timezone.localdate():
-        raise ValidationError({field: ValidationError(_("The date cannot be in the future."), code="future_date")})
+        raise invalid(field, _("The date cannot be in the future."), "future_date")
     return value
 
 
 def _not_before(day: dt.date, earlier: dt.date | None, field: str, message: str) -> None:
     if earlier is not None and day < earlier:
-        raise ValidationError({field: ValidationError(message, code="date_order")})
+        raise invalid(field, message, "date_order")
 
 
 def new_reference() -> str:
@@ -153,7 +158,7 @@ def open_claim(
     if not case.is_open:
         raise Conflict(_("The case is closed."), code="closed")
     if kind not in ClaimKind.values:
-        raise ValidationError({"kind": ValidationError(_("Choose the kind of claim."), code="kind")})
+        raise invalid("kind", _("Choose the kind of claim."), "kind")
     claim = Claim(
         reference=new_reference(),
         case=case,
@@ -200,7 +205,7 @@ def decide(claim: Claim, *, awarded: bool, decided_on: dt.date, by: Any, amount_
     claim.decided_on = day
     if awarded:
         if amount_awarded in (None, ""):
-            raise ValidationError({"amount_awarded": ValidationError(_("Give the amount awarded."), code="required")})
+            raise invalid("amount_awarded", _("Give the amount awarded."), "required")
         claim.amount_awarded = amount(amount_awarded, "amount_awarded")
     else:
         claim.ended_on = day
@@ -226,7 +231,7 @@ def record_payment(claim: Claim, *, amount_paid: Any, paid_on: dt.date, by: Any)
     left = claim.amount_awarded - claim.amount_paid
     if value > left:
         message = _("The payment is more than what is left of the award (%(left)s).") % {"left": left}
-        raise ValidationError({"amount": ValidationError(message, code="above_award")})
+        raise invalid("amount", message, "above_award")
     payment = Payment(claim=claim, amount=value, paid_on=day, recorded_by=by)
     payment.full_clean()
     payment.save()

@@ -131,7 +131,7 @@ def claim_detail(request: SignedInRequest, reference: str) -> HttpResponse:
 def _send(claim: Claim, by: Any, d: dict[str, Any], form: SendClaimForm) -> Any:
     link = form.links.get(d["link"])
     if link is None:
-        raise ValidationError({"link": ValidationError(_("Choose a conversation about this case."), code="link")})
+        raise compensation.invalid("link", _("Choose a conversation about this case."), "link")
     return compensation_abroad.send_claim(claim, link=link, by=by)
 
 
