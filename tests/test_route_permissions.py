@@ -38,6 +38,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     "cases:list": CASE_ROLES,
     "cases:new": frozenset({R.FIRST_RESPONDER, R.FOCAL_POINT, R.LAW_ENFORCEMENT}),
     "cases:search": POST_ONLY,
+    # Compensation claims and group cases: of the cases each role sees (none for a provider).
+    "justice:compensation": CASE_ROLES,
+    "justice:groups": CASE_ROLES,
+    "justice:group_new": frozenset({R.FOCAL_POINT}),
     "network:home": frozenset({R.SECRETARIAT}),
     "network:calendar_ics": frozenset({R.SECRETARIAT}),
     "network:commitments": frozenset({R.SECRETARIAT}),
