@@ -19,6 +19,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 class ClaimKind(models.TextChoices):
@@ -114,7 +115,7 @@ class Claim(models.Model):
         total = getattr(self, "paid_total", None)
         if total is None:
             total = self.payments.aggregate(t=Sum("amount"))["t"]
-        return Decimal(total or ZERO)
+        return Decimal(total or ZERO).quantize(CENT)
 
     @property
     def unpaid(self) -> Decimal | None:
