@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from trm.accounts.models import User
 from trm.cases.models import Case
-from trm.demo import synthetic_network, synthetic_referrals
+from trm.demo import synthetic_justice, synthetic_network, synthetic_referrals
 from trm.demo.accounts import ACCOUNTS, DEMO_PASSWORD, current_code
 from trm.demo.synthetic import seed_staff
 from trm.demo.synthetic_cases import seed_cases
@@ -34,6 +34,7 @@ class Command(BaseCommand):
             seed_cases(40, seed=sum(map(ord, settings.TRM_NODE_ID)))
         synthetic_network.seed_demo(settings.TRM_COUNTRY)  # the coordinators' network, on every demo node
         synthetic_referrals.seed_demo(settings.TRM_COUNTRY)
+        synthetic_justice.seed_demo(settings.TRM_COUNTRY)
         if options["verbosity"] < 1:
             return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
