@@ -48,6 +48,8 @@ OBJECTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("referrals", "directory", "pk"): ("referrals.provider", "provider-{}"),
     ("referrals", "providers", "pk"): ("referrals.provider", "provider-{}"),
     ("transnational", "*", "conversation"): ("transnational.link", "{}"),
+    ("justice", "compensation", "reference"): ("justice.claim", "{}"),
+    ("justice", "groups", "reference"): ("justice.group", "{}"),
     ("network", "countries", "code"): ("network.networkcountry", "{}"),
     ("network", "people", "pk"): ("network.participant", "{}"),
     ("network", "meetings", "pk"): ("network.meeting", "{}"),

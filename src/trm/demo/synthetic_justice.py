@@ -14,7 +14,7 @@ from django.utils import timezone
 from trm.accounts.models import User
 from trm.cases.models import Case
 from trm.justice import compensation, group_cases
-from trm.justice.models import Claim
+from trm.justice.models.compensation import Claim
 
 # The national currency for back pay where it is not the euro (ISO 4217).
 NATIONAL_CURRENCY = {"SE": "SEK", "RO": "RON", "MD": "MDL", "AL": "ALL", "RS": "RSD", "MK": "MKD", "UA": "UAH"}
