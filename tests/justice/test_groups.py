@@ -152,3 +152,26 @@ def test_a_reference_is_shared_only_in_a_conversation_about_a_member_case(two):
         reverse("justice:group_action", args=[group.reference, "share"]), {"link": str(link.conversation)}
     )
     assert response.status_code == 400 and not two.sent("group_reference")
+
+
+def test_group_pages_refuse_whoever_may_not_change_the_group(world):
+    group = group_cases.record_group(by=world.focal, **FARM)
+    case = detect(world.responder)
+    group_cases.link_case(group, case, by=world.focal)
+    url = reverse("justice:group_action", args=[group.reference, "link"])
+    other = detect(world.responder)
+    # The responder sees the group through its case, but records nothing in it (403); an outsider gets a 404.
+    assert verified_client(world.responder).post(url, {"case": other.reference}).status_code == 403
+    assert verified_client(world.other_responder).post(url, {"case": other.reference}).status_code == 404
+    assert (
+        verified_client(world.other_responder)
+        .post(f"{API}/{group.reference}/cases", {"case": other.reference}, content_type="application/json")
+        .status_code
+        == 404
+    )
+    # Bad input on the page: a case reference that names nothing the focal point sees is a 404, an empty one a 400.
+    focal = verified_client(world.focal)
+    assert focal.post(url, {"case": ""}).status_code == 400
+    assert focal.post(url, {"case": "SE-NOPE-0000"}).status_code == 404
+    assert focal.post(url, {"case": other.reference}).status_code == 302
+    assert set(group.members.values_list("case", flat=True)) == {case.pk, other.pk}

@@ -28,7 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trm.accounts.access import signed_in
-from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.audit.refusals import record_refusal
@@ -258,11 +257,3 @@ def write_off(claim: Claim, *, on: dt.date, by: Any) -> Claim:
     record(by, Action.UPDATE, claim, fields=["status", "ended_on"], note="written off")
     _after(claim, by)
     return claim
-
-
-def may_open(user: Any, case: Case) -> bool:
-    return compensation_access.may_open_claim(user, case)
-
-
-def needs_send_capability(user: Any) -> bool:
-    return bool(signed_in(user) and user.can(Cap.SEND_TRANSNATIONAL))

@@ -372,7 +372,7 @@ KINDS: dict[str, Kind] = {
             "case_management",
             fieldsets.compensation_claim_body,
             handlers.delegated,
-            summary=("currency", "amount_claimed"),
+            summary=("currency",),
             renderer=rendering.COMPENSATION_CLAIM,
         ),
         Kind(
@@ -382,7 +382,7 @@ KINDS: dict[str, Kind] = {
             fieldsets.compensation_answer_body,
             handlers.delegated,
             answers="compensation_claim",  # the claim it answers is named by the justice verb
-            summary=("outcome", "currency", "amount_awarded"),
+            summary=("outcome",),
             renderer=rendering.COMPENSATION_CLAIM_ANSWER,
         ),
         Kind(
