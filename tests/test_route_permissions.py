@@ -41,6 +41,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     # Joint investigation teams: the criminal track only (its members see their teams on the list).
     "justice:teams": frozenset({R.LAW_ENFORCEMENT}),
     "justice:team_new": frozenset({R.LAW_ENFORCEMENT}),
+    # Compensation claims and group cases: of the cases each role sees (none for a provider).
+    "justice:compensation": CASE_ROLES,
+    "justice:groups": CASE_ROLES,
+    "justice:group_new": frozenset({R.FOCAL_POINT}),
     "network:home": frozenset({R.SECRETARIAT}),
     "network:calendar_ics": frozenset({R.SECRETARIAT}),
     "network:commitments": frozenset({R.SECRETARIAT}),

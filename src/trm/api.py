@@ -63,6 +63,8 @@ api = TRMApi(
 def _mount_routers() -> None:
     from trm.cases.api import router as cases_router
     from trm.justice.api import router as justice_router
+    from trm.justice.api_compensation import groups_router as justice_groups_router
+    from trm.justice.api_compensation import router as justice_compensation_router
     from trm.network.api import router as network_router
     from trm.referrals.api import router as referrals_router
     from trm.transnational.api import router as transnational_router
@@ -72,6 +74,8 @@ def _mount_routers() -> None:
     api.add_router("/network/", network_router)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/transnational/", transnational_router)
+    api.add_router("/justice/compensation/", justice_compensation_router)
+    api.add_router("/justice/groups/", justice_groups_router)
 
 
 _mount_routers()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.cases.builders import World, detect
 from tests.factories import make_org, make_user
+from tests.transnational.conftest import two  # noqa: F401 - the two-node fixture, shared
 from trm.accounts.roles import Role
 from trm.cases import casework
 from trm.justice import proceedings
@@ -59,3 +60,8 @@ class Justice(World):
 @pytest.fixture
 def j(db):
     return Justice()
+
+
+@pytest.fixture
+def world(db):
+    return World()

@@ -105,6 +105,8 @@ EXTRA: dict[str, dict[str, Any]] = {
     "urgent_alert": {"description": "Left the shelter at night."},
     "route_alert": {"identity": IDENTITY},
     "proceeding_outcome": {"next_hearing_on": "2027-01-15", "remarks": "The sentence is not yet final."},
+    "compensation_claim_answer": {"ended_on": "2027-01-10"},
+    "group_reference": {"receiver_case_ref": "AL-2026-0117"},
 }
 FULL = {t: {**copy.deepcopy(SAMPLE_BODIES[t]), **copy.deepcopy(EXTRA.get(t, {}))} for t in kinds.KINDS}
 # The messages of the conversation the bodies refer to, as the timeline knows them.

@@ -50,6 +50,8 @@ OBJECTS: dict[tuple[str, str, str], tuple[str, str]] = {
     ("transnational", "*", "conversation"): ("transnational.link", "{}"),
     ("transnational", "alerts", "alert_id"): ("transnational.routealert", "{}"),
     ("justice", "proceedings", "reference"): ("justice.proceeding", "{}"),
+    ("justice", "compensation", "reference"): ("justice.claim", "{}"),
+    ("justice", "groups", "reference"): ("justice.group", "{}"),
     ("network", "countries", "code"): ("network.networkcountry", "{}"),
     ("network", "people", "pk"): ("network.participant", "{}"),
     ("network", "meetings", "pk"): ("network.meeting", "{}"),

@@ -1,7 +1,7 @@
-"""A synthetic joint investigation team on every demo node, with the same operation reference.
+"""A few synthetic compensation claims and a group case for a demo node (seeded: the same every time).
 
-Each demo node records the team the three demo countries' prosecutors share, so that the
-``prosecutor`` account can share graded items between the nodes. Idempotent.
+Runs after the demo cases exist; idempotent: nothing is added when the node holds claims.
+Everything goes through the justice verbs, as a focal point would record it.
 """
 
 from __future__ import annotations
@@ -9,39 +9,50 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from trm.accounts.models import User
-from trm.justice.models.teams import JointTeam, TeamMember, TeamParty
+from trm.cases.models import Case
+from trm.justice import compensation, group_cases
+from trm.justice.models.compensation import Claim
 
-OPERATION_REF = "JIT-DEMO-2026"
-PARTIES = (
-    ("SE", "se-nrm", "Swedish Prosecution Authority (demo)"),
-    ("BG", "bg-nrm", "Prosecutor's Office of Bulgaria (demo)"),
-    ("RO", "ro-nrm", "DIICOT Romania (demo)"),
-)
+# The national currency for back pay where it is not the euro (ISO 4217).
+NATIONAL_CURRENCY = {"SE": "SEK", "RO": "RON", "MD": "MDL", "AL": "ALL", "RS": "RSD", "MK": "MKD", "UA": "UAH"}
 
 
-def seed_demo(country: str) -> JointTeam | None:
-    prosecutor = User.objects.filter(username="prosecutor").first()
-    if prosecutor is None or JointTeam.objects.filter(operation_ref=OPERATION_REF).exists():
-        return None
-    with transaction.atomic():
-        team = JointTeam.objects.create(
-            operation_ref=OPERATION_REF,
-            agreement_ref="JIT agreement SE-BG-RO 2026/3 (synthetic)",
-            purpose="Labour exploitation of seasonal farm workers recruited through one agency (synthetic).",
-            starts_on=dt.date(2026, 3, 1),
-            ends_on=dt.date(2027, 8, 31),
-            created_by=prosecutor,
-        )
-        for code, node, authority in PARTIES:
-            TeamParty.objects.create(team=team, country=code, node=node, authority=authority)
-        TeamMember.objects.create(
-            team=team,
-            name=prosecutor.get_full_name() or "Demo prosecutor",
-            organisation=str(prosecutor.organisation or ""),
-            country=country,
-            function="Lead prosecutor",
-            user=prosecutor,
-        )
-    return team
+@transaction.atomic
+def seed_demo(country: str) -> None:
+    if Claim.objects.exists():
+        return
+    focal = User.objects.get(username="focal")
+    cases = list(Case.objects.open().order_by("id")[:3])
+    if len(cases) < 3:
+        return
+    today = timezone.localdate()
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    offender = compensation.open_claim(
+        cases[0], kind="offender", currency_code="EUR", amount_claimed="15000.00", by=focal,
+        authority="District Court", proceeding_ref="K 1042/2026",
+    )  # fmt: skip
+    compensation.file(offender, filed_on=ago(120), by=focal)
+    compensation.decide(offender, awarded=True, decided_on=ago(40), amount_awarded="9000.00", by=focal)
+    compensation.record_payment(offender, amount_paid="2500.00", paid_on=ago(10), by=focal)
+    scheme = compensation.open_claim(
+        cases[1], kind="state_scheme", currency_code="EUR", amount_claimed="6000.00", by=focal,
+        authority="Crime Victim Compensation Authority",
+    )  # fmt: skip
+    compensation.file(scheme, filed_on=ago(30), by=focal)
+    currency = NATIONAL_CURRENCY.get(country, "EUR")
+    compensation.open_claim(
+        cases[2], kind="back_pay", currency_code=currency, amount_claimed="42000.00", by=focal,
+        limitation_on=today + dt.timedelta(days=21),
+    )  # fmt: skip
+    group = group_cases.record_group(
+        by=focal, kind="employer", sector="agriculture", name="Synthetic Greenhouses Ltd", workplace="Greenhouse 4",
+        country=country, wages_owed="42000.00", currency=currency, hours_owed="3100", inspection_ref="LI-2026-0815",
+    )  # fmt: skip
+    group_cases.link_case(group, cases[0], by=focal)
+    group_cases.link_case(group, cases[2], by=focal)

@@ -61,6 +61,9 @@ MESSAGE_TYPES: dict[str, TypeSpec] = {
     "route_alert_ack": TypeSpec(frozenset({"protection"}), is_reply=True, vital_interests_allowed=True),
     "guardian_handover": TypeSpec(frozenset({"protection", "case_management"})),
     "proceeding_outcome": TypeSpec(frozenset({"case_management", "monitoring"})),
+    "compensation_claim": TypeSpec(frozenset({"case_management"})),
+    "compensation_claim_answer": TypeSpec(frozenset({"case_management"}), is_reply=True),
+    "group_reference": TypeSpec(frozenset({"case_management"})),
     "audit_head": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     "exchange_summary": TypeSpec(frozenset({"accountability"}), about_a_case=False),
     # Shared under a joint investigation team's agreement, outside any case conversation.

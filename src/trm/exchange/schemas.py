@@ -253,6 +253,26 @@ CONSENT_SCOPE = _object(
 # The entries of an ``exchange_summary`` (trm/1 §5.21). A message's type is written as a
 # name, not an enumeration, so that a summary may list a message of a type the reader
 # refused as unknown.
+# Money (compensation claims, trm/1 §5.27-5.28): an ISO 4217 code and a decimal amount as a
+# string, never a float, with at most two decimals.
+CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+AMOUNT = {"type": "string", "pattern": "^(0|[1-9][0-9]{0,11})([.][0-9]{1,2})?$"}
+PAYMENT = _object({"paid_on": DATE, "amount": AMOUNT}, ["paid_on", "amount"])
+CLAIM_OUTCOMES = ["filed", "awarded", "rejected", "paid_in_part", "paid", "written_off"]
+GROUP_REF = {"type": "string", "pattern": "^G-[0-9a-f]{32}$"}
+SECTORS = [
+    "agriculture",
+    "construction",
+    "manufacturing",
+    "hospitality",
+    "domestic_work",
+    "cleaning",
+    "transport",
+    "begging",
+    "sex_industry",
+    "other",
+]
+
 SUMMARY_MAX_ENTRIES = 500
 SHA256_HEX = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _TYPE_NAME = {"type": "string", "pattern": "^[a-z][a-z_]{0,39}$"}
@@ -675,6 +695,58 @@ BODY_SCHEMAS: dict[str, dict[str, Any]] = {
             "remarks": TEXT,
         },
         ["case_ref", "proceeding_ref", "stage", "outcome", "decided_on", "testimony_expected"],
+    ),
+    # A cross-border compensation claim (Directive 2004/80/EC): the assisting node, where the
+    # person lives, passes it to the deciding node, where the crime happened (trm/1 §5.27).
+    "compensation_claim": _object(
+        {
+            "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
+            "claim_ref": REF,
+            "currency": CURRENCY,
+            "amount_claimed": AMOUNT,
+            "submitted_on": DATE,
+            "crime_country": COUNTRY,
+            "back_pay": {"type": "boolean"},
+            "deciding_authority": SHORT_TEXT,
+            "proceeding_ref": SHORT_TEXT,
+        },
+        ["case_ref", "claim_ref", "currency", "amount_claimed", "submitted_on"],
+    ),
+    # The deciding node's answer: the claim's state, the award and every payment so far (§5.28).
+    "compensation_claim_answer": _object(
+        {
+            "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
+            "claim_ref": REF,
+            "decider_claim_ref": REF,
+            "outcome": {"enum": CLAIM_OUTCOMES},
+            "currency": CURRENCY,
+            "decided_on": DATE,
+            "amount_awarded": AMOUNT,
+            "payments": _list(PAYMENT, min_items=0, max_items=100),
+            "ended_on": DATE,
+        },
+        ["case_ref", "claim_ref", "outcome", "currency"],
+        # An award carries its amount and date; nothing else does.
+        when=(
+            {"properties": {"outcome": {"enum": ["awarded", "paid_in_part", "paid", "written_off"]}}},
+            {"required": ["amount_awarded", "decided_on"]},
+            {"not": {"required": ["amount_awarded"]}},
+        ),
+    ),
+    # A pseudonymous reference to a group (employer, workplace, recruiter, begging network)
+    # the person's case belongs to, so that the other node can link its own victims (§5.29).
+    "group_reference": _object(
+        {
+            "case_ref": CASE_REF,
+            "receiver_case_ref": CASE_REF,
+            "group_ref": GROUP_REF,
+            "group_kind": {"enum": ["employer", "workplace", "recruiter", "begging_network"]},
+            "sector": {"enum": SECTORS},
+            "country": COUNTRY,
+        },
+        ["case_ref", "group_ref", "group_kind"],
     ),
     # About the sending node itself, never about a case: the head of its audit chain.
     "audit_head": _object(

@@ -9,6 +9,7 @@ from __future__ import annotations
 def ready() -> None:
     _proceedings()
     _teams()
+    _compensation()
 
 
 def _teams() -> None:
@@ -47,3 +48,9 @@ def _proceedings() -> None:
     panels.register(sections.hearings_panel)
     returns.register(sections.testimony_warning)
     lib_tallies.register(tallies.TALLY)
+
+
+def _compensation() -> None:
+    from trm.justice import compensation_registry
+
+    compensation_registry.ready()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from trm.justice import teams_views, views
+from trm.justice import compensation_urls, teams_views, views
 
 app_name = "justice"
 # One block per part of the app (proceedings, compensation, teams, groups).
@@ -27,3 +27,4 @@ urlpatterns += [
     path("proceedings/<str:reference>/", views.proceeding_detail, name="proceeding"),
     path("proceedings/<str:reference>/<slug:action>/", views.proceeding_action, name="proceeding_action"),
 ]
+urlpatterns += compensation_urls.urlpatterns

@@ -524,3 +524,33 @@ def answer_body(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any
         # The receiving node answers: it names the case it opened, so the sender can find it.
         body["receiver_case_ref"] = case.reference
     return body
+
+
+def _passed(*keys: str) -> Any:
+    """A body builder for a kind whose data another part of TRM prepares (justice): the case
+    reference and the listed members present in the data, as they are."""
+
+    def build(case_ref: str, case: Any, d: Mapping[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"case_ref": case_ref}
+        body.update({k: d[k] for k in keys if d.get(k) not in (None, "", [])})
+        if "payments" in keys and "payments" in d:
+            body["payments"] = list(d["payments"])
+        return body
+
+    return build
+
+
+compensation_claim_body = _passed(
+    "claim_ref",
+    "currency",
+    "amount_claimed",
+    "submitted_on",
+    "crime_country",
+    "back_pay",
+    "deciding_authority",
+    "proceeding_ref",
+)
+compensation_answer_body = _passed(
+    "claim_ref", "decider_claim_ref", "outcome", "currency", "decided_on", "amount_awarded", "payments", "ended_on"
+)
+group_reference_body = _passed("group_ref", "group_kind", "sector", "country")

@@ -14,6 +14,7 @@ a withdrawal) joins the timeline and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -244,3 +245,23 @@ def after_arrival(row: InboxMessage) -> Link | None:
         link.save(update_fields=["remote_case_ref", "updated_at"])
         record(None, Action.UPDATE, link, fields=["remote_case_ref"], note="case reference at the other node")
     return link
+
+
+# --- arrivals that other parts of TRM act on (justice), registered at their start-up ---------
+
+Delegate = Callable[[InboxMessage, Link], None]
+_DELEGATES: dict[str, Delegate] = {}
+
+
+def delegate(type_: str, handler: Delegate) -> None:
+    """Let another part of TRM act on the arrival of ``type_``, in the inbox's transaction."""
+    _DELEGATES[type_] = handler
+
+
+def delegated(row: InboxMessage) -> None:
+    """The message joins its conversation; the part registered for its type acts on it."""
+    link = _joined(row)
+    handler = _DELEGATES.get(row.type)
+    if handler is not None:
+        handler(row, link)
+    record(None, Action.RECEIVE, link, note=row.type)

@@ -446,6 +446,36 @@ KINDS: dict[str, Kind] = {
             summary=("outcome", "decided_on"),
             renderer=rendering.PROCEEDING_OUTCOME,
         ),
+        # Sent by the justice part's own verbs (docs/justice.md); on arrival it acts through
+        # ``handlers.delegate``: a cross-border compensation claim, its answer, a group reference.
+        Kind(
+            "compensation_claim",
+            gettext_lazy("Cross-border compensation claim"),
+            "case_management",
+            fieldsets.compensation_claim_body,
+            handlers.delegated,
+            summary=("currency",),
+            renderer=rendering.COMPENSATION_CLAIM,
+        ),
+        Kind(
+            "compensation_claim_answer",
+            gettext_lazy("Compensation claim: decision and payments"),
+            "case_management",
+            fieldsets.compensation_answer_body,
+            handlers.delegated,
+            answers="compensation_claim",  # the claim it answers is named by the justice verb
+            summary=("outcome",),
+            renderer=rendering.COMPENSATION_CLAIM_ANSWER,
+        ),
+        Kind(
+            "group_reference",
+            gettext_lazy("Group reference"),
+            "case_management",
+            fieldsets.group_reference_body,
+            handlers.delegated,
+            summary=("group_kind", "sector"),
+            renderer=rendering.GROUP_REFERENCE,
+        ),
     )
 }
 

@@ -33,6 +33,7 @@ from trm.transnational import vocabulary as v
 from trm.transnational.models import Link
 from trm.transnational.vocabulary import Label
 from trm.vocab.countries import country_label, language_label
+from trm.vocab.currencies import currency_label
 
 UNKNOWN_COUNTRY = "XX"  # what a node sends when the nationality is not known
 
@@ -112,6 +113,10 @@ def alert_ref(value: Any, known: Known) -> str:
 
 def country(value: Any, known: Known) -> str:
     return _("Unknown") if value == UNKNOWN_COUNTRY else country_label(str(value))
+
+
+def currency(value: Any, known: Known) -> str:
+    return currency_label(str(value))
 
 
 def language(value: Any, known: Known) -> str:
@@ -814,6 +819,71 @@ PROCEEDING_OUTCOME = Renderer(
             ),
         ),
         _references(Member("proceeding_ref", gettext_lazy("Reference of the proceedings"))),
+    )
+)
+
+
+def _payment(item: Mapping[str, Any], known: Known) -> str:
+    return str(item.get("amount", ""))
+
+
+COMPENSATION_CLAIM = Renderer(
+    (
+        Part(
+            gettext_lazy("Compensation claim"),
+            (
+                Member("claim_ref", gettext_lazy("Claim reference of the assisting country")),
+                Member("currency", gettext_lazy("Currency"), currency),
+                Member("amount_claimed", gettext_lazy("Amount claimed")),
+                Member("submitted_on", gettext_lazy("Submitted on"), date),
+                Member("crime_country", gettext_lazy("Country where the crime happened"), country),
+                Member("back_pay", gettext_lazy("Includes back pay for labour exploitation"), yes_no),
+                Member("deciding_authority", gettext_lazy("Deciding authority")),
+                Member("proceeding_ref", gettext_lazy("Proceeding reference")),
+            ),
+        ),
+        ANSWER_REFS,
+    )
+)
+
+COMPENSATION_CLAIM_ANSWER = Renderer(
+    (
+        Part(
+            gettext_lazy("Decision and payments"),
+            (
+                Member("outcome", gettext_lazy("State of the claim"), coded(v.CLAIM_OUTCOME)),
+                Member("currency", gettext_lazy("Currency"), currency),
+                Member("decided_on", gettext_lazy("Decided on"), date),
+                Member("amount_awarded", gettext_lazy("Amount awarded")),
+                Each(
+                    "payments",
+                    lambda item: _("Paid on %(date)s") % {"date": date_label(str(item.get("paid_on", "")))},
+                    _payment,
+                    frozenset({"paid_on", "amount"}),
+                ),
+                Member("ended_on", gettext_lazy("Ended on"), date),
+            ),
+        ),
+        _references(
+            RECEIVER_CASE_REF,
+            Member("claim_ref", gettext_lazy("Claim reference of the assisting country")),
+            Member("decider_claim_ref", gettext_lazy("Claim reference of the deciding country")),
+        ),
+    )
+)
+
+GROUP_REFERENCE = Renderer(
+    (
+        Part(
+            gettext_lazy("Group"),
+            (
+                Member("group_ref", gettext_lazy("Shared group reference")),
+                Member("group_kind", gettext_lazy("Kind of group"), coded(v.GROUP_KIND)),
+                Member("sector", gettext_lazy("Sector"), coded(v.SECTOR)),
+                Member("country", gettext_lazy("Country where it operates"), country),
+            ),
+        ),
+        ANSWER_REFS,
     )
 )
 

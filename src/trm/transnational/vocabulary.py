@@ -313,3 +313,32 @@ def label(vocabulary: Vocabulary, code: object) -> str:
 def choices(vocabulary: Vocabulary) -> list[tuple[str, Label]]:
     """The vocabulary as form choices, in its order."""
     return list(vocabulary.items())
+
+
+# Compensation claims and group cases (trm/1 §5.28, §5.29): the justice part's own choices.
+CLAIM_OUTCOME: Vocabulary = {
+    "filed": _("Filed, not yet decided"),
+    "awarded": _("Awarded"),
+    "rejected": _("Rejected"),
+    "paid_in_part": _("Paid in part"),
+    "paid": _("Paid"),
+    "written_off": _("Written off"),
+}
+GROUP_KIND: Vocabulary = {
+    "employer": _("Employer"),
+    "workplace": _("Workplace"),
+    "recruiter": _("Recruiter"),
+    "begging_network": _("Begging network"),
+}
+SECTOR: Vocabulary = {
+    "agriculture": _("Agriculture and fishing"),
+    "construction": _("Construction"),
+    "manufacturing": _("Manufacturing"),
+    "hospitality": _("Hotels, restaurants and catering"),
+    "domestic_work": _("Domestic work and care"),
+    "cleaning": _("Cleaning"),
+    "transport": _("Transport and logistics"),
+    "begging": _("Begging"),
+    "sex_industry": _("Sex industry"),
+    "other": _("Other"),
+}

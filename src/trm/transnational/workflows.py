@@ -12,6 +12,7 @@ the link only through ``states.move`` and writes its audit entry.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
@@ -502,3 +503,23 @@ def follow_ups_for(link: Link) -> list[str]:
         and (link.case_id or not KINDS[t].needs_case)
         and not (asylum and KINDS[t].not_for_asylum_seekers)
     ]
+
+
+@transaction.atomic
+def send_own(link: Link, *, kind: str, data: Mapping[str, Any], by: Any, in_reply_to: str | None = None) -> Any:
+    """Send, in a live conversation, a message that another part of TRM sends by its own verb.
+
+    For the kinds without a menu entry whose verbs live elsewhere (justice: compensation
+    claims, group references). The sender's capability, the conversation's visibility and
+    state, the kind's rules, basis and handling are checked as for ``send``; ``in_reply_to``
+    names the message answered when the kind answers one of several. Returns the outbox row.
+    """
+    if KINDS[kind].action is not None:
+        raise ValidationError({"type": [_("This message type cannot be sent from here.")]})
+    link = _locked(link, by)
+    draft = _follow_up(link, kind, data)
+    if in_reply_to is not None:
+        draft = dataclasses.replace(draft, in_reply_to=in_reply_to)
+    row = _enqueue(draft, conversation=link.conversation, by=by)
+    record(by, Action.SEND, link, fields=[kind], note=kind)
+    return row

@@ -1,5 +1,7 @@
 """The justice app's models, one module per part; each is imported here so Django finds it."""
 
+from trm.justice.models.compensation import Claim, Payment  # noqa: F401
+from trm.justice.models.groups import Group, GroupMember, GroupShare  # noqa: F401
 from trm.justice.models.perpetrators import Perpetrator as Perpetrator
 from trm.justice.models.perpetrators import PerpetratorStatus as PerpetratorStatus
 from trm.justice.models.proceedings import Channel as Channel

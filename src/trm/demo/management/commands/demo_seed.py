@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from trm.accounts.models import User
 from trm.cases.models import Case
-from trm.demo import synthetic_justice, synthetic_network, synthetic_proceedings, synthetic_referrals
+from trm.demo import synthetic_justice, synthetic_network, synthetic_proceedings, synthetic_referrals, synthetic_teams
 from trm.demo.accounts import ACCOUNTS, DEMO_PASSWORD, current_code
 from trm.demo.synthetic import seed_staff
 from trm.demo.synthetic_cases import seed_cases
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         synthetic_referrals.seed_demo(settings.TRM_COUNTRY)
         synthetic_justice.seed_demo(settings.TRM_COUNTRY)
         synthetic_proceedings.seed_demo()
+        synthetic_teams.seed_demo(settings.TRM_COUNTRY)
         if options["verbosity"] < 1:
             return
         self.stdout.write(f"Demo node {settings.TRM_NODE_ID} ({settings.TRM_COUNTRY}) seeded with synthetic data.")
