@@ -403,3 +403,22 @@ def test_the_alert_form_starts_from_the_open_missing_episode(two):
         "last_seen_on": timezone.localdate(seen),
         "police_report_ref": "PR-7",
     }
+
+
+def test_an_open_missing_episode_offers_the_alert_to_the_focal_point_only(two):
+    from django.test import RequestFactory
+
+    from tests.factories import verified_client
+    from trm.cases import missing
+
+    case = route_case(two)
+    missing.record_missing(
+        case, by=two.focal, last_seen_at=timezone.now() - dt.timedelta(hours=2), last_seen_place="Bus station"
+    )
+    alert_url = f"/transnational/alerts/new/{case.reference}/"
+    page = verified_client(two.focal).get(f"/cases/{case.reference}/").content.decode()
+    assert alert_url in page
+    # Whoever may not send transnational messages is offered nothing (the factory checks it).
+    request = RequestFactory().get("/")
+    request.user = two.responder
+    assert missing.offers_for(request, case.missing_episodes.get()) == []

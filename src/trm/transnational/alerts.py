@@ -350,3 +350,19 @@ def rows(alert: RouteAlert) -> list[Row]:
             progress = Progress.SENT
         out.append(Row(r, progress, sent.finished_at if sent is not None and delivered else None))
     return out
+
+
+def offer_for_episode(request: Any, episode: Any) -> Any:
+    """The case page's "Send a route alert" on an open missing episode, for whoever may send one."""
+    from django.urls import reverse
+
+    from trm.cases.missing import Offer
+    from trm.transnational import access
+
+    if not access.may_use(request.user):
+        return None
+    return Offer(
+        label=_("Send an alert along the route"),
+        url=reverse("transnational:alert_new", args=[episode.case.reference]),
+        help=_("To every country on the recorded route and those you choose; each acknowledges."),
+    )

@@ -30,3 +30,8 @@ class TransnationalConfig(AppConfig):
         navigation.register(
             navigation.NavItem(_("Transnational"), "transnational:inbox", Cap.SEND_TRANSNATIONAL, order=40)
         )
+        from trm.cases import missing
+        from trm.transnational import alerts
+
+        # An open missing episode offers its alert along the route to whoever may send one.
+        missing.register_offer(alerts.offer_for_episode)
