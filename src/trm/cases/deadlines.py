@@ -22,6 +22,7 @@ CG_DECISION = "cg_decision"
 CHILD_REPRESENTATIVE = "child_representative"
 RESIDENCE_PERMIT = "residence_permit"
 RISK_REVIEW = "risk_review"
+SUPPORT_REVIEW = "support_review"  # always given its date: the plan's review date
 
 
 class RulesError(ValueError):

@@ -72,6 +72,20 @@ def refresh_next_deadline(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
 
 
+def sync_support_review(case: Case) -> None:
+    """The case's "review the support plan" deadline: the earliest review date of its open plans."""
+    from trm.cases.models import SupportPlan, SupportPlanStatus
+
+    open_plans = SupportPlan.objects.filter(
+        case=case, status__in=[SupportPlanStatus.PLANNED, SupportPlanStatus.ACTIVE], review_on__isnull=False
+    )
+    due = open_plans.aggregate(d=Min("review_on"))["d"]
+    if due is None:
+        complete(case, deadlines.SUPPORT_REVIEW)
+        return
+    open_deadline(case, deadlines.SUPPORT_REVIEW, start=min(due, today()), due_on=due, assigned_org=case.owner_org)
+
+
 def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:
     """Open deadlines the user should see: on visible open cases, for them or their organisation.
 

@@ -29,7 +29,7 @@ from trm.audit.record import record
 from trm.audit.refusals import record_refusal
 from trm.cases.models import ConsentPurpose
 from trm.lib.paging import BoundedPaginator
-from trm.referrals import access, directory, fieldsets, notifications, pdf, routing
+from trm.referrals import access, directory, fieldsets, notifications, pdf, plans, routing
 from trm.referrals.forms import (
     CapacityForm,
     ChooseCaseForm,
@@ -38,6 +38,7 @@ from trm.referrals.forms import (
     DeliveryForm,
     DirectoryFilterForm,
     EmptyForm,
+    PlanForm,
     ProviderForm,
     ReferForm,
     ReferralFilterForm,
@@ -213,6 +214,12 @@ ACTIONS: dict[str, ReferralAction] = {
         "receiving",
         gettext_lazy("Referral completed and reported. Your access to it has ended."),
     ),
+    "plan": ReferralAction(
+        PlanForm,
+        lambda r, u, d: plans.create(r, by=u, **d),
+        "receiving",
+        gettext_lazy("Support plan started. The referring case manager can follow it."),
+    ),
     "withdraw": ReferralAction(
         WithdrawForm,
         lambda r, u, d: routing.withdraw(r, by=u, reason=d["reason"]),
@@ -230,6 +237,9 @@ def _forms_for(user: User, referral: Referral, receiving: bool, bound: dict[str,
             continue
         if name == "deliver":
             if referral.status not in routing.DELIVERY_STATES:
+                continue
+        elif name == "plan":
+            if referral.status not in plans.PLAN_STATES:
                 continue
         elif name not in events:
             continue
@@ -254,7 +264,9 @@ def _detail(
         "today": timezone.localdate(),
         "field_set_label": fieldsets.FIELD_SETS[referral.field_set].label,
     }
-    if not receiving:
+    if receiving:
+        context["plans"] = list(plans.plans_of_referral(user, referral))
+    else:
         context["case_ref"] = referral.case.reference
         context["basis_holds"] = referral.basis_holds(timezone.now())
     record(user, Action.READ, referral, fields=projection.keys, request=request)
