@@ -100,7 +100,8 @@ def next_step(case: Case) -> NextStep:
         S.DETECTED: (_("Screen the person with an indicator set."), manager),
         S.SCREENED: (
             _(
-                "Record the person's consent and refer the case to the competent authority, or record that no referral is needed."
+                "Record the person's consent and refer the case to the competent authority, "
+                "or record that no referral is needed."
             ),
             manager,
         ),
