@@ -157,6 +157,12 @@ class ReferForm(forms.Form):
         provider_field.label_from_instance = _provider_label  # type: ignore[assignment]  # Django reads this hook off the instance
         cast(forms.ChoiceField, self.fields["field_set"]).choices = _field_set_choices()
 
+    def offer_providers(self, providers: list[Provider]) -> None:
+        """Offer only these providers (those that fit); any listed provider is still validated, so
+        that choosing another one gets the verb's reason instead of a bare "not a valid choice"."""
+        field = cast("forms.ModelChoiceField[Provider]", self.fields["provider"])
+        field.widget.choices = [("", "—"), *((p.pk, _provider_label(p)) for p in providers)]
+
 
 def _provider_label(provider: Provider) -> str:
     services = ", ".join(str(Service(s).label) for s in provider.services if s in Service.values)

@@ -44,7 +44,7 @@ from trm.referrals.forms import (
     ReferralFilterForm,
     WithdrawForm,
 )
-from trm.referrals.models import ACTIVE_STATUSES, Referral, Service
+from trm.referrals.models import ACTIVE_STATUSES, Provider, Referral, Service
 
 PAGE_SIZE = 25
 LIST_FIELDS = ["reference", "service", "status", "to_org", "answer_due"]
@@ -127,6 +127,15 @@ def referral_start(request: SignedInRequest) -> HttpResponse:
 def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
+    # The providers that fit the case and the chosen service are offered; the others are listed
+    # with their reasons. The verb refuses an unfit provider with the same reason (routing.unfit).
+    service = str((request.POST or request.GET).get("service", ""))
+    choice = None
+    if service in Service.values:
+        providers = Provider.objects.active().select_related("organisation").order_by("organisation__name")
+        fits, others = routing.choose(providers, case, service, timezone.localdate())
+        choice = {"service": Service(service).label, "fits": fits, "others": others}
+        form.offer_providers(fits)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -157,6 +166,8 @@ def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     context = {
         "case": case,
         "form": form,
+        "choice": choice,
+        "services": Service.choices,
         "consents": consents,
         "best_interests": case.best_interests.exists() if case.is_child else False,
         "field_sets": [(k, fs, [fieldsets.FIELDS[f] for f in fs.fields]) for k, fs in fieldsets.FIELD_SETS.items()],
