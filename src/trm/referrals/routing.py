@@ -234,7 +234,9 @@ def unfit(provider: Provider, case: Case, service: str, today: dt.date) -> list[
     if not case.is_child and gender in MEN and not provider.accepts_men:
         out.append(Unfit("provider", _("This provider does not accept men."), "no_men"))
     if not provider.mou_valid_on(today):
-        out.append(Unfit("provider", _("The cooperation agreement with this provider has expired."), "agreement_expired"))
+        out.append(
+            Unfit("provider", _("The cooperation agreement with this provider has expired."), "agreement_expired")
+        )
     if provider.is_full:
         out.append(Unfit("provider", _("This provider has no free place. Choose another provider."), "provider_full"))
     return out
