@@ -83,7 +83,8 @@ def sync_support_review(case: Case) -> None:
     if due is None:
         complete(case, deadlines.SUPPORT_REVIEW)
         return
-    open_deadline(case, deadlines.SUPPORT_REVIEW, start=min(due, today()), due_on=due, assigned_org=case.owner_org)
+    # Unassigned: whoever works on the case (the owning or the competent organisation) sees it.
+    open_deadline(case, deadlines.SUPPORT_REVIEW, start=min(due, today()), due_on=due)
 
 
 def tasks_for(user: User, *, limit: int = 20) -> list[Deadline]:

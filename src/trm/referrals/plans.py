@@ -91,6 +91,7 @@ def create(
     """The provider starts a plan for the case of a referral it handles."""
     if not access.is_receiving(by, referral):
         raise PermissionDenied(_("Only the organisation the case was referred to may do this."))
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("case", "to_org").get(pk=referral.pk)
     if referral.status not in PLAN_STATES:
         raise Conflict(_("A support plan is started once the referral is accepted."), code="not_accepted")
     _check_dates(starts_on, review_on)
