@@ -6,6 +6,7 @@
     TRM_BENCH_REPEAT=30 ...            # requests per case page and role, after 3 warm-up; default 30
     TRM_BENCH_BEFORE=/path/to/src ...  # another source tree to compare with (e.g. main's src/): measured
                                        # in turn with this one, on the same database, under the same load
+    TRM_BENCH_AFTER=/path/to/src ...   # the tree measured as "after" (default: this tree's src/)
 
 The database (`<name>_100k`, or a SQLite file in $TMPDIR/trm-bench/) holds bulk cases
 (bench_caseload's `bulk_cases`: encrypted names, a route stage, open deadlines) and 20 cases
@@ -39,6 +40,7 @@ POSTGRES = URL.startswith("postgres")
 N = int(os.environ.get("TRM_BENCH_CASES", "100000"))
 REPEAT = int(os.environ.get("TRM_BENCH_REPEAT", "30"))
 BEFORE = os.environ.get("TRM_BENCH_BEFORE", "")
+AFTER = os.environ.get("TRM_BENCH_AFTER", "")  # default: this tree's src/
 RICH = 20
 ROUNDS = 2
 
@@ -171,7 +173,7 @@ def parent() -> None:
     print(f"{database_url().rpartition('/')[2]}: {N:,} cases ({load()})", flush=True)
     references = build()
     connections.close_all()
-    trees = [("after", ROOT / "src")]
+    trees = [("after", Path(AFTER) if AFTER else ROOT / "src")]
     if BEFORE:
         trees.insert(0, ("before", Path(BEFORE)))
     totals: dict[tuple[str, str], list[float]] = {}

@@ -144,3 +144,17 @@ def test_the_decision_form_opens_with_today_as_its_date(world):
     case = referred(detect(world.responder), world.responder, world.authority)
     html = verified_client(world.ca).get(f"/cases/{case.reference}/decide/").content.decode()
     assert f'value="{timezone.localdate().isoformat()}"' in html
+
+
+def test_the_timeline_opens_on_demand_and_is_refused_as_the_case_is(world):
+    case = detect(world.responder)
+    casework.add_note(case, by=world.responder, text="First contact")
+    client = verified_client(world.responder)
+    assert "First contact" not in _page(client, case).split('id="timeline"')[1]
+    full = client.get(f"/cases/{case.reference}/timeline/")
+    assert full.status_code == 200 and "Detection recorded" in full.content.decode()
+    part = client.get(f"/cases/{case.reference}/timeline/", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in part and "Detection recorded" in part
+    assert verified_client(world.other_responder).get(f"/cases/{case.reference}/timeline/").status_code == 404
+    assert verified_client(world.dpo).get(f"/cases/{case.reference}/timeline/").status_code == 403
+    assert client.post(f"/cases/{case.reference}/timeline/").status_code == 405

@@ -515,7 +515,6 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "foreign_decisions": case.foreign_decisions.all(),
         "deadlines": open_deadlines,
         "next_deadline": open_deadlines[0] if open_deadlines else None,
-        "timeline": timeline.build(case),
         "notes": case.notes.select_related("author")[:20],
         "risks": case.risk_assessments.all()[:5],
         "plans": plans,
@@ -534,6 +533,16 @@ def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     case = get_case_for(request.user, reference)
     record(request.user, Action.READ, case, fields=DETAIL_FIELDS, request=request)
     return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@require_GET
+@capability_required(Cap.SEE_CASE_DATA)
+def case_timeline(request: SignedInRequest, reference: str) -> HttpResponse:
+    """Everything that happened on the case, on demand: its own page, or the list alone for htmx."""
+    case = get_case_for(request.user, reference)
+    record(request.user, Action.READ, case, fields=["timeline"], request=request)
+    template = "cases/_timeline.html" if getattr(request, "htmx", False) else "cases/timeline.html"
+    return render(request, template, {"case": case, "timeline": timeline.build(case)})
 
 
 def _refused(request: HttpRequest, case: Case, exc: Exception) -> HttpResponse:
