@@ -77,6 +77,7 @@ def test_the_case_page_guides_and_opens_forms_on_demand(live_server, page):
     expect(page.get_by_role("checkbox", name="Debt bondage")).to_be_visible()
     expect(page.get_by_role("checkbox", name="Physical threats")).to_be_hidden()
     assert_no_violations(page, "case page with a form open")
+    filter_box.evaluate("box => box.scrollIntoView({block: 'center'})")
     page.screenshot(path=str(DOCS_IMG / "case-page-form.png"), full_page=False)
 
     # The decision form, from the summary.
