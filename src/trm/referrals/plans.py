@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,8 +60,6 @@ def allowed_events(plan: SupportPlan) -> list[str]:
 
 def _check_actor(plan: SupportPlan, by: User) -> None:
     if not access.visible_plans(by).filter(pk=plan.pk).exists():
-        from django.http import Http404
-
         raise Http404
     if not access.may_edit_plan(by, plan):
         raise PermissionDenied(_("Only the provider running the plan or the case manager may change it."))
