@@ -170,3 +170,23 @@ def test_the_providers_lists_explain_where_the_work_is(world):
     empty = _html(verified_client(world.other_provider).get("/referrals/plans/"))
     assert "No open support plan" in empty and f"/referrals/plans/{plan.pk}/" not in empty
     assert verified_client(world.dpo).get("/referrals/plans/").status_code == 403
+
+
+def test_the_verbs_refuse_another_provider_and_roles_without_the_case_themselves(world):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    _referral, plan = _started(world)
+    with pytest.raises(Http404):
+        plans.update(plan, by=world.other_provider, goals="x", review_on=None)
+    with pytest.raises(Http404):
+        plans.record_progress(plan, by=world.police, recorded_on=timezone.localdate(), note="x")
+    with pytest.raises(Http404):
+        plans.move(plan, by=world.dpo, event=plans.STOP, outcome="x")
+    other_case = world.presumed_victim()
+    world.consent_for(other_case, recipients=[world.other_org])
+    other_referral = world.refer(other_case, to=world.legal_provider, service="legal", field_set="legal_aid")
+    with pytest.raises(PermissionDenied):
+        plans.create(other_referral, by=world.shelter, type="Legal", starts_on=timezone.localdate())
+    plan.refresh_from_db()
+    assert plan.goals == "Safe housing" and plan.status == "planned"
