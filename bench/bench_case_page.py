@@ -7,6 +7,7 @@
     TRM_BENCH_BEFORE=/path/to/src ...  # another source tree to compare with (e.g. main's src/): measured
                                        # in turn with this one, on the same database, under the same load
     TRM_BENCH_AFTER=/path/to/src ...   # the tree measured as "after" (default: this tree's src/)
+    TRM_BENCH_ROUNDS=1 ...             # rounds of (before, after); default 2
 
 The database (`<name>_100k`, or a SQLite file in $TMPDIR/trm-bench/) holds bulk cases
 (bench_caseload's `bulk_cases`: encrypted names, a route stage, open deadlines) and 20 cases
@@ -19,8 +20,8 @@ Each sample is a whole GET through Django's test client, as a request reaches a 
 session, second factor, access scope, the case's rows, the template, the audit entry. The
 pages of 30 cases (the 20 worked ones and 10 bulk ones in different states) are read by the
 focal point (who sees every case) and by the competent authority (who may decide). The trees
-run as child processes in turn, twice each (before, after, before, after), so that a change in
-the machine's load falls on both; the load average is printed around each run.
+run as child processes in turn (before, after, before, after: TRM_BENCH_ROUNDS), so that a
+change in the machine's load falls on both; the load average is printed around each run.
 Stops by itself.
 """
 
@@ -42,7 +43,7 @@ REPEAT = int(os.environ.get("TRM_BENCH_REPEAT", "30"))
 BEFORE = os.environ.get("TRM_BENCH_BEFORE", "")
 AFTER = os.environ.get("TRM_BENCH_AFTER", "")  # default: this tree's src/
 RICH = 20
-ROUNDS = 2
+ROUNDS = int(os.environ.get("TRM_BENCH_ROUNDS", "2"))
 
 
 def label(n: int) -> str:
