@@ -152,7 +152,7 @@ def build() -> list[str]:
 
 def run_tree(name: str, src: Path, references: list[str]) -> dict[str, list[float]]:
     env = {**os.environ, "PYTHONPATH": str(src), "DATABASE_URL": URL}  # the child adds the suffix itself
-    out = subprocess.run(  # noqa: S603 - our own interpreter and script
+    out = subprocess.run(  # our own interpreter and script
         [sys.executable, __file__, "--measure", str(src)],
         input=json.dumps(references),
         capture_output=True,
