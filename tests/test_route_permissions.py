@@ -66,6 +66,8 @@ MATRIX: dict[str, frozenset[Role]] = {
         {R.FOCAL_POINT, R.PROVIDER, R.FIRST_RESPONDER, R.COMPETENT_AUTHORITY, R.GUARDIAN, R.LAW_ENFORCEMENT}
     ),
     "referrals:notifications": ALL,
+    # Open support plans: those of one's cases, or those one's organisation runs as the provider.
+    "referrals:plans": CASE_ROLES,
     "referrals:provider_new": frozenset({R.FOCAL_POINT, R.NODE_ADMIN}),
     # Protected aggregates only: the coordinator's office, the rapporteur and the secretariat.
     "statistics:home": frozenset({R.FOCAL_POINT, R.RAPPORTEUR, R.SECRETARIAT}),

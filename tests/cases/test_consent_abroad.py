@@ -242,7 +242,8 @@ def test_the_case_page_shows_the_carried_consent_and_its_scope(world):
     assert "carried with the referral from node bg.nrm (their reference CONSENT-41)" in page
     assert "Non-governmental organisation, Health service organisation" in page
     assert f"expires on {days_ago(-10).strftime('%-d %b %Y')}" in page
-    assert "Consent given in Bulgaria" in page  # the timeline
+    timeline = verified_client(world.focal).get(reverse("cases:timeline", args=[case.reference])).content.decode()
+    assert "Consent given in Bulgaria" in timeline  # the timeline, opened on demand
 
 
 def test_the_carried_consent_can_be_withdrawn_here(world):

@@ -47,7 +47,7 @@ def test_withdrawing_consent_in_sweden_erases_the_shared_data_in_bulgaria(two_no
     case_url = se.url
     name = person_name(se)
     assert name and name != "—"
-    se.locator("summary", has_text="Record consent").click()
+    se.get_by_role("link", name="Record consent").click()
     se.get_by_label("Purpose").select_option("transnational_referral")
     se.locator("form[action$='/consent/'] button[type=submit]").click()
     expect(se.get_by_text("Consent recorded.")).to_be_visible()

@@ -53,10 +53,10 @@ def demo_login(page, url: str, username: str = "focal") -> None:
 def record_consent_for_bulgaria(page) -> None:
     """On an open case page: the person's consent to a transnational referral, and what
     Bulgaria may do under it (assistance there, by any kind of organisation)."""
-    page.locator("summary", has_text="Record consent").click()
+    page.get_by_role("link", name="Record consent").click()
     page.get_by_label("Purpose").select_option("transnational_referral")
     page.get_by_role("checkbox", name="Assistance and support services").check()
-    page.get_by_label("Receiving countries").select_option("BG")
+    page.get_by_role("checkbox", name="Bulgaria").check()  # the countries' list, as checkboxes
     page.locator("form[action$='/consent/'] button[type=submit]").click()
     expect(page.get_by_text("Consent recorded.")).to_be_visible()
 

@@ -258,8 +258,9 @@ def test_the_bulgarian_case_page_shows_where_it_came_from(scenario):
     assert "Test coordinator se.nrm, Sweden" in page and "their case SE-" in page
     assert "given in Sweden on" in page and "with interpreter" in page and "carried with the referral" in page
     assert "Assistance and support services, Referral for identification" in page
-    assert "Received from Sweden" in page and "Detected in Sweden" in page  # the timeline
-    assert "Case opened from the referral" in page
+    timeline = verified_client(focal).get(reverse("cases:timeline", args=[link.case.reference])).content.decode()
+    assert "Received from Sweden" in timeline and "Detected in Sweden" in timeline  # the timeline, on demand
+    assert "Case opened from the referral" in timeline
 
 
 def test_a_national_referral_in_bulgaria_goes_on_the_carried_consent(scenario):

@@ -37,11 +37,21 @@ from trm.lib.refusals import Conflict
 from trm.vocab.htcds import CaseStatus, MethodOfControl
 
 NAME_PURPOSE = "cases.person.name"
+DOCUMENT_PURPOSE = "cases.person.document"
 
 
 def name_key(given_name: str, family_name: str) -> str:
     full = f"{given_name} {family_name}".strip()
     return blind_index(full, purpose=NAME_PURPOSE) if full else ""
+
+
+def document_key(documents: Iterable[dict[str, str]]) -> str:
+    """The keyed hash of the first document number (spaces and dashes ignored), or ""."""
+    for doc in documents:
+        number = "".join(ch for ch in str(doc.get("number", "")) if ch.isalnum())
+        if number:
+            return blind_index(number, purpose=DOCUMENT_PURPOSE)
+    return ""
 
 
 def _not_future(day: dt.date | None, field: str, message: str) -> None:
@@ -100,6 +110,7 @@ def record_detection(
         contacts=list(contacts),
         name_index=name_key(given_name, family_name),
     )
+    person.document_index = document_key(person.documents)
     person.full_clean()
     person.save()
     case = Case(
@@ -151,8 +162,9 @@ def update_person(case: Case, *, by: Any, **changes: Any) -> Person:
     if dob is not None and dob > case.detected_on:
         raise ValidationError({"date_of_birth": _("The date of birth cannot be after the detection.")})
     person.name_index = name_key(person.given_name, person.family_name)
+    person.document_index = document_key(person.documents)
     person.full_clean()
-    person.save(update_fields=[*changes, "name_index"])
+    person.save(update_fields=[*changes, "name_index", "document_index"])
     if "citizenships" in changes:
         case.nationality = person.citizenships[0] if person.citizenships else ""
         case.save(update_fields=["nationality", "updated_at"])
@@ -290,6 +302,7 @@ def record_support_plan(
     )
     item.full_clean()
     item.save()
+    tasks.sync_support_review(case)
     record(by, Action.CREATE, case, fields=["support_plan"], note=f"support plan: {type}")
     return item
 

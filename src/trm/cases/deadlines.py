@@ -27,6 +27,7 @@ MISSING_GUARDIAN = "missing_guardian"
 MISSING_REVIEW = "missing_review"
 # Deadlines counted in hours from the moment a missing episode is recorded.
 HOURLY = (MISSING_POLICE, MISSING_GUARDIAN, MISSING_REVIEW)
+SUPPORT_REVIEW = "support_review"  # always given its date: the plan's review date
 
 
 class RulesError(ValueError):

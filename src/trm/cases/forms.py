@@ -62,7 +62,19 @@ def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
 
 
 def _countries() -> list[tuple[str, str]]:
-    return _blank(country_choices())
+    """Every country, the node's own first, after an empty choice (no country is chosen silently)."""
+    return _blank(node_first(country_choices()))
+
+
+def node_first(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The node's country first, then the others by name."""
+    own = settings.TRM_COUNTRY
+    return [c for c in choices if c[0] == own] + [c for c in choices if c[0] != own]
+
+
+# A long list of checkboxes or a multiple select gets a filter box (static/js/app.js); the value is
+# the filter box's accessible name.
+FILTERABLE = {"data-filterable": _("Type to filter the list")}
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -158,7 +170,10 @@ class DetectionForm(forms.Form):
     citizenship = forms.ChoiceField(label=_("Citizenship"), required=False, choices=[])
     second_citizenship = forms.ChoiceField(label=_("Second citizenship"), required=False, choices=[])
     languages = forms.MultipleChoiceField(
-        label=_("Languages spoken"), required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("Languages spoken"),
+        required=False,
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 5, **FILTERABLE}),
     )
     document_type = forms.ChoiceField(
         label=_("Identity document"),
@@ -203,7 +218,7 @@ class DetectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["citizenship"]).choices = _countries()
         cast(forms.ChoiceField, self.fields["second_citizenship"]).choices = _countries()
-        cast(forms.ChoiceField, self.fields["detection_country"]).choices = country_choices()
+        cast(forms.ChoiceField, self.fields["detection_country"]).choices = node_first(country_choices())
         self.fields["detection_country"].initial = settings.TRM_COUNTRY
         cast(forms.ChoiceField, self.fields["languages"]).choices = _languages()
         self.fields["detected_on"].initial = timezone.localdate
@@ -240,7 +255,10 @@ class PersonForm(CaseForm):
     gender = forms.ChoiceField(label=_("Sex / gender"), choices=Gender.choices)
     citizenship = forms.ChoiceField(label=_("Citizenship"), required=False, choices=[])
     languages = forms.MultipleChoiceField(
-        label=_("Languages spoken"), required=False, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("Languages spoken"),
+        required=False,
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 5, **FILTERABLE}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -312,7 +330,7 @@ class ConsentForm(CaseForm):
         required=False,
         queryset=Organisation.objects.none(),
         help_text=_("Leave empty to cover any member of the national referral mechanism."),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+        widget=forms.SelectMultiple(attrs={"size": 4, **FILTERABLE}),
     )
     language = forms.ChoiceField(label=_("Language in which the person was informed"), choices=[])
     interpreter = forms.BooleanField(label=_("With an interpreter"), required=False)
@@ -336,7 +354,7 @@ class ConsentForm(CaseForm):
         label=_("Receiving countries"),
         required=False,
         choices=[],
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.SelectMultiple(attrs={"size": 5, **FILTERABLE}),
         help_text=_("Organisations in these countries only may act on the consent."),
     )
     recipient_kinds = forms.MultipleChoiceField(
@@ -384,7 +402,7 @@ class EventForm(CaseForm):
         label=_("Methods of control"),
         required=False,
         choices=MethodOfControl.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=FILTERABLE),
     )
     recruitment_method = forms.ChoiceField(
         label=_("Method of recruitment"), required=False, choices=_blank(MethodOfRecruitment.choices)
@@ -395,7 +413,8 @@ class EventForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
+        # No default: a stage's country is chosen (it used to fall on the first of the list).
+        cast(forms.ChoiceField, self.fields["country"]).choices = _countries()
 
 
 class NoteForm(CaseForm):
@@ -535,4 +554,4 @@ class FamilyTracingForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices()
+        cast(forms.ChoiceField, self.fields["country"]).choices = _countries()

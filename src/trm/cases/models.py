@@ -109,6 +109,8 @@ class Person(models.Model):
     documents = EncryptedJSONField(_("identity documents"), default=list, blank=True)
     contacts = EncryptedJSONField(_("contact details"), default=list, blank=True)
     name_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Keyed hash of the first identity document's number, for the duplicate warning at detection.
+    document_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -451,6 +453,7 @@ class DeadlineKind(models.TextChoices):
     MISSING_POLICE = "missing_police", _("Report the missing person to the police")
     MISSING_GUARDIAN = "missing_guardian", _("Inform the child's guardian / representative")
     MISSING_REVIEW = "missing_review", _("Review the search: hotline, alerts along the route")
+    SUPPORT_REVIEW = "support_review", _("Review the support plan")
 
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
@@ -910,12 +913,44 @@ class SupportPlan(models.Model):
     review_on = models.DateField(_("review on"), null=True, blank=True)
     goals = EncryptedTextField(_("goals"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
 
     class Meta:
         ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["provider", "status"], name="support_plan_provider_idx")]
 
     def __str__(self) -> str:
         return self.type
+
+    @property
+    def audit_ref(self) -> str:
+        return f"support-plan-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (SupportPlanStatus.PLANNED, SupportPlanStatus.ACTIVE)
+
+
+class SupportProgress(models.Model):
+    """One entry of a support plan's progress: what was done, which services, and how it goes."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="progress")
+    recorded_on = models.DateField(_("date"))
+    services = models.JSONField(_("services delivered"), default=list, blank=True)
+    note = EncryptedTextField(_("progress"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_org = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"progress {self.pk}"
 
 
 class PermitKind(models.TextChoices):

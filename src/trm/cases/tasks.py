@@ -86,6 +86,21 @@ def refresh_next_deadline(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(next_deadline=earliest)
 
 
+def sync_support_review(case: Case) -> None:
+    """The case's "review the support plan" deadline: the earliest review date of its open plans."""
+    from trm.cases.models import SupportPlan, SupportPlanStatus
+
+    open_plans = SupportPlan.objects.filter(
+        case=case, status__in=[SupportPlanStatus.PLANNED, SupportPlanStatus.ACTIVE], review_on__isnull=False
+    )
+    due = open_plans.aggregate(d=Min("review_on"))["d"]
+    if due is None:
+        complete(case, deadlines.SUPPORT_REVIEW)
+        return
+    # Unassigned: whoever works on the case (the owning or the competent organisation) sees it.
+    open_deadline(case, deadlines.SUPPORT_REVIEW, start=min(due, today()), due_on=due)
+
+
 def _visible_open(user: User) -> Any:
     from trm.accounts.roles import Cap
     from trm.cases.access import visible_cases

@@ -11,5 +11,6 @@ urlpatterns = [
     path("search/", views.case_search, name="search"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/screen/", views.case_screen, name="screen"),
+    path("<str:reference>/timeline/", views.case_timeline, name="timeline"),
     path("<str:reference>/<slug:action>/", views.case_action, name="action"),
 ]

@@ -9,6 +9,11 @@ Two sides see a referral:
   consent is withdrawn or expires, the provider's access ends: the referral is a 404.
 The receiving side reads a projection of the shared fields (fieldsets.project), never the case.
 
+Support plans: the referring side (whoever sees the case) sees every plan of the case; a
+provider's case managers see, and work on, the plans whose provider is their organisation,
+while a referral of that case to it is active (as above). Another provider's plan is a 404.
+Whoever may manage the case edits its plans too (cases.access.can_manage), while it is open.
+
 Who may refer: the focal point (Cap.REFER_NATIONALLY) and whoever may manage the case
 (cases.access.can_manage: the owning or competent organisation, or the first responder
 until the case goes to the competent authority), on an open case.
@@ -17,7 +22,7 @@ until the case goes to the competent authority), on an open case.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,7 +31,7 @@ from trm.accounts.models import User, Viewer
 from trm.accounts.roles import Cap
 from trm.cases import sections
 from trm.cases.access import can_manage, visible_cases
-from trm.cases.models import Case
+from trm.cases.models import Case, SupportPlan
 from trm.referrals.models import ACTIVE_STATUSES, Basis, Provider, ProviderQuerySet, Referral, ReferralQuerySet
 from trm.vocab.htcds import CaseStatus
 
@@ -146,3 +151,58 @@ def may_update_capacity(user: Viewer, provider: Provider) -> bool:
     if may_maintain_directory(user):
         return True
     return signed_in(user) and user.can(Cap.HANDLE_REFERRALS) and user.organisation_id == provider.organisation_id
+
+
+# ------------------------------------------------------------------------------------------
+# Support plans
+
+
+def _providing_scope(user: User) -> Q | None:
+    receiving = _receiving_scope(user)
+    if receiving is None:
+        return None
+    cases = Referral.objects.filter(receiving).values("case_id")
+    return Q(provider_id=user.organisation_id, case_id__in=cases)
+
+
+def providing_plans(user: Viewer) -> QuerySet[SupportPlan]:
+    """The plans the user's organisation runs as the provider, for cases referred to it now."""
+    scope = _providing_scope(user) if signed_in(user) else None
+    if scope is None:
+        return SupportPlan.objects.none()
+    return SupportPlan.objects.filter(scope)
+
+
+def visible_plans(user: Viewer) -> QuerySet[SupportPlan]:
+    """Every support plan the user may open: those of the cases they see, and those they provide."""
+    if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
+        return SupportPlan.objects.none()
+    scope = Q(case__in=visible_cases(user).values("pk"))
+    providing = _providing_scope(user)
+    if providing is not None:
+        scope |= providing
+    return SupportPlan.objects.filter(scope)
+
+
+def is_plan_provider(user: Viewer, plan: SupportPlan) -> bool:
+    return providing_plans(user).filter(pk=plan.pk).exists()
+
+
+def may_edit_plan(user: Viewer, plan: SupportPlan) -> bool:
+    """The provider running it, or whoever may manage the case (the verbs check the plan's state)."""
+    if not signed_in(user):
+        return False
+    if is_plan_provider(user, plan):
+        return True
+    return bool(can_manage(user, plan.case))
+
+
+def get_plan_for(user: Viewer, pk: int, *, write: bool = False) -> SupportPlan:
+    """The plan if the user may open it (404 otherwise, another provider's plan too); with write, 403
+    when the user sees it but may not change it."""
+    plan = visible_plans(user).filter(pk=pk).select_related("case", "provider").first()
+    if plan is None:
+        raise Http404
+    if write and not may_edit_plan(user, plan):
+        raise PermissionDenied
+    return plan

@@ -19,6 +19,8 @@ class ReferralsConfig(AppConfig):
         # The directory holds no personal data: every member of the node may consult it.
         navigation.register(navigation.NavItem(_("Service providers"), "referrals:directory", None, order=35))
         register(panels.referrals_panel)
+        register(panels.plan_reviews_panel)
+        navigation.register(navigation.NavItem(_("Support plans"), "referrals:plans", Cap.HANDLE_REFERRALS, order=32))
 
         from trm.lib import tallies
         from trm.referrals.tallies import TALLY

@@ -12,6 +12,7 @@ from trm.accounts.models import Organisation
 from trm.referrals import fieldsets
 from trm.referrals.models import DeclineReason, EndReason, Provider, Service
 from trm.vocab.countries import language_names
+from trm.vocab.htcds import SupportPlanType
 
 
 class DateInput(forms.DateInput):
@@ -156,6 +157,12 @@ class ReferForm(forms.Form):
         provider_field.label_from_instance = _provider_label  # type: ignore[assignment]  # Django reads this hook off the instance
         cast(forms.ChoiceField, self.fields["field_set"]).choices = _field_set_choices()
 
+    def offer_providers(self, providers: list[Provider]) -> None:
+        """Offer only these providers (those that fit); any listed provider is still validated, so
+        that choosing another one gets the verb's reason instead of a bare "not a valid choice"."""
+        field = cast("forms.ModelChoiceField[Provider]", self.fields["provider"])
+        field.widget.choices = [("", "—"), *((p.pk, _provider_label(p)) for p in providers)]
+
 
 def _provider_label(provider: Provider) -> str:
     services = ", ".join(str(Service(s).label) for s in provider.services if s in Service.values)
@@ -210,3 +217,64 @@ class ReferralFilterForm(forms.Form):
         choices=[("", _("Any")), ("active", _("Active")), ("overdue", _("Overdue")), ("ended", _("Ended"))],
     )
     case = forms.CharField(label=_("Case reference"), required=False, max_length=20)
+
+
+# ------------------------------------------------------------------------------------------
+# Support plans
+
+
+class PlanForm(forms.Form):
+    """A provider starts a support plan for the case of a referral it handles."""
+
+    type = forms.ChoiceField(label=_("Type"), choices=SupportPlanType.choices)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput)
+    review_on = forms.DateField(label=_("Review on"), required=False, widget=DateInput)
+    goals = forms.CharField(label=_("Goals"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate
+
+
+class PlanEditForm(forms.Form):
+    goals = forms.CharField(label=_("Goals"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    review_on = forms.DateField(label=_("Next review on"), required=False, widget=DateInput)
+
+    def __init__(self, *args: Any, plan: Any = None, **kwargs: Any) -> None:
+        if plan is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {"goals": plan.goals, "review_on": plan.review_on}
+        super().__init__(*args, **kwargs)
+
+
+class ProgressForm(forms.Form):
+    recorded_on = forms.DateField(label=_("Date"), widget=DateInput)
+    services = forms.MultipleChoiceField(
+        label=_("Services delivered"), required=False, choices=Service.choices, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Progress"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was done and how it goes. The referring case manager reads it."),
+    )
+
+    def __init__(self, *args: Any, plan: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recorded_on"].initial = timezone.localdate
+
+
+class PlanCloseForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the plan ended."),
+    )
+
+    def __init__(self, *args: Any, plan: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class PlanStartForm(forms.Form):
+    def __init__(self, *args: Any, plan: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

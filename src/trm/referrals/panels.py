@@ -39,3 +39,25 @@ def referrals_panel(request: HttpRequest) -> Panel | None:
         context={"rows": rows, "overdue": sum(1 for r in rows if r["overdue"]), "unread": unread},
         order=15,
     )
+
+
+def plan_reviews_panel(request: HttpRequest) -> Panel | None:
+    """A provider's "Support plan reviews": the review dates of the open plans it runs, soonest first."""
+    user = request.user
+    if not user.is_authenticated or not user.can(Cap.HANDLE_REFERRALS):
+        return None
+    today = timezone.localdate()
+    plans = list(
+        access.providing_plans(user)
+        .filter(status__in=["planned", "active"], review_on__isnull=False)
+        .order_by("review_on", "id")[:PANEL_ROWS]
+    )
+    if not plans:
+        return None
+    rows = [{"plan": p, "overdue": p.review_on is not None and p.review_on < today} for p in plans]
+    return Panel(
+        title=_("Support plan reviews"),
+        template="referrals/_panel_plans.html",
+        context={"rows": rows, "overdue": sum(1 for r in rows if r["overdue"])},
+        order=16,
+    )

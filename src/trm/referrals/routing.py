@@ -28,8 +28,9 @@ Rules (all of them live here; views and the API call these verbs and nothing els
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -198,26 +199,68 @@ def legal_basis(case: Case, org: Organisation, *, at: dt.datetime) -> tuple[str,
     )
 
 
-def _check_provider(provider: Provider, case: Case, service: str, today: dt.date) -> None:
+@dataclass(frozen=True)
+class Unfit:
+    """Why a provider cannot take this case for this service: the form field it concerns, the
+    reason as the person choosing reads it, and a stable code."""
+
+    field: str
+    message: str
+    code: str
+
+
+def unfit(provider: Provider, case: Case, service: str, today: dt.date) -> list[Unfit]:
+    """Every reason why this provider cannot take the case for the service now (none: it fits).
+
+    The one rule behind the choice of a provider: refer() refuses with the first reason, the
+    referral form offers only providers without one and shows the reasons of the others.
+    """
+    out: list[Unfit] = []
     if not provider.is_active or not provider.organisation.is_active:
-        raise _field_error("provider", _("This provider is not listed in the directory."), "not_listed")
-    if not provider.offers(service):
-        raise _field_error(
-            "service", _("%(org)s does not offer this service.") % {"org": provider.organisation}, "service_not_offered"
+        out.append(Unfit("provider", _("This provider is not listed in the directory."), "not_listed"))
+    if service and not provider.offers(service):
+        out.append(
+            Unfit(
+                "service",
+                _("%(org)s does not offer this service.") % {"org": provider.organisation},
+                "service_not_offered",
+            )
         )
     if case.is_child and not provider.accepts_children:
-        raise _field_error("provider", _("This provider does not accept children."), "no_children")
+        out.append(Unfit("provider", _("This provider does not accept children."), "no_children"))
     gender = case.person.gender
     if not case.is_child and gender in WOMEN and not provider.accepts_women:
-        raise _field_error("provider", _("This provider does not accept women."), "no_women")
+        out.append(Unfit("provider", _("This provider does not accept women."), "no_women"))
     if not case.is_child and gender in MEN and not provider.accepts_men:
-        raise _field_error("provider", _("This provider does not accept men."), "no_men")
+        out.append(Unfit("provider", _("This provider does not accept men."), "no_men"))
     if not provider.mou_valid_on(today):
-        raise _field_error(
-            "provider", _("The cooperation agreement with this provider has expired."), "agreement_expired"
+        out.append(
+            Unfit("provider", _("The cooperation agreement with this provider has expired."), "agreement_expired")
         )
     if provider.is_full:
-        raise _field_error("provider", _("This provider has no free place. Choose another provider."), "provider_full")
+        out.append(Unfit("provider", _("This provider has no free place. Choose another provider."), "provider_full"))
+    return out
+
+
+def choose(
+    providers: Iterable[Provider], case: Case, service: str, today: dt.date
+) -> tuple[list[Provider], list[tuple[Provider, list[Unfit]]]]:
+    """The providers that can take the case for the service now, and the others with their reasons."""
+    fits: list[Provider] = []
+    others: list[tuple[Provider, list[Unfit]]] = []
+    for provider in providers:
+        reasons = unfit(provider, case, service, today)
+        if reasons:
+            others.append((provider, reasons))
+        else:
+            fits.append(provider)
+    return fits, others
+
+
+def _check_provider(provider: Provider, case: Case, service: str, today: dt.date) -> None:
+    reasons = unfit(provider, case, service, today)
+    if reasons:
+        raise _field_error(reasons[0].field, reasons[0].message, reasons[0].code)
 
 
 @transaction.atomic

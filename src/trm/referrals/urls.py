@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from trm.referrals import views
+from trm.referrals import plan_views, views
 
 app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("start/", views.referral_start, name="start"),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
+    path("plans/<int:pk>/<slug:action>/", plan_views.plan_action, name="plan_action"),
     path("notifications/", views.notification_list, name="notifications"),
     path("directory/", views.directory_list, name="directory"),
     path("directory/new/", views.provider_new, name="provider_new"),

@@ -29,7 +29,7 @@ from trm.audit.record import record
 from trm.audit.refusals import record_refusal
 from trm.cases.models import ConsentPurpose
 from trm.lib.paging import BoundedPaginator
-from trm.referrals import access, directory, fieldsets, notifications, pdf, routing
+from trm.referrals import access, directory, fieldsets, notifications, pdf, plans, routing
 from trm.referrals.forms import (
     CapacityForm,
     ChooseCaseForm,
@@ -38,12 +38,13 @@ from trm.referrals.forms import (
     DeliveryForm,
     DirectoryFilterForm,
     EmptyForm,
+    PlanForm,
     ProviderForm,
     ReferForm,
     ReferralFilterForm,
     WithdrawForm,
 )
-from trm.referrals.models import ACTIVE_STATUSES, Referral, Service
+from trm.referrals.models import ACTIVE_STATUSES, Provider, Referral, Service
 
 PAGE_SIZE = 25
 LIST_FIELDS = ["reference", "service", "status", "to_org", "answer_due"]
@@ -126,6 +127,15 @@ def referral_start(request: SignedInRequest) -> HttpResponse:
 def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_to_refer(request.user, case_ref)
     form = ReferForm(request.POST or None, initial=_initial(request))
+    # The providers that fit the case and the chosen service are offered; the others are listed
+    # with their reasons. The verb refuses an unfit provider with the same reason (routing.unfit).
+    service = str((request.POST or request.GET).get("service", ""))
+    choice = None
+    if service in Service.values:
+        providers = Provider.objects.active().select_related("organisation").order_by("organisation__name")
+        fits, others = routing.choose(providers, case, service, timezone.localdate())
+        choice = {"service": Service(service).label, "fits": fits, "others": others}
+        form.offer_providers(fits)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -156,6 +166,8 @@ def referral_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     context = {
         "case": case,
         "form": form,
+        "choice": choice,
+        "services": Service.choices,
         "consents": consents,
         "best_interests": case.best_interests.exists() if case.is_child else False,
         "field_sets": [(k, fs, [fieldsets.FIELDS[f] for f in fs.fields]) for k, fs in fieldsets.FIELD_SETS.items()],
@@ -213,6 +225,12 @@ ACTIONS: dict[str, ReferralAction] = {
         "receiving",
         gettext_lazy("Referral completed and reported. Your access to it has ended."),
     ),
+    "plan": ReferralAction(
+        PlanForm,
+        lambda r, u, d: plans.create(r, by=u, **d),
+        "receiving",
+        gettext_lazy("Support plan started. The referring case manager can follow it."),
+    ),
     "withdraw": ReferralAction(
         WithdrawForm,
         lambda r, u, d: routing.withdraw(r, by=u, reason=d["reason"]),
@@ -230,6 +248,9 @@ def _forms_for(user: User, referral: Referral, receiving: bool, bound: dict[str,
             continue
         if name == "deliver":
             if referral.status not in routing.DELIVERY_STATES:
+                continue
+        elif name == "plan":
+            if referral.status not in plans.PLAN_STATES:
                 continue
         elif name not in events:
             continue
@@ -254,7 +275,9 @@ def _detail(
         "today": timezone.localdate(),
         "field_set_label": fieldsets.FIELD_SETS[referral.field_set].label,
     }
-    if not receiving:
+    if receiving:
+        context["plans"] = list(plans.plans_of_referral(user, referral))
+    else:
         context["case_ref"] = referral.case.reference
         context["basis_holds"] = referral.basis_holds(timezone.now())
     record(user, Action.READ, referral, fields=projection.keys, request=request)
