@@ -391,15 +391,16 @@ class _Episodes:
 
 
 def test_the_alert_form_starts_from_the_open_missing_episode(two):
+    from trm.cases import missing
+
     case = route_case(two)
     assert alerts.prefill(case) == {"alert_kind": "missing_child"}
     seen = timezone.now() - dt.timedelta(hours=5)
-    found = type("E", (), {"pk": 3, "found_at": seen, "last_seen_at": seen, "police_report_ref": ""})()
-    open_ = type("E", (), {"pk": 4, "found_at": None, "last_seen_at": seen, "police_report_ref": "PR-7"})()
-    case.missing_episodes = _Episodes(found, open_)
+    episode = missing.record_missing(case, by=two.focal, last_seen_at=seen, last_seen_place="Bus station")
+    missing.record_police_report(episode, by=two.focal, reference="PR-7")
     assert alerts.prefill(case) == {
         "alert_kind": "missing_child",
-        "source_ref": "missing-4",
+        "source_ref": f"missing-{episode.pk}",
         "last_seen_on": timezone.localdate(seen),
         "police_report_ref": "PR-7",
     }

@@ -234,6 +234,8 @@ class CaseAction:
     on_page: bool = True
 
 
+SECTION_FORMS = ("child_status", "adult", "placement", "end_placement", "missing", "migration")
+
 DECIDE = "decide"  # any decision of the competent authority; the form names the event
 
 
@@ -525,11 +527,21 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     plans = list(case.support_plans.select_related("provider").prefetch_related("progress"))
     registered = sections.sections_for(request, case)
+    # The sections of a child on the move, a missing episode and migration show their small forms
+    # in place (each a few fields, no long pick-list); every other form opens on demand.
+    in_sections = {
+        name: ACTIONS[name].form(case=case, user=user)
+        for name in SECTION_FORMS
+        if name in ACTIONS and ACTIONS[name].on_page and can.get(name)
+    }
     return {
         "case": case,
         "person": case.person,
         "can": can,
         "actions": ACTIONS,
+        "forms": in_sections,
+        # The forms shown in place name their own title and button (``legend``, ``button``).
+        "spec": {"legend": "", "button": "", "section": "", "danger": False},
         "stages": guidance.stepper(case, assisted=any(p.status == "active" for p in plans)),
         "next": guidance.next_step(case),
         "nav": _sections(case, can, registered),
