@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def record_detection(page, base_url: str, *, given: str, family: str, born: dt.date) -> str:
     page.goto(f"{base_url}/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases", exact=True).click()
     page.get_by_role("link", name="Record a detection").click()
     page.get_by_label("Given name").fill(given)
     page.get_by_label("Family name").fill(family)
