@@ -131,7 +131,7 @@ def test_a_person_referred_from_sweden_continues_in_bulgaria(two_nodes, new_page
     provider = bg.get_by_label(re.compile(r"^Provider"))
     shelter = [o for o in provider.locator("option").all_inner_texts() if "Shelter" in o or "shelter" in o]
     provider.select_option(label=shelter[0] if shelter else provider.locator("option").nth(1).inner_text())
-    bg.get_by_label(re.compile(r"^Service")).select_option("shelter")
+    bg.locator("#id_service").select_option("shelter")
     bg.get_by_role("radio", name=re.compile(r"^Shelter — ")).check()
     bg.get_by_role("button", name="Refer", exact=True).click()
     expect(bg.get_by_text(re.compile(r"Case referred to .+ as R-"))).to_be_visible()

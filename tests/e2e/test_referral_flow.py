@@ -36,7 +36,7 @@ def test_a_state_worker_refers_to_an_ngo_shelter_which_accepts_and_reports_back(
     state.get_by_role("button", name="Refer to a service").click()
     expect(state.get_by_role("heading", name=f"Refer case {case.reference} to a service provider")).to_be_visible()
     state.get_by_label(re.compile(r"^Provider")).select_option(value=str(world.shelter_provider.pk))
-    state.get_by_label(re.compile(r"^Service")).select_option("shelter")
+    state.locator("#id_service").select_option("shelter")
     state.get_by_role("radio", name=re.compile(r"^Shelter — ")).check()
     needs = state.get_by_role("textbox", name=re.compile(r"^Needs and special needs"))
     needs.fill("Needs a quiet room; speaks Romanian.")

@@ -71,6 +71,9 @@ ACTIONS: dict[str, CaseAction] = {
         lambda c, u, d: missing.record_missing(c, by=u, **d),
         "record_missing",
         _("Recorded as missing. The urgent tasks are on the case and on the dashboard."),
+        legend=_("Record that the person has gone missing"),
+        button=_("Record as missing"),
+        danger=True,
     ),
     "police_report": CaseAction(PoliceReportForm, _police, "missing_step", _("Police report recorded."), on_page=False),
     "missing_step": CaseAction(
@@ -86,12 +89,16 @@ ACTIONS: dict[str, CaseAction] = {
         lambda c, u, d: migrants.set_migration_status(c, by=u, **d),
         "set_migration_status",
         _("Migration status saved."),
+        legend=_("Change the migration status"),
+        button=_("Save"),
     ),
     "encounter": CaseAction(
         RouteEncounterForm,
         lambda c, u, d: migrants.record_route_encounter(c, by=u, **d),
         "record_route_encounter",
         _("Saved."),
+        legend=_("Record where the person was met on the route"),
+        button=_("Save"),
     ),
 }
 

@@ -234,7 +234,7 @@ class CaseAction:
     on_page: bool = True
 
 
-SECTION_FORMS = ("child_status", "adult", "placement", "end_placement", "missing", "migration")
+SECTION_FORMS = ("child_status", "adult", "placement", "end_placement")
 
 DECIDE = "decide"  # any decision of the competent authority; the form names the event
 
