@@ -38,9 +38,9 @@ def test_an_unaccompanied_girl_met_on_the_route_is_referred_and_reported_missing
 
     # Where on the route, and that she travels alone.
     page.get_by_text("Record where the person was met on the route").click()
-    page.locator("#id_encounter_country").select_option("RS")
-    page.locator("#id_encounter_place_type").select_option("transit_centre")
-    page.locator("#id_encounter_place").fill("Transit centre South")
+    page.locator("#encounter_country").select_option("RS")
+    page.locator("#encounter_place_type").select_option("transit_centre")
+    page.locator("#encounter_place").fill("Transit centre South")
     page.locator("form[action$='/encounter/']").get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("Saved")
     expect(page.locator(".route-encounter")).to_contain_text("Transit centre")
@@ -62,7 +62,7 @@ def test_an_unaccompanied_girl_met_on_the_route_is_referred_and_reported_missing
 
     # She goes missing: the urgent workflow starts.
     page.get_by_text("Record that the person has gone missing").click()
-    page.locator("#id_missing_last_seen_place").fill("Transit centre South, gate")
+    page.locator("#missing_last_seen_place").fill("Transit centre South, gate")
     page.get_by_role("button", name="Record as missing").click()
     expect(page.get_by_role("status")).to_contain_text("Recorded as missing")
     expect(page.locator(".missing-open")).to_contain_text("not yet reported")

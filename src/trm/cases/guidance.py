@@ -99,7 +99,10 @@ def next_step(case: Case) -> NextStep:
     table: dict[str, tuple[str, str]] = {
         S.DETECTED: (_("Screen the person with an indicator set."), manager),
         S.SCREENED: (
-            _(
+            # A child with any indicator is referred; not referring a child is a decision with reasons.
+            _("Refer the child for assessment by the competent authority, through the child's guardian.")
+            if case.is_child
+            else _(
                 "Record the person's consent and refer the case to the competent authority, "
                 "or record that no referral is needed."
             ),
