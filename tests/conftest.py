@@ -50,3 +50,13 @@ def client_as(db, org):
         return verified_client(make_user(role, **kwargs))
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Each test starts in English: a request served in another language leaves its language active."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
