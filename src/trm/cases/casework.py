@@ -349,7 +349,7 @@ def set_follow_up(case: Case, *, by: Any) -> Case:
 @transaction.atomic
 def close(case: Case, *, by: Any, reason: str) -> Case:
     """Close the case. A child is not closed as returned without the return safeguards."""
-    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case.pk)
     access.check("close", by, case)
     if reason not in ClosureReason.values:
         raise ValidationError({"reason": _("Choose a closure reason.")})

@@ -310,7 +310,7 @@ def _end(consent: Consent, *, by: Any, at: dt.datetime, note: str) -> Consent:
 
 @transaction.atomic
 def withdraw(consent: Consent, *, by: Any, at: dt.datetime | None = None) -> Consent:
-    consent = Consent.objects.select_for_update().select_related("case").get(pk=consent.pk)
+    consent = Consent.objects.select_for_update(of=("self",)).select_related("case").get(pk=consent.pk)
     access.check("withdraw_consent", by, consent.case)
     if consent.withdrawn_at is not None:
         raise Conflict(_("This consent has already been withdrawn."), code="withdrawn")

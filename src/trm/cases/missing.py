@@ -248,7 +248,7 @@ def _check_police(last_seen_at: dt.datetime, notified_at: dt.datetime | None) ->
 
 
 def _episode_for_update(episode: MissingEpisode) -> MissingEpisode:
-    return MissingEpisode.objects.select_for_update().select_related("case").get(pk=episode.pk)
+    return MissingEpisode.objects.select_for_update(of=("self",)).select_related("case").get(pk=episode.pk)
 
 
 def record_police_report(

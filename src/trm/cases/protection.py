@@ -155,7 +155,7 @@ def place_child(case: Case, *, by: Any, type: str, place: str, starts_on: dt.dat
 @transaction.atomic
 def end_placement(placement: CarePlacement, *, by: Any, ends_on: dt.date) -> CarePlacement:
     """End the current placement (the child leaves care, comes of age, goes home)."""
-    placement = CarePlacement.objects.select_for_update().select_related("case").get(pk=placement.pk)
+    placement = CarePlacement.objects.select_for_update(of=("self",)).select_related("case").get(pk=placement.pk)
     access.check("end_placement", by, placement.case)
     if placement.ends_on is not None:
         raise Conflict(_("This placement has already ended."), code="ended")

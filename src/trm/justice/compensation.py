@@ -124,7 +124,7 @@ def new_reference() -> str:
 
 def _locked(claim: Claim, by: Any) -> Claim:
     compensation_access.check_claim(by, claim)
-    return Claim.objects.select_for_update().select_related("case", "link").get(pk=claim.pk)
+    return Claim.objects.select_for_update(of=("self",)).select_related("case", "link").get(pk=claim.pk)
 
 
 def _move(claim: Claim, event: str) -> None:

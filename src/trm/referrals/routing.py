@@ -276,7 +276,7 @@ def refer(
     urgent: bool = False,
 ) -> Referral:
     """Refer the case to a provider for one service, sharing one field set."""
-    case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("person").get(pk=case.pk)
     if not case.is_open:
         raise ValidationError(_("The case is closed."), code="case_closed")
     if not access.may_refer(by, case):

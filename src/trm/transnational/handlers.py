@@ -191,7 +191,7 @@ def on_route_alert_ack(row: InboxMessage) -> None:
     """The other node's acknowledgement of an alert this node sent: who was told, when, what they do."""
     link = _ours(row, Direction.OUTGOING)
     body = _body(row)
-    recipient = AlertRecipient.objects.select_for_update().filter(link=link).select_related("alert").first()
+    recipient = AlertRecipient.objects.select_for_update(of=("self",)).filter(link=link).select_related("alert").first()
     if link is None or recipient is None or str(recipient.alert.alert_id) != body["alert_id"]:
         return  # an acknowledgement of nothing this node sent: on the timeline, nothing changes
     if recipient.acknowledged_at is None:
