@@ -124,7 +124,9 @@ def appoint_guardian(
 
 @transaction.atomic
 def end_guardianship(appointment: GuardianAppointment, *, by: Any, ended_on: dt.date) -> GuardianAppointment:
-    appointment = GuardianAppointment.objects.select_for_update(of=("self",)).select_related("case").get(pk=appointment.pk)
+    appointment = (
+        GuardianAppointment.objects.select_for_update(of=("self",)).select_related("case").get(pk=appointment.pk)
+    )
     access.check("end_guardianship", by, appointment.case)
     if appointment.ended_on is not None:
         raise Conflict(_("This guardianship has already ended."), code="ended")

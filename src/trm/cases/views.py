@@ -65,6 +65,7 @@ from trm.cases.forms import (
 )
 from trm.cases.models import Case, Consent, IdentificationState
 from trm.cases.protection_forms import NoReferralForm
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.paging import BoundedPaginator
 from trm.lib.refusals import status_of
 from trm.vocab.htcds import CaseStatus
@@ -208,14 +209,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 # ------------------------------------------------------------------------------------------
 # Detail and actions
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @dataclass(frozen=True)

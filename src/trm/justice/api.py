@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -29,15 +29,19 @@ from trm.lib.refusals import ValidationError
 router = Router(tags=["justice"])
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: HttpRequest, *, hidden: bool = False) -> User:
+    """The caller, who must see case content; for one object (``hidden``) others get a 404, as for any
+    object out of reach, so that a role without case content cannot tell which references exist."""
     user = request.user
     if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
+        if hidden:
+            raise Http404
         raise PermissionDenied("Your role sees no case content.")
     return user
 
 
 def _proceeding(request: HttpRequest, reference: str) -> Proceeding:
-    return access.get_proceeding_for(_user(request), reference)
+    return access.get_proceeding_for(_user(request, hidden=True), reference)
 
 
 class SummaryOut(Schema):
@@ -197,7 +201,7 @@ def list_proceedings(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/cases/{case_ref}/proceedings", response=list[SummaryOut])
 def case_proceedings(request: HttpRequest, case_ref: str) -> list[dict[str, Any]]:
     """That proceedings exist on the case, their stage and next hearing (whoever sees the case)."""
-    user = _user(request)
+    user = _user(request, hidden=True)
     case = access.get_case_for_proceedings(user, case_ref)
     found = list(access.known_proceedings(user).filter(case=case))
     content = set(access.criminal_proceedings(user).filter(case=case).values_list("pk", flat=True))
@@ -219,7 +223,7 @@ def case_proceedings(request: HttpRequest, case_ref: str) -> list[dict[str, Any]
 
 @router.post("/cases/{case_ref}/proceedings", response={201: SummaryOut})
 def open_proceeding(request: HttpRequest, case_ref: str, payload: OpenIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     case = access.get_case_for_proceedings(user, case_ref)
     organisation = None
     if payload.organisation is not None:

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
 from trm.accounts.access import signed_in
@@ -32,9 +32,13 @@ router = Router(tags=["compensation"])
 groups_router = Router(tags=["group cases"])
 
 
-def _user(request: HttpRequest) -> User:
+def _user(request: HttpRequest, *, hidden: bool = False) -> User:
+    """The caller, who must see case content; for one object (``hidden``) others get a 404, as for any
+    object out of reach, so that a role without case content cannot tell which references exist."""
     user = request.user
     if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
+        if hidden:
+            raise Http404
         raise PermissionDenied("Your role sees no case content.")
     return user
 
@@ -167,7 +171,7 @@ def totals(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/cases/{case_ref}/claims", response={201: ClaimOut})
 def open_claim(request: HttpRequest, case_ref: str, payload: ClaimIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     case = get_case_for(user, case_ref.strip().upper())
     with compensation.refusals_audited(user, what="open claim", obj=case, request=request):
         claim = compensation.open_claim(
@@ -185,14 +189,14 @@ def open_claim(request: HttpRequest, case_ref: str, payload: ClaimIn) -> Status[
 
 @router.get("/claims/{reference}", response=ClaimOut)
 def claim(request: HttpRequest, reference: str) -> dict[str, Any]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     found = compensation_access.get_claim_for(user, reference)
     record(user, Action.READ, found, fields=["claim", "payments"])
     return _claim_out(found)
 
 
 def _step(request: HttpRequest, reference: str, what: str, verb: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     found = compensation_access.get_claim_for(user, reference)
     with compensation.refusals_audited(user, what=what, obj=found, request=request):
         verb(found, user)
@@ -325,7 +329,7 @@ def new_group(request: HttpRequest, payload: GroupIn) -> Status[dict[str, Any]]:
 
 @groups_router.get("/{reference}", response=GroupOut)
 def group(request: HttpRequest, reference: str) -> dict[str, Any]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     found = compensation_access.get_group_for(user, reference)
     record(user, Action.READ, found, fields=["group", "members"])
     return _group_out(user, found)
@@ -333,7 +337,7 @@ def group(request: HttpRequest, reference: str) -> dict[str, Any]:
 
 @groups_router.post("/{reference}/cases", response={201: GroupOut})
 def link_case(request: HttpRequest, reference: str, payload: MemberIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     found = compensation_access.get_group_for(user, reference, write=True)
     with compensation.refusals_audited(user, what="group link", obj=found, request=request):
         case = get_case_for(user, payload.case.strip().upper())
@@ -343,7 +347,7 @@ def link_case(request: HttpRequest, reference: str, payload: MemberIn) -> Status
 
 @groups_router.post("/{reference}/share", response=GroupOut)
 def share(request: HttpRequest, reference: str, payload: SendIn) -> dict[str, Any]:
-    user = _user(request)
+    user = _user(request, hidden=True)
     found = compensation_access.get_group_for(user, reference, write=True)
     with compensation.refusals_audited(user, what="group share", obj=found, request=request):
         link = link_access.visible_links(user).filter(conversation=_uuid(payload.conversation)).first()

@@ -26,17 +26,10 @@ from trm.cases.access import get_case_for
 from trm.justice import claim_states, compensation, compensation_abroad, compensation_access, compensation_panels
 from trm.justice.compensation_forms import ClaimForm, DecideForm, FileForm, PaymentForm, SendClaimForm, WriteOffForm
 from trm.justice.models.compensation import AbroadRole, Claim, ClaimKind, ClaimStatus
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
 LIST_FIELDS = ["reference", "kind", "status", "currency", "amount_claimed", "amount_awarded", "payments"]
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -59,7 +52,7 @@ def overview(request: SignedInRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def claim_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = get_case_for(request.user, case_ref, write=True)
     form = ClaimForm(request.POST or None)
@@ -123,7 +116,7 @@ def _detail(
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def claim_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     return _detail(request, compensation_access.get_claim_for(request.user, reference))
 
@@ -167,7 +160,7 @@ STEPS: dict[str, tuple[Callable[..., Any], Callable[[Claim, Any, dict[str, Any],
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def claim_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     claim = compensation_access.get_claim_for(request.user, reference, write=True)
     step = STEPS.get(action)

@@ -19,17 +19,10 @@ from trm.cases.access import get_case_for
 from trm.justice import compensation, compensation_access, group_cases
 from trm.justice.compensation_forms import GroupForm, LinkCaseForm, SendClaimForm
 from trm.justice.models.groups import Group
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
 FIELDS = ["reference", "kind", "sector", "name", "workplace", "wages_owed", "hours_owed", "inspection_ref", "members"]
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -90,13 +83,13 @@ def _detail(
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def group_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     return _detail(request, compensation_access.get_group_for(request.user, reference))
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def group_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     user = request.user
     group = compensation_access.get_group_for(user, reference, write=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trm.justice import teams
 from trm.justice.models.teams import ItemDirection, JointTeam, SharedItem
 from trm.justice.teams_forms import CaseLinkForm, ForwardForm, ItemForm, MemberForm, PartyForm, TeamForm
+from trm.lib.formpages import add_errors as _add_errors
+from trm.lib.formpages import page as _page
+from trm.lib.formpages import posted as _posted
 from trm.lib.refusals import status_of
 from trm.vocab.countries import country_name
 
@@ -25,24 +29,6 @@ BAD_REQUEST = 400
 def _require(request: HttpRequest) -> None:
     if not teams.may_use(request.user):
         raise Http404
-
-
-def _posted(request: HttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    form.refusal_status = status_of(error)
-    if hasattr(error, "error_dict"):
-        for name, errs in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any], form: Any = None) -> HttpResponse:
-    status = getattr(form, "refusal_status", BAD_REQUEST) if form is not None and form.is_bound and form.errors else 200
-    return render(request, template, context, status=status)
 
 
 def _parties(team: JointTeam, *, exclude: str = "") -> list[tuple[str, str]]:
@@ -106,49 +92,47 @@ def team_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return _detail(request, teams.get_team_for(request.user, ref))
 
 
-@require_POST
-@login_required
-def team_party(request: HttpRequest, ref: str) -> HttpResponse:
+def _team_step(
+    request: HttpRequest, ref: str, form_class: Any, prefix: str, verb: Callable[..., Any], slot: str
+) -> HttpResponse:
+    """One POST on the team page: the form, the verb, back to the page or the form with its errors."""
     team = teams.get_team_for(request.user, ref)
-    form = PartyForm(request.POST, auto_id="party_%s")
+    form = form_class(request.POST, auto_id=f"{prefix}_%s")
     if form.is_valid():
         try:
-            teams.add_party(request.user, team, **form.cleaned_data)
+            verb(team, form.cleaned_data)
         except ValidationError as err:
             _add_errors(form, err)
         else:
             return redirect("justice:team", ref=ref)
-    return _detail(request, team, party_form=form)
+    return _detail(request, team, **{slot: form})
+
+
+@require_POST
+@login_required
+def team_party(request: HttpRequest, ref: str) -> HttpResponse:
+    def verb(team: JointTeam, data: dict[str, Any]) -> None:
+        teams.add_party(request.user, team, **data)
+
+    return _team_step(request, ref, PartyForm, "party", verb, "party_form")
 
 
 @require_POST
 @login_required
 def team_member(request: HttpRequest, ref: str) -> HttpResponse:
-    team = teams.get_team_for(request.user, ref)
-    form = MemberForm(request.POST, auto_id="member_%s")
-    if form.is_valid():
-        try:
-            teams.add_member(request.user, team, **form.cleaned_data)
-        except ValidationError as err:
-            _add_errors(form, err)
-        else:
-            return redirect("justice:team", ref=ref)
-    return _detail(request, team, member_form=form)
+    def verb(team: JointTeam, data: dict[str, Any]) -> None:
+        teams.add_member(request.user, team, **data)
+
+    return _team_step(request, ref, MemberForm, "member", verb, "member_form")
 
 
 @require_POST
 @login_required
 def team_case(request: HttpRequest, ref: str) -> HttpResponse:
-    team = teams.get_team_for(request.user, ref)
-    form = CaseLinkForm(request.POST, auto_id="case_%s")
-    if form.is_valid():
-        try:
-            teams.link_case(request.user, team, reference=form.cleaned_data["reference"].strip().upper())
-        except ValidationError as err:
-            _add_errors(form, err)
-        else:
-            return redirect("justice:team", ref=ref)
-    return _detail(request, team, case_form=form)
+    def verb(team: JointTeam, data: dict[str, Any]) -> None:
+        teams.link_case(request.user, team, reference=data["reference"].strip().upper())
+
+    return _team_step(request, ref, CaseLinkForm, "case", verb, "case_form")
 
 
 @require_http_methods(["GET", "POST"])

@@ -27,6 +27,7 @@ from trm.audit.record import record
 from trm.justice import access, disclosures, notices, perpetrators, proceedings, stages
 from trm.justice.forms import ContentForm, HearingForm, NotifyForm, OpenProceedingForm, PerpetratorForm, StepForm
 from trm.justice.models import Proceeding, ProtectionMeasure
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
 # What the proceeding page shows: all content, read by the criminal track only.
@@ -56,7 +57,7 @@ def proceeding_list(request: SignedInRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def proceeding_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     case = access.get_case_for_proceedings(request.user, case_ref)
     if not access.may_open(request.user, case):
@@ -158,14 +159,14 @@ def _detail(
 
 
 @require_GET
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def proceeding_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     # A caseworker (no criminal track) gets the same 404 as for a reference that does not exist.
     return _detail(request, access.get_proceeding_for(request.user, reference))
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def proceeding_action(request: SignedInRequest, reference: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -185,7 +186,7 @@ def proceeding_action(request: SignedInRequest, reference: str, action: str) -> 
 
 
 @require_POST
-@capability_required(Cap.SEE_CASE_DATA)
+@capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def disclosure(request: SignedInRequest, case_ref: str, action: str) -> HttpResponse:
     """Open (``grant``) or close (``end``) the case's support data to the criminal track."""
     verbs = {"grant": disclosures.grant, "end": disclosures.end}
@@ -199,11 +200,3 @@ def disclosure(request: SignedInRequest, case_ref: str, action: str) -> HttpResp
         return render(request, "justice/proceedings/refused.html", context, status=status_of(exc))
     messages.success(request, _("Saved."))
     return redirect("cases:detail", reference=case.reference)
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from trm.accounts.access import SignedInRequest
 from trm.audit.events import Action
 from trm.audit.record import record
+from trm.lib.formpages import add_errors as _add_errors
+from trm.lib.formpages import page as _page
+from trm.lib.formpages import posted as _posted
 from trm.lib.refusals import status_of
 from trm.network import access, actions, directory, imports, meetings, nodes, reports, updates
 from trm.network import calendar as ics
@@ -54,26 +57,6 @@ from trm.network.models import (
 from trm.vocab.countries import country_name
 
 BAD_REQUEST = 400
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    """Show a verb's refusal on its form; the page answers 409 for the object's state, else 400."""
-    form.refusal_status = status_of(error)
-    if hasattr(error, "error_dict"):
-        for name, errs in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
-
-
-def _posted(request: HttpRequest) -> Any:
-    """The POST data of a POST (even an empty one, so that it is validated), else None."""
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request: HttpRequest, template: str, context: dict[str, Any], *, form: Any = None) -> HttpResponse:
-    status = getattr(form, "refusal_status", BAD_REQUEST) if form is not None and form.is_bound and form.errors else 200
-    return render(request, template, context, status=status)
 
 
 def _attachment(content: bytes, filename: str, content_type: str) -> HttpResponse:

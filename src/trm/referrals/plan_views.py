@@ -25,6 +25,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import visible_cases
 from trm.cases.models import SupportPlan, SupportPlanStatus
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 from trm.referrals import access, plans, routing
 from trm.referrals.forms import PlanCloseForm, PlanEditForm, PlanStartForm, ProgressForm
@@ -153,14 +154,6 @@ def _form_page(request: HttpRequest, plan: SupportPlan, name: str, form: Any, st
     context = {"plan": plan, "action": name, "spec": ACTIONS[name], "form": form}
     template = "referrals/_plan_form.html" if getattr(request, "htmx", False) else "referrals/plan_form.html"
     return render(request, template, context, status=status)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_http_methods(["GET", "POST"])

@@ -28,6 +28,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.audit.refusals import record_refusal
 from trm.cases.models import ConsentPurpose
+from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.paging import BoundedPaginator
 from trm.referrals import access, directory, fieldsets, notifications, pdf, plans, routing
 from trm.referrals.forms import (
@@ -48,14 +49,6 @@ from trm.referrals.models import ACTIVE_STATUSES, Provider, Referral, Service
 
 PAGE_SIZE = 25
 LIST_FIELDS = ["reference", "service", "status", "to_org", "answer_due"]
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _may_start_referrals(user: User) -> bool:
