@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.exchange.shell_support import PEER, PEER_ENC, Net, PeerInbox, setup_network
 from trm.accounts.roles import Role
 from trm.audit.models import AuditEvent
+from trm.audit.verification import verify_chain
 from trm.exchange import keys, outbox, protocol
 from trm.exchange.errors import Code, LocalProtocolError
 from trm.exchange.models import OutboxMessage, OutboxPeer, OutboxStatus, TrustListState
@@ -516,3 +518,34 @@ def test_a_failing_peer_is_probed_in_one_lane_only(net: Net) -> None:
     assert outbox.claim_per_peer(10, now=now, peers=4, held={PEER: 1}, per_peer=4) == []
     (probe,) = outbox.claim_per_peer(10, now=now, peers=4, held={}, per_peer=4)
     assert len(probe) == 1
+
+
+def test_a_batch_is_recorded_in_one_transaction_with_one_audit_entry_each(net: Net, peer: PeerInbox) -> None:
+    rows = [enqueue() for _ in range(10)]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = deliver(peer)
+    assert [o.status for o in outcomes] == ["delivered"] * 10
+    # One commit for the ten outcomes (and one for the claim), not one each.
+    assert sum(1 for q in queries.captured_queries if q["sql"] == "COMMIT") <= 2
+    for row in rows:
+        row.refresh_from_db()
+        assert row.status == OutboxStatus.DELIVERED and row.receipt and row.claim_token is None
+        assert AuditEvent.objects.filter(action="send", object_ref=str(row.message_id), note="delivered").count() == 1
+    assert verify_chain().ok
+
+
+def test_a_receipt_is_not_recorded_for_a_row_another_worker_took_over(net: Net, peer: PeerInbox) -> None:
+    row = enqueue()
+    now = timezone.now()
+    (claimed,) = outbox.claim(1, now=now)
+    delivered: list = []
+    with peer.client() as client:
+        outcome = outbox.deliver_one(claimed, client=client, now=now, rng=random.Random(1), delivered=delivered)
+    assert outcome.status == "delivered" and len(delivered) == 1
+    # The lease ran out and another worker claimed the row meanwhile: the row is its own.
+    later = now + outbox.LEASE * 2
+    (taken,) = outbox.claim(1, now=later)
+    assert outbox.record_delivered(delivered) == []
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENDING and row.claim_token == taken.claim_token
+    assert not AuditEvent.objects.filter(object_ref=str(row.message_id), note="delivered").exists()

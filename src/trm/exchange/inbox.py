@@ -8,8 +8,9 @@ exists here, and a message either exists whole or not at all.
 * An id already accepted from the same sender is answered ``200`` with a fresh
   ``duplicate`` receipt, whether the token is byte for byte the same (a sender retrying
   after a lost answer) or not (trm/1 §3.4). Ids are unique per sender, so the same id
-  from another sender is another message. Two requests racing with one id cannot both
-  store it: the unique (sender, id) pair makes the loser answer ``duplicate``.
+  from another sender is another message. The replay check is the insert itself: the
+  unique (sender, id) pair refuses a second copy, so no read precedes it and two requests
+  racing with one id cannot both store it.
 * A refused token is answered with its code's HTTP status and a signed ``rejected``
   receipt (``receipt_for_error``). Refusals of senders whose signature verified (the
   message id is known) are audited; the rest (anyone can POST noise) are only logged.
@@ -89,10 +90,6 @@ class Answer:
     receipt: str
 
 
-def _seen(sender: str, message_id: str) -> bool:
-    return InboxMessage.objects.filter(sender=sender, message_id=message_id).exists()
-
-
 def where(err: BaseException) -> str:
     """Where an exception came from (file:line list): logged instead of its text."""
     return ", ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in traceback.extract_tb(err.__traceback__))
@@ -124,20 +121,19 @@ def receive(token: bytes, *, now: datetime | None = None) -> Answer:
     except (keys.NoTrustList, keys.NoKeys) as err:
         raise Unavailable(type(err).__name__) from err
     try:
+        # The replay check (trm/1 §7 check 30, the last) is the insert's unique (sender,
+        # id) below: no read before it, and two racing requests cannot both store an id.
         message = protocol.open_(
-            token, our_node_id=settings.TRM_NODE_ID, our_keys=our_keys, trust_list=trust_list, now=now, seen=_seen
+            token, our_node_id=settings.TRM_NODE_ID, our_keys=our_keys, trust_list=trust_list, now=now, seen=()
         )
     except ProtocolError as err:
-        if err.code == Code.REPLAYED:
-            logger.info("inbox duplicate message=%s", err.message_id)
-            return _refuse(token, err, key=receipt_key, now=now)
         _note_refusal(err)
         return _refuse(token, err, key=receipt_key, now=now)
     receipt = protocol.receipt_for(message, key=receipt_key, now=now)
     try:
         _store(message, receipt, now=now)
     except IntegrityError:
-        # Another request stored this id between our check and our insert.
+        # This sender's id is stored already: a retry, or a request racing with this one.
         replayed = RemoteProtocolError(Code.REPLAYED, "message id already received", message_id=message.id)
         logger.info("inbox duplicate message=%s", message.id)
         return _refuse(token, replayed, key=receipt_key, now=now)

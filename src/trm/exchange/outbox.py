@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
@@ -51,11 +52,13 @@ from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from trm.audit.events import Action
-from trm.audit.record import record
+from trm.audit.record import Entry as AuditEntry
+from trm.audit.record import record, record_many
 from trm.exchange import keys, protocol, transport
 from trm.exchange.errors import Code, ProtocolError
 from trm.exchange.messages import Handling, message_from_envelope
 from trm.exchange.models import OUTBOX_TRANSITIONS, OutboxMessage, OutboxPeer, OutboxStatus, next_status
+from trm.exchange.trustlist import TrustList
 
 logger = logging.getLogger("trm.exchange.outbox")
 
@@ -374,10 +377,16 @@ def deliver_one(
     base: timedelta = BASE_DELAY,
     cap: timedelta = MAX_DELAY,
     pacing: Pacing | None = None,
+    trust_list: TrustList | None = None,
+    delivered: list[_Delivered] | None = None,
 ) -> Outcome:
     """One delivery attempt of a claimed row; records and returns the outcome.
 
     ``pacing`` (or ``base`` and ``cap`` alone, for the message's own back-off) sets the waits.
+    ``trust_list`` is the current list when the caller read it already. With ``delivered``,
+    a verified ``accepted`` or ``duplicate`` receipt is appended there for the caller to
+    record (``record_delivered``) rather than recorded here; every other outcome is
+    recorded at once.
     """
     if row.status != OutboxStatus.SENDING or row.claim_token is None:
         raise ValueError("deliver_one needs a row returned by claim")
@@ -392,7 +401,7 @@ def deliver_one(
         return Outcome(OutboxStatus.DEAD, "expired")
     retry: _RetryClock = {"now": now, "rng": rng, "pacing": pacing or Pacing(base=base, cap=cap)}
     try:
-        trust_list = keys.current_trust_list(now=now)
+        trust_list = trust_list or keys.current_trust_list(now=now)
         url = trust_list.node(row.recipient, at=now).inbox_url
     except keys.NoTrustList:
         return _retry(row, "no_trust_list", **retry)
@@ -417,6 +426,9 @@ def deliver_one(
         return _retry(row, f"receipt_{err.code}", **retry)
     attempts = row.attempts + 1
     if receipt.status in ("accepted", "duplicate"):
+        if delivered is not None:
+            delivered.append(_Delivered(row, receipt_token, now, row.claim_token))
+            return Outcome(OutboxStatus.DELIVERED)
         _write(row, "delivered", now, attempts=attempts, receipt=receipt_token, last_error="")
         logger.info("outbox delivered message=%s to=%s attempts=%d", row.message_id, row.recipient, attempts)
         return Outcome(OutboxStatus.DELIVERED)
@@ -463,6 +475,94 @@ def _has_next(row: OutboxMessage) -> bool:
     return bool(later.exists())
 
 
+@dataclass(frozen=True)
+class _Delivered:
+    """A verified receipt not yet recorded: its row still says ``sending``, under our claim."""
+
+    row: OutboxMessage
+    receipt: str
+    at: datetime
+    claim_token: uuid.UUID  # ours: the row's own is cleared once recorded
+
+
+# A lane records its verified receipts together: after this many, after this many
+# seconds since the oldest, and when its batch ends (whatever happens).
+RECORD_EVERY = 20
+RECORD_AFTER = 0.5
+
+
+def record_delivered(delivered: list[_Delivered]) -> list[_Delivered]:
+    """Record verified receipts in one transaction; those recorded (the rows we still held).
+
+    The same writes as one ``deliver_one`` each (each row conditional on our claim, one
+    audit entry per message, the peer cleared), under one commit and one lock of the
+    audit chain's head. A row another worker took over meanwhile is left to it: that
+    worker sends it again and the receiver answers ``duplicate``.
+    """
+    if not delivered:
+        return []
+    won: list[tuple[_Delivered, dict[str, Any]]] = []
+    with transaction.atomic():
+        for done in delivered:
+            row = done.row
+            changes: dict[str, Any] = {
+                "status": next_status(OUTBOX_TRANSITIONS, row.status, "delivered"),
+                "updated": done.at,
+                "finished_at": done.at,
+                "lease_until": None,
+                "claim_token": None,
+                "attempts": row.attempts + 1,
+                "receipt": done.receipt,
+                "last_error": "",
+            }
+            if OutboxMessage.objects.filter(pk=row.pk, claim_token=done.claim_token).update(**changes) == 1:
+                won.append((done, changes))
+        if won:
+            # Valid receipts: the peer is back, its whole queue may leave.
+            OutboxPeer.objects.filter(node_id__in={done.row.recipient for done, _ in won}, failures__gt=0).update(
+                failures=0, retry_at=None, last_error="", updated=won[-1][0].at
+            )
+            record_many(
+                [
+                    AuditEntry(Action.SEND, done.row, object_type="exchange.outboxmessage", note=OutboxStatus.DELIVERED)
+                    for done, _ in won
+                ]
+            )
+    for done, changes in won:
+        for name, value in changes.items():
+            setattr(done.row, name, value)
+        logger.info(
+            "outbox delivered message=%s to=%s attempts=%d", done.row.message_id, done.row.recipient, done.row.attempts
+        )
+    return [done for done, _ in won]
+
+
+def _next_of(recorded: list[_Delivered], *, now: datetime, lease: timedelta) -> list[OutboxMessage]:
+    """The next message of each of these messages' conversations, now due, added to our claim."""
+    if not recorded:
+        return []
+    rows = [done.row for done in recorded]
+    tokens = {done.row.pk: done.claim_token for done in recorded}
+    waiting = set(
+        OutboxMessage.objects.filter(
+            conversation__in={row.conversation for row in rows}, status=OutboxStatus.PENDING
+        ).values_list("conversation", flat=True)
+    )
+    claimed: list[OutboxMessage] = []
+    for row in rows:
+        if row.conversation in waiting:
+            waiting.discard(row.conversation)
+            claimed += claim(1, now=now, lease=lease, conversation=row.conversation, claim_token=tokens[row.pk])
+    return claimed
+
+
+def _trust_list_or_none(now: datetime) -> TrustList | None:
+    try:
+        return keys.current_trust_list(now=now)
+    except keys.NoTrustList:
+        return None  # ``deliver_one`` reads it again and retries the message
+
+
 def deliver_batch(
     rows: list[OutboxMessage],
     *,
@@ -475,27 +575,50 @@ def deliver_batch(
 ) -> list[Outcome]:
     """Deliver claimed rows in order; the outcomes of the attempts made.
 
-    Once a message has left, the next message of its conversation (due only now) is
-    claimed and sent right after it, so a conversation's burst leaves in one pass. Once a
-    peer fails, the rest of its rows go back without an attempt, due when the peer is (a
-    batch to a dead peer costs one time-out, not one per message); once ``stop()`` is
-    true, every row left goes back, due now, for the next worker.
+    Verified receipts are recorded together (``record_delivered``: every ``RECORD_EVERY``
+    messages or ``RECORD_AFTER`` seconds, and when the batch ends); the trust list is read
+    again each time. A message stays ``sending`` until then, so the next message of its
+    conversation is not due before it is recorded: once recorded, the next of each
+    conversation is claimed and sent in this pass, so a conversation's burst leaves in one
+    pass. Once a peer fails, the rest of its rows go back without an attempt, due when the
+    peer is (a batch to a dead peer costs one time-out, not one per message); once
+    ``stop()`` is true, every row left goes back, due now, for the next worker.
     """
     outcomes: list[Outcome] = []
     down: dict[str, datetime] = {}
     work = deque(rows)
-    while work:
-        row = work.popleft()
-        if stop() or row.recipient in down:
-            release(row, now=clock(), at=down.get(row.recipient))
-            continue
-        token = row.claim_token
-        outcome = deliver_one(row, client=client, now=clock(), rng=rng, pacing=pacing)
-        outcomes.append(outcome)
-        if outcome.peer_down:
-            down[row.recipient] = row.next_attempt_at
-        elif outcome.status in (OutboxStatus.DELIVERED, OutboxStatus.REJECTED) and not stop() and _has_next(row):
-            work.extendleft(claim(1, now=clock(), lease=lease, conversation=row.conversation, claim_token=token))
+    delivered: list[_Delivered] = []
+    oldest: float | None = None  # monotonic time of the oldest receipt not yet recorded
+    trust_list = _trust_list_or_none(clock())
+    try:
+        while work:
+            row = work.popleft()
+            if stop() or row.recipient in down:
+                release(row, now=clock(), at=down.get(row.recipient))
+            else:
+                token = row.claim_token
+                outcome = deliver_one(
+                    row, client=client, now=clock(), rng=rng, pacing=pacing, trust_list=trust_list, delivered=delivered
+                )
+                outcomes.append(outcome)
+                if outcome.peer_down:
+                    down[row.recipient] = row.next_attempt_at
+                elif outcome.status == OutboxStatus.REJECTED and not stop() and _has_next(row):
+                    work.extendleft(
+                        claim(1, now=clock(), lease=lease, conversation=row.conversation, claim_token=token)
+                    )
+            if delivered and oldest is None:
+                oldest = time.monotonic()
+            if oldest is not None and (
+                not work or len(delivered) >= RECORD_EVERY or time.monotonic() - oldest >= RECORD_AFTER
+            ):
+                recorded = record_delivered(delivered)
+                delivered, oldest = [], None
+                trust_list = _trust_list_or_none(clock())
+                if not stop():
+                    work.extend(_next_of(recorded, now=clock(), lease=lease))
+    finally:
+        record_delivered(delivered)
     return outcomes
 
 

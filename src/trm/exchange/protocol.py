@@ -18,7 +18,6 @@ A sealed message is a compact JWE (``ECDH-ES`` + ``A256GCM``, X25519, ``typ``
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 import uuid
@@ -375,7 +374,10 @@ def _open(
     _check_times(message, now, skew, max_lifetime)
     if _already_seen(seen, message.sender, mid):
         raise _local(Code.REPLAYED, "message id already received from this sender", mid)
-    return dataclasses.replace(message, sender_kid=entry.kid, token_sha256=token_sha256(text))
+    # The message was made here and is not shared yet: set its two fields rather than copy it.
+    object.__setattr__(message, "sender_kid", entry.kid)
+    object.__setattr__(message, "token_sha256", token_sha256(text))
+    return message
 
 
 # --- receipts -----------------------------------------------------------------------
