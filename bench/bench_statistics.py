@@ -11,8 +11,10 @@ node's first statistics), a second refresh times the incremental path with nothi
 then each page and export is requested as a national rapporteur (Django's test client:
 session, two-factor check, capability, filter form, snapshot, charts, template, audit).
 Prints p50 and max per request, and the time of the two computations that run outside a page:
-the CTDC extract (made in every refresh) and a year's regional figures (made when they are
-sent to the secretariat). Stops by itself.
+the CTDC extract (made in every refresh), the PDF of every year (laid out in the worker's
+refresh; the page's PDF request then reads it; another year or breakdown is laid out on its
+first request, the warm-up here) and a year's regional figures (made when they are sent to
+the secretariat). Stops by itself.
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ def main() -> None:
         started = time.perf_counter()
         exports.ctdc_groups(k=snapshot.k)
         print(f"CTDC extract, made in each refresh               {time.perf_counter() - started:8.2f} s")
+        started = time.perf_counter()
+        exports.report_pdf(snapshot, year=None, by=None)
+        print(f"PDF of every year, made in the worker's refresh    {time.perf_counter() - started:8.2f} s")
         if year:
             started = time.perf_counter()
             regional.protect(int(year), snapshot)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.exchange.shell_support import PEER, PEER_SIG, Net, setup_network
@@ -217,15 +218,28 @@ def test_the_secretariat_keeps_the_newest_figures_of_each_node_and_year(net):
 def test_a_node_that_is_not_the_secretariat_sets_the_figures_aside(net):
     with override_settings(TRM_STATS_SECRETARIAT="other.nrm"):
         row = receive_from_peer(net, peer_body())
-    assert row.status == "unhandled" and row.last_error == "not_the_secretariat"
+    assert row.status == "unhandled" and row.last_error == regional.NOT_THE_SECRETARIAT
     assert not RegionalReport.objects.exists()
 
 
 def test_the_secretariat_refuses_figures_protected_with_a_smaller_k(net):
     with override_settings(TRM_STATS_SECRETARIAT=net.us, TRM_STATS_K=15):
         row = receive_from_peer(net, peer_body(k=11))
-    assert row.status == "unhandled" and row.last_error == "k_below_threshold"
+    assert row.status == "unhandled" and row.last_error == regional.K_BELOW_THRESHOLD
     assert not RegionalReport.objects.exists()
+
+
+def test_the_page_of_messages_not_processed_says_why_figures_were_set_aside_in_words(net, world):
+    with override_settings(TRM_STATS_SECRETARIAT="other.nrm"):
+        receive_from_peer(net, peer_body())
+    with override_settings(TRM_STATS_SECRETARIAT=net.us, TRM_STATS_K=15):
+        receive_from_peer(net, peer_body(k=11))
+    page = verified_client(world.focal).get(reverse("transnational:failed")).content.decode()
+    assert page.count("Regional figures of a country") == 2
+    assert "This node is not the network secretariat&#x27;s: it keeps no regional figures" in page
+    assert "The figures were protected with a smaller threshold than this node&#x27;s" in page
+    for code in ("regional_aggregate", regional.NOT_THE_SECRETARIAT, regional.K_BELOW_THRESHOLD):
+        assert code not in page
 
 
 def test_the_side_by_side_page_is_the_secretariats_and_keeps_hidden_cells_hidden(net, world):

@@ -118,6 +118,33 @@ def test_the_ctdc_extract_is_made_with_the_snapshot_and_the_export_only_reads_it
     assert client.get(f"/statistics/export/ctdc/?year={year}").content.decode() == before
 
 
+def test_the_pdf_is_laid_out_once_per_snapshot_year_and_language_and_the_worker_makes_the_default(
+    caseload, monkeypatch
+):
+    from django.utils import timezone
+
+    from trm.statistics import exports
+    from trm.statistics.models import Report
+
+    laid_out = []
+    real = exports.render_to_string
+    monkeypatch.setattr(exports, "render_to_string", lambda *a, **kw: laid_out.append(a) or real(*a, **kw))
+    facts.refresh_chore(timezone.now())  # the worker's refresh: the PDF of every year, in the node's language
+    snapshot = facts.current()
+    assert Report.objects.filter(snapshot=snapshot, year="", by="", language="en").count() == 1
+    client = verified_client(caseload.rapporteur)
+    pdfs = [client.get("/statistics/export/pdf/").content for _ in range(2)]
+    assert pdfs[0] == pdfs[1] and pdfs[0].startswith(b"%PDF") and len(laid_out) == 1
+    year = str(last_year().year)
+    assert client.get(f"/statistics/export/pdf/?year={year}").content.startswith(b"%PDF")
+    client.get(f"/statistics/export/pdf/?year={year}")
+    assert len(laid_out) == 2  # another year: laid out on its first request, then kept
+    assert AuditEvent.objects.filter(action="export", object_ref="pdf").count() == 4  # every request is audited
+    facts.refresh()  # a new snapshot: its own PDF
+    client.get("/statistics/export/pdf/")
+    assert len(laid_out) == 3
+
+
 def test_an_export_for_a_period_without_data_says_so(world):
     facts.refresh()
     response = verified_client(world.rapporteur).get("/statistics/export/eurostat/")

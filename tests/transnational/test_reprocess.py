@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib
 import uuid
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+import trm
 from tests.exchange.shell_support import PEER
 from tests.factories import verified_client
 from trm.audit.models import AuditEvent
 from trm.exchange.models import InboxMessage
-from trm.transnational import kinds, workflows
+from trm.transnational import kinds, reprocess, workflows
 from trm.transnational.models import LinkStatus, Notice
 
 ACCEPT = {"accepted_services": ["shelter"], "reception_organisation": "Synthetic Reception NGO"}
@@ -167,3 +171,33 @@ def test_a_message_that_kept_meeting_a_database_error_says_how_often_it_was_trie
     row.refresh_from_db()
     sent.refresh_from_db()
     assert row.status == "processed" and sent.status == LinkStatus.ACCEPTED
+
+
+def _set_aside_codes() -> set[str]:
+    """Every code a handler under src/trm gives ``inbox.Unprocessable``: a literal or a module constant."""
+    root = Path(trm.__file__).parent
+    codes: set[str] = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        module = ".".join(("trm", *path.relative_to(root).with_suffix("").parts))
+        for node in ast.walk(tree):
+            if not (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Unprocessable"
+            ):
+                continue
+            (arg,) = node.args
+            if isinstance(arg, ast.Constant):
+                codes.add(arg.value)
+            else:
+                assert isinstance(arg, ast.Name), f"{path}: Unprocessable({ast.unparse(arg)}) cannot be checked"
+                codes.add(getattr(importlib.import_module(module), arg.id))
+    return codes
+
+
+def test_every_reason_a_handler_sets_a_message_aside_for_reads_in_words():
+    codes = _set_aside_codes()
+    assert {"not_the_secretariat", "k_below_threshold", "unknown_conversation", "no_linked_case"} <= codes
+    for code in codes:
+        why = reprocess.reason(InboxMessage(last_error=code, attempts=1))
+        assert code not in why, (code, why)

@@ -188,6 +188,32 @@ NO_HANDLER = "no_handler"
 RETRYABLE = (InboxStatus.FAILED, InboxStatus.UNHANDLED)
 
 
+# Why a handler set a message aside, in words, by the code it gave, and the names of the
+# message types (``explain``): the page of messages not processed shows these, never a code.
+# They live here, beside ``register_handler``, so that any part handling messages may
+# register them without importing the part that shows them.
+_REASONS: dict[str, Any] = {}
+_TYPE_LABELS: dict[str, Any] = {}
+
+
+def explain(*, code: str | None = None, reason: Any = None, type_: str | None = None, label: Any = None) -> None:
+    """Say (a lazy translation) why a handler raises ``Unprocessable(code)``, or name a message type."""
+    if code is not None:
+        _REASONS[code] = reason
+    if type_ is not None:
+        _TYPE_LABELS[type_] = label
+
+
+def explanation(code: str | None) -> Any | None:
+    """The words registered for a handler's code, or None."""
+    return _REASONS.get(code) if code else None
+
+
+def type_label(type_: str) -> Any | None:
+    """The name registered for a message type, or None."""
+    return _TYPE_LABELS.get(type_)
+
+
 class Unprocessable(Exception):
     """Raised by a handler for a message it will not apply, e.g. about a conversation unknown here.
 

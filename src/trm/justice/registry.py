@@ -10,6 +10,7 @@ def ready() -> None:
     _proceedings()
     _teams()
     _compensation()
+    _set_aside_reasons()
 
 
 def _teams() -> None:
@@ -19,12 +20,11 @@ def _teams() -> None:
     from trm.accounts.roles import Cap
     from trm.exchange import inbox
     from trm.justice import teams
-    from trm.transnational import reprocess
 
     navigation.register(navigation.NavItem(_("Joint investigations"), "justice:teams", Cap.CRIMINAL_TRACK, order=62))
     inbox.register_handler(teams.TYPE, teams.on_jit_item)
-    reprocess.explain(type_=teams.TYPE, label=_("Item of a joint investigation team"))
-    reprocess.explain(
+    inbox.explain(type_=teams.TYPE, label=_("Item of a joint investigation team"))
+    inbox.explain(
         code=teams.UNKNOWN_OPERATION,
         reason=_("This node holds no joint investigation team with this operation reference and the sender's country."),
     )
@@ -54,3 +54,22 @@ def _compensation() -> None:
     from trm.justice import compensation_registry
 
     compensation_registry.ready()
+
+
+def _set_aside_reasons() -> None:
+    """Why a justice handler set a received message aside, in words (never the handler's code)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from trm.exchange import inbox
+
+    for code, reason in (
+        ("no_linked_case", _("The conversation is about no case recorded at this node.")),
+        ("unknown_currency", _("The amount's currency is not an ISO 4217 currency code.")),
+        ("unknown_claim", _("This node passed on no compensation claim with this reference in this conversation.")),
+        ("currency_differs", _("The answer gives its amounts in another currency than the claim's.")),
+        (
+            "payments_above_award",
+            _("The payments listed add up to more than the amount awarded, or no amount was awarded."),
+        ),
+    ):
+        inbox.explain(code=code, reason=reason)

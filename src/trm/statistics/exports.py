@@ -13,10 +13,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
@@ -24,7 +26,7 @@ from trm.audit.record import record
 from trm.statistics import figures, tables
 from trm.statistics.charts import HIDDEN, Table
 from trm.statistics.disclosure import TOTAL, Protected
-from trm.statistics.models import VICTIMS, CaseFact, Extract, Snapshot
+from trm.statistics.models import VICTIMS, CaseFact, Extract, Report, Snapshot
 
 FORMATS = ("csv", "xlsx", "pdf", "eurostat", "greta", "ctdc")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -279,6 +281,29 @@ def _has_victims(snapshot_figures: dict[str, Any], year: str | None) -> bool:
     return total.get(year=year) != 0 if year else total.get() != 0
 
 
+def report_pdf(snapshot: Snapshot, *, year: str | None, by: str | None) -> bytes:
+    """The snapshot's PDF in the active language: laid out the first time it is asked for, then kept."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    kept = Report.objects.filter(snapshot=snapshot, year=year or "", by=by or "", language=language).first()
+    if kept is not None:
+        return bytes(kept.pdf)
+    from weasyprint import HTML
+
+    from trm.statistics.views import page_context
+
+    html = render_to_string(
+        "statistics/report.html",
+        {"year": year, "snapshot": snapshot, **page_context(snapshot.figures, year=year, by=by)},
+    )
+    pdf = bytes(HTML(string=html).write_pdf())
+    try:
+        with transaction.atomic():
+            Report.objects.create(snapshot=snapshot, year=year or "", by=by or "", language=language, pdf=pdf)
+    except IntegrityError:
+        pass  # laid out by another request a moment ago: the same bytes
+    return pdf
+
+
 def respond(request: HttpRequest, *, fmt: str, snapshot: Snapshot, year: str | None, by: str | None) -> HttpResponse:
     data = snapshot.figures
     k = snapshot.k
@@ -313,16 +338,7 @@ def respond(request: HttpRequest, *, fmt: str, snapshot: Snapshot, year: str | N
         response = HttpResponse(ctdc_csv(snapshot, year=year), content_type="text/csv; charset=utf-8")
         filename = f"trm-ctdc-extract-{year or 'all'}-{stamp}.csv"
     else:  # pdf
-        from weasyprint import HTML
-
-        from trm.statistics.views import page_context
-
-        html = render_to_string(
-            "statistics/report.html",
-            {"year": year, "snapshot": snapshot, **page_context(data, year=year, by=by)},
-            request=request,
-        )
-        response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+        response = HttpResponse(report_pdf(snapshot, year=year, by=by), content_type="application/pdf")
         filename = f"{name}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     record(request.user, Action.EXPORT, object_type="statistics", object_ref=fmt, note=note)

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from trm.cases.models import (
     Case,
@@ -244,7 +244,14 @@ def refresh(*, now: dt.datetime | None = None) -> Snapshot:
 
 
 def refresh_chore(now: dt.datetime) -> None:
-    refresh(now=now)
+    from trm.statistics import exports
+
+    snapshot = refresh(now=now)
+    # The worker also lays out the PDF of every year in the node's language: WeasyPrint takes
+    # seconds whatever the caseload, here rather than in the first request for it.
+    if snapshot.figures["years"]:
+        with translation.override(settings.LANGUAGE_CODE):
+            exports.report_pdf(snapshot, year=None, by=None)
 
 
 def current() -> Snapshot:

@@ -113,6 +113,28 @@ class Extract(models.Model):
         return f"extract of {self.snapshot}"
 
 
+class Report(models.Model):
+    """A snapshot's PDF report, laid out once per year, breakdown and language.
+
+    WeasyPrint's layout takes seconds whatever the caseload; the figures of a snapshot never
+    change, so the PDF is kept with it and goes when it goes (docs/performance.md).
+    """
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="reports")
+    year = models.CharField(max_length=4, blank=True)
+    by = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=10)
+    pdf = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "year", "by", "language"], name="statistics_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"report of {self.snapshot} ({self.year or 'all'}, {self.by or '-'}, {self.language})"
+
+
 class DPRelease(models.Model):
     """A differentially private table released for publication, and the privacy it spent."""
 

@@ -53,6 +53,10 @@ from trm.statistics.disclosure import TOTAL, Cube, Identity, Protected
 from trm.statistics.models import VICTIMS, CaseFact, RegionalReport, Snapshot, YesNo
 
 TYPE = REGIONAL_TYPE
+# Why the handler sets received figures aside (``inbox.Unprocessable``); apps.py puts them in words.
+NOT_THE_SECRETARIAT = "not_the_secretariat"
+K_BELOW_THRESHOLD = "k_below_threshold"
+SENDER_NOT_LISTED = "sender_not_listed"
 # Protocol table -> its breakdown (after the category).
 TABLES: dict[str, tuple[str, ...]] = {
     "victims": (),
@@ -218,16 +222,16 @@ def send(*, by: Any, year: int, now: dt.datetime | None = None) -> RegionalRepor
 def on_regional_aggregate(row: InboxMessage) -> None:
     """Inbox handler: the secretariat keeps the newest figures of each node for each year."""
     if not is_secretariat():
-        raise inbox.Unprocessable("not_the_secretariat")
+        raise inbox.Unprocessable(NOT_THE_SECRETARIAT)
     envelope = row.envelope
     body = envelope["body"]
     if body["k"] < settings.TRM_STATS_K:
-        raise inbox.Unprocessable("k_below_threshold")
+        raise inbox.Unprocessable(K_BELOW_THRESHOLD)
     created = parse_time(envelope["created"])
     try:
         country = keys.current_trust_list(now=timezone.now()).node(row.sender, at=created).country
     except (ProtocolError, keys.NoTrustList) as err:
-        raise inbox.Unprocessable("sender_not_listed") from err
+        raise inbox.Unprocessable(SENDER_NOT_LISTED) from err
     Direction = RegionalReport.Direction
     report = RegionalReport.objects.filter(direction=Direction.RECEIVED, node=row.sender, year=body["year"]).first()
     if report is not None and report.at >= created:

@@ -32,24 +32,11 @@ def waiting(user: Any) -> QuerySet[InboxMessage]:
     return inbox.waiting_for_retry().only(*fields, "attempts")
 
 
-# Why another part set a message aside, in words, by the code its handler gave (``explain``).
-_REASONS: dict[str, Any] = {}
-# The names of the message types about no case that other parts handle (``explain``).
-_LABELS: dict[str, Any] = {}
-
-
-def explain(*, code: str | None = None, reason: Any = None, type_: str | None = None, label: Any = None) -> None:
-    """Let a part that handles messages (justice, network) say why it set one aside, or name its type."""
-    if code is not None:
-        _REASONS[code] = reason
-    if type_ is not None:
-        _LABELS[type_] = label
-
-
 def reason(row: InboxMessage) -> str:
     """Why a message was not processed, in words; never anything from the message itself."""
-    if row.last_error in _REASONS:
-        return str(_REASONS[row.last_error])
+    explained = inbox.explanation(row.last_error)
+    if explained is not None:
+        return str(explained)
     if row.last_error == inbox.NO_HANDLER:
         return _("This node does not process messages of this type.")
     if row.last_error == handlers.UNKNOWN_CONVERSATION:
@@ -65,7 +52,8 @@ def reason(row: InboxMessage) -> str:
 
 
 def label(row: InboxMessage) -> Any:
-    return _LABELS.get(row.type) or kinds.label(row.type)
+    """The message's type in words: registered by its handler's part (``inbox.explain``), or a case kind's."""
+    return inbox.type_label(row.type) or kinds.label(row.type)
 
 
 def retry(message_id: Any, *, by: Any) -> str:
