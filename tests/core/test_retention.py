@@ -33,7 +33,11 @@ def world(db):
 @pytest.fixture
 def cases(world):
     """Closed now (six years before SIX_YEARS_ON), closed 'last year' and still open."""
-    old = world.presumed_victim(aliases=["Anka"], narrative="Met at the border crossing.")
+    old = world.presumed_victim(
+        aliases=["Anka"],
+        documents=[{"type": "passport", "number": "RT 998877", "held_by": ""}],
+        narrative="Met at the border crossing.",
+    )
     world.consent_for(old)
     referral = world.refer(old)
     casework.add_note(old, by=world.ca, text="Prefers to be called by her nickname.")
@@ -72,6 +76,7 @@ def test_it_anonymises_a_case_closed_six_years_ago_and_keeps_its_statistics(case
         old.person.citizenships,
         old.person.gender,
     )
+    assert old.person.document_index
 
     report = retention.apply(now=SIX_YEARS_ON)
 
@@ -86,6 +91,8 @@ def test_it_anonymises_a_case_closed_six_years_ago_and_keeps_its_statistics(case
         [],
     )
     assert person.date_of_birth is None and person.name_index == ""
+    # Nor can the duplicate check at detection find the person by the erased document number.
+    assert person.document_index == ""
     assert old.narrative == "" and old.detection_place == ""
     assert old.detected_on.day == 1 and old.closed_at.day == 1 and old.closed_at.hour == 0
     assert (

@@ -45,7 +45,7 @@ def test_an_unaccompanied_girl_met_on_the_route_is_referred_and_reported_missing
     expect(page.get_by_role("status")).to_contain_text("Saved")
     expect(page.locator(".route-encounter")).to_contain_text("Transit centre")
     page.get_by_text("Record whether the child is accompanied").click()
-    page.locator("#id_child_status_status_0").check()
+    page.locator("#child_status_status_0").check()
     page.locator("form[action$='/child_status/']").get_by_role("button", name="Save").click()
     expect(page.locator("#child-status")).to_contain_text("Unaccompanied")
 

@@ -191,6 +191,7 @@ def test_the_receiver_erases_the_shared_data_when_consent_is_withdrawn(two):
     assert link.status == LinkStatus.ERASED
     person = Case.objects.get(pk=case_pk).person
     assert person.family_name == "" and person.given_name == "" and person.date_of_birth is None
+    assert person.name_index == "" and person.document_index == ""
     for row in InboxMessage.objects.filter(conversation=conversation):
         assert row.envelope["body"] in (
             {"erased": True},

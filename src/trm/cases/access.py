@@ -74,9 +74,13 @@ def can_decide(user: User, case: Case) -> bool:
     return user.organisation_id is not None and user.organisation_id in (case.routed_to_org_id, case.owner_org_id)
 
 
-def get_case_for(user: User, reference: str, *, write: bool = False) -> Case:
-    """The case with this reference if the user may see it (404 otherwise); with write, may manage it (403)."""
-    case = visible_cases(user).filter(reference=reference).select_related("person").first()
+def get_case_for(user: User, reference: str, *, write: bool = False, related: tuple[str, ...] = ()) -> Case:
+    """The case with this reference if the user may see it (404 otherwise); with write, may manage it (403).
+
+    ``related``: relations read along in the same statement (the case page shows its owner and
+    organisations).
+    """
+    case = visible_cases(user).filter(reference=reference).select_related("person", *related).first()
     if case is None:
         raise Http404
     if write and not can_manage(user, case):

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -188,11 +189,18 @@ def return_blockers(case: Case) -> list[str]:
     """Why a child may not (yet) be returned; empty when the safeguards are in place."""
     if not case.is_child:
         return []
+    # Both safeguards in one statement (the case page asks on every read of a child's case).
+    found = Case.objects.filter(pk=case.pk).values(
+        risk=Exists(RiskAssessment.objects.filter(case=OuterRef("pk"), kind=RiskKind.RETURN_SECURITY)),
+        bid=Exists(
+            BestInterests.objects.filter(
+                case=OuterRef("pk"), kind=BestInterestsKind.BID, durable_solution=DurableSolution.RETURN
+            )
+        ),
+    )[0]
     missing = []
-    if not RiskAssessment.objects.filter(case=case, kind=RiskKind.RETURN_SECURITY).exists():
+    if not found["risk"]:
         missing.append(_("a risk and security assessment for the return"))
-    if not BestInterests.objects.filter(
-        case=case, kind=BestInterestsKind.BID, durable_solution=DurableSolution.RETURN
-    ).exists():
+    if not found["bid"]:
         missing.append(_("a best interests determination choosing return"))
     return missing

@@ -89,6 +89,13 @@ class EndPlacementForm(_SectionForm):
     placement = forms.IntegerField(widget=forms.HiddenInput)
     ends_on = forms.DateField(label=_("Until"), widget=DateInput, initial=timezone.localdate)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Opened on demand: the form ends the case's current placement.
+        if not self.is_bound and self.case is not None and "placement" not in self.initial:
+            current = CarePlacement.objects.filter(case=self.case).current().values_list("pk", flat=True).first()
+            self.initial["placement"] = current
+
     def clean_placement(self) -> CarePlacement:
         item = CarePlacement.objects.filter(case=self.case, pk=self.cleaned_data["placement"]).first()
         if item is None:

@@ -2,8 +2,8 @@
 
 Each is a section factory (sections.register, from CasesConfig.ready): it receives a case the
 user already sees and returns a Panel, or None when there is nothing to show or to do. The
-forms of the page's actions (protection_actions) come from the page's ``forms`` (bound after a
-refusal); the forms about one row (an episode, a placement) are built here.
+forms of the page's actions (protection_actions) open on demand; only an open missing episode's
+urgent steps are built here, in place.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trm.cases import access, missing
-from trm.cases.protection_forms import EndPlacementForm, FoundForm, MissingStepForm, PoliceReportForm
+from trm.cases.protection_forms import FoundForm, MissingStepForm, PoliceReportForm
 from trm.dashboard.panels import Panel
 
 if TYPE_CHECKING:
@@ -26,13 +26,9 @@ def child_on_the_move(request: HttpRequest, case: Case) -> Panel | None:
     """Travelling status, accompanying adults (unverified ones flagged) and care placements."""
     if not case.is_child:
         return None
-    user = request.user
     adults = list(case.accompanying_adults.all())
     placements = list(case.placements.all())
     current = next((p for p in placements if p.ends_on is None), None)
-    end_form = None
-    if current is not None and access.may("end_placement", user, case):
-        end_form = EndPlacementForm(case=case, user=user, initial={"placement": current.pk})
     return Panel(
         title=_("Child on the move: travelling status and care"),
         template="cases/_section_child_on_the_move.html",
@@ -41,7 +37,6 @@ def child_on_the_move(request: HttpRequest, case: Case) -> Panel | None:
             "unverified": [a for a in adults if not a.verified],
             "placements": placements,
             "current": current,
-            "end_form": end_form,
         },
         order=20,
     )

@@ -222,12 +222,7 @@ class CaseAction:
     section: str = ""  # the section of the case page it belongs to (its anchor)
     on_demand: bool = True  # a form opened on its own (False: a button on the case page, POST only)
     danger: bool = False
-    # False: the form is about one row (an episode, a placement) and its section builds it;
-    # the page builds only a bound copy, to show its errors.
-    on_page: bool = True
 
-
-SECTION_FORMS = ("child_status", "adult", "placement", "end_placement")
 
 DECIDE = "decide"  # any decision of the competent authority; the form names the event
 
@@ -520,20 +515,12 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     ]
     plans = list(case.support_plans.select_related("provider").prefetch_related("progress"))
     registered = sections.sections_for(request, case)
-    # The sections of a child on the move, a missing episode and migration show their small forms
-    # in place (each a few fields, no long pick-list); every other form opens on demand.
-    in_sections = {
-        name: ACTIONS[name].form(case=case, user=user)
-        for name in SECTION_FORMS
-        if name in ACTIONS and ACTIONS[name].on_page and can.get(name)
-    }
     return {
         "case": case,
         "person": case.person,
         "can": can,
         "actions": ACTIONS,
-        "forms": in_sections,
-        # The forms shown in place name their own title and button (``legend``, ``button``).
+        # The forms shown in place (an open missing episode's) name their title and button.
         "spec": {"legend": "", "button": "", "section": "", "danger": False},
         "stages": guidance.stepper(case, assisted=any(p.status == "active" for p in plans)),
         "next": guidance.next_step(case),
@@ -561,7 +548,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 @require_GET
 @capability_required(Cap.SEE_CASE_DATA, hidden=True)
 def case_detail(request: SignedInRequest, reference: str) -> HttpResponse:
-    case = get_case_for(request.user, reference)
+    case = get_case_for(request.user, reference, related=("owner", "owner_org", "routed_to_org"))
     fields: tuple[str, ...] = DETAIL_FIELDS
     if sections.support_withheld(request.user, case):
         fields = tuple(f for f in DETAIL_FIELDS if f not in SUPPORT_FIELDS)

@@ -141,7 +141,7 @@ def anonymise(case: Case, *, rules: Rules, now: dt.datetime) -> None:
             erased |= {f"{model._meta.model_name}.{name}" for name in _anonymise_rows(model, qs)}
         if not _person_kept_elsewhere(case, rules=rules, now=now):
             erased |= {f"person.{name}" for name in _anonymise_rows(Person, Person.objects.filter(pk=case.person_id))}
-            Person.objects.filter(pk=case.person_id).update(name_index="")
+            Person.objects.filter(pk=case.person_id).update(name_index="", document_index="")
         record(None, Action.UPDATE, object_type="cases.case", object_ref=case.reference, fields=erased, note=NOTE)
 
 

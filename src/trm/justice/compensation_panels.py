@@ -94,7 +94,8 @@ def case_compensation(request: HttpRequest, case: Case) -> Panel | None:
             "claims": claims,
             "case": case,
             "may_open": may_open,
-            "totals": totals_by_currency(compensation_access.visible_claims(user).filter(case=case)),
+            # Shown with the claims only: no statement when there are none.
+            "totals": totals_by_currency(compensation_access.visible_claims(user).filter(case=case)) if claims else [],
             "urgency": {c.pk: c.limitation_urgency(today) for c in claims},
         },
         order=60,

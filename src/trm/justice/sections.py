@@ -17,7 +17,6 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.dashboard.panels import Panel
 from trm.justice import access
-from trm.justice.forms import OpenProceedingForm
 from trm.justice.models import Hearing, Proceeding
 
 if TYPE_CHECKING:
@@ -60,7 +59,8 @@ def case_proceedings(request: HttpRequest, case: Case) -> Panel | None:
         context={
             "case": case,
             "rows": summary_rows(user, found),
-            "open_form": OpenProceedingForm(user=user) if may_open else None,
+            # The form (with its list of offices) is on its own page, opened from the link.
+            "may_open": may_open,
             "may_disclose": may_disclose,
             "disclosure": disclosure,
         },

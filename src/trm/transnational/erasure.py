@@ -32,7 +32,7 @@ def erase_conversation(link: Link) -> None:
         person.aliases, person.documents, person.contacts = [], [], []
         person.citizenships, person.languages = [], []
         person.date_of_birth = None
-        person.name_index = ""
+        person.name_index = person.document_index = ""
         person.save(
             update_fields=[
                 "given_name",
@@ -44,6 +44,7 @@ def erase_conversation(link: Link) -> None:
                 "languages",
                 "date_of_birth",
                 "name_index",
+                "document_index",
             ]
         )
         case = link.case

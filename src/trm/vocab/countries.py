@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gettext
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -140,12 +140,25 @@ def _active_language() -> str:
 
 def country_label(code: str) -> str:
     """The country's name in the active language (pycountry's translations), or the code if unknown."""
+    return _country_label(code, translation.get_language() or "en")
+
+
+def language_label(code: str) -> str:
+    """The language's name (ISO 639, two or three letters) in the active language, or the code if unknown."""
+    return _language_label(code, translation.get_language() or "en")
+
+
+# Looked up once per code and language: a page shows the same few names many times, and each
+# look-up through pycountry and its catalogues costs far more than a dictionary read. Bounded, as
+# an unknown code (shown as it is) may come from outside.
+@lru_cache(maxsize=4096)
+def _country_label(code: str, active: str) -> str:
     if code == KOSOVO:
         return str(KOSOVO_NAME)
     country = pycountry.countries.get(alpha_2=code)
     if country is None:
         return code
-    language = _active_language()
+    language = active.split("-")[0]
     if code in SHORT_NAMES.get(language, {}):
         return SHORT_NAMES[language][code]
     catalogue = _catalogue("iso3166-1", language)
@@ -157,9 +170,9 @@ def country_label(code: str) -> str:
     return common if common and name == country.name else name
 
 
-def language_label(code: str) -> str:
-    """The language's name (ISO 639, two or three letters) in the active language, or the code if unknown."""
+@lru_cache(maxsize=4096)
+def _language_label(code: str, active: str) -> str:
     language = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
     if language is None:
         return code
-    return _capitalised(_catalogue("iso639-3", _active_language()).gettext(language.name))
+    return _capitalised(_catalogue("iso639-3", active.split("-")[0]).gettext(language.name))
