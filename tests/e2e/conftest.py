@@ -75,10 +75,11 @@ def login(page, base_url: str, user, *, password: str | None = None) -> None:
 
     from tests.factories import PASSWORD
 
+    # Fields by their ids, not their labels: the login page may be in any language.
     page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("User name").fill(user.username)
-    page.get_by_label("Password").fill(password or PASSWORD)
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(password or PASSWORD)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is not None:
-        page.get_by_label("Authenticator code").fill(f"{totp(device.bin_key):06d}")
-    page.get_by_role("button", name="Log in").click()
+        page.locator("#id_otp_token").fill(f"{totp(device.bin_key):06d}")
+    page.locator("section.login form button[type=submit]").click()

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from trm.audit.events import Action
 from trm.audit.record import record
@@ -89,6 +89,22 @@ def record_screening(
     return item
 
 
+# The web layer's words for scoring.py's dimensions and weights (scoring.py is pure, in English).
+DIMENSION_LABELS = {
+    "deceptive_recruitment": gettext_lazy("Deceptive recruitment"),
+    "coercive_recruitment": gettext_lazy("Coercive recruitment"),
+    "recruitment_abuse_of_vulnerability": gettext_lazy("Recruitment by abuse of vulnerability"),
+    "exploitative_conditions": gettext_lazy("Exploitative conditions"),
+    "coercion_at_destination": gettext_lazy("Coercion at destination"),
+    "abuse_of_vulnerability_at_destination": gettext_lazy("Abuse of vulnerability at destination"),
+}
+WEIGHT_LABELS = {
+    scoring.STRONG: pgettext_lazy("indicator weight", "strong"),
+    scoring.MEDIUM: pgettext_lazy("indicator weight", "medium"),
+    scoring.WEAK: pgettext_lazy("indicator weight", "weak"),
+}
+
+
 class ScreeningForm(forms.Form):
     """One checkbox group per dimension (or one list for a count set), built from the set's file."""
 
@@ -112,9 +128,9 @@ class ScreeningForm(forms.Form):
         for group in groups:
             name = f"dim_{group.id}"
             self.fields[name] = forms.MultipleChoiceField(
-                label=group.label,
+                label=DIMENSION_LABELS.get(group.id, group.label),
                 required=False,
-                choices=[(i.id, f"{i.label} ({i.weight})") for i in group.indicators],
+                choices=[(i.id, f"{i.label} ({WEIGHT_LABELS.get(i.weight, i.weight)})") for i in group.indicators],
                 widget=forms.CheckboxSelectMultiple,
             )
             self.indicator_fields.append(name)
