@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import identification, scoring
+from trm.cases import identification, scoring, screening_text
 from trm.cases.models import Case, Screening
 
 
@@ -31,8 +31,8 @@ def indicator_sets() -> tuple[scoring.IndicatorSet, ...]:
 
 
 def indicator_set_title(set_id: str) -> str:
-    """An indicator set's title, or its id where the set is no longer installed."""
-    return next((s.title for s in indicator_sets() if s.id == set_id), set_id)
+    """An indicator set's title in the page's language, or its id where the set is no longer installed."""
+    return next((screening_text.text(s.title) for s in indicator_sets() if s.id == set_id), set_id)
 
 
 def default_set_for(case: Case) -> str:
@@ -90,7 +90,10 @@ def record_screening(
 
 
 class ScreeningForm(forms.Form):
-    """One checkbox group per dimension (or one list for a count set), built from the set's file."""
+    """One checkbox group per dimension (or one list for a count set), built from the set's file.
+
+    The file's English labels are shown in the page's language (screening_text); values stay codes.
+    """
 
     indicator_set = forms.ChoiceField(label=gettext_lazy("Indicator set"), choices=[])
     interpreter_used = forms.BooleanField(label=gettext_lazy("Interview held with an interpreter"), required=False)
@@ -100,7 +103,9 @@ class ScreeningForm(forms.Form):
         super().__init__(data)
         self.case = case
         sets = indicator_sets()
-        cast(forms.ChoiceField, self.fields["indicator_set"]).choices = [(s.id, s.title) for s in sets]
+        cast(forms.ChoiceField, self.fields["indicator_set"]).choices = [
+            (s.id, screening_text.text(s.title)) for s in sets
+        ]
         chosen = (data or {}).get("indicator_set") or default_set_for(case)
         self.fields["indicator_set"].initial = chosen
         self.chosen = next((s for s in sets if s.id == chosen), None)
@@ -112,9 +117,9 @@ class ScreeningForm(forms.Form):
         for group in groups:
             name = f"dim_{group.id}"
             self.fields[name] = forms.MultipleChoiceField(
-                label=group.label,
+                label=screening_text.text(group.label),
                 required=False,
-                choices=[(i.id, f"{i.label} ({i.weight})") for i in group.indicators],
+                choices=[(i.id, screening_text.indicator_choice(i)) for i in group.indicators],
                 widget=forms.CheckboxSelectMultiple,
             )
             self.indicator_fields.append(name)
@@ -122,12 +127,13 @@ class ScreeningForm(forms.Form):
             if field.children_only and not case.is_child:
                 continue
             name = f"ans_{field.id}"
-            choices = [(c, c.replace("_", " ")) for c in field.choices]
+            choices = screening_text.answer_choices(field)
+            label = screening_text.text(field.label)
             if field.type == "choice":
-                self.fields[name] = forms.ChoiceField(label=field.label, required=False, choices=[("", "—"), *choices])
+                self.fields[name] = forms.ChoiceField(label=label, required=False, choices=[("", "—"), *choices])
             else:
                 self.fields[name] = forms.MultipleChoiceField(
-                    label=field.label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+                    label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
                 )
             self.answer_fields.append(name)
 
