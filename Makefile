@@ -37,13 +37,15 @@ test-e2e: $(STAMP)
 	TRM_MODE=test $(BIN)/pytest -m e2e -p no:xdist
 
 ## make lint: ruff, mypy (strict), djLint on the templates, migrations in step with the models,
-## the formatting check, and last the completeness of the translations
+## the formatting check, the indicator sets' strings in step with their files (tools/indicator_strings.py),
+## and last the completeness of the translations
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	TRM_MODE=test PYTHONPATH=$(CURDIR)/src $(BIN)/mypy
 	$(BIN)/djlint --lint src/trm/templates src/trm/*/templates
 	TRM_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/python tools/indicator_strings.py --check
 	$(BIN)/python tools/catalogue_status.py --check
 
 ## make audit: bandit over src/ ([tool.bandit] in pyproject.toml) and pip-audit over the installed packages

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from tests.cases.builders import PRESUMED_HITS, days_ago, detect, referred, screened
 from tests.factories import verified_client
@@ -68,21 +67,6 @@ def test_the_screening_page_groups_indicators_by_dimension(world):
     assert "Deceptive recruitment" in page
     assert "Coercion at destination" in page
     assert 'value="cd.debt_bondage"' in page
-
-
-def test_the_dimensions_and_weights_are_the_web_layers_words_in_the_page_language(world):
-    """scoring.py names dimensions and weights in English; the form shows them translated."""
-    from trm.cases import scoring
-
-    assert set(screening.DIMENSION_LABELS) == set(scoring.DIMENSIONS)
-    assert set(screening.WEIGHT_LABELS) == set(scoring.WEIGHTS)
-    case = detect(world.responder)
-    with translation.override("bg"):
-        form = screening.ScreeningForm(case=case)
-        group = form.fields["dim_deceptive_recruitment"]
-        assert group.label == translation.gettext("Deceptive recruitment")
-        weights = {str(label).rsplit("(", 1)[1].rstrip(")") for _id, label in group.choices}
-        assert weights <= {str(screening.WEIGHT_LABELS[w]) for w in scoring.WEIGHTS}
 
 
 def test_the_screening_form_records_the_delphi_outcome(world):

@@ -64,7 +64,7 @@ PROFILES = ("adult-labour", "child-labour", "adult-sexual", "child-sexual", "beg
 # Keys a clause may count: one weight, medium and weak together, or every item.
 CLAUSE_KEYS = (STRONG, MEDIUM, WEAK, "medium_or_weak", "any")
 
-_CLAUSE_WORDS = {
+CLAUSE_WORDS = {
     STRONG: "strong",
     MEDIUM: "medium",
     WEAK: "weak",
@@ -178,7 +178,11 @@ class Clause:
         return all(counts[key] >= minimum for key, minimum in self.minimums)
 
     def describe(self) -> str:
-        return " + ".join(f"{minimum} {_CLAUSE_WORDS[key]}" for key, minimum in self.minimums)
+        return " + ".join(f"{minimum} {CLAUSE_WORDS[key]}" for key, minimum in self.minimums)
+
+    def code(self) -> str:
+        """The clause as data, e.g. ``strong=1+medium_or_weak=1``."""
+        return "+".join(f"{key}={minimum}" for key, minimum in self.minimums)
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,11 @@ class Field:
     type: str
     choices: tuple[str, ...]
     children_only: bool
+    choice_labels: tuple[tuple[str, str], ...] = ()  # (choice, English label); a choice may have none
+
+    def choice_label(self, choice: str) -> str:
+        """The English label of a choice; a file without one gets the code made readable."""
+        return dict(self.choice_labels).get(choice) or choice.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -331,7 +340,7 @@ def _fields(name: str, raw: object) -> tuple[Field, ...]:
     for item in raw:
         if not isinstance(item, dict):
             raise _fail(name, "each field must be an object")
-        _no_extra(name, item, ("id", "label", "type", "choices", "children_only", "note"), "a field")
+        _no_extra(name, item, ("id", "label", "type", "choices", "choice_labels", "children_only", "note"), "a field")
         field_id = _get(name, item, "id", str, "field: ")
         if not _ID.match(field_id) or field_id in seen:
             raise _fail(name, f"field id {field_id!r} is malformed or repeated")
@@ -342,6 +351,11 @@ def _fields(name: str, raw: object) -> tuple[Field, ...]:
         choices = _get(name, item, "choices", list, f"{field_id}: ")
         if not choices or not all(isinstance(c, str) for c in choices) or len(set(choices)) != len(choices):
             raise _fail(name, f"choices of {field_id!r} must be distinct strings")
+        choice_labels = item.get("choice_labels", {})
+        if not isinstance(choice_labels, dict) or not all(
+            c in choices and isinstance(text, str) and text for c, text in choice_labels.items()
+        ):
+            raise _fail(name, f"choice_labels of {field_id!r} must give a label to some of its choices")
         fields.append(
             Field(
                 id=field_id,
@@ -349,6 +363,7 @@ def _fields(name: str, raw: object) -> tuple[Field, ...]:
                 type=field_type,
                 choices=tuple(choices),
                 children_only=_get(name, item, "children_only", bool, f"{field_id}: "),
+                choice_labels=tuple((c, choice_labels[c]) for c in choices if c in choice_labels),
             )
         )
     return tuple(fields)
@@ -481,7 +496,8 @@ def get_set(set_id: str, *, extra_dirs: Sequence[str | Path] = ()) -> IndicatorS
 # Scoring
 
 # Reason templates. Each reason keeps its code and parameters so that the web layer can
-# translate it; ``text`` is the English rendering.
+# translate it; ``text`` is the English rendering. Parameters ending in ``_code`` carry the
+# dimension, element and clause codes behind the English words (screening_text.py reads them).
 REASONS = {
     "no_hits": "No indicators were recorded.",
     "unverified": "The weights of this indicator set are not yet verified against its source.",
@@ -637,6 +653,7 @@ def score(indicator_set: IndicatorSet, hits: Iterable[str], *, is_child: bool) -
                 "medium": str(len(d.medium)),
                 "weak": str(len(d.weak)),
                 "verdict": verdict,
+                "dimension_code": d.dimension,
             }
             reasons.append(Reason("dimension", tuple(params.items())))
 
@@ -646,10 +663,20 @@ def score(indicator_set: IndicatorSet, hits: Iterable[str], *, is_child: bool) -
         met = [d for d in dims if d in positive_dims]
         elements.append((element, bool(met)))
         if met:
-            params = {"element": ELEMENT_LABELS[element], "dimensions": _dimension_list(met)}
+            params = {
+                "element": ELEMENT_LABELS[element],
+                "dimensions": _dimension_list(met),
+                "element_code": element,
+                "dimensions_code": ",".join(met),
+            }
             reasons.append(Reason("element_met", tuple(params.items())))
         else:
-            params = {"element": ELEMENT_LABELS[element], "dimensions": _dimension_list(dims)}
+            params = {
+                "element": ELEMENT_LABELS[element],
+                "dimensions": _dimension_list(dims),
+                "element_code": element,
+                "dimensions_code": ",".join(dims),
+            }
             reasons.append(Reason("element_not_met", tuple(params.items())))
     if is_child and "means" not in dict(combination):
         reasons.append(Reason("child_no_means"))
@@ -708,10 +735,11 @@ def _score_count(
         reasons.append(Reason("count", tuple(params.items())))
         if met:
             outcome = Outcome.REFER
-            reasons.append(Reason("count_met", (("clause", met[0].describe()),)))
+            reasons.append(Reason("count_met", (("clause", met[0].describe()), ("clause_code", met[0].code()))))
         else:
             clauses = " or ".join(clause.describe() for clause in rule.refer_if_any)
-            reasons.append(Reason("count_below", (("clauses", clauses),)))
+            codes = "|".join(clause.code() for clause in rule.refer_if_any)
+            reasons.append(Reason("count_below", (("clauses", clauses), ("clauses_code", codes))))
             # Children are treated as potential victims even on weak signs: the set's threshold
             # (and its below_threshold advice) applies to adults only.
             if is_child:

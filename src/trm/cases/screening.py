@@ -13,11 +13,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import identification, scoring
+from trm.cases import identification, scoring, screening_text
 from trm.cases.models import Case, Screening
 
 
@@ -31,8 +31,8 @@ def indicator_sets() -> tuple[scoring.IndicatorSet, ...]:
 
 
 def indicator_set_title(set_id: str) -> str:
-    """An indicator set's title, or its id where the set is no longer installed."""
-    return next((s.title for s in indicator_sets() if s.id == set_id), set_id)
+    """An indicator set's title in the page's language, or its id where the set is no longer installed."""
+    return next((screening_text.text(s.title) for s in indicator_sets() if s.id == set_id), set_id)
 
 
 def default_set_for(case: Case) -> str:
@@ -89,24 +89,11 @@ def record_screening(
     return item
 
 
-# The web layer's words for scoring.py's dimensions and weights (scoring.py is pure, in English).
-DIMENSION_LABELS = {
-    "deceptive_recruitment": gettext_lazy("Deceptive recruitment"),
-    "coercive_recruitment": gettext_lazy("Coercive recruitment"),
-    "recruitment_abuse_of_vulnerability": gettext_lazy("Recruitment by abuse of vulnerability"),
-    "exploitative_conditions": gettext_lazy("Exploitative conditions"),
-    "coercion_at_destination": gettext_lazy("Coercion at destination"),
-    "abuse_of_vulnerability_at_destination": gettext_lazy("Abuse of vulnerability at destination"),
-}
-WEIGHT_LABELS = {
-    scoring.STRONG: pgettext_lazy("indicator weight", "strong"),
-    scoring.MEDIUM: pgettext_lazy("indicator weight", "medium"),
-    scoring.WEAK: pgettext_lazy("indicator weight", "weak"),
-}
-
-
 class ScreeningForm(forms.Form):
-    """One checkbox group per dimension (or one list for a count set), built from the set's file."""
+    """One checkbox group per dimension (or one list for a count set), built from the set's file.
+
+    The file's English labels are shown in the page's language (screening_text); values stay codes.
+    """
 
     indicator_set = forms.ChoiceField(label=gettext_lazy("Indicator set"), choices=[])
     interpreter_used = forms.BooleanField(label=gettext_lazy("Interview held with an interpreter"), required=False)
@@ -116,7 +103,9 @@ class ScreeningForm(forms.Form):
         super().__init__(data)
         self.case = case
         sets = indicator_sets()
-        cast(forms.ChoiceField, self.fields["indicator_set"]).choices = [(s.id, s.title) for s in sets]
+        cast(forms.ChoiceField, self.fields["indicator_set"]).choices = [
+            (s.id, screening_text.text(s.title)) for s in sets
+        ]
         chosen = (data or {}).get("indicator_set") or default_set_for(case)
         self.fields["indicator_set"].initial = chosen
         self.chosen = next((s for s in sets if s.id == chosen), None)
@@ -128,9 +117,9 @@ class ScreeningForm(forms.Form):
         for group in groups:
             name = f"dim_{group.id}"
             self.fields[name] = forms.MultipleChoiceField(
-                label=DIMENSION_LABELS.get(group.id, group.label),
+                label=screening_text.text(group.label),
                 required=False,
-                choices=[(i.id, f"{i.label} ({WEIGHT_LABELS.get(i.weight, i.weight)})") for i in group.indicators],
+                choices=[(i.id, screening_text.indicator_choice(i)) for i in group.indicators],
                 widget=forms.CheckboxSelectMultiple,
             )
             self.indicator_fields.append(name)
@@ -138,12 +127,13 @@ class ScreeningForm(forms.Form):
             if field.children_only and not case.is_child:
                 continue
             name = f"ans_{field.id}"
-            choices = [(c, c.replace("_", " ")) for c in field.choices]
+            choices = screening_text.answer_choices(field)
+            label = screening_text.text(field.label)
             if field.type == "choice":
-                self.fields[name] = forms.ChoiceField(label=field.label, required=False, choices=[("", "—"), *choices])
+                self.fields[name] = forms.ChoiceField(label=label, required=False, choices=[("", "—"), *choices])
             else:
                 self.fields[name] = forms.MultipleChoiceField(
-                    label=field.label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
+                    label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
                 )
             self.answer_fields.append(name)
 

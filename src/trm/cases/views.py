@@ -34,6 +34,7 @@ from trm.cases import (
     guidance,
     identification,
     screening,
+    screening_text,
     sections,
     tasks,
     timeline,
@@ -510,6 +511,7 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     }
     today = timezone.localdate()
     rules = tasks.rules()
+    screenings = list(case.screenings.all()[:5])
     open_deadlines = [
         {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)} for d in case.deadlines.open()
     ]
@@ -526,7 +528,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "next": guidance.next_step(case),
         "nav": _sections(case, can, registered),
         "events": case.events.all(),
-        "screenings": case.screenings.all()[:5],
+        "screenings": screenings,
+        # The latest screening's reasons, rendered from their codes in the page's language.
+        "screening_reasons": screening_text.reasons(screenings[0].dimensions) if screenings else [],
+        "screening_advice": screening_text.advice(screenings[0].dimensions) if screenings else "",
         "consents": case.consents.prefetch_related("recipients"),
         "counterparts": case.counterparts.all(),
         "foreign_decisions": case.foreign_decisions.all(),
