@@ -30,6 +30,18 @@ def test_a_received_conversation_proposes_the_senders_role_from_what_it_shared()
     assert roles.propose_received({"nationality": "XK"}, "XK") == CountryRole.ORIGIN
     assert roles.propose_received({"route": [{"stage": "transit", "country": "XK"}]}, "XK") == CountryRole.TRANSIT
     assert roles.propose_received({"nationality": "MD"}, "XK") == CountryRole.DESTINATION
+    # Neither nationality nor route shared (a route alert without identity): no role is guessed.
+    assert roles.propose_received({"alert_kind": "missing_child", "countries_alerted": ["SE"]}, "XK") == ""
+
+
+def test_a_role_not_yet_recorded_is_offered_blank_and_must_be_chosen(two):
+    link = workflows.send_referral(two.case(), by=two.focal, to_node=PEER, services=["shelter"])
+    Link.objects.filter(pk=link.pk).update(peer_role="")
+    client = verified_client(two.focal)
+    html = client.get(reverse("transnational:detail", args=[link.conversation])).content.decode()
+    assert '<option value="" selected>—</option>' in html
+    assert client.post(reverse("transnational:act", args=[link.conversation, "role"]), {"role": ""}).status_code == 400
+    assert Link.objects.get(pk=link.pk).peer_role == ""
 
 
 def test_a_focal_point_corrects_the_role_audited(two):
@@ -66,6 +78,7 @@ def test_the_conversation_page_shows_and_records_the_role(two):
     client = verified_client(two.focal)
     page = client.get(reverse("transnational:detail", args=[link.conversation]))
     assert page.status_code == 200 and b'id="peer-role"' in page.content
+    assert page.context["role_form"]["role"].value() == link.peer_role != ""
     url = reverse("transnational:act", args=[link.conversation, "role"])
     assert client.post(url, {"role": "nowhere"}).status_code == 400
     assert client.post(url, {"role": "transit"}).status_code == 302

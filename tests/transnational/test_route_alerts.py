@@ -231,6 +231,13 @@ def test_a_received_alert_opens_an_urgent_conversation_that_a_person_acknowledge
     assert OutboxMessage.objects.filter(type="route_alert_ack").count() == 1
 
 
+def test_a_received_alert_without_route_or_nationality_proposes_no_role_for_its_sender(two):
+    # The sender may be a transit country as well as the destination: nothing is guessed.
+    assert received_alert(two).peer_role == ""
+    shared = received_alert(two, identity={"family_name": "-", "given_names": "-", "claimed_nationality": "XK"})
+    assert shared.peer_role == CountryRole.ORIGIN
+
+
 def test_an_acknowledgement_needs_an_action_and_the_focal_points_role(two):
     link = received_alert(two)
     with pytest.raises(ValidationError):
@@ -313,6 +320,8 @@ def test_the_conversation_page_acknowledges_a_received_alert(two):
     client = verified_client(two.focal)
     page = client.get(reverse("transnational:detail", args=[link.conversation]))
     assert page.status_code == 200 and page.context["alert"] is not None
+    html = page.content.decode()
+    assert "<h1>Alert along the route received</h1>" in html and "Referral received" not in html
     url = reverse("transnational:act", args=[link.conversation, "acknowledge"])
     assert client.post(url, {"action": "nope"}).status_code == 400
     assert not OutboxMessage.objects.filter(type="route_alert_ack").exists()
@@ -404,6 +413,23 @@ def test_the_alert_form_starts_from_the_open_missing_episode(two):
         "last_seen_on": timezone.localdate(seen),
         "police_report_ref": "PR-7",
     }
+
+
+def test_the_alert_page_says_in_words_what_the_alert_started_from(two):
+    from trm.cases import missing
+
+    case = route_case(two, route=("RS",))
+    episode = missing.record_missing(
+        case, by=two.focal, last_seen_at=timezone.now() - dt.timedelta(hours=1), last_seen_place="Bus station"
+    )
+    alert = alerts.send(
+        case, by=two.focal, alert_kind="missing_child", contact_point="Duty desk", source_ref=f"missing-{episode.pk}"
+    )
+    page = verified_client(two.focal).get(reverse("transnational:alert", args=[alert.alert_id])).content.decode()
+    assert "The record of the person going missing" in page
+    assert f"missing-{episode.pk}" not in page
+    assert alerts.source_label("") == ""
+    assert alerts.source_label("other-7") == "Another record of the case"
 
 
 def test_an_open_missing_episode_offers_the_alert_to_the_focal_point_only(two):

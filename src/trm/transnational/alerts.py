@@ -140,6 +140,17 @@ def prefill(case: Case) -> dict[str, Any]:
     return initial
 
 
+# What an alert can start from, by the kind in its ``source_ref`` ("<kind>-<id>", see ``prefill``).
+SOURCES: Mapping[str, Any] = {"missing": gettext_lazy("The record of the person going missing")}
+
+
+def source_label(source_ref: str) -> str:
+    """What the alert started from, in words (never the stored reference itself); "" when from the case alone."""
+    if not source_ref:
+        return ""
+    return str(SOURCES.get(source_ref.partition("-")[0], gettext_lazy("Another record of the case")))
+
+
 @audited("route alert")
 @transaction.atomic
 def send(

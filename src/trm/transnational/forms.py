@@ -307,4 +307,6 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["role"]).choices = CountryRole.choices
+        # A blank first choice: a role not yet recorded is not shown as the first of the list
+        # (nor recorded as it by one click); the field stays required.
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "—"), *CountryRole.choices]

@@ -4,8 +4,8 @@ Each link records the role of the other country for this person (``Link.peer_rol
 this node starts a conversation the role is proposed from the case: a country of the
 person's nationality or citizenship is the **origin**, a country of a transit stage of the
 recorded route is a **transit** country, any other the **destination**. A received
-conversation proposes it from what the sender shared (the nationality, the route). A focal
-point may correct it (``set_role``, audited). Rules read it where it matters:
+conversation proposes it from what the sender shared (the nationality, the route), and none
+when the sender shared neither. A focal point may correct it (``set_role``, audited). Rules read it where it matters:
 
 - an applicant for protection's identity never goes to the country of origin
   (``protection.check``: the recorded role counts as well as the nationality);
@@ -61,10 +61,18 @@ def propose(case: Any, country: str) -> str:
 
 
 def propose_received(body: Mapping[str, Any], country: str) -> str:
-    """The role of the sending country ``country`` from what it shared (a notification or an alert)."""
+    """The role of the sending country ``country`` from what it shared (a notification or an alert).
+
+    A message that shares neither the person's nationality nor the route (a route alert
+    without identity) proposes no role ("") rather than a guess: the sender of an alert may
+    as well be a transit country as the destination.
+    """
+    nationality = body.get("nationality") or body.get("identity", {}).get("claimed_nationality")
+    stages = body.get("route") or []
+    if not nationality and not stages:
+        return ""
     if body.get("nationality") == country or body.get("identity", {}).get("claimed_nationality") == country:
         return CountryRole.ORIGIN
-    stages = body.get("route") or []
     if any(s.get("stage") == "transit" and s.get("country") == country for s in stages if isinstance(s, Mapping)):
         return CountryRole.TRANSIT
     return CountryRole.DESTINATION

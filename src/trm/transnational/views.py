@@ -566,4 +566,8 @@ def alert_detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
     """Per country alerted: sent, delivered, acknowledged (when, and what is done there)."""
     alert = access.get_alert_for(request.user, alert_id)
     record(request.user, Action.READ, alert, fields=["recipients"], request=request)
-    return render(request, "transnational/alert.html", {"alert": alert, "rows": alerts.rows(alert)})
+    return render(
+        request,
+        "transnational/alert.html",
+        {"alert": alert, "rows": alerts.rows(alert), "source": alerts.source_label(alert.source_ref)},
+    )
