@@ -146,7 +146,7 @@ def test_an_unaccompanied_girl_missing_in_a_transit_country_is_alerted_along_her
     expect(ro.get_by_role("status")).to_contain_text("Saved")
     expect(ro.locator(".route-encounter")).to_contain_text("Station, port or airport")
     ro.get_by_text("Record whether the child is accompanied").click()
-    ro.locator("#id_child_status_status_0").check()
+    ro.locator("#child_status_status_0").check()
     ro.locator("form[action$='/child_status/']").get_by_role("button", name="Save").click()
     expect(ro.locator("#child-status")).to_contain_text("Unaccompanied")
     add_stage(ro, "Recruitment", "AF", "Herat")
