@@ -322,6 +322,7 @@ def test_the_conversation_page_acknowledges_a_received_alert(two):
     assert page.status_code == 200 and page.context["alert"] is not None
     html = page.content.decode()
     assert "<h1>Alert along the route received</h1>" in html and "Referral received" not in html
+    assert 'id="h-answer"' not in html  # an alert is acknowledged, not accepted or questioned as a referral
     url = reverse("transnational:act", args=[link.conversation, "acknowledge"])
     assert client.post(url, {"action": "nope"}).status_code == 400
     assert not OutboxMessage.objects.filter(type="route_alert_ack").exists()
