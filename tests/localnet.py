@@ -123,6 +123,20 @@ def _postgres_base() -> str | None:
     return url if url.startswith("postgres") else None
 
 
+def migrated_template() -> Path:
+    """Where a freshly migrated SQLite database for these migrations is kept between node sets."""
+    import hashlib
+    import tempfile
+
+    import django
+
+    digest = hashlib.sha256(django.__version__.encode())
+    src = ROOT / "src"
+    for path in sorted(src.glob("trm/*/migrations/*.py")):
+        digest.update(path.relative_to(src).as_posix().encode() + b"\0" + path.read_bytes())
+    return Path(tempfile.gettempdir()) / "trm-test-migrated" / f"{digest.hexdigest()[:32]}.sqlite3"
+
+
 class LocalNet:
     def __init__(
         self,
@@ -262,10 +276,19 @@ class LocalNet:
         else:
             # Migrations write nothing of a node's own (no keys, ids or country): one migrated
             # SQLite file copied to every node saves the others' migrations, most of the start-up.
-            first, *others = self.nodes
-            self.trm(first, "migrate", "--verbosity", "0")
-            for node in others:
-                shutil.copyfile(self.base / first / "trm.sqlite3", self.base / node / "trm.sqlite3")
+            # The migrated file is kept for the whole run (and later runs) under a name made of the
+            # migrations themselves, so that each set of nodes after the first migrates nothing.
+            template = migrated_template()
+            if not template.exists():
+                first = self.nodes[0]
+                self.trm(first, "migrate", "--verbosity", "0")
+                template.parent.mkdir(parents=True, exist_ok=True)
+                partial = template.with_name(f"{template.name}.{os.getpid()}.part")
+                shutil.copyfile(self.base / first / "trm.sqlite3", partial)
+                os.replace(partial, template)  # atomic: another worker sees all of it or nothing
+            for node in self.nodes:
+                if not (self.base / node / "trm.sqlite3").exists():
+                    shutil.copyfile(template, self.base / node / "trm.sqlite3")
         exports = self.trm_all({node: ["keys_export", "--init"] for node in self.nodes})
         entries = [json.loads(exports[node]) for node in self.nodes]
         now = datetime.now(UTC).replace(microsecond=0)

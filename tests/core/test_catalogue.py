@@ -25,12 +25,18 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 class Entry:
     line: int
     flags: set[str] = field(default_factory=set)
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.msgid!r}"
+
+    @property
+    def key(self) -> str:
+        """The msgid as a compiled catalogue keys it: gettext puts the context first, before EOT."""
+        return self.msgid if self.msgctxt is None else f"{self.msgctxt}\x04{self.msgid}"
 
 
 def _unquote(text: str) -> str:
@@ -53,6 +59,8 @@ def parse(path: Path) -> list[Entry]:
             entry.flags |= {f.strip() for f in line[2:].split(",")}
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt "):
+            entry.msgctxt, target = _unquote(line[8:]), ("msgctxt", 0)
         elif line.startswith("msgid_plural "):
             entry.msgid_plural, target = _unquote(line[13:]), ("msgid_plural", 0)
         elif line.startswith("msgid "):
@@ -143,9 +151,9 @@ def test_the_compiled_catalogue_matches_the_po_file(catalogue: Path) -> None:
     stale = []
     for e in parse(catalogue):
         if e.msgid_plural is None:
-            if compiled.get(e.msgid) != e.msgstr[0]:
+            if compiled.get(e.key) != e.msgstr[0]:
                 stale.append(str(e))
-        elif any(compiled.get((e.msgid, i)) != text for i, text in e.msgstr.items()):
+        elif any(compiled.get((e.key, i)) != text for i, text in e.msgstr.items()):
             stale.append(str(e))
     assert not stale, f"Run `make messages` (compilemessages): {len(stale)} entries differ in the .mo:\n" + "\n".join(
         stale[:20]
