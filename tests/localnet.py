@@ -280,7 +280,7 @@ class LocalNet:
             # migrations themselves, so that each set of nodes after the first migrates nothing.
             template = migrated_template()
             if not template.exists():
-                first = self.nodes[0]
+                first = next(iter(self.nodes))
                 self.trm(first, "migrate", "--verbosity", "0")
                 template.parent.mkdir(parents=True, exist_ok=True)
                 partial = template.with_name(f"{template.name}.{os.getpid()}.part")
