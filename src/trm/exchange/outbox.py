@@ -510,7 +510,7 @@ def record_delivered(delivered: list[_Delivered]) -> list[_Delivered]:
                 "updated": done.at,
                 "finished_at": done.at,
                 "lease_until": None,
-                "claim_token": None,
+                "claim_token": None,  # nosec B105 - the lease is cleared; no password
                 "attempts": row.attempts + 1,
                 "receipt": done.receipt,
                 "last_error": "",
