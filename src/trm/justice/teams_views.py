@@ -23,8 +23,6 @@ from trm.lib.formpages import posted as _posted
 from trm.lib.refusals import status_of
 from trm.vocab.countries import country_name
 
-BAD_REQUEST = 400
-
 
 def _require(request: HttpRequest) -> None:
     if not teams.may_use(request.user):
