@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,28 @@ def migrated_template() -> Path:
     for path in sorted(src.glob("trm/*/migrations/*.py")):
         digest.update(path.relative_to(src).as_posix().encode() + b"\0" + path.read_bytes())
     return Path(tempfile.gettempdir()) / "trm-test-migrated" / f"{digest.hexdigest()[:32]}.sqlite3"
+
+
+def copy_migrated(databases: Sequence[Path], migrate_first: Callable[[], object]) -> None:
+    """Give every SQLite file in ``databases`` that does not exist yet the kept migrated database.
+
+    Migrations write nothing of a node's own (no keys, ids or country), and migrating takes most
+    of a node's start-up: the first set of nodes of a run migrates ``databases[0]``
+    (``migrate_first``) and keeps a copy under a name made of the migrations themselves
+    (``migrated_template``); every later set, in this run or the next, only copies it.
+    """
+    template = migrated_template()
+    if not template.exists():
+        if not databases[0].exists():
+            migrate_first()
+        template.parent.mkdir(parents=True, exist_ok=True)
+        partial = template.with_name(f"{template.name}.{os.getpid()}.part")
+        shutil.copyfile(databases[0], partial)
+        os.replace(partial, template)  # atomic: another worker sees all of it or nothing
+    for database in databases:
+        if not database.exists():
+            database.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, database)
 
 
 class LocalNet:
@@ -278,17 +301,11 @@ class LocalNet:
             # SQLite file copied to every node saves the others' migrations, most of the start-up.
             # The migrated file is kept for the whole run (and later runs) under a name made of the
             # migrations themselves, so that each set of nodes after the first migrates nothing.
-            template = migrated_template()
-            if not template.exists():
-                first = next(iter(self.nodes))
-                self.trm(first, "migrate", "--verbosity", "0")
-                template.parent.mkdir(parents=True, exist_ok=True)
-                partial = template.with_name(f"{template.name}.{os.getpid()}.part")
-                shutil.copyfile(self.base / first / "trm.sqlite3", partial)
-                os.replace(partial, template)  # atomic: another worker sees all of it or nothing
-            for node in self.nodes:
-                if not (self.base / node / "trm.sqlite3").exists():
-                    shutil.copyfile(template, self.base / node / "trm.sqlite3")
+            first = next(iter(self.nodes))
+            copy_migrated(
+                [self.base / node / "trm.sqlite3" for node in self.nodes],
+                lambda: self.trm(first, "migrate", "--verbosity", "0"),
+            )
         exports = self.trm_all({node: ["keys_export", "--init"] for node in self.nodes})
         entries = [json.loads(exports[node]) for node in self.nodes]
         now = datetime.now(UTC).replace(microsecond=0)

@@ -79,14 +79,38 @@ class NodeUrls(list[str]):
 
 
 @contextlib.contextmanager
+def _copy_migrated_demo(data_dir: Path, nodes: int, env: dict[str, str]) -> None:
+    from tests.localnet import copy_migrated
+    from trm.demo.network import NODES
+
+    ids = [node.node_id for node in NODES[:nodes]]
+    first = data_dir / ids[0]
+
+    def migrate() -> None:
+        first.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "trm.cli", "migrate", "--verbosity", "0"],
+            env={**env, "TRM_MODE": "test", "TRM_NODE_ID": ids[0], "TRM_DATA_DIR": str(first)},
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    copy_migrated([data_dir / node_id / "trm.sqlite3" for node_id in ids], migrate)
+
+
 def demo_network(
-    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0, language: str | None = "en"
+    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0,
+    language: str | None = "en",
+    migrated: bool = True,
 ) -> Iterator[NodeUrls]:
     """Run `trm demo --nodes N` and yield the nodes' base URLs once every login page answers.
 
     ``history``: past synthetic cases per node (the demo's statistics); none unless a test
     reads figures, since seeding them slows every node's start. ``language``: every node's
-    language (TRM_DEMO_LANGUAGE); None leaves each node in its country's language.
+    language (TRM_DEMO_LANGUAGE); None leaves each node in its country's language. ``migrated``:
+    start the nodes from the kept migrated database (``tests.localnet.copy_migrated``) instead of
+    letting the launcher migrate one (``make run``'s own path, which test_demo_network keeps).
     """
     base = free_base_port(nodes)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRM_") and k != "DATABASE_URL"}
@@ -101,6 +125,8 @@ def demo_network(
     )
     if language:
         env["TRM_DEMO_LANGUAGE"] = language
+    if migrated:
+        _copy_migrated_demo(data_dir, nodes, env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "trm.cli", "demo", "--nodes", str(nodes)],
         env=env,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.localnet import copy_migrated
 from tests.nodes import free_port, wait_for_inbox
 
 pytestmark = pytest.mark.integration
@@ -101,7 +102,7 @@ def node(tmp_path: Path) -> Iterator[tuple[Node, Path]]:
     node = Node(tmp_path)
     try:
         (tmp_path / "node").mkdir()
-        node.trm("migrate", "--verbosity", "0")
+        copy_migrated([tmp_path / "node" / "trm.sqlite3"], lambda: node.trm("migrate", "--verbosity", "0"))
         (tmp_path / "entry.json").write_text(node.trm("keys", "export", "--init").stdout)
         listed, authority = tmp_path / "conformance.jws", tmp_path / "authority.jwk"
         node.trm(

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_demo_starts_three_nodes_and_stops_cleanly(tmp_path):
-    with demo_network(tmp_path, nodes=3, language=None) as urls:
+    with demo_network(tmp_path, nodes=3, language=None, migrated=False) as urls:
         pages = [get(f"{url}/accounts/login/") for url in urls]
         assert all(status == 200 for status, _ in pages)
         assert "Sweden NRM (destination)" in pages[0][1]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.localnet import copy_migrated
 from tests.nodes import free_port, wait_for_inbox
 from trm.exchange import jose, protocol
 from trm.exchange.messages import format_time
@@ -163,7 +164,10 @@ def network(tmp_path):
     try:
         for node in NODES:
             (tmp_path / node).mkdir()
-        net.trm_all({node: ["migrate", "--verbosity", "0"] for node in NODES})
+        copy_migrated(
+            [tmp_path / node / "trm.sqlite3" for node in NODES],
+            lambda: net.trm(next(iter(NODES)), "migrate", "--verbosity", "0"),
+        )
         exports = net.trm_all({node: ["keys_export", "--init"] for node in NODES})
         authority = jose.generate_signing_key()
         now = datetime.now(UTC).replace(microsecond=0)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.integration.test_exchange_nodes import ENQUEUE, ROOT, Network
+from tests.localnet import copy_migrated
 from trm.exchange import jose
 from trm.exchange.messages import format_time
 from trm.exchange.trustlist import sign_trust_list
@@ -42,7 +43,10 @@ def two_nodes(tmp_path):
     try:
         for node in nodes:
             (tmp_path / node).mkdir()
-        net.trm_all({node: ["migrate", "--verbosity", "0"] for node in nodes})
+        copy_migrated(
+            [tmp_path / node / "trm.sqlite3" for node in nodes],
+            lambda: net.trm(nodes[0], "migrate", "--verbosity", "0"),
+        )
         exports = net.trm_all({node: ["keys_export", "--init"] for node in nodes})
         authority = jose.generate_signing_key()
         now = datetime.now(UTC).replace(microsecond=0)

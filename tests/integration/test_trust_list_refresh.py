@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.localnet import copy_migrated
 from tests.nodes import free_port, wait_for_inbox
 from trm.exchange import jose
 from trm.exchange.messages import format_time
@@ -164,7 +165,10 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Nodes, jose.PrivateKey, dict[str, di
     try:
         for node in NODES:
             (tmp_path / node).mkdir()
-        net.on_every_node(["migrate", "--verbosity", "0"])
+        copy_migrated(
+            [tmp_path / node / "trm.sqlite3" for node in NODES],
+            lambda: net.trm(next(iter(NODES)), "migrate", "--verbosity", "0"),
+        )
         entries = {node: json.loads(out) for node, out in net.on_every_node(["keys_export", "--init"]).items()}
         authority = jose.generate_signing_key()
         (tmp_path / "authority.json").write_text(json.dumps(jose.public_jwk(authority)))
