@@ -100,7 +100,11 @@ def _copy_migrated_demo(data_dir: Path, nodes: int, env: dict[str, str]) -> None
 
 
 def demo_network(
-    data_dir: Path, *, nodes: int = 3, start_within: float = 240, history: int = 0,
+    data_dir: Path,
+    *,
+    nodes: int = 3,
+    start_within: float = 240,
+    history: int = 0,
     language: str | None = "en",
     migrated: bool = True,
 ) -> Iterator[NodeUrls]:
