@@ -180,3 +180,45 @@ def test_a_role_without_the_transnational_capability_cannot_pass_a_claim_on(two,
     with pytest.raises((PermissionDenied,)):
         compensation_abroad.send_claim(other, link=accepted, by=ca)
     assert len(two.sent("compensation_claim")) == 1
+
+
+def test_a_cross_border_claim_says_whether_it_includes_back_pay_and_the_deciding_node_shows_it(two, accepted, sent):
+    from django.urls import reverse
+
+    from tests.factories import verified_client
+
+    wages = claim(
+        accepted.case,
+        two.focal,
+        kind="cross_border",
+        amount_claimed="18000",
+        includes_back_pay=True,
+        wages_owed="11000",
+        wages_from=days_ago(300),
+        wages_to=days_ago(90),
+    )
+    compensation_abroad.send_claim(wages, link=accepted, by=two.focal)
+    plain = claim(accepted.case, two.focal, kind="cross_border")
+    compensation_abroad.send_claim(plain, link=accepted, by=two.focal)
+    with_wages, without = (row.envelope["body"] for row in two.sent("compensation_claim"))
+    assert (with_wages["claim_ref"], with_wages["back_pay"]) == (wages.reference, True)
+    assert (without["claim_ref"], without["back_pay"]) == (plain.reference, False)
+    # The wages owed and their period stay here: the protocol carries the flag only.
+    assert "11000" not in str(with_wages) and str(days_ago(300)) not in str(with_wages)
+
+    # The deciding node records what it receives as including back pay and shows it.
+    body = {
+        "case_ref": sent.case.reference,
+        "claim_ref": "CC-XK-0BAC0PA1",
+        "currency": "EUR",
+        "amount_claimed": "18000.00",
+        "submitted_on": str(days_ago(3)),
+        "back_pay": True,
+    }
+    two.receive("compensation_claim", body, conversation=sent.conversation, **CM)
+    received = Claim.objects.get(abroad_role=AbroadRole.DECIDING)
+    assert received.includes_back_pay and received.wages_owed is None
+    page = verified_client(two.focal).get(reverse("justice:claim", args=[received.reference])).content.decode()
+    assert "Includes wages owed for labour exploitation" in page
+    api = verified_client(two.focal).get(f"/api/justice/compensation/claims/{received.reference}").json()
+    assert api["includes_back_pay"] is True

@@ -185,3 +185,65 @@ def test_the_tally_counts_investigations_prosecutions_and_convictions_by_form(j)
     from trm.lib import tallies as registered
 
     assert tallies.TALLY in registered.registered()
+
+
+def test_each_step_keeps_its_day_and_a_step_before_the_previous_one_is_refused(j):
+    p = j.proceeding(opened_on=days_ago(30))
+    p = proceedings.advance(p, by=j.police, event="charge", on=days_ago(10))
+    p = proceedings.advance(p, by=j.police, event="open_trial", on=days_ago(6))
+    assert (p.last_step, p.stage_changed_on) == ("open_trial", days_ago(6))
+    with pytest.raises(ValidationError) as err:
+        proceedings.advance(p, by=j.police, event="judge", on=days_ago(8), outcome="convicted")
+    assert "on" in err.value.message_dict and "before the previous one" in str(err.value)
+    p.refresh_from_db()
+    assert (p.stage, p.last_step, p.stage_changed_on, p.judgment_on) == (Stage.TRIAL, "open_trial", days_ago(6), None)
+    # Editing the content does not move the day of the stage.
+    proceedings.record_content(p, by=j.police, court="District Court")
+    p.refresh_from_db()
+    assert p.stage_changed_on == days_ago(6)
+    # A step before the proceedings opened is refused too.
+    other = j.proceeding(opened_on=days_ago(5))
+    with pytest.raises(ValidationError):
+        proceedings.advance(other, by=j.police, event="discontinue", on=days_ago(9))
+    other.refresh_from_db()
+    assert (other.stage, other.last_step, other.stage_changed_on) == (Stage.INVESTIGATION, "", None)
+
+
+def test_the_step_and_its_day_show_on_the_page_and_in_the_api(j):
+    from django.urls import reverse
+
+    from tests.factories import verified_client
+
+    p = j.proceeding()
+    proceedings.advance(p, by=j.police, event="charge", on=days_ago(4))
+    client = verified_client(j.police)
+    page = client.get(reverse("justice:proceeding", args=[p.reference])).content.decode()
+    assert "Last step" in page and "Charges brought" in page
+    data = client.get(f"/api/justice/proceedings/{p.reference}").json()
+    assert (data["last_step"], data["stage_changed_on"]) == ("charge", days_ago(4).isoformat())
+
+
+def test_the_migration_gives_proceedings_recorded_before_it_their_last_step_and_its_day(j):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("trm.justice.migrations.0004_stage_dates_and_back_pay")
+    opened = j.proceeding(opened_on=days_ago(40))
+    charged = j.proceeding(opened_on=days_ago(40))
+    proceedings.advance(charged, by=j.police, event="charge", on=days_ago(20))
+    judged = j.proceeding(opened_on=days_ago(40))
+    proceedings.advance(judged, by=j.police, event="charge", on=days_ago(20))
+    proceedings.advance(judged, by=j.police, event="open_trial", on=days_ago(15))
+    proceedings.advance(judged, by=j.police, event="judge", on=days_ago(9), outcome="acquitted")
+    dropped = j.proceeding(opened_on=days_ago(40))
+    proceedings.advance(dropped, by=j.police, event="discontinue", on=days_ago(4))
+    Proceeding.objects.update(last_step="", stage_changed_on=None)  # as they were before it
+
+    migration.stage_dates(apps, None)
+
+    kept = {p.pk: (p.last_step, p.stage_changed_on) for p in Proceeding.objects.all()}
+    assert kept[opened.pk] == ("", None)
+    assert kept[charged.pk] == ("charge", days_ago(20)) and kept[judged.pk] == ("judge", days_ago(9))
+    # Nothing kept the day of a discontinuation: the last change stands for it.
+    assert kept[dropped.pk][0] == "discontinue" and days_ago(40) <= kept[dropped.pk][1] <= days_ago(0)

@@ -120,3 +120,82 @@ def test_a_received_outcome_shows_in_the_conversation_for_the_office_to_tell_her
     assert row.status == "processed"
     text = verified_client(two.focal).get(reverse("transnational:detail", args=[link.conversation])).content.decode()
     assert "Outcome of criminal proceedings" in text and "Conviction" in text
+
+
+def _told(two, proceeding, police):  # noqa: F811
+    """Tell the current outcome over trm/1; the body of the message sent."""
+    before = len(two.sent("proceeding_outcome"))
+    notices.notify(proceeding, by=police, channel="trm")
+    sent = two.sent("proceeding_outcome")
+    assert len(sent) == before + 1
+    return sent[-1].envelope["body"]
+
+
+def test_the_outcome_is_dated_on_the_day_of_its_step_and_a_later_edit_does_not_move_it(two, police):  # noqa: F811
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    case, _link = _accepted(two)
+    p = proceedings.open_proceeding(case, by=two.focal, person_role="witness", opened_on=days_ago(20),
+                                    organisation=police.organisation)  # fmt: skip
+    proceedings.advance(p, by=police, event="charge", on=days_ago(10))
+    proceedings.advance(p, by=police, event="open_trial", on=days_ago(3))
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == ("trial", "trial_opened", days_ago(3).isoformat())
+    # Two days later the content is edited and she is told again: the trial still opened that day.
+    trial_opened = days_ago(3).isoformat()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        proceedings.record_content(p, by=police, court="District Court", testimony_expected=True)
+        body = _told(two, p, police)
+    assert (body["outcome"], body["decided_on"]) == ("trial_opened", trial_opened)
+    p.refresh_from_db()
+    assert (p.last_step, p.stage_changed_on.isoformat()) == ("open_trial", trial_opened)
+
+
+def test_an_appeal_lodged_and_decided_is_told_as_such_on_its_day(two, police):  # noqa: F811
+    case, _link = _accepted(two)
+    p = proceedings.open_proceeding(case, by=two.focal, person_role="injured_party", opened_on=days_ago(40),
+                                    organisation=police.organisation)  # fmt: skip
+    proceedings.advance(p, by=police, event="charge", on=days_ago(30))
+    proceedings.advance(p, by=police, event="open_trial", on=days_ago(20))
+    proceedings.advance(p, by=police, event="judge", on=days_ago(12), outcome="convicted")
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == ("judgment", "convicted", days_ago(12).isoformat())
+    proceedings.advance(p, by=police, event="appeal", on=days_ago(8))
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == ("appeal", "appeal_lodged", days_ago(8).isoformat())
+    proceedings.advance(p, by=police, event="decide_appeal", on=days_ago(2), outcome="acquitted")
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == (
+        "judgment",
+        "appeal_decided",
+        days_ago(2).isoformat(),
+    )
+    assert OutcomeNotice.objects.filter(proceeding=p).values_list("outcome", flat=True)[0] == "appeal_decided"
+    proceedings.advance(p, by=police, event="close", on=days_ago(1))
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == ("closed", "closed", days_ago(1).isoformat())
+
+
+def test_a_discontinued_investigation_is_told_on_the_day_it_was_discontinued(two, police):  # noqa: F811
+    case, _link = _accepted(two)
+    p = proceedings.open_proceeding(case, by=two.focal, person_role="witness", opened_on=days_ago(15),
+                                    organisation=police.organisation)  # fmt: skip
+    proceedings.advance(p, by=police, event="discontinue", on=days_ago(6))
+    body = _told(two, p, police)
+    assert (body["stage"], body["outcome"], body["decided_on"]) == (
+        "closed",
+        "investigation_discontinued",
+        days_ago(6).isoformat(),
+    )
+
+
+def test_every_step_has_an_outcome_code_of_the_protocol() -> None:
+    from trm.exchange import schemas
+    from trm.justice import stages
+
+    codes = set(schemas.BODY_SCHEMAS["proceeding_outcome"]["properties"]["outcome"]["enum"])
+    assert set(stages.OUTCOME_CODES) | {"judge"} == set(stages.EVENTS)
+    assert set(stages.OUTCOME_CODES.values()) | {"investigation_opened", "convicted", "acquitted"} == codes

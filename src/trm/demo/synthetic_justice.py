@@ -48,7 +48,7 @@ def seed_demo(country: str) -> None:
     currency = NATIONAL_CURRENCY.get(country, "EUR")
     compensation.open_claim(
         cases[2], kind="back_pay", currency_code=currency, amount_claimed="42000.00", by=focal,
-        limitation_on=today + dt.timedelta(days=21),
+        limitation_on=today + dt.timedelta(days=21), wages_from=ago(420), wages_to=ago(150),
     )  # fmt: skip
     group = group_cases.record_group(
         by=focal, kind="employer", sector="agriculture", name="Synthetic Greenhouses Ltd", workplace="Greenhouse 4",

@@ -87,6 +87,8 @@ class ProceedingOut(Schema):
     charged_on: dt.date | None
     judgment_on: dt.date | None
     outcome: str
+    last_step: str
+    stage_changed_on: dt.date | None
     hearings: list[HearingOut]
     perpetrators: list[PerpetratorOut]
 
@@ -170,6 +172,8 @@ def _out(p: Proceeding) -> dict[str, Any]:
                 "charged_on",
                 "judgment_on",
                 "outcome",
+                "last_step",
+                "stage_changed_on",
             )
         },
         "hearings": [

@@ -68,6 +68,10 @@ class ClaimOut(Schema):
     ended_on: dt.date | None
     authority: str
     proceeding_ref: str
+    includes_back_pay: bool
+    wages_owed: str | None
+    wages_from: dt.date | None
+    wages_to: dt.date | None
     abroad_role: str
     payments: list[PaymentOut]
 
@@ -88,6 +92,10 @@ class ClaimIn(Schema):
     limitation_on: dt.date | None = None
     authority: str = ""
     proceeding_ref: str = ""
+    includes_back_pay: bool = False
+    wages_owed: str | None = None
+    wages_from: dt.date | None = None
+    wages_to: dt.date | None = None
 
 
 class FileIn(Schema):
@@ -130,6 +138,10 @@ def _claim_out(claim: Claim) -> dict[str, Any]:
         "ended_on": claim.ended_on,
         "authority": claim.authority,
         "proceeding_ref": claim.proceeding_ref,
+        "includes_back_pay": claim.includes_back_pay,
+        "wages_owed": _money(claim.wages_owed),
+        "wages_from": claim.wages_from,
+        "wages_to": claim.wages_to,
         "abroad_role": claim.abroad_role,
         "payments": [{"paid_on": p.paid_on, "amount": _money(p.amount)} for p in claim.payments.all()],
     }
@@ -182,6 +194,10 @@ def open_claim(request: HttpRequest, case_ref: str, payload: ClaimIn) -> Status[
             limitation_on=payload.limitation_on,
             authority=payload.authority,
             proceeding_ref=payload.proceeding_ref,
+            includes_back_pay=payload.includes_back_pay,
+            wages_owed=payload.wages_owed,
+            wages_from=payload.wages_from,
+            wages_to=payload.wages_to,
             by=user,
         )
     return Status(201, _claim_out(_fresh(claim)))

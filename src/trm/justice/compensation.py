@@ -115,6 +115,26 @@ def _not_before(day: dt.date, earlier: dt.date | None, field: str, message: str)
         raise invalid(field, message, "date_order")
 
 
+def _wages(
+    back_pay: bool, kind: str, claimed: Decimal, owed: Any, start: dt.date | None, end: dt.date | None
+) -> tuple[Decimal | None, tuple[dt.date | None, dt.date | None]]:
+    """The wages owed and their period, checked: only on a claim with back pay, within the amount claimed."""
+    given = owed not in (None, "")
+    if not back_pay:
+        if given or start is not None or end is not None:
+            message = _("Wages owed are recorded only on a claim that includes back pay.")
+            raise invalid("includes_back_pay", message, "not_back_pay")
+        return None, (None, None)
+    wages = amount(owed, "wages_owed") if given else (claimed if kind == ClaimKind.BACK_PAY else None)
+    if wages is not None and wages > claimed:
+        raise invalid("wages_owed", _("The wages owed cannot be more than the amount claimed."), "wages_above_claimed")
+    start = _day(start, "wages_from") if start is not None else None
+    end = _day(end, "wages_to") if end is not None else None
+    if start is not None and end is not None:
+        _not_before(end, start, "wages_to", _("The period of the wages owed cannot end before it starts."))
+    return wages, (start, end)
+
+
 def new_reference() -> str:
     return f"CC-{settings.TRM_COUNTRY}-{secrets.token_hex(4).upper()}"
 
@@ -150,29 +170,48 @@ def open_claim(
     limitation_on: dt.date | None = None,
     authority: str = "",
     proceeding_ref: str = "",
+    includes_back_pay: bool = False,
+    wages_owed: Any = None,
+    wages_from: dt.date | None = None,
+    wages_to: dt.date | None = None,
 ) -> Claim:
-    """Record a claim (a draft) on a case the actor manages."""
+    """Record a claim (a draft) on a case the actor manages.
+
+    A back-pay claim, or another that ``includes_back_pay`` (wages owed for labour exploitation),
+    may record the wages owed and the period they are owed for; a back-pay claim's wages are the
+    amount claimed unless given.
+    """
     case_access.check_actor(by, case, allowed=signed_in(by) and case_access.can_manage(by, case))
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not case.is_open:
         raise Conflict(_("The case is closed."), code="closed")
     if kind not in ClaimKind.values:
         raise invalid("kind", _("Choose the kind of claim."), "kind")
+    claimed = amount(amount_claimed, "amount_claimed")
+    back_pay = bool(includes_back_pay) or kind == ClaimKind.BACK_PAY
+    wages, period = _wages(back_pay, kind, claimed, wages_owed, wages_from, wages_to)
     claim = Claim(
         reference=new_reference(),
         case=case,
         kind=kind,
         status=ClaimStatus.DRAFT,
         currency=currency(currency_code),
-        amount_claimed=amount(amount_claimed, "amount_claimed"),
+        amount_claimed=claimed,
         limitation_on=limitation_on,
         authority=authority.strip(),
         proceeding_ref=proceeding_ref.strip(),
+        includes_back_pay=back_pay,
+        wages_owed=wages,
+        wages_from=period[0],
+        wages_to=period[1],
         created_by=by,
     )
     claim.full_clean()
     claim.save()
-    record(by, Action.CREATE, claim, fields=["kind", "currency", "amount_claimed", "limitation_on", "case"])
+    fields = ["kind", "currency", "amount_claimed", "limitation_on", "case"]
+    if back_pay:
+        fields += ["includes_back_pay", "wages_owed", "wages_from", "wages_to"]
+    record(by, Action.CREATE, claim, fields=fields)
     return claim
 
 

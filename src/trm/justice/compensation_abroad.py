@@ -2,8 +2,9 @@
 
 The assisting node, where the person lives, passes a claim to the deciding node, where the
 crime happened, in the conversation the two hold about the person (``compensation_claim``,
-trm/1 §5.27). The deciding node records it against the case linked to that conversation,
-filed on the day it was submitted. Each decision, payment or write-off there sends the
+trm/1 §5.27), saying whether it includes back pay (wages owed for labour exploitation). The
+deciding node records it against the case linked to that conversation, filed on the day it
+was submitted. Each decision, payment or write-off there sends the
 claim's whole state back (``compensation_claim_answer``, §5.28), so the assisting node
 mirrors the award and the payments; an answer older than what is held never moves a
 claim back. Only case data the claim needs travels: references, the currency, amounts
@@ -63,7 +64,7 @@ def send_claim(claim: Claim, *, link: Link, by: Any, crime_country: str = "") ->
         "amount_claimed": _money(claim.amount_claimed),
         "submitted_on": claim.filed_on.isoformat(),
         "crime_country": crime_country or link.peer_country,
-        "back_pay": False,
+        "back_pay": claim.includes_back_pay,
         "deciding_authority": claim.authority,
         "proceeding_ref": claim.proceeding_ref,
     }
@@ -123,6 +124,7 @@ def on_claim(row: InboxMessage, link: Link) -> None:
         case=link.case,
         kind=ClaimKind.CROSS_BORDER,
         status=ClaimStatus.FILED,
+        includes_back_pay=body.get("back_pay") is True,
         currency=body["currency"],
         amount_claimed=Decimal(body["amount_claimed"]),
         authority=str(body.get("deciding_authority", ""))[:200],
@@ -135,7 +137,8 @@ def on_claim(row: InboxMessage, link: Link) -> None:
     )
     claim.full_clean()
     claim.save()
-    record(None, Action.RECEIVE, claim, fields=["kind", "currency", "amount_claimed", "filed_on"], note=row.type)
+    fields = ["kind", "currency", "amount_claimed", "filed_on", "includes_back_pay"]
+    record(None, Action.RECEIVE, claim, fields=fields, note=row.type)
 
 
 def on_answer(row: InboxMessage, link: Link) -> None:

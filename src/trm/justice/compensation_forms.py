@@ -39,6 +39,19 @@ class ClaimForm(forms.Form):
         required=False,
         help_text=_("The court's or prosecution's file number, if the claim is made in a proceeding."),
     )
+    includes_back_pay = forms.BooleanField(
+        label=_("Includes back pay for labour exploitation"),
+        required=False,
+        help_text=_("Wages owed to the person. A back-pay claim always includes them."),
+    )
+    wages_owed = forms.CharField(
+        label=_("Wages owed"),
+        max_length=20,
+        required=False,
+        help_text=_("Part of the amount claimed; for a back-pay claim, empty means all of it."),
+    )
+    wages_from = forms.DateField(label=_("Wages owed from"), required=False, widget=DATE)
+    wages_to = forms.DateField(label=_("Wages owed until"), required=False, widget=DATE)
 
 
 class FileForm(forms.Form):

@@ -68,6 +68,10 @@ def claim_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
                     limitation_on=d["limitation_on"],
                     authority=d["authority"],
                     proceeding_ref=d["proceeding_ref"],
+                    includes_back_pay=d["includes_back_pay"],
+                    wages_owed=d["wages_owed"],
+                    wages_from=d["wages_from"],
+                    wages_to=d["wages_to"],
                     by=request.user,
                 )
         except ValidationError as exc:

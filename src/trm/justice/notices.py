@@ -18,28 +18,18 @@ from django.utils.translation import gettext as _
 
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.justice import proceedings
-from trm.justice.models import Channel, Outcome, OutcomeNotice, Proceeding, Stage
+from trm.justice import proceedings, stages
+from trm.justice.models import Channel, OutcomeNotice, Proceeding
 from trm.lib.refusals import ValidationError
 from trm.vocab.countries import validate_country
 
 
 def current_outcome(proceeding: Proceeding) -> tuple[str, dt.date]:
-    """The trm/1 outcome code of where the proceeding stands, and its date."""
-    moved = timezone.localdate(proceeding.updated_at) if proceeding.updated_at else timezone.localdate()
-    if proceeding.stage == Stage.INVESTIGATION:
-        return "investigation_opened", proceeding.opened_on
-    if proceeding.stage == Stage.PROSECUTION:
-        return "charged", proceeding.charged_on or moved
-    if proceeding.stage == Stage.TRIAL:
-        return "trial_opened", moved
-    if proceeding.stage == Stage.APPEAL:
-        return "appeal_lodged", moved
-    if proceeding.outcome == Outcome.DISCONTINUED:
-        return "investigation_discontinued", moved
-    if proceeding.stage == Stage.CLOSED:
-        return "closed", proceeding.judgment_on or moved
-    return str(proceeding.outcome), proceeding.judgment_on or moved
+    """The trm/1 outcome code of where the proceeding stands, and the day of the step that brought it there.
+
+    The day is the one given with the step (``stage_changed_on``), never the time of a later edit.
+    """
+    return stages.outcome_code(proceeding), proceeding.stage_changed_on or proceeding.opened_on
 
 
 def message_data(proceeding: Proceeding, *, today: dt.date) -> dict[str, Any]:

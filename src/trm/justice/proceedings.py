@@ -133,16 +133,22 @@ def record_content(proceeding: Proceeding, *, by: Any, **changes: Any) -> Procee
 
 @transaction.atomic
 def advance(proceeding: Proceeding, *, by: Any, event: str, on: dt.date | None = None, outcome: str = "") -> Proceeding:
-    """Move the proceeding by ``event`` (``stages.TRANSITIONS``), with the date it needs."""
+    """Move the proceeding by ``event`` (``stages.TRANSITIONS``) on the day ``on`` (today if not given).
+
+    The day is kept as the date of the stage (``stage_changed_on``, with ``last_step``): it is the
+    date told with the outcome. A step is never dated before the one that came before it.
+    """
     proceeding = _locked(proceeding, by)
     if event not in stages.EVENTS:
         raise ValidationError({"event": [_("Unknown step.")]})
+    previous = proceeding.stage_changed_on or proceeding.opened_on
     stages.move(proceeding, event)
     today = timezone.localdate()
     on = on or today
     if on > today:
         raise ValidationError({"on": [_("The date cannot be in the future.")]})
-    fields = ["stage"]
+    proceeding.last_step, proceeding.stage_changed_on = event, on
+    fields = ["stage", "last_step", "stage_changed_on"]
     if event == "charge":
         proceeding.charged_on = on
         fields.append("charged_on")
@@ -160,6 +166,10 @@ def advance(proceeding: Proceeding, *, by: Any, event: str, on: dt.date | None =
         proceeding.testimony_expected = False
         fields.append("testimony_expected")
     proceeding.full_clean()
+    if on < previous:
+        raise ValidationError(
+            {"on": [_("A step cannot be dated before the previous one (%(day)s).") % {"day": previous.isoformat()}]}
+        )
     proceeding.save(update_fields=[*fields, "updated_at"])
     record(by, Action.UPDATE, proceeding, fields=fields, note=event)
     return proceeding

@@ -2,7 +2,9 @@
 
 Rules:
 - ``Proceeding.stage`` changes only through ``move(proceeding, event)``; the verb
-  ``proceedings.advance`` calls it and records the dates the event needs.
+  ``proceedings.advance`` calls it and records the step, its date and the dates the event needs.
+- ``outcome_code`` names where the proceeding stands in trm/1 (§5.26), from its last step:
+  ``decide_appeal`` is ``appeal_decided``, ``judge`` the judgment's outcome.
 - ``charge`` needs the date of the charge; ``judge`` and ``decide_appeal`` the date of the
   judgment and its outcome (conviction or acquittal), never before the charge.
 - ``discontinue`` ends an investigation or a prosecution; ``close`` ends the proceeding after
@@ -38,9 +40,11 @@ EVENTS = {
     "close": gettext_lazy("Closed after a final judgment"),
 }
 
-# The trm/1 outcome code (``proceeding_outcome``, §5.26) of each event; a judgment's is its outcome.
+# The trm/1 outcome code (``proceeding_outcome``, §5.26) of each event; a judgment's is its outcome
+# (``convicted`` or ``acquitted``), and before any step the proceeding is ``investigation_opened``.
 OUTCOME_CODES = {
     "charge": "charged",
+    "discontinue": "investigation_discontinued",
     "open_trial": "trial_opened",
     "appeal": "appeal_lodged",
     "decide_appeal": "appeal_decided",
@@ -48,6 +52,15 @@ OUTCOME_CODES = {
 }
 
 NEEDS_JUDGMENT = frozenset({"judge", "decide_appeal"})
+
+
+def outcome_code(proceeding: Proceeding) -> str:
+    """The trm/1 outcome code of the step that brought the proceeding to its stage."""
+    if not proceeding.last_step:
+        return "investigation_opened"
+    if proceeding.last_step == "judge":
+        return str(proceeding.outcome)
+    return OUTCOME_CODES[proceeding.last_step]
 
 
 def events_from(stage: str) -> list[str]:

@@ -34,7 +34,8 @@ from trm.lib.refusals import status_of
 DETAIL_FIELDS = (
     "stage", "person_role", "court", "file_reference", "court_reference", "evidence", "assessed_on",
     "protection_needs", "measures", "representative", "legal_aid", "non_punishment", "non_punishment_offence",
-    "testimony_expected", "charged_on", "judgment_on", "outcome", "hearings", "perpetrators", "notices",
+    "testimony_expected", "charged_on", "judgment_on", "outcome", "last_step", "stage_changed_on", "hearings",
+    "perpetrators", "notices",
 )  # fmt: skip
 
 
@@ -150,6 +151,7 @@ def _detail(
         "perpetrators": proceeding.perpetrators.all(),
         "notices": proceeding.notices.all(),
         "events": stages.events_from(proceeding.stage),
+        "last_step": stages.EVENTS.get(proceeding.last_step, ""),
         "forms": _forms(proceeding, bound or {}),
         "failed": next(iter(bound)) if bound else "",
         "measure_choices": ProtectionMeasure.choices,

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 ZERO = Decimal("0")
@@ -69,6 +69,12 @@ class Claim(models.Model):
     # The proceeding this claim is made in, as the court or prosecution names it (free text for now).
     proceeding_ref = models.CharField(_("proceeding reference"), max_length=100, blank=True)
     limitation_on = models.DateField(_("to be filed by (limitation)"), null=True, blank=True)
+    # Back pay: wages owed for labour exploitation, the whole of a back-pay claim or part of another
+    # (a cross-border claim says so to the deciding country); the amount is in the claim's currency.
+    includes_back_pay = models.BooleanField(_("includes back pay for labour exploitation"), default=False)
+    wages_owed = models.DecimalField(_("wages owed"), max_digits=14, decimal_places=2, null=True, blank=True)
+    wages_from = models.DateField(_("wages owed from"), null=True, blank=True)
+    wages_to = models.DateField(_("wages owed until"), null=True, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
@@ -94,6 +100,22 @@ class Claim(models.Model):
             models.CheckConstraint(condition=Q(amount_claimed__gte=0), name="claim_claimed_not_negative"),
             models.CheckConstraint(
                 condition=Q(amount_awarded__isnull=True) | Q(amount_awarded__gte=0), name="claim_awarded_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(wages_owed__isnull=True) | (Q(wages_owed__gte=0) & Q(wages_owed__lte=F("amount_claimed"))),
+                name="claim_wages_within_claimed",
+            ),
+            models.CheckConstraint(
+                condition=Q(wages_from__isnull=True) | Q(wages_to__isnull=True) | Q(wages_to__gte=F("wages_from")),
+                name="claim_wages_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=ClaimKind.BACK_PAY) | Q(includes_back_pay=True), name="claim_back_pay_kind_flagged"
+            ),
+            models.CheckConstraint(
+                condition=Q(includes_back_pay=True)
+                | (Q(wages_owed__isnull=True) & Q(wages_from__isnull=True) & Q(wages_to__isnull=True)),
+                name="claim_wages_only_with_back_pay",
             ),
             models.UniqueConstraint(
                 fields=["link", "remote_ref"],

@@ -105,6 +105,10 @@ class Proceeding(models.Model):
     charged_on = models.DateField(_("charged on"), null=True, blank=True)
     judgment_on = models.DateField(_("judgment on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    # The step (``stages.EVENTS``) that brought the proceeding to its stage, and the day it was taken:
+    # the date told with the outcome (trm/1 §5.26), which a later edit of the content never moves.
+    last_step = models.CharField(_("last step"), max_length=20, blank=True)
+    stage_changed_on = models.DateField(_("stage since"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,7 +127,13 @@ class Proceeding(models.Model):
                 | models.Q(judgment_on__gte=models.F("charged_on")),
                 name="proceeding_judgment_after_charge",
                 violation_error_message=_("The judgment cannot be dated before the charge."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stage_changed_on__isnull=True)
+                | models.Q(stage_changed_on__gte=models.F("opened_on")),
+                name="proceeding_step_after_opening",
+                violation_error_message=_("A step cannot be dated before the proceedings opened."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +148,8 @@ class Proceeding(models.Model):
             raise ValidationError({"judgment_on": _("The judgment cannot be dated before the charge.")})
         if self.charged_on and self.charged_on < self.opened_on:
             raise ValidationError({"charged_on": _("The charge cannot be dated before the proceedings opened.")})
+        if self.stage_changed_on and self.stage_changed_on < self.opened_on:
+            raise ValidationError({"stage_changed_on": _("A step cannot be dated before the proceedings opened.")})
 
     @property
     def is_open(self) -> bool:
