@@ -69,6 +69,8 @@ def test_the_focal_point_records_a_group_and_links_its_victims_cases(world):
         ({"kind": "gang"}, "kind"),
         ({"sector": "space"}, "sector"),
         ({"hours_owed": "-3"}, "hours_owed"),
+        ({"country": "ZZ"}, "country"),
+        ({"country": "Sweden"}, "country"),
     ],
 )
 def test_bad_group_input_is_refused_and_nothing_stored(world, bad, field):
@@ -77,6 +79,18 @@ def test_bad_group_input_is_refused_and_nothing_stored(world, bad, field):
     assert field in err.value.error_dict and not Group.objects.exists()
     response = verified_client(world.focal).post(API + "/", {**FARM, **bad}, content_type="application/json")
     assert response.status_code == 400 and not Group.objects.exists()
+
+
+def test_a_groups_country_is_an_iso_3166_code(world):
+    with pytest.raises(ValidationError, match="ISO 3166"):
+        group_cases.record_group(by=world.focal, **{**FARM, "country": "QQ"})
+    page = verified_client(world.focal).post(reverse("justice:group_new"), {**FARM, "country": "QQ"})
+    assert page.status_code == 400 and "ISO 3166" in page.content.decode() and not Group.objects.exists()
+    group = group_cases.record_group(by=world.focal, **{**FARM, "country": " ro "})
+    assert group.country == "RO"
+    with pytest.raises(ValidationError, match="ISO 3166"):
+        group_cases.update_group(group, by=world.focal, country="UK")
+    assert group_cases.record_group(by=world.focal, **{**FARM, "country": ""}).country == ""
 
 
 def test_only_the_focal_point_records_groups_and_links_cases(world):

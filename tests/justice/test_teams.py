@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -236,3 +236,90 @@ def test_another_partys_team_is_recorded_under_its_reference(net, police):
     assert JointTeam.objects.filter(operation_ref="JIT-7Q2M-K4RD").exists()
     assert client.post(reverse("justice:team_new"), form).status_code == 400
     assert client.post(reverse("justice:team_new"), {**form, "operation_ref": "jit-1"}).status_code == 400
+
+
+SHARE = {
+    "to": ["XK"],
+    "title": "Payments to recruiter",
+    "content": "Transfers every Friday (synthetic).",
+    "source_reliability": "A",
+    "information_accuracy": "3",
+    "permitted_uses": ["analysis"],
+    "handling_codes": ["H0"],
+}
+
+
+def _move_period(team, *, starts: int, ends: int) -> None:
+    """Set the team's period to days from today (negative: past)."""
+    today = timezone.localdate()
+    team.starts_on, team.ends_on = today + timedelta(days=starts), today + timedelta(days=ends)
+    team.save(update_fields=["starts_on", "ends_on"])
+
+
+@pytest.mark.parametrize(("starts", "ends", "says"), [(-60, -1, "ended on"), (1, 60, "has not begun")])
+def test_nothing_is_shared_outside_the_teams_period(team, police, starts, ends, says):
+    _move_period(team, starts=starts, ends=ends)
+    with pytest.raises(Conflict, match=says):
+        teams.share_item(police, team, **SHARE)
+    assert not OutboxMessage.objects.exists() and not SharedItem.objects.exists()
+    assert AuditEvent.objects.filter(
+        action="refused", object_ref=team.operation_ref, note="share refused: period"
+    ).exists()
+    client = verified_client(police)
+    page = client.get(reverse("justice:team", args=[team.operation_ref])).content.decode()
+    assert "Today is outside the team" in page
+    assert reverse("justice:team_item_new", args=[team.operation_ref]) not in page
+    posted = client.post(reverse("justice:team_item_new", args=[team.operation_ref]), SHARE)
+    assert posted.status_code == 409 and says in posted.content.decode()
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize(("starts", "ends", "says"), [(-60, -1, "ended on"), (1, 60, "has not begun")])
+def test_nothing_is_passed_on_outside_the_teams_period(net, team, police, starts, ends, says):
+    teams.add_party(police, team, country="AL", node="", authority="Police AL")
+    receive_item(net, team.operation_ref, codes=("H0",))
+    item = SharedItem.objects.get(direction=ItemDirection.IN)
+    _move_period(team, starts=starts, ends=ends)
+    item.refresh_from_db()
+    with pytest.raises(Conflict, match=says):
+        teams.forward_item(police, item, to="XK")
+    assert AuditEvent.objects.filter(action="refused", note="forward refused: period").count() == 1
+    client = verified_client(police)
+    refused = client.post(reverse("justice:team_item_forward", args=[team.operation_ref, item.pk]), {"to": "XK"})
+    assert refused.status_code == 409 and says in refused.content.decode()
+    assert not OutboxMessage.objects.filter(type="jit_item").exists()
+    assert AuditEvent.objects.filter(action="refused", note="forward refused: period").count() == 2
+
+
+def test_a_received_h3_item_keeps_its_conditions_and_is_neither_passed_on_nor_exported(net, team, police):
+    conditions = "Only for the analysis of payments; not to be shown to the employer (synthetic)."
+    teams.add_party(police, team, country="AL", node="", authority="Police AL")
+    receive_item(net, team.operation_ref, codes=("H0", "H3"), text=conditions)
+    item = SharedItem.objects.get(direction=ItemDirection.IN)
+    assert item.handling_codes == ["H0", "H3"] and item.handling_text == conditions
+    client = verified_client(police)
+    html = client.get(reverse("justice:team_item", args=[team.operation_ref, item.pk])).content.decode()
+    assert "H3: other restrictions" in html and "not to be shown to the employer" in html
+    assert "does not allow it to be passed on" in html
+    with pytest.raises(Conflict, match="H2 or H3"):
+        teams.forward_item(police, item, to="XK")
+    refused = client.post(reverse("justice:team_item_forward", args=[team.operation_ref, item.pk]), {"to": "XK"})
+    assert refused.status_code == 409
+    assert not OutboxMessage.objects.filter(type="jit_item").exists()
+    assert AuditEvent.objects.filter(action="refused", note="forward refused: handling").count() == 2
+    export = client.get(reverse("justice:team_export", args=[team.operation_ref]))
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert export["X-TRM-Withheld"] == "1" and len(rows) == 1  # the header only
+    assert "not to be shown" not in export.content.decode()
+
+
+def test_the_team_page_says_how_many_items_the_export_leaves_out(net, team, police):
+    client = verified_client(police)
+    url = reverse("justice:team", args=[team.operation_ref])
+    assert "not in the export" not in client.get(url).content.decode()
+    receive_item(net, team.operation_ref, codes=("H2",))
+    receive_item(net, team.operation_ref, codes=("H3",), text="Conditions (synthetic).")
+    receive_item(net, team.operation_ref, codes=("H0",))
+    page = client.get(url).content.decode()
+    assert "2 items are not in the export: their handling code forbids it." in page
+    assert client.get(reverse("justice:team_export", args=[team.operation_ref]))["X-TRM-Withheld"] == "2"

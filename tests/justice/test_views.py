@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.factories import verified_client
 from tests.justice.conftest import days_ago
 from trm.cases import casework
-from trm.justice import proceedings
+from trm.justice import perpetrators, proceedings
 from trm.justice.models import Hearing, Perpetrator, Proceeding
 
 
@@ -176,3 +176,65 @@ def test_the_api_refuses_bad_input_and_stores_nothing(j, p):
     assert Proceeding.objects.count() == 1
     # Another office's criminal track: the proceeding does not exist for it.
     assert _api(j.other_police, "patch", url, {"evidence": "X"}).status_code == 404
+
+
+def test_the_police_change_a_perpetrators_status_and_cancel_a_hearing_on_the_page(j, p):
+    x = perpetrators.add(p, by=j.police, role="Exploiter", name="X. Synthetic")
+    h = proceedings.add_hearing(p, by=j.police, held_on=days_ago(-5))
+    page = verified_client(j.police).get(reverse("justice:proceeding", args=[p.reference])).content.decode()
+    assert "Change a perpetrator" in page and "Cancel a hearing" in page
+    changed = _post(
+        j.police, "justice:proceeding_action", p.reference, "perpetrator_status", perpetrator=x.pk, status="charged"
+    )
+    assert changed.status_code == 302
+    cancelled = _post(j.police, "justice:proceeding_action", p.reference, "cancel_hearing", hearing=h.pk)
+    assert cancelled.status_code == 302
+    x.refresh_from_db()
+    h.refresh_from_db()
+    assert x.status == "charged" and h.cancelled and p.next_hearing(days_ago(0)) is None
+    again = _post(j.police, "justice:proceeding_action", p.reference, "cancel_hearing", hearing=h.pk)
+    assert again.status_code == 409 and "already cancelled" in again.content.decode()
+    bad = _post(
+        j.police, "justice:proceeding_action", p.reference, "perpetrator_status", perpetrator=x.pk, status="freed"
+    )
+    assert bad.status_code == 400
+    # A perpetrator of another proceeding is not found through this one.
+    other = perpetrators.add(j.proceeding(), by=j.police, role="Exploiter", name="Y. Synthetic")
+    elsewhere = _post(
+        j.police, "justice:proceeding_action", p.reference, "perpetrator_status", perpetrator=other.pk, status="charged"
+    )
+    assert elsewhere.status_code == 404
+    other.refresh_from_db()
+    assert other.status == "suspected"
+
+
+def test_the_api_changes_a_perpetrators_status_and_cancels_a_hearing(j, p):
+    url = f"/api/justice/proceedings/{p.reference}"
+    x = _api(j.police, "post", f"{url}/perpetrators", {"role": "Transporter", "name": "Y"}).json()
+    h = _api(j.police, "post", f"{url}/hearings", {"held_on": days_ago(-3).isoformat()}).json()
+    changed = _api(j.police, "post", f"{url}/perpetrators/{x['id']}/status", {"status": "convicted"})
+    assert changed.status_code == 200 and changed.json()["status"] == "convicted"
+    cancelled = _api(j.police, "post", f"{url}/hearings/{h['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["cancelled"] is True
+    assert _api(j.police, "post", f"{url}/hearings/{h['id']}/cancel").status_code == 409
+    assert _api(j.police, "post", f"{url}/perpetrators/{x['id']}/status", {"status": "freed"}).status_code == 400
+    assert _api(j.police, "post", f"{url}/perpetrators/999999/status", {"status": "charged"}).status_code == 404
+    read = verified_client(j.police).get(url).json()
+    assert read["perpetrators"][0]["status"] == "convicted" and read["hearings"][0]["cancelled"] is True
+
+
+def test_a_caseworker_gets_404_for_a_perpetrators_status_and_a_hearings_cancellation(j, p):
+    x = perpetrators.add(p, by=j.police, role="Exploiter", name="X. Synthetic")
+    h = proceedings.add_hearing(p, by=j.police, held_on=days_ago(-5))
+    url = f"/api/justice/proceedings/{p.reference}"
+    for user in (j.focal, j.other_police):
+        page = _post(
+            user, "justice:proceeding_action", p.reference, "perpetrator_status", perpetrator=x.pk, status="charged"
+        )
+        assert page.status_code == 404
+        assert _post(user, "justice:proceeding_action", p.reference, "cancel_hearing", hearing=h.pk).status_code == 404
+        assert _api(user, "post", f"{url}/perpetrators/{x.pk}/status", {"status": "charged"}).status_code == 404
+        assert _api(user, "post", f"{url}/hearings/{h.pk}/cancel").status_code == 404
+    x.refresh_from_db()
+    h.refresh_from_db()
+    assert x.status == "suspected" and not h.cancelled

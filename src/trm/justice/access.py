@@ -30,7 +30,7 @@ from trm.accounts.models import Organisation, Viewer
 from trm.accounts.roles import Cap, Role
 from trm.cases.access import can_manage, visible_cases
 from trm.cases.models import Case, ConsentPurpose
-from trm.justice.models import Proceeding, ProceedingQuerySet, SupportDisclosure
+from trm.justice.models import Hearing, Perpetrator, Proceeding, ProceedingQuerySet, SupportDisclosure
 
 
 def on_criminal_track(user: Viewer | None) -> bool:
@@ -73,6 +73,22 @@ def reads_content(user: Viewer | None, proceeding: Proceeding) -> bool:
 def get_proceeding_for(user: Viewer | None, reference: str) -> Proceeding:
     """The proceeding with its content; a 404 for anyone off its criminal track (caseworkers included)."""
     found = criminal_proceedings(user).filter(reference=reference).select_related("case", "organisation").first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_perpetrator_of(proceeding: Proceeding, pk: int) -> Perpetrator:
+    """A perpetrator of a proceeding fetched with ``get_proceeding_for``; a 404 for anyone else's."""
+    found = proceeding.perpetrators.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_hearing_of(proceeding: Proceeding, pk: int) -> Hearing:
+    """A hearing of a proceeding fetched with ``get_proceeding_for``; a 404 for any other."""
+    found = proceeding.hearings.filter(pk=pk).first()
     if found is None:
         raise Http404
     return found

@@ -23,7 +23,7 @@ from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.justice import access, notices, perpetrators, proceedings
-from trm.justice.models import Proceeding
+from trm.justice.models import Hearing, Perpetrator, Proceeding
 from trm.lib.refusals import ValidationError
 
 router = Router(tags=["justice"])
@@ -52,6 +52,7 @@ class SummaryOut(Schema):
 
 
 class HearingOut(Schema):
+    id: int
     held_on: dt.date
     kind: str
     place: str
@@ -59,6 +60,7 @@ class HearingOut(Schema):
 
 
 class PerpetratorOut(Schema):
+    id: int
     role: str
     name: str
     nationality: str
@@ -134,6 +136,10 @@ class PerpetratorIn(Schema):
     status: str = "suspected"
 
 
+class PerpetratorStatusIn(Schema):
+    status: str
+
+
 class NotifyIn(Schema):
     channel: str
     country: str = ""
@@ -176,14 +182,17 @@ def _out(p: Proceeding) -> dict[str, Any]:
                 "stage_changed_on",
             )
         },
-        "hearings": [
-            {"held_on": h.held_on, "kind": h.kind, "place": h.place, "cancelled": h.cancelled} for h in p.hearings.all()
-        ],
-        "perpetrators": [
-            {"role": x.role, "name": x.name, "nationality": x.nationality, "status": x.status}
-            for x in p.perpetrators.all()
-        ],
+        "hearings": [_hearing_out(h) for h in p.hearings.all()],
+        "perpetrators": [_perpetrator_out(x) for x in p.perpetrators.all()],
     }
+
+
+def _hearing_out(h: Hearing) -> dict[str, Any]:
+    return {"id": h.pk, "held_on": h.held_on, "kind": h.kind, "place": h.place, "cancelled": h.cancelled}
+
+
+def _perpetrator_out(x: Perpetrator) -> dict[str, Any]:
+    return {"id": x.pk, "role": x.role, "name": x.name, "nationality": x.nationality, "status": x.status}
 
 
 def _read(request: HttpRequest, p: Proceeding) -> dict[str, Any]:
@@ -268,7 +277,15 @@ def advance(request: HttpRequest, reference: str, payload: StepIn) -> dict[str, 
 def add_hearing(request: HttpRequest, reference: str, payload: HearingIn) -> Status[dict[str, Any]]:
     p = _proceeding(request, reference)
     h = proceedings.add_hearing(p, by=request.user, held_on=payload.held_on, kind=payload.kind, place=payload.place)
-    return Status(201, {"held_on": h.held_on, "kind": h.kind, "place": h.place, "cancelled": h.cancelled})
+    return Status(201, _hearing_out(h))
+
+
+@router.post("/proceedings/{reference}/hearings/{hearing_id}/cancel", response=HearingOut)
+def cancel_hearing(request: HttpRequest, reference: str, hearing_id: int) -> dict[str, Any]:
+    """Cancel a hearing; a 409 for one already cancelled."""
+    p = _proceeding(request, reference)
+    h = proceedings.cancel_hearing(access.get_hearing_of(p, hearing_id), by=request.user)
+    return _hearing_out(h)
 
 
 @router.post("/proceedings/{reference}/perpetrators", response={201: PerpetratorOut})
@@ -277,7 +294,17 @@ def add_perpetrator(request: HttpRequest, reference: str, payload: PerpetratorIn
     x = perpetrators.add(
         p, by=request.user, role=payload.role, name=payload.name, nationality=payload.nationality, status=payload.status
     )
-    return Status(201, {"role": x.role, "name": x.name, "nationality": x.nationality, "status": x.status})
+    return Status(201, _perpetrator_out(x))
+
+
+@router.post("/proceedings/{reference}/perpetrators/{perpetrator_id}/status", response=PerpetratorOut)
+def set_perpetrator_status(
+    request: HttpRequest, reference: str, perpetrator_id: int, payload: PerpetratorStatusIn
+) -> dict[str, Any]:
+    """Change a perpetrator's status (suspected, charged, convicted, acquitted, not pursued)."""
+    p = _proceeding(request, reference)
+    x = perpetrators.set_status(access.get_perpetrator_of(p, perpetrator_id), by=request.user, status=payload.status)
+    return _perpetrator_out(x)
 
 
 @router.post("/proceedings/{reference}/notices", response={201: NoticeOut})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from trm.justice import access, stages
@@ -110,6 +111,38 @@ class PerpetratorForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["nationality"]).choices = _blank(country_choices())
+
+
+class PerpetratorStatusForm(forms.Form):
+    """One of the proceeding's perpetrators and their new status (``perpetrators.set_status``)."""
+
+    perpetrator = forms.IntegerField(label=_("Perpetrator"), min_value=1, widget=forms.Select)
+    status = forms.ChoiceField(label=_("New status"), choices=PerpetratorStatus.choices)
+
+    @classmethod
+    def of(cls, proceeding: Any, form: forms.Form | None = None) -> forms.Form:
+        """The form (a new one, or ``form`` as posted) offering the proceeding's perpetrators."""
+        form = form or cls()
+        choices = [(x.pk, f"{x.name} · {x.get_role_display()}") for x in proceeding.perpetrators.all()]
+        cast(forms.Select, form.fields["perpetrator"].widget).choices = choices
+        return form
+
+
+class CancelHearingForm(forms.Form):
+    """One of the proceeding's hearings not yet cancelled (``proceedings.cancel_hearing``)."""
+
+    hearing = forms.IntegerField(label=_("Hearing"), min_value=1, widget=forms.Select)
+
+    @classmethod
+    def of(cls, proceeding: Any, form: forms.Form | None = None) -> forms.Form:
+        """The form (a new one, or ``form`` as posted) offering the hearings not cancelled."""
+        form = form or cls()
+        choices = [
+            (h.pk, f"{date_format(h.held_on, 'j M Y')} · {h.get_kind_display()}")
+            for h in proceeding.hearings.filter(cancelled=False)
+        ]
+        cast(forms.Select, form.fields["hearing"].widget).choices = choices
+        return form
 
 
 class NotifyForm(forms.Form):

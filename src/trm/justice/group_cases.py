@@ -26,9 +26,10 @@ from trm.exchange import inbox
 from trm.exchange.models import InboxMessage
 from trm.justice import compensation, compensation_access
 from trm.justice.models.groups import Group, GroupKind, GroupMember, GroupShare, Sector
-from trm.lib.refusals import Conflict, Http404, PermissionDenied
+from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
 from trm.transnational import handlers, workflows
 from trm.transnational.models import Link
+from trm.vocab.countries import validate_country
 
 FIELDS = ("kind", "sector", "name", "workplace", "country", "wages_owed", "currency", "hours_owed", "inspection_ref")
 
@@ -58,6 +59,14 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         out["hours_owed"] = None
     for key in ("name", "workplace", "country", "inspection_ref"):
         out[key] = str(out.get(key) or "").strip()
+    out["country"] = out["country"].upper()
+    if out["country"]:
+        try:
+            validate_country(out["country"])
+        except ValidationError:
+            raise compensation.invalid(
+                "country", _("Give the country as its ISO 3166 two-letter code, e.g. RO."), "unknown_country"
+            ) from None
     return out
 
 

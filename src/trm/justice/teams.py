@@ -12,6 +12,9 @@ came from gave it:
 | ``H2`` or ``H3``                    | passing it on to another party; exporting it |
 | ``H1``, or no ``evidence`` use       | recording it as evidence                   |
 
+And only within the team's period (``starts_on`` to ``ends_on``) are items shared or passed
+on; before or after it, both are refused.
+
 A refusal is a ``Conflict`` (HTTP 409 in the API, a message on the page), audited, and
 sends or changes nothing.
 """
@@ -269,6 +272,7 @@ def share_item(
     handling_text: str = "",
 ) -> list[SharedItem]:
     """Share an item of this country's with the chosen parties: one trm/1 message to each party's node."""
+    _check_period(user, team, "share refused: period")
     handling = handling_of(handling_codes, handling_text)
     uses = list(dict.fromkeys(permitted_uses))
     if not uses or any(u not in PermittedUse.values for u in uses):
@@ -294,15 +298,32 @@ def share_item(
     return sent
 
 
-def _refuse(user: Any, item: SharedItem, what: str, message: str) -> Conflict:
-    record(user, Action.REFUSED, item, object_type="justice.shareditem", note=what)
+def _refuse(user: Any, obj: JointTeam | SharedItem, what: str, message: str) -> Conflict:
+    record(user, Action.REFUSED, obj, note=what)
     return Conflict(message)
+
+
+def _check_period(user: Any, team: JointTeam, what: str, *, obj: JointTeam | SharedItem | None = None) -> None:
+    """Refuse (409, audited) outside the team's period: nothing is shared or passed on then."""
+    today = timezone.localdate()
+    if team.is_active(today):
+        return
+    if today < team.starts_on:
+        message = _(
+            "The team's period has not begun: it starts on %(day)s. Items are shared and passed on only within it."
+        )
+        day = team.starts_on
+    else:
+        message = _("The team's period ended on %(day)s: its items are no longer shared or passed on.")
+        day = team.ends_on
+    raise _refuse(user, obj or team, what, message % {"day": day.isoformat()})
 
 
 def forward_item(user: Any, item: SharedItem, *, to: str) -> SharedItem:
     """Pass a received item on to another party, with its origin, grading and handling unchanged."""
     if item.direction != ItemDirection.IN:
         raise ValidationError(_("Only an item received from another party is passed on; share your own items."))
+    _check_period(user, item.team, "forward refused: period", obj=item)
     if NOT_PASSED_ON & set(item.handling_codes):
         raise _refuse(
             user,
@@ -346,9 +367,18 @@ def exportable(items: Iterable[SharedItem]) -> tuple[list[SharedItem], int]:
     return kept, withheld
 
 
+def _received(team: JointTeam) -> QuerySet[SharedItem]:
+    return team.items.filter(direction=ItemDirection.IN).order_by("at", "id")
+
+
+def withheld_from_export(team: JointTeam) -> int:
+    """How many received items the export leaves out, because their handling codes forbid it."""
+    return exportable(_received(team))[1]
+
+
 def export_csv(user: Any, team: JointTeam) -> tuple[str, int]:
     """The team's exportable items as CSV, and the number withheld; audited."""
-    items, withheld = exportable(team.items.filter(direction=ItemDirection.IN).order_by("at", "id"))
+    items, withheld = exportable(_received(team))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(

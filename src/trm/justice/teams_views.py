@@ -71,6 +71,8 @@ def team_new(request: HttpRequest) -> HttpResponse:
 def _detail(request: HttpRequest, team: JointTeam, **forms: Any) -> HttpResponse:
     context = {
         "team": team,
+        "active": team.is_active(),
+        "withheld": teams.withheld_from_export(team),
         "parties": team.parties.all(),
         "members": team.members.all(),
         "cases": team.cases.select_related("case"),
@@ -152,10 +154,13 @@ def item_new(request: HttpRequest, ref: str) -> HttpResponse:
 
 def _item_page(request: HttpRequest, item: SharedItem, form: Any = None) -> HttpResponse:
     passed_on = not (teams.NOT_PASSED_ON & set(item.handling_codes))
+    active = item.team.is_active()
     context = {
         "item": item,
         "team": item.team,
-        "may_pass_on": item.direction == ItemDirection.IN and passed_on,
+        "active": active,
+        "passed_on": passed_on,
+        "may_pass_on": item.direction == ItemDirection.IN and passed_on and active,
         "forward_form": form or ForwardForm(parties=_parties(item.team, exclude=item.peer)),
     }
     return _page(request, "justice/teams/item.html", context, form)
@@ -172,10 +177,11 @@ def item_detail(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
 def item_forward(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     item = teams.get_item_for(request.user, ref, pk)
     form = ForwardForm(request.POST, parties=_parties(item.team, exclude=item.peer))
-    restricted = bool(teams.NOT_PASSED_ON & set(item.handling_codes))
+    restricted = bool(teams.NOT_PASSED_ON & set(item.handling_codes)) or not item.team.is_active()
     try:
         to = form.cleaned_data["to"] if form.is_valid() else ""
-        if to or restricted:  # a restricted item is refused (and the refusal audited) whatever was chosen
+        # A restricted item, or one outside the team's period, is refused (and audited) whatever was chosen.
+        if to or restricted:
             teams.forward_item(request.user, item, to=to)
             messages.success(request, _("The item is on its way."))
             return redirect("justice:team_item", ref=ref, pk=pk)

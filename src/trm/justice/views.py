@@ -25,7 +25,16 @@ from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.justice import access, disclosures, notices, perpetrators, proceedings, stages
-from trm.justice.forms import ContentForm, HearingForm, NotifyForm, OpenProceedingForm, PerpetratorForm, StepForm
+from trm.justice.forms import (
+    CancelHearingForm,
+    ContentForm,
+    HearingForm,
+    NotifyForm,
+    OpenProceedingForm,
+    PerpetratorForm,
+    PerpetratorStatusForm,
+    StepForm,
+)
 from trm.justice.models import Proceeding, ProtectionMeasure
 from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
@@ -118,6 +127,18 @@ ACTIONS: dict[str, Step] = {
         ),
         gettext_lazy("Perpetrator recorded."),
     ),
+    "perpetrator_status": Step(
+        PerpetratorStatusForm,
+        lambda p, by, d: perpetrators.set_status(
+            access.get_perpetrator_of(p, d["perpetrator"]), by=by, status=d["status"]
+        ),
+        gettext_lazy("The perpetrator's status was changed."),
+    ),
+    "cancel_hearing": Step(
+        CancelHearingForm,
+        lambda p, by, d: proceedings.cancel_hearing(access.get_hearing_of(p, d["hearing"]), by=by),
+        gettext_lazy("The hearing was cancelled."),
+    ),
     "notify": Step(
         NotifyForm,
         lambda p, by, d: notices.notify(p, by=by, channel=d["channel"], country=d.get("country", "")),
@@ -128,12 +149,17 @@ ACTIONS: dict[str, Step] = {
 
 def _forms(proceeding: Proceeding, bound: dict[str, forms.Form]) -> dict[str, forms.Form]:
     if not proceeding.is_open:
-        return {"notify": bound.get("notify") or NotifyForm()}
+        return {
+            "cancel_hearing": CancelHearingForm.of(proceeding, bound.get("cancel_hearing")),
+            "notify": bound.get("notify") or NotifyForm(),
+        }
     return {
         "content": bound.get("content") or ContentForm(initial=ContentForm.initial_of(proceeding)),
         "step": bound.get("step") or StepForm(stage=proceeding.stage),
         "hearing": bound.get("hearing") or HearingForm(),
+        "cancel_hearing": CancelHearingForm.of(proceeding, bound.get("cancel_hearing")),
         "perpetrator": bound.get("perpetrator") or PerpetratorForm(),
+        "perpetrator_status": PerpetratorStatusForm.of(proceeding, bound.get("perpetrator_status")),
         "notify": bound.get("notify") or NotifyForm(),
     }
 
