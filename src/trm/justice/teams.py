@@ -12,8 +12,9 @@ came from gave it:
 | ``H2`` or ``H3``                    | passing it on to another party; exporting it |
 | ``H1``, or no ``evidence`` use       | recording it as evidence                   |
 
-A refusal is a ``Conflict`` (HTTP 409 in the API, a message on the page), audited, and
-sends or changes nothing.
+A refusal is a ``Conflict`` (``HandlingRefused``: HTTP 409, a message on the page), audited
+once by the verb (the page marks the request so that the refusal middleware writes no second
+entry), and sends or changes nothing.
 """
 
 from __future__ import annotations
@@ -294,9 +295,13 @@ def share_item(
     return sent
 
 
-def _refuse(user: Any, item: SharedItem, what: str, message: str) -> Conflict:
+class HandlingRefused(Conflict):
+    """An item's handling codes or uses forbid the step; the verb audited the refusal itself."""
+
+
+def _refuse(user: Any, item: SharedItem, what: str, message: str) -> HandlingRefused:
     record(user, Action.REFUSED, item, object_type="justice.shareditem", note=what)
-    return Conflict(message)
+    return HandlingRefused(message, code="handling")
 
 
 def forward_item(user: Any, item: SharedItem, *, to: str) -> SharedItem:
