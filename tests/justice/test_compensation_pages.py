@@ -67,6 +67,21 @@ def test_a_bad_currency_on_the_page_is_a_400(world):
         {"kind": "offender", "currency": "EUX", "amount_claimed": "1"},
     )
     assert response.status_code == 400 and b"ISO 4217" in response.content and not Claim.objects.exists()
+    # One 'refused' entry on the case, naming the field and the code, not the value entered.
+    (refused,) = AuditEvent.objects.filter(action="refused", actor_id=world.focal.pk)
+    assert refused.object_ref == case.reference and refused.fields == ["currency"]
+    assert "open claim: unknown_currency" in refused.note and "EUX" not in refused.note
+
+
+def test_input_the_claim_form_refuses_is_audited_as_the_api_does(world):
+    case = detect(world.focal)
+    response = verified_client(world.focal).post(
+        reverse("justice:claim_new", args=[case.reference]), {"kind": "lottery", "currency": "EUR"}
+    )
+    assert response.status_code == 400 and not Claim.objects.exists()
+    (refused,) = AuditEvent.objects.filter(action="refused", actor_id=world.focal.pk)
+    assert refused.object_ref == case.reference and refused.fields == ["amount_claimed", "kind"]
+    assert "lottery" not in refused.note
 
 
 def test_a_claim_out_of_reach_is_a_404_on_pages_and_api(world):
@@ -144,7 +159,8 @@ def test_bad_input_in_the_api_is_a_400_naming_the_field_and_audited(world, path,
     response = _post(verified_client(world.focal), f"{API}/cases/{case.reference}/{path}", payload)
     assert response.status_code == 400 and field in _fields(response)
     assert not Claim.objects.exists()
-    assert AuditEvent.objects.filter(action="refused", object_ref=case.reference).exists()
+    (refused,) = AuditEvent.objects.filter(action="refused", actor_id=world.focal.pk)
+    assert refused.object_ref == case.reference and refused.fields == [field]
 
 
 def test_api_refuses_a_decision_before_filing_and_a_payment_above_the_award(world):

@@ -121,6 +121,67 @@ def test_referrals_to_services_are_withheld_from_the_criminal_track(j):
     assert referral.reference not in text
 
 
+def _police_case_with_a_health_plan(j):
+    own = casework.record_detection(by=j.police, detected_on=days_ago(2), detection_country="SE")
+    plan = casework.record_support_plan(
+        own, by=j.police, type="Health", starts_on=days_ago(1), review_on=days_ago(-10), goals="Trauma therapy"
+    )
+    casework.record_risk_assessment(own, by=j.police, level="high", assessed_on=days_ago(1), risks=["health"])
+    return own, plan
+
+
+def test_support_plans_are_withheld_from_the_criminal_track(j):
+    from trm.referrals import access as referral_access
+
+    own, plan = _police_case_with_a_health_plan(j)
+    # The police officer who recorded the case (and its plan) does not see it: support data.
+    assert not referral_access.visible_plans(j.police).filter(pk=plan.pk).exists()
+    client = verified_client(j.police)
+    listing = client.get(reverse("referrals:plans"))
+    assert listing.status_code == 200
+    text = listing.content.decode()
+    assert reverse("referrals:plan", args=[plan.pk]) not in text and "Health" not in text
+    page = client.get(reverse("referrals:plan", args=[plan.pk]))
+    assert page.status_code == 404 and "Trauma therapy" not in page.content.decode()
+    refused = AuditEvent.objects.filter(action="refused", actor_id=j.police.pk, note__contains="referrals:plan")
+    assert refused.count() == 1
+    for action in ("progress", "edit"):
+        assert client.get(reverse("referrals:plan_action", args=[plan.pk, action])).status_code == 404
+    # Nor their review dates among the tasks, on the dashboard, the case page or in the API.
+    for url in (reverse("dashboard:home"), reverse("cases:detail", args=[own.reference])):
+        text = client.get(url).content.decode()
+        assert "Review the support plan" not in text and "Review the risk assessment" not in text
+    for url in ("/api/cases/tasks", f"/api/cases/{own.reference}", f"/api/cases/{own.reference}/deadlines"):
+        api = client.get(url)
+        assert api.status_code == 200
+        assert "support_review" not in api.content.decode() and "risk_review" not in api.content.decode()
+    # A caseworker on the same kind of case sees the plan and its review.
+    case = j.case()
+    theirs = case.support_plans.get()
+    focal = verified_client(j.focal)
+    assert reverse("referrals:plan", args=[theirs.pk]) in focal.get(reverse("referrals:plans")).content.decode()
+    assert "Trauma therapy" in focal.get(reverse("referrals:plan", args=[theirs.pk])).content.decode()
+    assert "risk_review" in focal.get(f"/api/cases/{case.reference}/deadlines").content.decode()
+
+
+def test_support_plans_open_to_the_criminal_track_under_a_disclosure(j):
+    from trm.referrals import access as referral_access
+
+    own, plan = _police_case_with_a_health_plan(j)
+    consent.give(own, purpose="criminal_proceedings", language="ro", by=j.police)
+    disclosures.grant(own, by=j.focal)
+    client = verified_client(j.police)
+    assert referral_access.visible_plans(j.police).filter(pk=plan.pk).exists()
+    assert reverse("referrals:plan", args=[plan.pk]) in client.get(reverse("referrals:plans")).content.decode()
+    page = client.get(reverse("referrals:plan", args=[plan.pk]))
+    assert page.status_code == 200 and "Trauma therapy" in page.content.decode()
+    assert "support_review" in client.get(f"/api/cases/{own.reference}/deadlines").content.decode()
+    # The disclosure ended: withheld again.
+    disclosures.end(own, by=j.focal)
+    assert client.get(reverse("referrals:plan", args=[plan.pk])).status_code == 404
+    assert "support_review" not in client.get("/api/cases/tasks").content.decode()
+
+
 def test_support_data_opens_only_on_consent_for_criminal_proceedings_and_is_audited(j):
     own = casework.record_detection(by=j.police, detected_on=days_ago(2), detection_country="SE")
     casework.record_support_plan(own, by=j.police, type="Health", starts_on=days_ago(1))

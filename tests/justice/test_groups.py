@@ -13,6 +13,7 @@ from tests.cases.builders import detect
 from tests.exchange.shell_support import PEER
 from tests.factories import verified_client
 from tests.transnational.test_workflows import offer_from_peer
+from trm.audit.models import AuditEvent
 from trm.justice import group_cases
 from trm.justice.models.groups import Group, GroupMember, GroupShare
 from trm.lib.refusals import Conflict
@@ -77,8 +78,17 @@ def test_bad_group_input_is_refused_and_nothing_stored(world, bad, field):
     with pytest.raises(ValidationError) as err:
         group_cases.record_group(by=world.focal, **{**FARM, **bad})
     assert field in err.value.error_dict and not Group.objects.exists()
-    response = verified_client(world.focal).post(API + "/", {**FARM, **bad}, content_type="application/json")
+    client = verified_client(world.focal)
+    response = client.post(API + "/", {**FARM, **bad}, content_type="application/json")
     assert response.status_code == 400 and not Group.objects.exists()
+    page = client.post(reverse("justice:group_new"), {**FARM, **bad})
+    assert page.status_code == 400 and not Group.objects.exists()
+    # One 'refused' entry for each (the API's, the page's), naming the field, never the name or the value.
+    entries = AuditEvent.objects.filter(action="refused", actor_id=world.focal.pk).order_by("id")
+    assert [(e.object_type, e.fields) for e in entries] == [("justice.group", [field])] * 2
+    assert "record group:" in entries[0].note and "record group:" in entries[1].note
+    for entry in entries:
+        assert str(next(iter(bad.values()))) not in entry.note and "Synthetic Farms" not in entry.note
 
 
 def test_a_groups_country_is_an_iso_3166_code(world):

@@ -185,6 +185,23 @@ def test_evidence_needs_the_use_and_no_h1(net, team, police):
     assert teams.record_as_evidence(police, fine).used_as_evidence_at is not None
 
 
+def test_a_refused_forward_or_evidence_on_the_page_is_audited_once(net, team, police):
+    receive_item(net, team.operation_ref, codes=("H2",))
+    receive_item(net, team.operation_ref, codes=("H1",), uses=("analysis", "evidence"))
+    h2, h1 = SharedItem.objects.filter(direction=ItemDirection.IN).order_by("id")
+    client = verified_client(police)
+    forward = client.post(reverse("justice:team_item_forward", args=[team.operation_ref, h2.pk]), {"to": "XK"})
+    assert forward.status_code == 409 and "H2 or H3" in forward.content.decode()
+    evidence = client.post(reverse("justice:team_item_evidence", args=[team.operation_ref, h1.pk]))
+    assert evidence.status_code == 409
+    refused = AuditEvent.objects.filter(action="refused", actor_id=police.pk).order_by("id")
+    assert [(e.object_type, e.note) for e in refused] == [
+        ("justice.shareditem", "forward refused: handling"),
+        ("justice.shareditem", "evidence refused: handling or use"),
+    ]
+    assert not OutboxMessage.objects.filter(type="jit_item").exists()
+
+
 @pytest.mark.parametrize("role", [Role.FOCAL_POINT, Role.FIRST_RESPONDER, Role.PROVIDER, Role.RAPPORTEUR])
 def test_nobody_off_the_criminal_track_sees_a_team(team, role, client):
     other = verified_client(make_user(role))

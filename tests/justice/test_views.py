@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.factories import verified_client
 from tests.justice.conftest import days_ago
+from trm.audit.models import AuditEvent
 from trm.cases import casework
 from trm.justice import perpetrators, proceedings
 from trm.justice.models import Hearing, Perpetrator, Proceeding
@@ -104,6 +105,42 @@ def test_a_judgment_before_the_charge_is_refused_on_the_page(j, p):
     assert "before the charge" in response.content.decode()
     p.refresh_from_db()
     assert (p.stage, p.judgment_on) == ("trial", None)
+    # One 'refused' entry naming the field and the refusal's code, nothing of what was entered.
+    (refused,) = AuditEvent.objects.filter(action="refused", actor_id=j.police.pk)
+    assert refused.object_ref == p.reference and refused.fields == ["judgment_on"]
+    assert "400" in refused.note and "proceeding step: date_order" in refused.note
+    assert days_ago(10).isoformat() not in refused.note and "convicted" not in refused.note
+
+
+def test_a_judgment_before_the_charge_is_refused_in_the_api_and_audited_once(j, p):
+    proceedings.advance(p, by=j.police, event="charge", on=days_ago(3))
+    proceedings.advance(p, by=j.police, event="open_trial", on=days_ago(2))
+    url = f"/api/justice/proceedings/{p.reference}/steps"
+    response = _api(j.police, "post", url, {"event": "judge", "on": days_ago(10).isoformat(), "outcome": "convicted"})
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("judgment_on", "date_order")]
+    p.refresh_from_db()
+    assert (p.stage, p.judgment_on) == ("trial", None)
+    (refused,) = AuditEvent.objects.filter(action="refused", actor_id=j.police.pk)
+    assert refused.object_ref == p.reference and refused.fields == ["judgment_on"]
+    assert "proceeding step: date_order" in refused.note and days_ago(10).isoformat() not in refused.note
+
+
+def test_bad_input_on_a_proceeding_page_is_audited_once_each(j, p):
+    response = _post(j.police, "justice:proceeding_action", p.reference, "notify", channel="pigeon")
+    assert response.status_code == 400
+    response = _post(
+        j.police, "justice:proceeding_action", p.reference, "hearing", held_on=days_ago(40), kind="hearing"
+    )
+    assert response.status_code == 400
+    notify, hearing = AuditEvent.objects.filter(action="refused", actor_id=j.police.pk).order_by("id")
+    assert notify.fields == ["channel"] and "proceeding notify: invalid_choice" in notify.note
+    assert hearing.fields == ["held_on"] and "proceeding hearing: date_order" in hearing.note
+    case = j.case()
+    response = _post(j.focal, "justice:proceeding_new", case.reference, person_role="witness", organisation=j.ngo.pk)
+    assert response.status_code == 400
+    (opening,) = AuditEvent.objects.filter(action="refused", actor_id=j.focal.pk)
+    assert opening.object_ref == case.reference and opening.fields == ["organisation"]
 
 
 def test_bad_input_on_the_page_stores_nothing(j, p):

@@ -9,7 +9,9 @@ Three callers write them, all through record_refusal():
 - the API's exception handler (trm.api), for the same statuses;
 - a verb-level wrapper that wants its reason in the entry (referrals' audited_refusals, the
   refused fields of a referral): it records first, and marks the request so that neither of
-  the other two writes the same refusal again.
+  the other two writes the same refusal again. A verb that writes its own entry (a joint
+  team's item refused by its handling codes) has the page mark the request
+  (mark_recorded) for the same reason.
 
 The entry names the user, the route (route_of: a page's view name, an API operation's
 path), the method, the status, and
@@ -100,6 +102,11 @@ def route_of(match: ResolverMatch | None) -> str:
 
 def already_recorded(request: HttpRequest | None) -> bool:
     return bool(request is not None and getattr(request, _MARK, False))
+
+
+def mark_recorded(request: HttpRequest) -> None:
+    """The request's refusal is audited already (the verb wrote its entry): no one writes another."""
+    setattr(request, _MARK, True)
 
 
 def mark_reason(request: HttpRequest, reason: str) -> None:

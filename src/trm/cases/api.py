@@ -299,7 +299,7 @@ def _detail(case: Case, user: User) -> dict[str, Any]:
             "citizenships": p.citizenships,
             "languages": p.languages,
         },
-        "deadlines": [_deadline(d) for d in case.deadlines.open().select_related("case")],
+        "deadlines": [_deadline(d) for d in tasks.open_deadlines_for(user, case).select_related("case")],
         "allowed_steps": identification.allowed_events_for(user, case),
         "migration_status": case.migration_status,
         "asylum_seeker": case.asylum_seeker,
@@ -537,7 +537,7 @@ def case_deadlines(request: HttpRequest, reference: str) -> list[dict[str, Any]]
     user = _user(request, case=True)
     case = get_case_for(user, reference)
     record(user, Action.READ, case, fields=["deadlines"])
-    return [_deadline(d) for d in case.deadlines.open().select_related("case")]
+    return [_deadline(d) for d in tasks.open_deadlines_for(user, case).select_related("case")]
 
 
 # A child on the move, a missing person, migration: their own module, the same prefix.

@@ -101,12 +101,31 @@ def sync_support_review(case: Case) -> None:
     open_deadline(case, deadlines.SUPPORT_REVIEW, start=min(due, today()), due_on=due)
 
 
+# The reviews of support data (a risk assessment, a support plan): withheld with it (sections.support_withheld).
+SUPPORT_REVIEWS = (deadlines.RISK_REVIEW, deadlines.SUPPORT_REVIEW)
+
+
+def without_withheld_support(user: Any, found: Any) -> Any:
+    """The deadlines of ``found`` less the support reviews of cases whose support data is kept from the user."""
+    from trm.cases import sections
+
+    for withheld in sections.support_withheld_cases(user):
+        found = found.exclude(kind__in=SUPPORT_REVIEWS, case__in=withheld)
+    return found
+
+
+def open_deadlines_for(user: Any, case: Case) -> Any:
+    """The case's open deadlines as this reader may see them (the case page and the API)."""
+    return without_withheld_support(user, Deadline.objects.open().filter(case=case))
+
+
 def _visible_open(user: User) -> Any:
     from trm.accounts.roles import Cap
     from trm.cases.access import visible_cases
 
     cases = visible_cases(user).open()
     qs = Deadline.objects.open().filter(case__in=cases.values("pk")).select_related("case")
+    qs = without_withheld_support(user, qs)
     if not user.can(Cap.VIEW_ALL_CASES):
         mine = Q(assigned_user=user) | Q(assigned_user__isnull=True, assigned_org__isnull=True)
         if user.organisation_id is not None:

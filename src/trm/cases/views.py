@@ -513,7 +513,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     rules = tasks.rules()
     screenings = list(case.screenings.all()[:5])
     open_deadlines = [
-        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)} for d in case.deadlines.open()
+        {"deadline": d, "urgency": deadlines.urgency(d.due_on, today=today, rules=rules)}
+        for d in tasks.open_deadlines_for(user, case)
     ]
     plans = list(case.support_plans.select_related("provider").prefetch_related("progress"))
     registered = sections.sections_for(request, case)

@@ -3,7 +3,8 @@
 A proceeding's content (``/proceedings/{reference}``) is the criminal track's: anyone else gets
 a 404, audited by trm.api like every refusal. Whoever sees a case reads its proceedings'
 summary (``/cases/{case_ref}/proceedings``): stage and next hearing. Bad input is a 400 and
-nothing is stored.
+nothing is stored; a verb's refusal, bad input included, is audited once
+(``justice.refusals.refusals_audited``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from trm.audit.events import Action
 from trm.audit.record import record
 from trm.justice import access, notices, perpetrators, proceedings
 from trm.justice.models import Hearing, Perpetrator, Proceeding
-from trm.lib.refusals import ValidationError
+from trm.justice.refusals import invalid, refusals_audited
 
 router = Router(tags=["justice"])
 
@@ -239,13 +240,14 @@ def open_proceeding(request: HttpRequest, case_ref: str, payload: OpenIn) -> Sta
     user = _user(request, hidden=True)
     case = access.get_case_for_proceedings(user, case_ref)
     organisation = None
-    if payload.organisation is not None:
-        organisation = access.offices().filter(pk=payload.organisation).first()
-        if organisation is None:
-            raise ValidationError({"organisation": ["This organisation holds no criminal proceedings."]})
-    p = proceedings.open_proceeding(
-        case, by=user, person_role=payload.person_role, opened_on=payload.opened_on, organisation=organisation
-    )
+    with refusals_audited(user, what="open proceeding", obj=case, request=request):
+        if payload.organisation is not None:
+            organisation = access.offices().filter(pk=payload.organisation).first()
+            if organisation is None:
+                raise invalid("organisation", "This organisation holds no criminal proceedings.", "organisation")
+        p = proceedings.open_proceeding(
+            case, by=user, person_role=payload.person_role, opened_on=payload.opened_on, organisation=organisation
+        )
     reads = access.reads_content(user, p)
     return Status(
         201,
@@ -262,21 +264,24 @@ def get_proceeding(request: HttpRequest, reference: str) -> dict[str, Any]:
 def change_proceeding(request: HttpRequest, reference: str, payload: ContentIn) -> dict[str, Any]:
     p = _proceeding(request, reference)
     changes = payload.dict(exclude_unset=True)
-    p = proceedings.record_content(p, by=request.user, **{k: v for k, v in changes.items() if v is not None})
+    with refusals_audited(request.user, what="proceeding content", obj=p, request=request):
+        p = proceedings.record_content(p, by=request.user, **{k: v for k, v in changes.items() if v is not None})
     return _read(request, p)
 
 
 @router.post("/proceedings/{reference}/steps", response=ProceedingOut)
 def advance(request: HttpRequest, reference: str, payload: StepIn) -> dict[str, Any]:
     p = _proceeding(request, reference)
-    p = proceedings.advance(p, by=request.user, event=payload.event, on=payload.on, outcome=payload.outcome)
+    with refusals_audited(request.user, what="proceeding step", obj=p, request=request):
+        p = proceedings.advance(p, by=request.user, event=payload.event, on=payload.on, outcome=payload.outcome)
     return _read(request, p)
 
 
 @router.post("/proceedings/{reference}/hearings", response={201: HearingOut})
 def add_hearing(request: HttpRequest, reference: str, payload: HearingIn) -> Status[dict[str, Any]]:
     p = _proceeding(request, reference)
-    h = proceedings.add_hearing(p, by=request.user, held_on=payload.held_on, kind=payload.kind, place=payload.place)
+    with refusals_audited(request.user, what="proceeding hearing", obj=p, request=request):
+        h = proceedings.add_hearing(p, by=request.user, held_on=payload.held_on, kind=payload.kind, place=payload.place)
     return Status(201, _hearing_out(h))
 
 
@@ -291,9 +296,15 @@ def cancel_hearing(request: HttpRequest, reference: str, hearing_id: int) -> dic
 @router.post("/proceedings/{reference}/perpetrators", response={201: PerpetratorOut})
 def add_perpetrator(request: HttpRequest, reference: str, payload: PerpetratorIn) -> Status[dict[str, Any]]:
     p = _proceeding(request, reference)
-    x = perpetrators.add(
-        p, by=request.user, role=payload.role, name=payload.name, nationality=payload.nationality, status=payload.status
-    )
+    with refusals_audited(request.user, what="proceeding perpetrator", obj=p, request=request):
+        x = perpetrators.add(
+            p,
+            by=request.user,
+            role=payload.role,
+            name=payload.name,
+            nationality=payload.nationality,
+            status=payload.status,
+        )
     return Status(201, _perpetrator_out(x))
 
 
@@ -303,12 +314,16 @@ def set_perpetrator_status(
 ) -> dict[str, Any]:
     """Change a perpetrator's status (suspected, charged, convicted, acquitted, not pursued)."""
     p = _proceeding(request, reference)
-    x = perpetrators.set_status(access.get_perpetrator_of(p, perpetrator_id), by=request.user, status=payload.status)
+    with refusals_audited(request.user, what="perpetrator status", obj=p, request=request):
+        x = perpetrators.set_status(
+            access.get_perpetrator_of(p, perpetrator_id), by=request.user, status=payload.status
+        )
     return _perpetrator_out(x)
 
 
 @router.post("/proceedings/{reference}/notices", response={201: NoticeOut})
 def notify(request: HttpRequest, reference: str, payload: NotifyIn) -> Status[dict[str, Any]]:
     p = _proceeding(request, reference)
-    n = notices.notify(p, by=request.user, channel=payload.channel, country=payload.country)
+    with refusals_audited(request.user, what="proceeding notify", obj=p, request=request):
+        n = notices.notify(p, by=request.user, channel=payload.channel, country=payload.country)
     return Status(201, {"outcome": n.outcome, "channel": n.channel, "country": n.country, "told_on": n.told_on})

@@ -26,6 +26,7 @@ from trm.cases.access import get_case_for
 from trm.justice import compensation, compensation_abroad, compensation_access, compensation_panels, group_cases
 from trm.justice.models.compensation import Claim
 from trm.justice.models.groups import Group
+from trm.justice.refusals import invalid, refusals_audited
 from trm.transnational import access as link_access
 
 router = Router(tags=["compensation"])
@@ -185,7 +186,7 @@ def totals(request: HttpRequest) -> list[dict[str, Any]]:
 def open_claim(request: HttpRequest, case_ref: str, payload: ClaimIn) -> Status[dict[str, Any]]:
     user = _user(request, hidden=True)
     case = get_case_for(user, case_ref.strip().upper())
-    with compensation.refusals_audited(user, what="open claim", obj=case, request=request):
+    with refusals_audited(user, what="open claim", obj=case, request=request):
         claim = compensation.open_claim(
             case,
             kind=payload.kind,
@@ -214,7 +215,7 @@ def claim(request: HttpRequest, reference: str) -> dict[str, Any]:
 def _step(request: HttpRequest, reference: str, what: str, verb: Any) -> dict[str, Any]:
     user = _user(request, hidden=True)
     found = compensation_access.get_claim_for(user, reference)
-    with compensation.refusals_audited(user, what=what, obj=found, request=request):
+    with refusals_audited(user, what=what, obj=found, request=request):
         verb(found, user)
     return _claim_out(_fresh(found))
 
@@ -263,7 +264,7 @@ def send(request: HttpRequest, reference: str, payload: SendIn) -> dict[str, Any
     def verb(c: Claim, u: User) -> None:
         link = link_access.visible_links(u).filter(conversation=_uuid(payload.conversation)).first()
         if link is None:
-            raise compensation.invalid("conversation", "Choose a conversation about this case.", "link")
+            raise invalid("conversation", "Choose a conversation about this case.", "link")
         compensation_abroad.send_claim(c, link=link, by=u)
 
     return _step(request, reference, "send", verb)
@@ -275,7 +276,7 @@ def _uuid(value: str) -> Any:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise compensation.invalid("conversation", "Give a conversation id.", "conversation") from None
+        raise invalid("conversation", "Give a conversation id.", "conversation") from None
 
 
 # --- group cases ----------------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def groups(request: HttpRequest) -> list[dict[str, Any]]:
 @groups_router.post("/", response={201: GroupOut})
 def new_group(request: HttpRequest, payload: GroupIn) -> Status[dict[str, Any]]:
     user = _user(request)
-    with compensation.refusals_audited(user, what="record group", request=request):
+    with refusals_audited(user, what="record group", object_type="justice.group", request=request):
         group = group_cases.record_group(by=user, **payload.dict())
     return Status(201, _group_out(user, group))
 
@@ -355,7 +356,7 @@ def group(request: HttpRequest, reference: str) -> dict[str, Any]:
 def link_case(request: HttpRequest, reference: str, payload: MemberIn) -> Status[dict[str, Any]]:
     user = _user(request, hidden=True)
     found = compensation_access.get_group_for(user, reference, write=True)
-    with compensation.refusals_audited(user, what="group link", obj=found, request=request):
+    with refusals_audited(user, what="group link", obj=found, request=request):
         case = get_case_for(user, payload.case.strip().upper())
         group_cases.link_case(found, case, by=user)
     return Status(201, _group_out(user, found))
@@ -365,9 +366,9 @@ def link_case(request: HttpRequest, reference: str, payload: MemberIn) -> Status
 def share(request: HttpRequest, reference: str, payload: SendIn) -> dict[str, Any]:
     user = _user(request, hidden=True)
     found = compensation_access.get_group_for(user, reference, write=True)
-    with compensation.refusals_audited(user, what="group share", obj=found, request=request):
+    with refusals_audited(user, what="group share", obj=found, request=request):
         link = link_access.visible_links(user).filter(conversation=_uuid(payload.conversation)).first()
         if link is None:
-            raise compensation.invalid("conversation", "Choose a conversation about a case of this group.", "link")
+            raise invalid("conversation", "Choose a conversation about a case of this group.", "link")
         group_cases.share(found, link=link, by=user)
     return _group_out(user, found)

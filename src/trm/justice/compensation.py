@@ -5,72 +5,37 @@ a claim out of reach, 403 without the right to manage its case), runs in one tra
 moves the claim only through ``claim_states``, calls ``full_clean()`` and writes its audit
 entry (field names only, never amounts). Bad input is a ``ValidationError`` naming the
 field: a negative amount, a currency that is not ISO 4217, a decision dated before the
-filing, a payment above what is left of the award. ``refusals_audited`` records each
-refusal once, after the verb's transaction rolled back.
+filing, a payment above what is left of the award. ``justice.refusals.refusals_audited``
+records each refusal once, after the verb's transaction rolled back.
 
 A cross-border claim tells the other country of every change (``compensation_abroad``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import secrets
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trm.accounts.access import signed_in
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.audit.refusals import record_refusal
 from trm.cases import access as case_access
 from trm.cases.models import Case
 from trm.justice import claim_states, compensation_access
 from trm.justice.models.compensation import AbroadRole, Claim, ClaimKind, ClaimStatus, Payment
-from trm.lib.refusals import Conflict, status_of
+from trm.justice.refusals import invalid
+from trm.lib.refusals import Conflict
 from trm.vocab.currencies import is_currency
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
-
-
-@contextlib.contextmanager
-def refusals_audited(user: Any, *, what: str, obj: Any = None, request: HttpRequest | None = None) -> Iterator[None]:
-    """Run a verb; if it refuses (bad input included), audit the refusal with its code and re-raise."""
-    try:
-        yield
-    except (ValidationError, PermissionDenied, Http404) as exc:
-        fields = sorted(exc.error_dict) if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") else []
-        codes = [e.code for e in _errors(exc) if e.code] if isinstance(exc, ValidationError) else []
-        record_refusal(
-            request,
-            status=status_of(exc),
-            user=user,
-            obj=obj,
-            object_type="" if obj is not None else "justice.claim",
-            fields=fields,
-            note=f"{what}: {codes[0] if codes else type(exc).__name__}",
-        )
-        raise
-
-
-def invalid(field: str, message: Any, code: str) -> ValidationError:
-    """Bad input in one field, with a stable code (the API's problem lists it)."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _errors(exc: ValidationError) -> list[ValidationError]:
-    if hasattr(exc, "error_dict"):
-        return [e for errors in exc.error_dict.values() for e in errors]
-    return list(exc.error_list)
 
 
 # --- checking input ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from trm.exchange import inbox
 from trm.exchange.models import InboxMessage
 from trm.justice import claim_states, compensation
 from trm.justice.models.compensation import AbroadRole, Claim, ClaimKind, ClaimStatus, Payment
+from trm.justice.refusals import invalid
 from trm.lib.refusals import Conflict
 from trm.transnational import access as link_access
 from trm.transnational import handlers, workflows
@@ -49,9 +50,9 @@ def send_claim(claim: Claim, *, link: Link, by: Any, crime_country: str = "") ->
     """Pass a cross-border claim (a draft here) to the deciding node of the conversation ``link``."""
     claim = compensation._locked(claim, by)
     if claim.kind != ClaimKind.CROSS_BORDER:
-        raise compensation.invalid("kind", _("Only a cross-border claim is passed to another country."), "kind")
+        raise invalid("kind", _("Only a cross-border claim is passed to another country."), "kind")
     if link.case_id != claim.case_id:
-        raise compensation.invalid("link", _("Choose a conversation about this case."), "link")
+        raise invalid("link", _("Choose a conversation about this case."), "link")
     if claim.abroad_role:
         raise Conflict(_("This claim was passed on already."), code="sent")
     claim.status = claim_states.next_state(claim.status, "file")

@@ -1,6 +1,6 @@
 """Pages of compensation claims. Thin: fetch through ``compensation_access``, validate a form, call one verb.
 
-A verb's refusal is audited by ``compensation.refusals_audited`` and shown on the page it
+A verb's refusal is audited by ``justice.refusals.refusals_audited`` and shown on the page it
 came from with its status (400 bad input, 403, 404, 409).
 """
 
@@ -26,6 +26,7 @@ from trm.cases.access import get_case_for
 from trm.justice import claim_states, compensation, compensation_abroad, compensation_access, compensation_panels
 from trm.justice.compensation_forms import ClaimForm, DecideForm, FileForm, PaymentForm, SendClaimForm, WriteOffForm
 from trm.justice.models.compensation import AbroadRole, Claim, ClaimKind, ClaimStatus
+from trm.justice.refusals import audit_bad_form, invalid, refusals_audited
 from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
@@ -59,7 +60,7 @@ def claim_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            with compensation.refusals_audited(request.user, what="open claim", obj=case, request=request):
+            with refusals_audited(request.user, what="open claim", obj=case, request=request):
                 claim = compensation.open_claim(
                     case,
                     kind=d["kind"],
@@ -80,6 +81,8 @@ def claim_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
         messages.success(request, _("Claim %(ref)s recorded.") % {"ref": claim.reference})
         return redirect("justice:claim", reference=claim.reference)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST":
+        audit_bad_form(form, request.user, what="open claim", obj=case, request=request)
     return render(request, "justice/compensation/new.html", {"case": case, "form": form}, status=status)
 
 
@@ -128,7 +131,7 @@ def claim_detail(request: SignedInRequest, reference: str) -> HttpResponse:
 def _send(claim: Claim, by: Any, d: dict[str, Any], form: SendClaimForm) -> Any:
     link = form.links.get(d["link"])
     if link is None:
-        raise compensation.invalid("link", _("Choose a conversation about this case."), "link")
+        raise invalid("link", _("Choose a conversation about this case."), "link")
     return compensation_abroad.send_claim(claim, link=link, by=by)
 
 
@@ -174,9 +177,10 @@ def claim_action(request: SignedInRequest, reference: str, action: str) -> HttpR
     kwargs: dict[str, Any] = {"links": compensation_abroad.links_for(claim, request.user)} if action == "send" else {}
     form = form_class(request.POST, **kwargs)
     if not form.is_valid():
+        audit_bad_form(form, request.user, what=action, obj=claim, request=request)
         return _detail(request, claim, posted=(action, form), status=400)
     try:
-        with compensation.refusals_audited(request.user, what=action, obj=claim, request=request):
+        with refusals_audited(request.user, what=action, obj=claim, request=request):
             verb(claim, request.user, form.cleaned_data, form)
     except ValidationError as exc:
         _add_errors(form, exc)

@@ -26,6 +26,7 @@ from trm.exchange import inbox
 from trm.exchange.models import InboxMessage
 from trm.justice import compensation, compensation_access
 from trm.justice.models.groups import Group, GroupKind, GroupMember, GroupShare, Sector
+from trm.justice.refusals import invalid
 from trm.lib.refusals import Conflict, Http404, PermissionDenied, ValidationError
 from trm.transnational import handlers, workflows
 from trm.transnational.models import Link
@@ -42,9 +43,9 @@ def _require_recorder(by: Any) -> None:
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if out.get("kind") not in GroupKind.values:
-        raise compensation.invalid("kind", _("Choose the kind of group."), "kind")
+        raise invalid("kind", _("Choose the kind of group."), "kind")
     if out.get("sector") not in Sector.values:
-        raise compensation.invalid("sector", _("Choose the sector."), "sector")
+        raise invalid("sector", _("Choose the sector."), "sector")
     wages = out.get("wages_owed")
     if wages not in (None, ""):
         out["wages_owed"] = compensation.amount(wages, "wages_owed")
@@ -64,7 +65,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         try:
             validate_country(out["country"])
         except ValidationError:
-            raise compensation.invalid(
+            raise invalid(
                 "country", _("Give the country as its ISO 3166 two-letter code, e.g. RO."), "unknown_country"
             ) from None
     return out
@@ -135,7 +136,7 @@ def share(group: Group, *, link: Link, by: Any) -> GroupShare:
     """Send the group's pseudonymous reference in the conversation about one of its cases."""
     _require_recorder(by)
     if link.case_id is None or not group.members.filter(case_id=link.case_id).exists():
-        raise compensation.invalid("link", _("Choose a conversation about a case of this group."), "link")
+        raise invalid("link", _("Choose a conversation about a case of this group."), "link")
     if GroupShare.objects.filter(group=group, link=link, sent=True).exists():
         raise Conflict(_("The group's reference was sent in this conversation already."), code="shared")
     data = {"group_ref": group.shared_ref, "group_kind": group.kind, "sector": group.sector, "country": group.country}

@@ -16,9 +16,10 @@ from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
 from trm.cases.access import get_case_for
-from trm.justice import compensation, compensation_access, group_cases
+from trm.justice import compensation_access, group_cases
 from trm.justice.compensation_forms import GroupForm, LinkCaseForm, SendClaimForm
 from trm.justice.models.groups import Group
+from trm.justice.refusals import audit_bad_form, refusals_audited
 from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
@@ -49,13 +50,15 @@ def group_new(request: SignedInRequest) -> HttpResponse:
     form = GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with compensation.refusals_audited(request.user, what="record group", request=request):
+            with refusals_audited(request.user, what="record group", object_type="justice.group", request=request):
                 group = group_cases.record_group(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _add_errors(form, exc)
             return render(request, "justice/groups/new.html", {"form": form}, status=status_of(exc))
         messages.success(request, _("Group %(ref)s recorded.") % {"ref": group.reference})
         return redirect("justice:group", reference=group.reference)
+    if request.method == "POST":
+        audit_bad_form(form, request.user, what="record group", object_type="justice.group", request=request)
     return render(request, "justice/groups/new.html", {"form": form}, status=400 if request.method == "POST" else 200)
 
 
@@ -100,9 +103,10 @@ def group_action(request: SignedInRequest, reference: str, action: str) -> HttpR
     else:
         form = LinkCaseForm(request.POST)
     if not form.is_valid():
+        audit_bad_form(form, user, what=f"group {action}", obj=group, request=request)
         return _detail(request, group, posted=(action, form), status=400)
     try:
-        with compensation.refusals_audited(user, what=f"group {action}", obj=group, request=request):
+        with refusals_audited(user, what=f"group {action}", obj=group, request=request):
             if action == "share":
                 group_cases.share(group, link=form.links[form.cleaned_data["link"]], by=user)
                 done = _("The group's reference was sent.")

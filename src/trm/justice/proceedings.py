@@ -22,6 +22,7 @@ from trm.cases.access import OPEN, can_manage, check_actor, check_state
 from trm.cases.models import Case, new_reference
 from trm.justice import access, stages
 from trm.justice.models import Hearing, HearingKind, Outcome, Proceeding
+from trm.justice.refusals import invalid
 from trm.lib.refusals import Conflict, Http404, ValidationError
 
 # What the criminal track records on a proceeding (``record``), all content.
@@ -93,7 +94,7 @@ def open_proceeding(
     today = timezone.localdate()
     opened_on = opened_on or today
     if opened_on > today:
-        raise ValidationError({"opened_on": [_("The date cannot be in the future.")]})
+        raise invalid("opened_on", _("The date cannot be in the future."), "future_date")
     proceeding = Proceeding(
         reference=new_reference("PR"),
         case=case,
@@ -120,7 +121,7 @@ def record_content(proceeding: Proceeding, *, by: Any, **changes: Any) -> Procee
     for name in changed:
         setattr(proceeding, name, changes[name])
     if changes.get("assessed_on") and changes["assessed_on"] > timezone.localdate():
-        raise ValidationError({"assessed_on": [_("The date cannot be in the future.")]})
+        raise invalid("assessed_on", _("The date cannot be in the future."), "future_date")
     if proceeding.non_punishment and not proceeding.non_punishment_offence:
         raise ValidationError({"non_punishment_offence": [_("Say which offence was committed under compulsion.")]})
     if not changed:
@@ -146,7 +147,7 @@ def advance(proceeding: Proceeding, *, by: Any, event: str, on: dt.date | None =
     today = timezone.localdate()
     on = on or today
     if on > today:
-        raise ValidationError({"on": [_("The date cannot be in the future.")]})
+        raise invalid("on", _("The date cannot be in the future."), "future_date")
     proceeding.last_step, proceeding.stage_changed_on = event, on
     fields = ["stage", "last_step", "stage_changed_on"]
     if event == "charge":
@@ -183,7 +184,7 @@ def add_hearing(
     proceeding = _locked(proceeding, by)
     _open_only(proceeding)
     if held_on < proceeding.opened_on:
-        raise ValidationError({"held_on": [_("A hearing cannot be dated before the proceedings opened.")]})
+        raise invalid("held_on", _("A hearing cannot be dated before the proceedings opened."), "date_order")
     hearing = Hearing(proceeding=proceeding, held_on=held_on, kind=kind, place=place, recorded_by=by)
     hearing.full_clean()
     hearing.save()

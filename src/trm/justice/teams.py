@@ -15,8 +15,9 @@ came from gave it:
 And only within the team's period (``starts_on`` to ``ends_on``) are items shared or passed
 on; before or after it, both are refused.
 
-A refusal is a ``Conflict`` (HTTP 409 in the API, a message on the page), audited, and
-sends or changes nothing.
+A refusal is a ``Conflict`` (``HandlingRefused``: HTTP 409, a message on the page), audited
+once by the verb (the page marks the request so that the refusal middleware writes no second
+entry), and sends or changes nothing.
 """
 
 from __future__ import annotations
@@ -298,9 +299,15 @@ def share_item(
     return sent
 
 
-def _refuse(user: Any, obj: JointTeam | SharedItem, what: str, message: str) -> Conflict:
+class HandlingRefused(Conflict):
+    """An item's handling codes or uses, or the team's period, forbid the step; the verb audited it."""
+
+
+def _refuse(
+    user: Any, obj: JointTeam | SharedItem, what: str, message: str, *, code: str = "handling"
+) -> HandlingRefused:
     record(user, Action.REFUSED, obj, note=what)
-    return Conflict(message)
+    return HandlingRefused(message, code=code)
 
 
 def _check_period(user: Any, team: JointTeam, what: str, *, obj: JointTeam | SharedItem | None = None) -> None:
@@ -316,7 +323,7 @@ def _check_period(user: Any, team: JointTeam, what: str, *, obj: JointTeam | Sha
     else:
         message = _("The team's period ended on %(day)s: its items are no longer shared or passed on.")
         day = team.ends_on
-    raise _refuse(user, obj or team, what, message % {"day": day.isoformat()})
+    raise _refuse(user, obj or team, what, message % {"day": day.isoformat()}, code="period")
 
 
 def forward_item(user: Any, item: SharedItem, *, to: str) -> SharedItem:

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trm.audit import refusals
 from trm.justice import teams
 from trm.justice.models.teams import ItemDirection, JointTeam, SharedItem
 from trm.justice.teams_forms import CaseLinkForm, ForwardForm, ItemForm, MemberForm, PartyForm, TeamForm
@@ -172,6 +173,12 @@ def item_detail(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     return _item_page(request, teams.get_item_for(request.user, ref, pk))
 
 
+def _audited_by_verb(request: HttpRequest, err: ValidationError) -> None:
+    """A refusal the verb audited itself (teams.HandlingRefused) is the request's one entry."""
+    if isinstance(err, teams.HandlingRefused):
+        refusals.mark_recorded(request)
+
+
 @require_POST
 @login_required
 def item_forward(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
@@ -186,6 +193,7 @@ def item_forward(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
             messages.success(request, _("The item is on its way."))
             return redirect("justice:team_item", ref=ref, pk=pk)
     except ValidationError as err:
+        _audited_by_verb(request, err)
         _add_errors(form, err)
     return _item_page(request, item, form)
 
@@ -197,6 +205,7 @@ def item_evidence(request: HttpRequest, ref: str, pk: int) -> HttpResponse:
     try:
         teams.record_as_evidence(request.user, item)
     except ValidationError as err:
+        _audited_by_verb(request, err)
         messages.error(request, " ".join(err.messages))
         response = _item_page(request, item)
         response.status_code = status_of(err)

@@ -1,7 +1,8 @@
 """Pages of criminal proceedings. Thin: fetch through access.py, validate with a form, call one verb.
 
 A proceeding's page (its content, the person's evidence among it) is the criminal track's:
-anyone else gets a 404, which the refusal middleware audits.
+anyone else gets a 404, which the refusal middleware audits. A verb's refusal, bad input
+included, is audited by ``justice.refusals.refusals_audited``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from trm.justice.forms import (
     StepForm,
 )
 from trm.justice.models import Proceeding, ProtectionMeasure
+from trm.justice.refusals import audit_bad_form, refusals_audited
 from trm.lib.formpages import add_errors as _add_errors
 from trm.lib.refusals import status_of
 
@@ -76,16 +78,19 @@ def proceeding_new(request: SignedInRequest, case_ref: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if not form.is_valid():
+            audit_bad_form(form, request.user, what="open proceeding", obj=case, request=request)
+        else:
             data = form.cleaned_data
             try:
-                proceeding = proceedings.open_proceeding(
-                    case,
-                    by=request.user,
-                    person_role=data["person_role"],
-                    opened_on=data.get("opened_on"),
-                    organisation=data.get("organisation"),
-                )
+                with refusals_audited(request.user, what="open proceeding", obj=case, request=request):
+                    proceeding = proceedings.open_proceeding(
+                        case,
+                        by=request.user,
+                        person_role=data["person_role"],
+                        opened_on=data.get("opened_on"),
+                        organisation=data.get("organisation"),
+                    )
             except ValidationError as exc:
                 _add_errors(form, exc)
                 status = status_of(exc)
@@ -202,9 +207,11 @@ def proceeding_action(request: SignedInRequest, reference: str, action: str) -> 
     proceeding = access.get_proceeding_for(request.user, reference)
     form = spec.form(request.POST, stage=proceeding.stage) if spec.form is StepForm else spec.form(request.POST)
     if not form.is_valid():
+        audit_bad_form(form, request.user, what=f"proceeding {action}", obj=proceeding, request=request)
         return _detail(request, proceeding, bound={action: form}, status=400)
     try:
-        spec.verb(proceeding, request.user, form.cleaned_data)
+        with refusals_audited(request.user, what=f"proceeding {action}", obj=proceeding, request=request):
+            spec.verb(proceeding, request.user, form.cleaned_data)
     except ValidationError as exc:
         _add_errors(form, exc)
         proceeding.refresh_from_db()

@@ -9,8 +9,9 @@ Two sides see a referral:
   consent is withdrawn or expires, the provider's access ends: the referral is a 404.
 The receiving side reads a projection of the shared fields (fieldsets.project), never the case.
 
-Support plans: the referring side (whoever sees the case) sees every plan of the case; a
-provider's case managers see, and work on, the plans whose provider is their organisation,
+Support plans: the referring side (whoever sees the case) sees every plan of the case, unless
+the case's support data is withheld from them (the criminal track: a 404, as for referrals);
+a provider's case managers see, and work on, the plans whose provider is their organisation,
 while a referral of that case to it is active (as above). Another provider's plan is a 404.
 Whoever may manage the case edits its plans too (cases.access.can_manage), while it is open.
 
@@ -178,6 +179,9 @@ def visible_plans(user: Viewer) -> QuerySet[SupportPlan]:
     if not signed_in(user) or not user.can(Cap.SEE_CASE_DATA):
         return SupportPlan.objects.none()
     scope = Q(case__in=visible_cases(user).values("pk"))
+    for withheld in sections.support_withheld_cases(user):
+        # Support data kept from this reader (the criminal track: justice/access.py).
+        scope &= ~Q(case__in=withheld)
     providing = _providing_scope(user)
     if providing is not None:
         scope |= providing

@@ -145,11 +145,14 @@ class Proceeding(models.Model):
 
     def clean(self) -> None:
         if self.charged_on and self.judgment_on and self.judgment_on < self.charged_on:
-            raise ValidationError({"judgment_on": _("The judgment cannot be dated before the charge.")})
+            message = _("The judgment cannot be dated before the charge.")
+            raise ValidationError({"judgment_on": ValidationError(message, code="date_order")})
         if self.charged_on and self.charged_on < self.opened_on:
-            raise ValidationError({"charged_on": _("The charge cannot be dated before the proceedings opened.")})
+            message = _("The charge cannot be dated before the proceedings opened.")
+            raise ValidationError({"charged_on": ValidationError(message, code="date_order")})
         if self.stage_changed_on and self.stage_changed_on < self.opened_on:
-            raise ValidationError({"stage_changed_on": _("A step cannot be dated before the proceedings opened.")})
+            message = _("A step cannot be dated before the proceedings opened.")
+            raise ValidationError({"stage_changed_on": ValidationError(message, code="date_order")})
 
     @property
     def is_open(self) -> bool:
