@@ -1,4 +1,6 @@
-"""A claim stays cheap with a long queue: "does an earlier message of this conversation wait?"
+"""Claims: cheap with a long queue, and the end of a queue shared among the lanes.
+
+A claim stays cheap with a long queue: "does an earlier message of this conversation wait?"
 is answered from the partial index of unfinished messages, whatever the statistics say.
 
 Without that index PostgreSQL, on a queue it has not analysed yet (a burst just queued),
@@ -67,3 +69,16 @@ def test_the_index_holds_only_what_is_unfinished() -> None:
     # The claim still takes the two messages left, and nothing delivered.
     claimed = outbox.claim(20, now=timezone.now(), recipient="bg-nrm")
     assert first.id not in {row.id for row in claimed} and len(claimed) == 2
+
+
+def test_the_end_of_a_queue_is_shared_among_the_peers_lanes() -> None:
+    _queue(10)
+    # Four lanes for the peer, ten messages due: each claim takes its share (3), not a whole batch
+    # of 20 that would leave three lanes idle while one delivers everything.
+    first = outbox.claim_per_peer(20, now=timezone.now(), peers=1, per_peer=4)
+    assert [len(rows) for rows in first] == [3]
+    second = outbox.claim_per_peer(20, now=timezone.now(), peers=1, per_peer=4, held={"bg-nrm": 1})
+    assert [len(rows) for rows in second] == [2]  # 7 due: ceil(7 / 4)
+    # A long queue still leaves in whole batches.
+    _queue(200)
+    assert [len(rows) for rows in outbox.claim_per_peer(20, now=timezone.now(), peers=1, per_peer=4)] == [20]

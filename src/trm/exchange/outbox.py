@@ -48,7 +48,7 @@ from typing import Any, TypedDict
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from trm.audit.events import Action
@@ -209,16 +209,18 @@ def claim_per_peer(
         OutboxMessage.objects.filter(_due(now))
         .exclude(recipient__in=list({*busy, *full}))
         .values("recipient")
-        .annotate(first=Min("next_attempt_at"))
+        .annotate(first=Min("next_attempt_at"), due=Count("id"))
         .order_by("first", "recipient")
     )
-    recipients = [r["recipient"] for r in waiting[:peers]]
-    if not recipients:
+    due = {r["recipient"]: r["due"] for r in waiting[:peers]}
+    if not due:
         return []
-    failing = set(OutboxPeer.objects.filter(node_id__in=recipients, failures__gt=0).values_list("node_id", flat=True))
+    failing = set(OutboxPeer.objects.filter(node_id__in=list(due), failures__gt=0).values_list("node_id", flat=True))
+    # The end of a queue is shared among the peer's lanes (what is due, divided by its lanes)
+    # rather than left to one lane's full batch while the others stand idle.
     claims = [
-        claim(1 if r in failing else batch, now=now, lease=lease, recipient=r)
-        for r in recipients
+        claim(1 if r in failing else max(1, min(batch, -(-n // per_peer))), now=now, lease=lease, recipient=r)
+        for r, n in due.items()
         if not (r in failing and held.get(r, 0))
     ]
     return [rows for rows in claims if rows]
