@@ -61,24 +61,4 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(stage_dates, migrations.RunPython.noop),
         migrations.RunPython(back_pay_marked, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('wages_owed__isnull', True), models.Q(('wages_owed__gte', 0), ('wages_owed__lte', models.F('amount_claimed'))), _connector='OR'), name='claim_wages_within_claimed'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('wages_from__isnull', True), ('wages_to__isnull', True), ('wages_to__gte', models.F('wages_from')), _connector='OR'), name='claim_wages_period_in_order'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'back_pay'), _negated=True), ('includes_back_pay', True), _connector='OR'), name='claim_back_pay_kind_flagged'),
-        ),
-        migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('includes_back_pay', True), models.Q(('wages_owed__isnull', True), ('wages_from__isnull', True), ('wages_to__isnull', True)), _connector='OR'), name='claim_wages_only_with_back_pay'),
-        ),
-        migrations.AddConstraint(
-            model_name='proceeding',
-            constraint=models.CheckConstraint(condition=models.Q(('stage_changed_on__isnull', True), ('stage_changed_on__gte', models.F('opened_on')), _connector='OR'), name='proceeding_step_after_opening', violation_error_message='A step cannot be dated before the proceedings opened.'),
-        ),
     ]
