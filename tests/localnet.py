@@ -124,21 +124,24 @@ def _postgres_base() -> str | None:
     return url if url.startswith("postgres") else None
 
 
-def migrated_template() -> Path:
-    """Where a freshly migrated SQLite database for these migrations is kept between node sets."""
+def migrated_template(src: Path = ROOT / "src") -> Path:
+    """Where a freshly migrated SQLite database for the migrations of ``src`` is kept between node sets.
+
+    Named after the migrations of the tree the nodes run (a benchmark may run an older tree's
+    ``src``), so that a tree never starts from another tree's schema.
+    """
     import hashlib
     import tempfile
 
     import django
 
     digest = hashlib.sha256(django.__version__.encode())
-    src = ROOT / "src"
     for path in sorted(src.glob("trm/*/migrations/*.py")):
         digest.update(path.relative_to(src).as_posix().encode() + b"\0" + path.read_bytes())
     return Path(tempfile.gettempdir()) / "trm-test-migrated" / f"{digest.hexdigest()[:32]}.sqlite3"
 
 
-def copy_migrated(databases: Sequence[Path], migrate_first: Callable[[], object]) -> None:
+def copy_migrated(databases: Sequence[Path], migrate_first: Callable[[], object], *, src: Path = ROOT / "src") -> None:
     """Give every SQLite file in ``databases`` that does not exist yet the kept migrated database.
 
     Migrations write nothing of a node's own (no keys, ids or country), and migrating takes most
@@ -146,7 +149,7 @@ def copy_migrated(databases: Sequence[Path], migrate_first: Callable[[], object]
     (``migrate_first``) and keeps a copy under a name made of the migrations themselves
     (``migrated_template``); every later set, in this run or the next, only copies it.
     """
-    template = migrated_template()
+    template = migrated_template(src)
     if not template.exists():
         if not databases[0].exists():
             migrate_first()
@@ -305,6 +308,7 @@ class LocalNet:
             copy_migrated(
                 [self.base / node / "trm.sqlite3" for node in self.nodes],
                 lambda: self.trm(first, "migrate", "--verbosity", "0"),
+                src=self.src,
             )
         exports = self.trm_all({node: ["keys_export", "--init"] for node in self.nodes})
         entries = [json.loads(exports[node]) for node in self.nodes]

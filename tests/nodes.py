@@ -78,7 +78,6 @@ class NodeUrls(list[str]):
     pgid: int = 0
 
 
-@contextlib.contextmanager
 def _copy_migrated_demo(data_dir: Path, nodes: int, env: dict[str, str]) -> None:
     from tests.localnet import copy_migrated
     from trm.demo.network import NODES
@@ -99,6 +98,7 @@ def _copy_migrated_demo(data_dir: Path, nodes: int, env: dict[str, str]) -> None
     copy_migrated([data_dir / node_id / "trm.sqlite3" for node_id in ids], migrate)
 
 
+@contextlib.contextmanager
 def demo_network(
     data_dir: Path,
     *,

@@ -119,6 +119,11 @@ class PerpetratorStatusForm(forms.Form):
     perpetrator = forms.IntegerField(label=_("Perpetrator"), min_value=1, widget=forms.Select)
     status = forms.ChoiceField(label=_("New status"), choices=PerpetratorStatus.choices)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own element ids: the page also holds the new-perpetrator form, whose status is id_status.
+        kwargs.setdefault("auto_id", "id_perpetrator_status_%s")
+        super().__init__(*args, **kwargs)
+
     @classmethod
     def of(cls, proceeding: Any, form: forms.Form | None = None) -> forms.Form:
         """The form (a new one, or ``form`` as posted) offering the proceeding's perpetrators."""
