@@ -210,3 +210,30 @@ def test_every_api_read_of_a_case_is_audited(world):
 def test_it_lists_the_indicator_sets(world):
     sets = verified_client(world.responder).get("/api/cases/indicator-sets").json()
     assert "delphi-adults-labour" in {s["id"] for s in sets}
+
+
+def test_a_screening_s_reasons_come_in_the_language_asked_for_with_the_same_codes(world):
+    from django.utils import translation
+
+    client = verified_client(world.responder)
+    answers = {}
+    for language in ("en", "bg"):
+        case = detect(world.responder)
+        response = client.post(
+            f"/api/cases/{case.reference}/screenings",
+            {"indicator_set": "delphi-adults-labour", "hits": PRESUMED_HITS},
+            content_type=J,
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 201
+        answers[language] = response.json()
+    en, bg = answers["en"], answers["bg"]
+    assert en["reason_codes"] == bg["reason_codes"] and "presumed" in en["reason_codes"]
+    assert len(en["reasons"]) == len(en["reason_codes"]) and len(bg["reasons"]) == len(bg["reason_codes"])
+    presumed = en["reason_codes"].index("presumed")
+    english = "The combination rule is met: advise referral as a presumed victim."
+    assert en["reasons"][presumed] == english
+    with translation.override("bg"):
+        bulgarian = translation.gettext(english)
+    assert bulgarian != english and bg["reasons"][presumed] == bulgarian
+    assert "not an identification decision" in en["advice"] and "not an identification" not in bg["advice"]

@@ -19,7 +19,7 @@ from trm.accounts.models import Organisation, User
 from trm.accounts.roles import Cap
 from trm.audit.events import Action
 from trm.audit.record import record
-from trm.cases import casework, consent, deadlines, identification, scoring, screening, tasks
+from trm.cases import casework, consent, deadlines, identification, screening, screening_text, tasks
 from trm.cases.access import get_case_for
 from trm.cases.models import Case, Consent, Deadline, Decision
 from trm.cases.views import DETAIL_FIELDS, filtered_cases, search_target
@@ -151,6 +151,7 @@ class ScreeningOut(Schema):
     hits: list[str]
     positive_dimensions: list[str]
     reasons: list[str]
+    reason_codes: list[str]
     advice: str
 
 
@@ -434,6 +435,7 @@ def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> S
         answers=payload.answers,
     )
     summary = item.dimensions
+    stored = [r for r in summary.get("reasons") or [] if isinstance(r, dict)]
     return Status(
         201,
         {
@@ -441,8 +443,11 @@ def screen_case(request: HttpRequest, reference: str, payload: ScreeningIn) -> S
             "outcome": item.outcome,
             "hits": item.hits,
             "positive_dimensions": summary.get("positive_dimensions", []),
-            "reasons": [r["text"] for r in summary.get("reasons", [])],
-            "advice": scoring.ADVICE,
+            # In the language the request asks for (Accept-Language); the codes, one a reason in
+            # the same order, are the same in every language.
+            "reasons": [screening_text.reason(r) for r in stored],
+            "reason_codes": [str(r.get("code", "")) for r in stored],
+            "advice": screening_text.advice(summary),
         },
     )
 

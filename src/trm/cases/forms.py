@@ -37,7 +37,7 @@ from trm.cases.models import (
     TracingStatus,
 )
 from trm.lib.text import BoundedModelMultipleChoiceField
-from trm.vocab.countries import country_choices, language_names
+from trm.vocab.countries import country_choices, language_choices
 from trm.vocab.htcds import (
     CaseStatus,
     DecisionMakingOrg,
@@ -78,7 +78,7 @@ FILTERABLE = {"data-filterable": _("Type to filter the list")}
 
 
 def _languages() -> list[tuple[str, str]]:
-    return sorted(language_names().items(), key=lambda item: item[1])
+    return language_choices()
 
 
 REFERENCE_RE = r"^[A-Z]{1,2}-[2-9A-Z]{4}-[2-9A-Z]{4}$"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from trm.accounts.models import Organisation
 from trm.referrals import fieldsets
 from trm.referrals.models import DeclineReason, EndReason, Provider, Service
-from trm.vocab.countries import language_names
+from trm.vocab.countries import language_choices
 from trm.vocab.htcds import SupportPlanType
 
 
@@ -24,7 +24,7 @@ def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
 
 
 def _languages() -> list[tuple[str, str]]:
-    return sorted(language_names().items(), key=lambda item: item[1])
+    return language_choices()
 
 
 def _field_set_choices() -> list[tuple[str, str]]:
