@@ -289,7 +289,8 @@ def add_hearing(request: HttpRequest, reference: str, payload: HearingIn) -> Sta
 def cancel_hearing(request: HttpRequest, reference: str, hearing_id: int) -> dict[str, Any]:
     """Cancel a hearing; a 409 for one already cancelled."""
     p = _proceeding(request, reference)
-    h = proceedings.cancel_hearing(access.get_hearing_of(p, hearing_id), by=request.user)
+    with refusals_audited(request.user, what="proceeding cancel_hearing", obj=p, request=request):
+        h = proceedings.cancel_hearing(access.get_hearing_of(p, hearing_id), by=request.user)
     return _hearing_out(h)
 
 
@@ -314,7 +315,7 @@ def set_perpetrator_status(
 ) -> dict[str, Any]:
     """Change a perpetrator's status (suspected, charged, convicted, acquitted, not pursued)."""
     p = _proceeding(request, reference)
-    with refusals_audited(request.user, what="perpetrator status", obj=p, request=request):
+    with refusals_audited(request.user, what="proceeding perpetrator_status", obj=p, request=request):
         x = perpetrators.set_status(
             access.get_perpetrator_of(p, perpetrator_id), by=request.user, status=payload.status
         )

@@ -168,9 +168,8 @@ def advance(proceeding: Proceeding, *, by: Any, event: str, on: dt.date | None =
         fields.append("testimony_expected")
     proceeding.full_clean()
     if on < previous:
-        raise ValidationError(
-            {"on": [_("A step cannot be dated before the previous one (%(day)s).") % {"day": previous.isoformat()}]}
-        )
+        message = _("A step cannot be dated before the previous one (%(day)s).") % {"day": previous.isoformat()}
+        raise invalid("on", message, "date_order")
     proceeding.save(update_fields=[*fields, "updated_at"])
     record(by, Action.UPDATE, proceeding, fields=fields, note=event)
     return proceeding
